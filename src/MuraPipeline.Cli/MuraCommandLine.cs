@@ -1,0 +1,15 @@
+using System.CommandLine;
+using MuraPipeline.Cli.Commands;
+
+namespace MuraPipeline.Cli;
+
+/// <summary>The mura command tree; each command's wiring lives in its own file under Commands/.</summary>
+public static class MuraCommandLine
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("MuraPipeline: batch screening of musculoskeletal radiographs.");
+        root.Subcommands.Add(PhantomsCommand.Create());
+        return root;
+    }
+}

@@ -1,0 +1,3 @@
+using MuraPipeline.Cli;
+
+return await MuraCommandLine.Build().Parse(args).InvokeAsync();

@@ -1,0 +1,136 @@
+namespace MuraPipeline.Data;
+
+/// <summary>A view's life: Received → Queued → Scored | Failed(reason).</summary>
+public enum ViewState
+{
+    Received = 0,
+    Queued = 1,
+    Scored = 2,
+    Failed = 3,
+}
+
+/// <summary>A study is Open while views arrive, Queued once its views are sent, and Scored (or Failed, when no view could be scored) when the last view ends.</summary>
+public enum StudyState
+{
+    Open = 0,
+    Queued = 1,
+    Scored = 2,
+    Failed = 3,
+}
+
+public sealed class Study
+{
+    public Guid Id { get; set; }
+
+    public required string StudyInstanceUid { get; set; }
+
+    public string? PatientId { get; set; }
+
+    public string? BodyPart { get; set; }
+
+    /// <summary>Where the study came from: "dicom" or "mura".</summary>
+    public required string Source { get; set; }
+
+    public StudyState State { get; set; }
+
+    /// <summary>How many views the study has; the aggregate completes when ScoredViews + FailedViews reaches it.</summary>
+    public int ViewCount { get; set; }
+
+    public int ScoredViews { get; set; }
+
+    public int FailedViews { get; set; }
+
+    /// <summary>The mean of the scored views' probabilities (the MURA rule); null until the last view ends.</summary>
+    public double? Score { get; set; }
+
+    public bool? Abnormal { get; set; }
+
+    public string? ModelSha256 { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public DateTimeOffset? ScoredAt { get; set; }
+
+    public List<View> Views { get; set; } = [];
+}
+
+public sealed class View
+{
+    public Guid Id { get; set; }
+
+    public Guid StudyId { get; set; }
+
+    public Study? Study { get; set; }
+
+    /// <summary>The idempotency key: a SOP Instance UID (or, for a MURA-layout PNG, a UID derived from its path).</summary>
+    public required string SopInstanceUid { get; set; }
+
+    public required string SourcePath { get; set; }
+
+    public string? ViewPosition { get; set; }
+
+    public ViewState State { get; set; }
+
+    public string? Error { get; set; }
+
+    public double? Probability { get; set; }
+
+    public string? PredictedBodyPart { get; set; }
+
+    public string? ModelSha256 { get; set; }
+
+    public int Attempts { get; set; }
+
+    public int Width { get; set; }
+
+    public int Height { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? QueuedAt { get; set; }
+
+    public DateTimeOffset? ScoredAt { get; set; }
+}
+
+/// <summary>A view's 8-bit derivative (PNG), kept for the report, heatmaps and the retraining export.</summary>
+public sealed class ViewImage
+{
+    public Guid ViewId { get; set; }
+
+    public required byte[] Png { get; set; }
+}
+
+/// <summary>The raw class activation grid of one view under one model, and its peak.</summary>
+public sealed class Heatmap
+{
+    public Guid ViewId { get; set; }
+
+    public required string ModelSha256 { get; set; }
+
+    public int Width { get; set; }
+
+    public int Height { get; set; }
+
+    /// <summary>float32 little-endian, row-major.</summary>
+    public required byte[] Grid { get; set; }
+
+    public double PeakX { get; set; }
+
+    public double PeakY { get; set; }
+}
+
+/// <summary>A model file, identified by its SHA-256.</summary>
+public sealed class ModelVersion
+{
+    public required string Sha256 { get; set; }
+
+    public required string Name { get; set; }
+
+    public required string Path { get; set; }
+
+    public string? Metadata { get; set; }
+
+    public DateTimeOffset AddedAt { get; set; }
+}

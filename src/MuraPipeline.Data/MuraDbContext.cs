@@ -1,0 +1,97 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace MuraPipeline.Data;
+
+public sealed class MuraDbContext(DbContextOptions<MuraDbContext> options) : DbContext(options)
+{
+    public DbSet<Study> Studies => Set<Study>();
+
+    public DbSet<View> Views => Set<View>();
+
+    public DbSet<ViewImage> ViewImages => Set<ViewImage>();
+
+    public DbSet<Heatmap> Heatmaps => Set<Heatmap>();
+
+    public DbSet<ModelVersion> ModelVersions => Set<ModelVersion>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(MuraDbContext).Assembly);
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Timestamps as UTC ticks: ordered and comparable on SQLite as on PostgreSQL.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+        configurationBuilder.Properties<StudyState>().HaveConversion<int>();
+        configurationBuilder.Properties<ViewState>().HaveConversion<int>();
+    }
+}
+
+internal sealed class StudyConfiguration : IEntityTypeConfiguration<Study>
+{
+    public void Configure(EntityTypeBuilder<Study> b)
+    {
+        b.ToTable("studies");
+        b.HasKey(s => s.Id);
+        b.HasIndex(s => s.StudyInstanceUid).IsUnique();
+        b.HasIndex(s => s.State);
+        b.Property(s => s.StudyInstanceUid).HasMaxLength(64);
+        b.Property(s => s.PatientId).HasMaxLength(64);
+        b.Property(s => s.BodyPart).HasMaxLength(16);
+        b.Property(s => s.Source).HasMaxLength(16);
+        b.Property(s => s.ModelSha256).HasMaxLength(64);
+        b.HasMany(s => s.Views).WithOne(v => v.Study).HasForeignKey(v => v.StudyId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class ViewConfiguration : IEntityTypeConfiguration<View>
+{
+    public void Configure(EntityTypeBuilder<View> b)
+    {
+        b.ToTable("views");
+        b.HasKey(v => v.Id);
+        b.HasIndex(v => v.SopInstanceUid).IsUnique();
+        b.HasIndex(v => new { v.StudyId, v.State });
+        b.HasIndex(v => new { v.State, v.QueuedAt });
+        b.Property(v => v.SopInstanceUid).HasMaxLength(64);
+        b.Property(v => v.SourcePath).HasMaxLength(1024);
+        b.Property(v => v.ViewPosition).HasMaxLength(16);
+        b.Property(v => v.PredictedBodyPart).HasMaxLength(16);
+        b.Property(v => v.ModelSha256).HasMaxLength(64);
+        b.Property(v => v.Error).HasMaxLength(2000);
+    }
+}
+
+internal sealed class ViewImageConfiguration : IEntityTypeConfiguration<ViewImage>
+{
+    public void Configure(EntityTypeBuilder<ViewImage> b)
+    {
+        b.ToTable("view_images");
+        b.HasKey(i => i.ViewId);
+        b.HasOne<View>().WithOne().HasForeignKey<ViewImage>(i => i.ViewId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class HeatmapConfiguration : IEntityTypeConfiguration<Heatmap>
+{
+    public void Configure(EntityTypeBuilder<Heatmap> b)
+    {
+        b.ToTable("heatmaps");
+        b.HasKey(h => h.ViewId);
+        b.Property(h => h.ModelSha256).HasMaxLength(64);
+        b.HasOne<View>().WithOne().HasForeignKey<Heatmap>(h => h.ViewId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class ModelVersionConfiguration : IEntityTypeConfiguration<ModelVersion>
+{
+    public void Configure(EntityTypeBuilder<ModelVersion> b)
+    {
+        b.ToTable("model_versions");
+        b.HasKey(m => m.Sha256);
+        b.Property(m => m.Sha256).HasMaxLength(64);
+        b.Property(m => m.Name).HasMaxLength(256);
+        b.Property(m => m.Path).HasMaxLength(1024);
+    }
+}

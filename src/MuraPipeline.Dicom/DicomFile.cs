@@ -1,0 +1,88 @@
+namespace MuraPipeline.Dicom;
+
+/// <summary>A DICOM Part-10 file: its file meta information and its data set.</summary>
+public sealed class DicomFile
+{
+    public DicomFile(DicomDataset meta, DicomDataset dataset)
+    {
+        Meta = meta;
+        Dataset = dataset;
+    }
+
+    public DicomDataset Meta { get; }
+
+    public DicomDataset Dataset { get; }
+
+    public string TransferSyntaxUid => Meta.GetString(DicomTag.TransferSyntaxUid) ?? DicomUids.ImplicitVrLittleEndian;
+
+    /// <summary>Reads a whole file, pixel data included.</summary>
+    public static DicomFile Open(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (IOException ex)
+        {
+            throw new DicomException($"cannot read file: {ex.Message}", ex);
+        }
+
+        return DicomReader.Read(bytes, stopAtPixelData: false);
+    }
+
+    /// <summary>
+    /// Reads the attributes before the pixel data, touching only the start of the file where it can.
+    /// The pixel data element, if reached, is absent from the result.
+    /// </summary>
+    public static DicomFile OpenHeader(string path)
+    {
+        const int Probe = 256 * 1024;
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        if (fs.Length <= Probe)
+        {
+            var all = new byte[fs.Length];
+            fs.ReadExactly(all);
+            return DicomReader.Read(all, stopAtPixelData: true);
+        }
+
+        var head = new byte[Probe];
+        fs.ReadExactly(head);
+        try
+        {
+            return DicomReader.Read(head, stopAtPixelData: true);
+        }
+        catch (DicomTruncatedException)
+        {
+            // A header longer than the probe (large private blocks): read the rest.
+            var all = new byte[fs.Length];
+            head.CopyTo(all, 0);
+            fs.ReadExactly(all.AsSpan(Probe));
+            return DicomReader.Read(all, stopAtPixelData: true);
+        }
+    }
+
+    public void Save(string path)
+    {
+        using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
+        DicomWriter.Write(fs, this);
+    }
+}
+
+/// <summary>The data ended before an element it announced.</summary>
+public sealed class DicomTruncatedException : Exception
+{
+    public DicomTruncatedException(string message)
+        : base(message)
+    {
+    }
+
+    public DicomTruncatedException()
+    {
+    }
+
+    public DicomTruncatedException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}

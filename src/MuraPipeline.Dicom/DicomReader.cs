@@ -1,0 +1,314 @@
+using System.Buffers.Binary;
+
+namespace MuraPipeline.Dicom;
+
+/// <summary>
+/// Parses Part-10 files (and bare data sets) in implicit and explicit VR little endian.
+/// Values are slices of the input buffer, so reading a large image copies its pixels once, at most.
+/// </summary>
+public static class DicomReader
+{
+    private const uint UndefinedLength = 0xFFFFFFFF;
+    private const int MaxSequenceDepth = 32;
+
+    public static DicomFile Read(byte[] bytes, bool stopAtPixelData)
+    {
+        try
+        {
+            return ReadCore(bytes, stopAtPixelData);
+        }
+        catch (DicomTruncatedException ex) when (!stopAtPixelData)
+        {
+            throw new DicomException($"file is truncated: {ex.Message}", ex);
+        }
+    }
+
+    private static DicomFile ReadCore(byte[] bytes, bool stopAtPixelData)
+    {
+        if (bytes.Length == 0)
+        {
+            throw new DicomException("file is empty (0 bytes)");
+        }
+
+        var memory = new ReadOnlyMemory<byte>(bytes);
+        int pos;
+        var meta = new DicomDataset();
+        if (bytes.Length >= 132 && bytes[128] == 'D' && bytes[129] == 'I' && bytes[130] == 'C' && bytes[131] == 'M')
+        {
+            pos = 132;
+            var parser = new Parser(memory, explicitVr: true, stopAtPixelData: false);
+            pos = parser.ParseMeta(pos, meta);
+        }
+        else if (LooksLikeBareDataset(bytes))
+        {
+            pos = 0;
+            meta.AddString(DicomTag.TransferSyntaxUid, "UI", GuessBareSyntax(bytes));
+        }
+        else
+        {
+            throw new DicomException("not a DICOM file: no 'DICM' marker at byte 128 and no recognisable data set at the start");
+        }
+
+        var ts = meta.GetString(DicomTag.TransferSyntaxUid) ?? DicomUids.ImplicitVrLittleEndian;
+        bool explicitVr;
+        switch (ts)
+        {
+            case DicomUids.ImplicitVrLittleEndian:
+                explicitVr = false;
+                break;
+            case DicomUids.ExplicitVrBigEndian:
+            case DicomUids.DeflatedExplicitVrLittleEndian:
+                throw new DicomException($"transfer syntax {DicomUids.Describe(ts)} is not supported yet");
+            default:
+                // Every other standard syntax (the compressed ones included) encodes the data set as explicit VR little endian.
+                explicitVr = true;
+                break;
+        }
+
+        var dataset = new DicomDataset();
+        new Parser(memory, explicitVr, stopAtPixelData).ParseDataset(pos, bytes.Length, dataset, depth: 0, untilItemDelimiter: false);
+        return new DicomFile(meta, dataset);
+    }
+
+    private static bool LooksLikeBareDataset(byte[] b)
+    {
+        if (b.Length < 8)
+        {
+            return false;
+        }
+
+        var group = BinaryPrimitives.ReadUInt16LittleEndian(b);
+        return group is 0x0002 or 0x0008;
+    }
+
+    private static string GuessBareSyntax(byte[] b) =>
+        char.IsAsciiLetterUpper((char)b[4]) && char.IsAsciiLetterUpper((char)b[5]) ? DicomUids.ExplicitVrLittleEndian : DicomUids.ImplicitVrLittleEndian;
+
+    private readonly struct Parser(ReadOnlyMemory<byte> data, bool explicitVr, bool stopAtPixelData)
+    {
+        private ReadOnlySpan<byte> Span => data.Span;
+
+        public int ParseMeta(int pos, DicomDataset meta)
+        {
+            // File meta is always explicit VR little endian; it is the run of group 0002 elements.
+            var end = data.Length;
+            while (pos + 8 <= end && BinaryPrimitives.ReadUInt16LittleEndian(Span[pos..]) == 0x0002)
+            {
+                pos = ReadElement(pos, end, meta, depth: 0, out _, explicitOverride: true);
+            }
+
+            return pos;
+        }
+
+        /// <summary>Parses elements from <paramref name="pos"/> up to <paramref name="end"/>; returns the position after the last one.</summary>
+        public int ParseDataset(int pos, int end, DicomDataset target, int depth, bool untilItemDelimiter)
+        {
+            while (pos < end)
+            {
+                if (end - pos < 8)
+                {
+                    // Trailing padding shorter than a header is tolerated at the top level only.
+                    if (depth == 0 && IsAllZero(Span[pos..end]))
+                    {
+                        return end;
+                    }
+
+                    throw new DicomTruncatedException($"{end - pos} stray bytes at offset {pos}, too few for an element header");
+                }
+
+                var group = BinaryPrimitives.ReadUInt16LittleEndian(Span[pos..]);
+                var element = BinaryPrimitives.ReadUInt16LittleEndian(Span[(pos + 2)..]);
+                if (group == 0xFFFE && element == 0xE00D)
+                {
+                    if (!untilItemDelimiter)
+                    {
+                        throw new DicomException($"unexpected item delimiter at offset {pos}");
+                    }
+
+                    return pos + 8;
+                }
+
+                if (stopAtPixelData && depth == 0 && group == 0x7FE0 && element == 0x0010)
+                {
+                    return pos;
+                }
+
+                pos = ReadElement(pos, end, target, depth, out _, explicitOverride: false);
+            }
+
+            if (untilItemDelimiter)
+            {
+                throw new DicomTruncatedException($"item of undefined length runs past offset {end} without a delimiter");
+            }
+
+            return pos;
+        }
+
+        private int ReadElement(int pos, int end, DicomDataset target, int depth, out DicomTag tag, bool explicitOverride)
+        {
+            var s = Span;
+            tag = new DicomTag(BinaryPrimitives.ReadUInt16LittleEndian(s[pos..]), BinaryPrimitives.ReadUInt16LittleEndian(s[(pos + 2)..]));
+            string vr;
+            uint length;
+            int header;
+            if (explicitVr || explicitOverride)
+            {
+                if (!char.IsAsciiLetterUpper((char)s[pos + 4]) || !char.IsAsciiLetterUpper((char)s[pos + 5]))
+                {
+                    throw new DicomException($"element {tag} at offset {pos} has no valid VR (bytes 0x{s[pos + 4]:X2}{s[pos + 5]:X2}); the data set is not explicit VR as its transfer syntax says");
+                }
+
+                vr = new string([(char)s[pos + 4], (char)s[pos + 5]]);
+                if (DicomVr.HasLongLength(vr) || !DicomVr.IsKnown(vr))
+                {
+                    Need(pos, 12, end, tag);
+                    length = BinaryPrimitives.ReadUInt32LittleEndian(s[(pos + 8)..]);
+                    header = 12;
+                }
+                else
+                {
+                    length = BinaryPrimitives.ReadUInt16LittleEndian(s[(pos + 6)..]);
+                    header = 8;
+                }
+            }
+            else
+            {
+                vr = DicomVr.ForImplicit(tag);
+                length = BinaryPrimitives.ReadUInt32LittleEndian(s[(pos + 4)..]);
+                header = 8;
+                if (length == UndefinedLength && vr is not "SQ" and not "OW" and not "OB")
+                {
+                    vr = "SQ";
+                }
+            }
+
+            pos += header;
+            if (vr == "SQ" || (length == UndefinedLength && vr == "UN" && tag != DicomTag.PixelData))
+            {
+                if (depth >= MaxSequenceDepth)
+                {
+                    throw new DicomException($"sequences nested deeper than {MaxSequenceDepth} levels at {tag}");
+                }
+
+                var items = new List<DicomDataset>();
+                pos = ReadSequence(pos, end, length, items, depth + 1, vr == "UN");
+                target.Set(new DicomElement(tag, "SQ", ReadOnlyMemory<byte>.Empty) { Items = items });
+                return pos;
+            }
+
+            if (length == UndefinedLength)
+            {
+                if (tag != DicomTag.PixelData)
+                {
+                    throw new DicomException($"element {tag} ({vr}) has undefined length, which only sequences and encapsulated pixel data may have");
+                }
+
+                var fragments = new List<ReadOnlyMemory<byte>>();
+                pos = ReadFragments(pos, end, fragments);
+                target.Set(new DicomElement(tag, vr, ReadOnlyMemory<byte>.Empty) { Fragments = fragments });
+                return pos;
+            }
+
+            if (length > (uint)(end - pos))
+            {
+                throw new DicomTruncatedException($"element {tag} ({vr}) declares {length} bytes at offset {pos}, but only {end - pos} remain");
+            }
+
+            target.Set(new DicomElement(tag, vr, data.Slice(pos, (int)length)));
+            return pos + (int)length;
+        }
+
+        private int ReadSequence(int pos, int end, uint length, List<DicomDataset> items, int depth, bool implicitInside)
+        {
+            var seqEnd = length == UndefinedLength ? end : pos + (int)Math.Min(length, (uint)(end - pos));
+            if (length != UndefinedLength && length > (uint)(end - pos))
+            {
+                throw new DicomTruncatedException($"sequence declares {length} bytes at offset {pos}, but only {end - pos} remain");
+            }
+
+            // A UN sequence of undefined length is encoded implicit VR little endian (PS3.5 6.2.2).
+            var inner = implicitInside ? new Parser(data, explicitVr: false, stopAtPixelData: false) : this;
+            while (pos < seqEnd)
+            {
+                Need(pos, 8, seqEnd, DicomTag.Item);
+                var g = BinaryPrimitives.ReadUInt16LittleEndian(Span[pos..]);
+                var e = BinaryPrimitives.ReadUInt16LittleEndian(Span[(pos + 2)..]);
+                var itemLength = BinaryPrimitives.ReadUInt32LittleEndian(Span[(pos + 4)..]);
+                pos += 8;
+                if (g == 0xFFFE && e == 0xE0DD)
+                {
+                    return pos;
+                }
+
+                if (g != 0xFFFE || e != 0xE000)
+                {
+                    throw new DicomException($"expected an item tag (FFFE,E000) in a sequence at offset {pos - 8}, found ({g:X4},{e:X4})");
+                }
+
+                var item = new DicomDataset();
+                if (itemLength == UndefinedLength)
+                {
+                    pos = inner.ParseDataset(pos, seqEnd, item, depth, untilItemDelimiter: true);
+                }
+                else
+                {
+                    if (itemLength > (uint)(seqEnd - pos))
+                    {
+                        throw new DicomTruncatedException($"item declares {itemLength} bytes at offset {pos}, but its sequence has {seqEnd - pos} left");
+                    }
+
+                    inner.ParseDataset(pos, pos + (int)itemLength, item, depth, untilItemDelimiter: false);
+                    pos += (int)itemLength;
+                }
+
+                items.Add(item);
+            }
+
+            if (length == UndefinedLength)
+            {
+                throw new DicomTruncatedException("sequence of undefined length has no sequence delimiter before the end of the data");
+            }
+
+            return pos;
+        }
+
+        private int ReadFragments(int pos, int end, List<ReadOnlyMemory<byte>> fragments)
+        {
+            while (true)
+            {
+                Need(pos, 8, end, DicomTag.PixelData);
+                var g = BinaryPrimitives.ReadUInt16LittleEndian(Span[pos..]);
+                var e = BinaryPrimitives.ReadUInt16LittleEndian(Span[(pos + 2)..]);
+                var len = BinaryPrimitives.ReadUInt32LittleEndian(Span[(pos + 4)..]);
+                pos += 8;
+                if (g == 0xFFFE && e == 0xE0DD)
+                {
+                    return pos;
+                }
+
+                if (g != 0xFFFE || e != 0xE000)
+                {
+                    throw new DicomException($"expected a pixel data fragment item at offset {pos - 8}, found ({g:X4},{e:X4})");
+                }
+
+                if (len > (uint)(end - pos))
+                {
+                    throw new DicomTruncatedException($"pixel data fragment declares {len} bytes at offset {pos}, but only {end - pos} remain");
+                }
+
+                fragments.Add(data.Slice(pos, (int)len));
+                pos += (int)len;
+            }
+        }
+
+        private static void Need(int pos, int count, int end, DicomTag tag)
+        {
+            if (end - pos < count)
+            {
+                throw new DicomTruncatedException($"element {tag} header at offset {pos} needs {count} bytes, but only {end - pos} remain");
+            }
+        }
+
+        private static bool IsAllZero(ReadOnlySpan<byte> s) => !s.ContainsAnyExcept((byte)0);
+    }
+}

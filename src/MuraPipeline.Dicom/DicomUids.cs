@@ -1,0 +1,67 @@
+namespace MuraPipeline.Dicom;
+
+/// <summary>Transfer syntaxes and SOP classes this pipeline names.</summary>
+public static class DicomUids
+{
+    public const string ImplicitVrLittleEndian = "1.2.840.10008.1.2";
+    public const string ExplicitVrLittleEndian = "1.2.840.10008.1.2.1";
+    public const string DeflatedExplicitVrLittleEndian = "1.2.840.10008.1.2.1.99";
+    public const string ExplicitVrBigEndian = "1.2.840.10008.1.2.2";
+
+    public const string ComputedRadiographyImageStorage = "1.2.840.10008.5.1.4.1.1.1";
+    public const string DigitalXRayImageStorageForPresentation = "1.2.840.10008.5.1.4.1.1.1.1";
+    public const string DigitalXRayImageStorageForProcessing = "1.2.840.10008.5.1.4.1.1.1.1.1";
+    public const string SecondaryCaptureImageStorage = "1.2.840.10008.5.1.4.1.1.7";
+
+    /// <summary>Our implementation class UID (2.25 form, derived from a fixed UUID).</summary>
+    public const string ImplementationClassUid = "2.25.195339546126519358131095431409395117489";
+    public const string ImplementationVersionName = "MURAPIPE_1";
+
+    private static readonly Dictionary<string, string> Names = new(StringComparer.Ordinal)
+    {
+        [ImplicitVrLittleEndian] = "Implicit VR Little Endian",
+        [ExplicitVrLittleEndian] = "Explicit VR Little Endian",
+        [DeflatedExplicitVrLittleEndian] = "Deflated Explicit VR Little Endian",
+        [ExplicitVrBigEndian] = "Explicit VR Big Endian",
+        ["1.2.840.10008.1.2.4.50"] = "JPEG Baseline (Process 1)",
+        ["1.2.840.10008.1.2.4.51"] = "JPEG Extended (Process 2 & 4)",
+        ["1.2.840.10008.1.2.4.57"] = "JPEG Lossless (Process 14)",
+        ["1.2.840.10008.1.2.4.70"] = "JPEG Lossless SV1 (Process 14, Selection Value 1)",
+        ["1.2.840.10008.1.2.4.80"] = "JPEG-LS Lossless",
+        ["1.2.840.10008.1.2.4.81"] = "JPEG-LS Near-Lossless",
+        ["1.2.840.10008.1.2.4.90"] = "JPEG 2000 Lossless",
+        ["1.2.840.10008.1.2.4.91"] = "JPEG 2000",
+        ["1.2.840.10008.1.2.5"] = "RLE Lossless",
+        [ComputedRadiographyImageStorage] = "Computed Radiography Image Storage",
+        [DigitalXRayImageStorageForPresentation] = "Digital X-Ray Image Storage - For Presentation",
+        [DigitalXRayImageStorageForProcessing] = "Digital X-Ray Image Storage - For Processing",
+        [SecondaryCaptureImageStorage] = "Secondary Capture Image Storage",
+        ["1.2.840.10008.5.1.4.1.1.88.11"] = "Basic Text SR Storage",
+        ["1.2.840.10008.5.1.4.1.1.88.22"] = "Enhanced SR Storage",
+        ["1.2.840.10008.5.1.4.1.1.88.33"] = "Comprehensive SR Storage",
+        ["1.2.840.10008.5.1.4.1.1.11.1"] = "Grayscale Softcopy Presentation State Storage",
+        ["1.2.840.10008.5.1.4.1.1.104.1"] = "Encapsulated PDF Storage",
+        ["1.2.840.10008.5.1.4.1.1.66"] = "Raw Data Storage",
+        ["1.2.840.10008.5.1.4.1.1.2"] = "CT Image Storage",
+        ["1.2.840.10008.5.1.4.1.1.4"] = "MR Image Storage",
+        ["1.2.840.10008.5.1.4.1.1.481.3"] = "RT Structure Set Storage",
+    };
+
+    /// <summary>"Name (uid)" where the name is known, else the UID alone.</summary>
+    public static string Describe(string? uid) =>
+        string.IsNullOrEmpty(uid) ? "(none)" : Names.TryGetValue(uid, out var n) ? $"{n} ({uid})" : uid;
+}
+
+/// <summary>UIDs derived from names (the 2.25 form of PS3.5 B.2): the same name always gives the same UID.</summary>
+public static class DicomUid
+{
+    public static string FromName(string name)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name));
+        // A name-based (version 5 style) UUID from the first 16 bytes.
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x50);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        var value = System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(hash);
+        return "2.25." + value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

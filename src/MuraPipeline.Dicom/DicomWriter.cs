@@ -1,0 +1,130 @@
+using System.Buffers.Binary;
+
+namespace MuraPipeline.Dicom;
+
+/// <summary>Writes Part-10 files in explicit VR little endian.</summary>
+public static class DicomWriter
+{
+    public static void Write(Stream stream, DicomFile file)
+    {
+        var ts = file.TransferSyntaxUid;
+        if (ts != DicomUids.ExplicitVrLittleEndian)
+        {
+            throw new DicomException($"writing {DicomUids.Describe(ts)} is not supported; write Explicit VR Little Endian");
+        }
+
+        using var w = new BinaryWriter(stream, System.Text.Encoding.ASCII, leaveOpen: true);
+        w.Write(new byte[128]);
+        w.Write("DICM"u8);
+
+        using var metaBody = new MemoryStream();
+        using (var mw = new BinaryWriter(metaBody, System.Text.Encoding.ASCII, leaveOpen: true))
+        {
+            foreach (var e in file.Meta.Elements.Where(e => e.Tag != DicomTag.FileMetaInformationGroupLength))
+            {
+                WriteElement(mw, e);
+            }
+        }
+
+        var groupLength = new byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(groupLength, (uint)metaBody.Length);
+        WriteElement(w, new DicomElement(DicomTag.FileMetaInformationGroupLength, "UL", groupLength));
+        metaBody.Position = 0;
+        metaBody.CopyTo(stream);
+        foreach (var e in file.Dataset.Elements)
+        {
+            WriteElement(w, e);
+        }
+    }
+
+    /// <summary>The file meta group for a data set, as a Part-10 writer must produce it.</summary>
+    public static DicomDataset CreateMeta(DicomDataset dataset, string transferSyntax = DicomUids.ExplicitVrLittleEndian)
+    {
+        var meta = new DicomDataset();
+        meta.AddBytes(DicomTag.FileMetaInformationVersion, "OB", new byte[] { 0, 1 });
+        meta.AddString(DicomTag.MediaStorageSopClassUid, "UI", dataset.GetString(DicomTag.SopClassUid) ?? throw new DicomException("data set has no SOP Class UID"));
+        meta.AddString(DicomTag.MediaStorageSopInstanceUid, "UI", dataset.GetString(DicomTag.SopInstanceUid) ?? throw new DicomException("data set has no SOP Instance UID"));
+        meta.AddString(DicomTag.TransferSyntaxUid, "UI", transferSyntax);
+        meta.AddString(DicomTag.ImplementationClassUid, "UI", DicomUids.ImplementationClassUid);
+        meta.AddString(DicomTag.ImplementationVersionName, "SH", DicomUids.ImplementationVersionName);
+        return meta;
+    }
+
+    private static void WriteElement(BinaryWriter w, DicomElement e)
+    {
+        w.Write(e.Tag.Group);
+        w.Write(e.Tag.Element);
+        var vr = e.Vr;
+        w.Write((byte)vr[0]);
+        w.Write((byte)vr[1]);
+        if (e.Items is { } items)
+        {
+            w.Write((ushort)0);
+            w.Write(0xFFFFFFFFu);
+            foreach (var item in items)
+            {
+                w.Write((ushort)0xFFFE);
+                w.Write((ushort)0xE000);
+                w.Write(0xFFFFFFFFu);
+                foreach (var child in item.Elements)
+                {
+                    WriteElement(w, child);
+                }
+
+                w.Write((ushort)0xFFFE);
+                w.Write((ushort)0xE00D);
+                w.Write(0u);
+            }
+
+            w.Write((ushort)0xFFFE);
+            w.Write((ushort)0xE0DD);
+            w.Write(0u);
+            return;
+        }
+
+        if (e.Fragments is { } fragments)
+        {
+            w.Write((ushort)0);
+            w.Write(0xFFFFFFFFu);
+            foreach (var f in fragments)
+            {
+                w.Write((ushort)0xFFFE);
+                w.Write((ushort)0xE000);
+                w.Write((uint)(f.Length + (f.Length & 1)));
+                w.Write(f.Span);
+                if ((f.Length & 1) == 1)
+                {
+                    w.Write((byte)0);
+                }
+            }
+
+            w.Write((ushort)0xFFFE);
+            w.Write((ushort)0xE0DD);
+            w.Write(0u);
+            return;
+        }
+
+        var value = e.Value.Span;
+        var padded = value.Length + (value.Length & 1);
+        if (DicomVr.HasLongLength(vr))
+        {
+            w.Write((ushort)0);
+            w.Write((uint)padded);
+        }
+        else
+        {
+            if (padded > ushort.MaxValue)
+            {
+                throw new DicomException($"element {e.Tag} ({vr}) is {padded} bytes, too long for its VR");
+            }
+
+            w.Write((ushort)padded);
+        }
+
+        w.Write(value);
+        if ((value.Length & 1) == 1)
+        {
+            w.Write(DicomVr.PadByte(vr));
+        }
+    }
+}

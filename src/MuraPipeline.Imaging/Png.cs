@@ -1,0 +1,355 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+
+namespace MuraPipeline.Imaging;
+
+/// <summary>The PNG file was unreadable; the message is written for an operator.</summary>
+public sealed class PngException : Exception
+{
+    public PngException(string message)
+        : base(message)
+    {
+    }
+
+    public PngException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+
+    public PngException()
+    {
+    }
+}
+
+/// <summary>PNG encoding (8-bit gray or RGB) and decoding (every colour type and bit depth, Adam7) to 8-bit gray.</summary>
+public static class Png
+{
+    private static ReadOnlySpan<byte> Signature => [137, 80, 78, 71, 13, 10, 26, 10];
+
+    private static readonly uint[] CrcTable = BuildCrcTable();
+
+    public static byte[] Encode(GrayImage image) => Encode(image.Width, image.Height, 1, image.Pixels);
+
+    public static byte[] Encode(RgbImage image) => Encode(image.Width, image.Height, 3, image.Pixels);
+
+    private static byte[] Encode(int width, int height, int channels, byte[] pixels)
+    {
+        using var ms = new MemoryStream();
+        ms.Write(Signature);
+        var ihdr = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = 8;
+        ihdr[9] = (byte)(channels == 1 ? 0 : 2);
+        WriteChunk(ms, "IHDR"u8, ihdr);
+
+        var stride = width * channels;
+        using var raw = new MemoryStream();
+        using (var z = new ZLibStream(raw, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            var prev = new byte[stride];
+            var line = new byte[stride + 1];
+            var best = new byte[stride + 1];
+            for (var y = 0; y < height; y++)
+            {
+                var cur = pixels.AsSpan(y * stride, stride);
+                // Choose the filter with the smallest sum of absolute residuals (the libpng heuristic).
+                long bestScore = long.MaxValue;
+                for (byte f = 0; f <= 4; f++)
+                {
+                    line[0] = f;
+                    long score = 0;
+                    for (var i = 0; i < stride; i++)
+                    {
+                        var a = i >= channels ? cur[i - channels] : 0;
+                        var b = prev[i];
+                        var c = i >= channels ? prev[i - channels] : 0;
+                        var predicted = f switch { 0 => 0, 1 => a, 2 => b, 3 => (a + b) >> 1, _ => Paeth(a, b, c) };
+                        var r = (byte)(cur[i] - predicted);
+                        line[i + 1] = r;
+                        score += r < 128 ? r : 256 - r;
+                    }
+
+                    if (score < bestScore)
+                    {
+                        bestScore = score;
+                        line.CopyTo(best, 0);
+                    }
+                }
+
+                z.Write(best);
+                cur.CopyTo(prev);
+            }
+        }
+
+        WriteChunk(ms, "IDAT"u8, raw.ToArray());
+        WriteChunk(ms, "IEND"u8, []);
+        return ms.ToArray();
+    }
+
+    /// <summary>Decodes any standard PNG to 8-bit gray (colour by ITU-R BT.601 luma; alpha ignored).</summary>
+    public static GrayImage DecodeGray(ReadOnlySpan<byte> png)
+    {
+        if (png.Length < 8 || !png[..8].SequenceEqual(Signature))
+        {
+            throw new PngException(png.Length == 0 ? "file is empty (0 bytes)" : "not a PNG file: the signature is missing");
+        }
+
+        var pos = 8;
+        int width = 0, height = 0, depth = 0, colorType = -1, interlace = 0;
+        byte[]? palette = null;
+        using var idat = new MemoryStream();
+        var sawEnd = false;
+        while (pos + 12 <= png.Length)
+        {
+            var len = BinaryPrimitives.ReadInt32BigEndian(png[pos..]);
+            if (len < 0 || pos + 12L + len > png.Length)
+            {
+                throw new PngException($"chunk at offset {pos} runs past the end of the file (truncated PNG)");
+            }
+
+            var type = png.Slice(pos + 4, 4);
+            var body = png.Slice(pos + 8, len);
+            var crc = BinaryPrimitives.ReadUInt32BigEndian(png[(pos + 8 + len)..]);
+            if (crc != Crc(png.Slice(pos + 4, len + 4)))
+            {
+                throw new PngException($"chunk {System.Text.Encoding.ASCII.GetString(type)} at offset {pos} has a bad CRC (corrupt PNG)");
+            }
+
+            if (type.SequenceEqual("IHDR"u8))
+            {
+                if (len != 13)
+                {
+                    throw new PngException("IHDR chunk has the wrong length");
+                }
+
+                width = BinaryPrimitives.ReadInt32BigEndian(body);
+                height = BinaryPrimitives.ReadInt32BigEndian(body[4..]);
+                depth = body[8];
+                colorType = body[9];
+                interlace = body[12];
+            }
+            else if (type.SequenceEqual("PLTE"u8))
+            {
+                palette = body.ToArray();
+            }
+            else if (type.SequenceEqual("IDAT"u8))
+            {
+                idat.Write(body);
+            }
+            else if (type.SequenceEqual("IEND"u8))
+            {
+                sawEnd = true;
+                break;
+            }
+
+            pos += 12 + len;
+        }
+
+        if (width <= 0 || height <= 0 || colorType < 0)
+        {
+            throw new PngException("PNG has no valid IHDR chunk");
+        }
+
+        if ((long)width * height > 1L << 28)
+        {
+            throw new PngException($"PNG is {width}x{height}, larger than this pipeline accepts");
+        }
+
+        var channels = colorType switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, 6 => 4, _ => throw new PngException($"PNG colour type {colorType} is invalid") };
+        if (depth is not (1 or 2 or 4 or 8 or 16) || (colorType is 2 or 4 or 6 && depth < 8) || (colorType == 3 && depth > 8))
+        {
+            throw new PngException($"PNG bit depth {depth} is invalid for colour type {colorType}");
+        }
+
+        if (colorType == 3 && palette is null)
+        {
+            throw new PngException("palette PNG has no PLTE chunk");
+        }
+
+        if (!sawEnd && idat.Length == 0)
+        {
+            throw new PngException("PNG has no image data (truncated)");
+        }
+
+        byte[] raw;
+        try
+        {
+            idat.Position = 0;
+            using var z = new ZLibStream(idat, CompressionMode.Decompress);
+            using var inflated = new MemoryStream();
+            z.CopyTo(inflated);
+            raw = inflated.ToArray();
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new PngException("PNG image data does not decompress (corrupt PNG)", ex);
+        }
+
+        var bitsPerPixel = channels * depth;
+        var samples = new ushort[width * height * channels];
+        var rp = 0;
+        if (interlace == 0)
+        {
+            rp = Unfilter(raw, rp, width, height, bitsPerPixel, channels, depth, samples, width, 0, 0, 1, 1);
+        }
+        else
+        {
+            int[] xs0 = [0, 4, 0, 2, 0, 1, 0], ys0 = [0, 0, 4, 0, 2, 0, 1], dx = [8, 8, 4, 4, 2, 2, 1], dy = [8, 8, 8, 4, 4, 2, 2];
+            for (var p = 0; p < 7; p++)
+            {
+                var pw = (width - xs0[p] + dx[p] - 1) / dx[p];
+                var ph = (height - ys0[p] + dy[p] - 1) / dy[p];
+                if (pw <= 0 || ph <= 0)
+                {
+                    continue;
+                }
+
+                rp = Unfilter(raw, rp, pw, ph, bitsPerPixel, channels, depth, samples, width, xs0[p], ys0[p], dx[p], dy[p]);
+            }
+        }
+
+        var max = depth == 16 ? 65535.0 : (1 << depth) - 1;
+        var o = new byte[width * height];
+        for (var i = 0; i < o.Length; i++)
+        {
+            var b = i * channels;
+            double v;
+            if (colorType == 3)
+            {
+                var idx = samples[b] * 3;
+                if (idx + 2 >= palette!.Length)
+                {
+                    throw new PngException($"palette index {samples[b]} is outside the PLTE chunk");
+                }
+
+                v = (0.299 * palette[idx]) + (0.587 * palette[idx + 1]) + (0.114 * palette[idx + 2]);
+            }
+            else if (channels >= 3)
+            {
+                v = ((0.299 * samples[b]) + (0.587 * samples[b + 1]) + (0.114 * samples[b + 2])) * 255.0 / max;
+            }
+            else
+            {
+                v = samples[b] * 255.0 / max;
+            }
+
+            o[i] = (byte)Math.Clamp((int)Math.Round(v), 0, 255);
+        }
+
+        return new GrayImage(width, height, o);
+    }
+
+    private static int Unfilter(byte[] raw, int rp, int w, int h, int bitsPerPixel, int channels, int depth, ushort[] samples, int fullWidth, int x0, int y0, int dx, int dy)
+    {
+        var stride = ((w * bitsPerPixel) + 7) / 8;
+        var bpp = Math.Max(1, bitsPerPixel / 8);
+        var prev = new byte[stride];
+        var cur = new byte[stride];
+        for (var y = 0; y < h; y++)
+        {
+            if (rp + 1 + stride > raw.Length)
+            {
+                throw new PngException("PNG image data is shorter than its dimensions need (truncated PNG)");
+            }
+
+            var filter = raw[rp];
+            Buffer.BlockCopy(raw, rp + 1, cur, 0, stride);
+            rp += 1 + stride;
+            for (var i = 0; i < stride; i++)
+            {
+                int a = i >= bpp ? cur[i - bpp] : 0, b = prev[i], c = i >= bpp ? prev[i - bpp] : 0;
+                cur[i] = filter switch
+                {
+                    0 => cur[i],
+                    1 => (byte)(cur[i] + a),
+                    2 => (byte)(cur[i] + b),
+                    3 => (byte)(cur[i] + ((a + b) >> 1)),
+                    4 => (byte)(cur[i] + Paeth(a, b, c)),
+                    _ => throw new PngException($"PNG row {y} has unknown filter type {filter}"),
+                };
+            }
+
+            var outY = y0 + (y * dy);
+            for (var x = 0; x < w; x++)
+            {
+                var outX = x0 + (x * dx);
+                var baseIndex = ((outY * fullWidth) + outX) * channels;
+                for (var ch = 0; ch < channels; ch++)
+                {
+                    var sampleIndex = (x * channels) + ch;
+                    ushort s;
+                    if (depth == 16)
+                    {
+                        s = (ushort)((cur[sampleIndex * 2] << 8) | cur[(sampleIndex * 2) + 1]);
+                    }
+                    else if (depth == 8)
+                    {
+                        s = cur[sampleIndex];
+                    }
+                    else
+                    {
+                        var bit = sampleIndex * depth;
+                        s = (ushort)((cur[bit >> 3] >> (8 - depth - (bit & 7))) & ((1 << depth) - 1));
+                    }
+
+                    samples[baseIndex + ch] = s;
+                }
+            }
+
+            (prev, cur) = (cur, prev);
+        }
+
+        return rp;
+    }
+
+    private static int Paeth(int a, int b, int c)
+    {
+        var p = a + b - c;
+        var pa = Math.Abs(p - a);
+        var pb = Math.Abs(p - b);
+        var pc = Math.Abs(p - c);
+        return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+    }
+
+    private static void WriteChunk(Stream s, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
+    {
+        Span<byte> len = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(len, data.Length);
+        s.Write(len);
+        var crcInput = new byte[4 + data.Length];
+        type.CopyTo(crcInput);
+        data.CopyTo(crcInput.AsSpan(4));
+        s.Write(crcInput);
+        BinaryPrimitives.WriteUInt32BigEndian(len, Crc(crcInput));
+        s.Write(len);
+    }
+
+    private static uint Crc(ReadOnlySpan<byte> data)
+    {
+        var c = 0xFFFFFFFFu;
+        foreach (var b in data)
+        {
+            c = CrcTable[(c ^ b) & 0xFF] ^ (c >> 8);
+        }
+
+        return c ^ 0xFFFFFFFFu;
+    }
+
+    private static uint[] BuildCrcTable()
+    {
+        var t = new uint[256];
+        for (uint n = 0; n < 256; n++)
+        {
+            var c = n;
+            for (var k = 0; k < 8; k++)
+            {
+                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            }
+
+            t[n] = c;
+        }
+
+        return t;
+    }
+}

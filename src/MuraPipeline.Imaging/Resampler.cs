@@ -1,0 +1,95 @@
+namespace MuraPipeline.Imaging;
+
+/// <summary>Resampling used by ingest (area reduction) and by inference (bilinear resize to the model's input).</summary>
+public static class Resampler
+{
+    /// <summary>For each output column, the first source column and the weights (summing to 1) of the source columns it covers.</summary>
+    public static (int Start, double[] Weights)[] AreaWeights(int inSize, int outSize)
+    {
+        var s = (double)inSize / outSize;
+        var result = new (int, double[])[outSize];
+        for (var o = 0; o < outSize; o++)
+        {
+            var a = o * s;
+            var b = (o + 1) * s;
+            var start = (int)a;
+            var end = Math.Min(inSize, (int)Math.Ceiling(b));
+            var w = new double[end - start];
+            for (var i = start; i < end; i++)
+            {
+                w[i - start] = (Math.Min(i + 1, b) - Math.Max(i, a)) / s;
+            }
+
+            result[o] = (start, w);
+        }
+
+        return result;
+    }
+
+    /// <summary>Resizes with area averaging when shrinking and bilinear interpolation when enlarging, to exactly <paramref name="ow"/>×<paramref name="oh"/>.</summary>
+    public static float[] Resize(GrayImage src, int ow, int oh)
+    {
+        var tmp = new float[ow * src.Height];
+        ResizeAxis(src.Pixels.Select(b => (float)b).ToArray(), src.Width, src.Height, ow, horizontal: true, tmp);
+        var o = new float[ow * oh];
+        ResizeAxis(tmp, ow, src.Height, oh, horizontal: false, o);
+        return o;
+    }
+
+    private static void ResizeAxis(float[] src, int w, int h, int outLen, bool horizontal, float[] dst)
+    {
+        var inLen = horizontal ? w : h;
+        var lines = horizontal ? h : w;
+        var dstW = horizontal ? outLen : w;
+        if (outLen <= inLen)
+        {
+            var weights = AreaWeights(inLen, outLen);
+            for (var line = 0; line < lines; line++)
+            {
+                for (var o = 0; o < outLen; o++)
+                {
+                    var (start, wt) = weights[o];
+                    double acc = 0;
+                    for (var k = 0; k < wt.Length; k++)
+                    {
+                        acc += wt[k] * (horizontal ? src[(line * w) + start + k] : src[((start + k) * w) + line]);
+                    }
+
+                    if (horizontal)
+                    {
+                        dst[(line * dstW) + o] = (float)acc;
+                    }
+                    else
+                    {
+                        dst[(o * dstW) + line] = (float)acc;
+                    }
+                }
+            }
+
+            return;
+        }
+
+        var scale = (double)inLen / outLen;
+        for (var line = 0; line < lines; line++)
+        {
+            for (var o = 0; o < outLen; o++)
+            {
+                var x = Math.Clamp(((o + 0.5) * scale) - 0.5, 0, inLen - 1);
+                var x0 = (int)x;
+                var x1 = Math.Min(x0 + 1, inLen - 1);
+                var f = x - x0;
+                double a = horizontal ? src[(line * w) + x0] : src[(x0 * w) + line];
+                double b = horizontal ? src[(line * w) + x1] : src[(x1 * w) + line];
+                var v = (float)((a * (1 - f)) + (b * f));
+                if (horizontal)
+                {
+                    dst[(line * dstW) + o] = v;
+                }
+                else
+                {
+                    dst[(o * dstW) + line] = v;
+                }
+            }
+        }
+    }
+}
