@@ -9,6 +9,8 @@ public static class MuraCommandLine
     public static RootCommand Build()
     {
         var root = new RootCommand("MuraPipeline: batch screening of musculoskeletal radiographs.");
+        root.Subcommands.Add(ScreenCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(PhantomsCommand.Create());
         return root;
     }

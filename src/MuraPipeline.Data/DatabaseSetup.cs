@@ -31,3 +31,15 @@ public static class DatabaseSetup
         }
     }
 }
+
+public static class DataRegistration
+{
+    /// <summary>The embedded database: a SQLite file, a context per scope, and the store.</summary>
+    public static Microsoft.Extensions.DependencyInjection.IServiceCollection AddMuraSqlite(this Microsoft.Extensions.DependencyInjection.IServiceCollection services, string file)
+    {
+        Microsoft.Extensions.DependencyInjection.EntityFrameworkServiceCollectionExtensions.AddDbContext<MuraDbContext>(services, o => o.UseEmbeddedSqlite(file));
+        Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddScoped<StudyStore>(services);
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton(services, TimeProvider.System);
+        return services;
+    }
+}

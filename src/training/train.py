@@ -70,6 +70,37 @@ def scan(root):
     return items
 
 
+def read_boxes(root):
+    """Lesion boxes from <root>/labels.csv (as `mura phantoms` writes it): {relative image path: [(x0, y0, x1, y1), ...]}."""
+    path = os.path.join(root, "labels.csv")
+    boxes = {}
+    if not os.path.exists(path):
+        return boxes
+    import csv
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            for b in filter(None, (row.get("boxes") or "").split(";")):
+                key, *c = b.split(" ")
+                boxes.setdefault(key.upper(), []).append(tuple(int(v) for v in c))
+    return boxes
+
+
+def load_masks(root, items, h, w):
+    """Per-image lesion masks at the model's input size; -1 where a positive image has no box (no supervision)."""
+    boxes = read_boxes(root)
+    masks = np.zeros((len(items), h, w), dtype=np.int8)
+    for n, (p, _, label, _) in enumerate(items):
+        key = "/".join(p.split("/")[-4:]).upper()
+        if label == 1 and key not in boxes:
+            masks[n] = -1
+            continue
+        if key in boxes:
+            iw, ih = Image.open(p).size
+            for x0, y0, x1, y1 in boxes[key]:
+                masks[n, int(y0 * h / ih):int(np.ceil((y1 + 1) * h / ih)), int(x0 * w / iw):int(np.ceil((x1 + 1) * w / iw))] = 1
+    return masks
+
+
 def load_set(root, h, w, cache):
     items = scan(root)
     if not items:
@@ -86,7 +117,7 @@ def load_set(root, h, w, cache):
     parts = np.array([i[1] for i in items])
     labels = np.array([i[2] for i in items], dtype=np.float32)
     studies = [i[3] for i in items]
-    return x, parts, labels, studies
+    return x, parts, labels, studies, items
 
 
 class Compact(nn.Module):
@@ -103,8 +134,9 @@ class Compact(nn.Module):
 
 
 class Backbone(nn.Module):
-    def __init__(self, arch, channels, pretrained):
+    def __init__(self, arch, channels, pretrained, pool="avg"):
         super().__init__()
+        self.pool = pool
         import torchvision.models as tvm
         if arch == "compact":
             net = Compact(channels)
@@ -131,7 +163,14 @@ class Backbone(nn.Module):
     def forward(self, x):
         f = self.features(x)
         pooled = f.mean(dim=(2, 3))
-        return self.abnormal(pooled).squeeze(1), self.body_part(pooled), f
+        if self.pool == "lse":
+            # Log-sum-exp of the CAM itself: a soft maximum, so a small finding is not averaged away,
+            # and the exported heatmap is exactly what the decision pooled.
+            cam = (f * self.abnormal.weight[0].view(1, -1, 1, 1)).sum(dim=1).flatten(1)
+            logit = torch.logsumexp(cam, dim=1) - float(np.log(cam.shape[1])) + self.abnormal.bias[0]
+        else:
+            logit = self.abnormal(pooled).squeeze(1)
+        return logit, self.body_part(pooled), f
 
 
 class Exported(nn.Module):
@@ -241,6 +280,7 @@ def export(model, args, path, meta_extra):
         "mura.input.std": ",".join(f"{v:.6g}" for v in args.std),
         "mura.body_parts": ",".join(STUDY_TYPES),
         "mura.arch": args.arch,
+        "mura.pool": args.pool,
     }
     meta.update(meta_extra)
     for k, v in meta.items():
@@ -271,6 +311,8 @@ def main():
     ap.add_argument("--pretrained", help="local ImageNet weights (a state_dict file); nothing is downloaded")
     ap.add_argument("--cache", default=None, help="folder for resized-image caches")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--box-weight", type=float, default=0.0, help="weight of the CAM loss from lesion boxes in <train>/labels.csv (0: off; MURA itself has no boxes)")
+    ap.add_argument("--pool", default="avg", choices=["avg", "lse"], help="abnormality pooling: global average (the paper) or log-sum-exp of the CAM")
     ap.add_argument("--patience", type=int, default=1, help="epochs without validation-loss improvement before lr /= 10")
     args = ap.parse_args()
     if args.channels == 3:
@@ -287,12 +329,15 @@ def main():
     rng = np.random.default_rng(args.seed)
 
     t0 = time.time()
-    xt, pt, yt, st = load_set(args.train, args.size, args.size, args.cache)
-    xv, pv, yv, sv = load_set(args.valid, args.size, args.size, args.cache)
+    xt, pt, yt, st, it = load_set(args.train, args.size, args.size, args.cache)
+    xv, pv, yv, sv, _ = load_set(args.valid, args.size, args.size, args.cache)
+    mt = load_masks(args.train, it, args.size, args.size) if args.box_weight > 0 else None
+    if mt is not None:
+        print(f"lesion boxes: {int((mt.reshape(len(mt), -1).max(1) == 1).sum())} images boxed, {int((mt.reshape(len(mt), -1).min(1) == -1).sum())} positive images unboxed", flush=True)
     print(f"train {len(xt)} images / {len(set(st))} studies, valid {len(xv)} images / {len(set(sv))} studies, loaded in {time.time() - t0:.0f}s", flush=True)
     weights = class_weights(pt, yt).to(device)
 
-    model = Backbone(args.arch, args.channels, args.pretrained).to(device)
+    model = Backbone(args.arch, args.channels, args.pretrained, args.pool).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=0.1, patience=args.patience)
     best = (float("inf"), None, None)
@@ -303,11 +348,24 @@ def main():
         total = 0.0
         for i in range(0, len(order), args.batch):
             idx = np.sort(order[i:i + args.batch])
-            xb = augment(to_input(xt[idx], args.mean, args.std, args.channels), rng).to(device)
+            xb = to_input(xt[idx], args.mean, args.std, args.channels)
+            if mt is not None:
+                # Image and lesion mask get the same flip and rotation.
+                both = augment(torch.cat([xb, torch.from_numpy(mt[idx]).float().unsqueeze(1)], 1), rng)
+                xb, mb = both[:, :-1].to(device), both[:, -1:].to(device)
+            else:
+                xb = augment(xb, rng).to(device)
             yb = torch.from_numpy(yt[idx]).to(device)
             pb = torch.from_numpy(pt[idx]).to(device)
-            logit, part_logits, _ = model(xb)
+            logit, part_logits, f = model(xb)
             loss = F.binary_cross_entropy_with_logits(logit, yb, weight=weights[pb, yb.long()]) + 0.3 * F.cross_entropy(part_logits, pb)
+            if mt is not None:
+                # Box supervision of the CAM: cells over a lesion are abnormal, every cell of a normal image is not.
+                cam = (f * model.abnormal.weight[0].view(1, -1, 1, 1)).sum(dim=1, keepdim=True)
+                supervised = (mb.flatten(1).min(1).values > -0.5)
+                if supervised.any():
+                    target = (F.adaptive_max_pool2d(mb.clamp(min=0), cam.shape[-2:]) > 0.25).float()
+                    loss = loss + args.box_weight * F.binary_cross_entropy_with_logits(cam[supervised] + model.abnormal.bias[0], target[supervised])
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -317,9 +375,11 @@ def main():
         print(f"epoch {epoch + 1}: train loss {total / len(xt):.4f}, valid loss {vloss:.4f}, valid study AUC {vauc:.4f}, body part acc {vpart:.3f}, lr {opt.param_groups[0]['lr']:.1e}, {time.time() - t1:.0f}s", flush=True)
         if vloss < best[0]:
             best = (vloss, {k: v.detach().clone() for k, v in model.state_dict().items()}, (epoch + 1, vauc))
-    model.load_state_dict(best[1])
-    export(model, args, args.out, {"mura.training": json.dumps({"seed": args.seed, "epochs": args.epochs, "best_epoch": best[2][0], "valid_study_auc": round(best[2][1], 4), "train_images": int(len(xt)), "valid_images": int(len(xv))})})
-    print(f"wrote {args.out} (best epoch {best[2][0]}, valid study AUC {best[2][1]:.4f})")
+            # Export every new best, so a run stopped early still leaves its best model.
+            export(model, args, args.out, {"mura.training": json.dumps({"seed": args.seed, "epochs": args.epochs, "best_epoch": epoch + 1, "valid_study_auc": round(vauc, 4), "train_images": int(len(xt)), "valid_images": int(len(xv))})})
+            model.to(device)
+            print(f"  best so far: wrote {args.out}", flush=True)
+    print(f"best epoch {best[2][0]}, valid study AUC {best[2][1]:.4f}: {args.out}")
 
 
 if __name__ == "__main__":

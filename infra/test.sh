@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian machine: installs and starts what the tests use, then runs them.
+# Safe to run again: packages already installed and services already running are reused.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+# Peers nobody here wrote (see ../shared/PEERS.md) and the services of the distributed mode.
+packages=(dcmtk python3-pydicom python3-numpy python3-pil python3-sklearn postgresql rabbitmq-server)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "infra/test.sh: installing ${missing[*]}"
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+./infra/services.sh start
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+set +e
+dotnet test MuraPipeline.sln -c Release --logger "trx" --results-directory "$results" 2>&1 | tee "$results/log.txt"
+status=${PIPESTATUS[0]}
+set -e
+
+# One closing line for the whole suite, summed over the test assemblies.
+awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { v = $(i+1); gsub(/,/, "", v); if ($i == "Failed:") f += v; if ($i == "Passed:") p += v; if ($i == "Skipped:") s += v } }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$results/log.txt"
+exit "$status"

@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MuraPipeline.Cli.Embedded;
+using MuraPipeline.Data;
+using MuraPipeline.Imaging;
+
+namespace MuraPipeline.Cli.Reporting;
+
+/// <summary>studies.csv, views.csv and report.html (the worklist by score, each view's heatmap overlay).</summary>
+public static class ReportWriter
+{
+    public const string StudiesHeader = "study_uid,body_part,views,score,abnormal,model_sha256";
+    public const string ViewsHeader = "study_uid,sop_instance_uid,file,state,probability,error";
+
+    public static void WriteCsv(ScreenResult r, string outDir)
+    {
+        Csv.Write(Path.Combine(outDir, "studies.csv"), StudiesHeader,
+            r.Studies.Select(s => new object?[] { s.StudyInstanceUid, s.BodyPart, s.Views, s.Score, s.Abnormal, s.ModelSha256 }));
+        Csv.Write(Path.Combine(outDir, "views.csv"), ViewsHeader,
+            r.Views.Select(v => new object?[] { v.StudyInstanceUid, v.SopInstanceUid, v.File, v.State.ToString().ToLowerInvariant(), v.Probability, v.Error }));
+    }
+
+    public static async Task WriteHtmlAsync(string databaseFile, ScreenResult r, string outDir, CancellationToken ct)
+    {
+        var options = new DbContextOptionsBuilder<MuraDbContext>();
+        options.UseEmbeddedSqlite(databaseFile);
+        await using var db = new MuraDbContext(options.Options);
+        var html = new StringBuilder();
+        var scored = r.Studies.Count(s => s.Score is not null);
+        html.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>MuraPipeline worklist</title><style>")
+            .Append("body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}table{border-collapse:collapse;width:100%}")
+            .Append("th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#f4f4f4}")
+            .Append(".abn{color:#b00020;font-weight:600}.ok{color:#1b5e20}.fail{color:#777}.bar{display:inline-block;height:.6rem;background:#b00020;margin-right:.4rem}")
+            .Append("figure{display:inline-block;margin:0 .4rem .4rem 0}figcaption{font-size:.75rem;color:#555}img{display:block;border:1px solid #ccc}code{font-size:.8rem}")
+            .Append("</style></head><body>")
+            .Append(CultureInfo.InvariantCulture, $"<h1>Worklist</h1><p>{r.Studies.Count} studies, {scored} scored, {r.Studies.Count(s => s.Abnormal == true)} flagged abnormal, {r.FailedViews} views failed. Model <code>{r.ModelSha256[..12]}</code>. Sorted by score, highest first; the heatmap shows where the model looked.</p>")
+            .Append("<table><thead><tr><th>#</th><th>Study</th><th>Body part</th><th>Score</th><th>Flag</th><th>Views</th></tr></thead><tbody>");
+        var viewsByStudy = r.Views.ToLookup(v => v.StudyInstanceUid);
+        var rank = 0;
+        foreach (var s in r.Studies)
+        {
+            rank++;
+            var flag = s.Abnormal switch { true => "<span class=\"abn\">abnormal</span>", false => "<span class=\"ok\">normal</span>", _ => "<span class=\"fail\">not scored</span>" };
+            var score = s.Score is { } sc ? string.Create(CultureInfo.InvariantCulture, $"<span class=\"bar\" style=\"width:{sc * 80:0}px\"></span>{sc:0.000}") : "–";
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{rank}</td><td><code>{Enc(s.StudyInstanceUid)}</code></td><td>{Enc(s.BodyPart ?? "?")}</td><td>{score}</td><td>{flag}</td><td>");
+            foreach (var v in viewsByStudy[s.StudyInstanceUid])
+            {
+                html.Append(await FigureAsync(db, v, ct));
+            }
+
+            html.Append("</td></tr>");
+        }
+
+        html.Append("</tbody></table></body></html>");
+        await File.WriteAllTextAsync(Path.Combine(outDir, "report.html"), html.ToString(), ct);
+    }
+
+    private static async Task<string> FigureAsync(MuraDbContext db, ViewRow v, CancellationToken ct)
+    {
+        if (v.State != ViewState.Scored)
+        {
+            return $"<figure><figcaption class=\"fail\">{Enc(Path.GetFileName(v.File))}: {Enc(v.Error ?? v.State.ToString())}</figcaption></figure>";
+        }
+
+        var view = await db.Views.AsNoTracking().Where(x => x.SopInstanceUid == v.SopInstanceUid).Select(x => x.Id).SingleAsync(ct);
+        var png = await db.ViewImages.AsNoTracking().Where(i => i.ViewId == view).Select(i => i.Png).SingleOrDefaultAsync(ct);
+        var heat = await db.Heatmaps.AsNoTracking().SingleOrDefaultAsync(h => h.ViewId == view, ct);
+        if (png is null)
+        {
+            return string.Empty;
+        }
+
+        var image = Png.DecodeGray(png);
+        byte[] thumb;
+        if (heat is not null)
+        {
+            var grid = new float[heat.Width * heat.Height];
+            Buffer.BlockCopy(heat.Grid, 0, grid, 0, heat.Grid.Length);
+            thumb = Png.Encode(Imaging.Heatmap.Overlay(image, grid, heat.Width, heat.Height, 192));
+        }
+        else
+        {
+            var (w, h) = PixelPipeline.Fit(image.Width, image.Height, 192);
+            thumb = Png.Encode(new GrayImage(w, h, Resampler.Resize(image, w, h).Select(x => (byte)Math.Clamp((int)(x + 0.5f), 0, 255)).ToArray()));
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"<figure><img alt=\"view heatmap\" src=\"data:image/png;base64,{Convert.ToBase64String(thumb)}\"><figcaption>{v.Probability:0.000} {Enc(v.PredictedBodyPart ?? string.Empty)}</figcaption></figure>");
+    }
+
+    private static string Enc(string s) => WebUtility.HtmlEncode(s);
+}

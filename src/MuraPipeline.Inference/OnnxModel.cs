@@ -1,0 +1,275 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using MuraPipeline.Contracts;
+using MuraPipeline.Imaging;
+
+namespace MuraPipeline.Inference;
+
+/// <summary>One view's model output.</summary>
+public sealed record ViewPrediction(double Probability, string? BodyPart, float[]? Cam, int CamWidth, int CamHeight);
+
+/// <summary>
+/// A model under the ONNX contract (ARCHITECTURE.md): input <c>image</c> [N,C,H,W] float32; outputs <c>abnormal</c>
+/// [N] or [N,1], optional <c>body_part</c> [N,7] and <c>cam</c> [N,h,w]. C, H, W, mean and std come from the model's
+/// metadata (3×224×224 and ImageNet statistics by default). The file's SHA-256 is its version.
+/// </summary>
+public sealed partial class OnnxModel : IDisposable
+{
+    private static readonly float[] ImageNetMean = [0.485f, 0.456f, 0.406f];
+    private static readonly float[] ImageNetStd = [0.229f, 0.224f, 0.225f];
+
+    private readonly InferenceSession _session;
+    private readonly float[] _mean;
+    private readonly float[] _std;
+    private readonly bool _hasBodyPart;
+    private readonly bool _hasCam;
+
+    private OnnxModel(string path, string sha, InferenceSession session, int c, int h, int w, float[] mean, float[] std, IReadOnlyDictionary<string, string> metadata)
+    {
+        Path = path;
+        Sha256 = sha;
+        _session = session;
+        Channels = c;
+        Height = h;
+        Width = w;
+        _mean = mean;
+        _std = std;
+        Metadata = metadata;
+        _hasBodyPart = session.OutputMetadata.ContainsKey("body_part");
+        _hasCam = session.OutputMetadata.ContainsKey("cam");
+    }
+
+    public string Path { get; }
+
+    public string Sha256 { get; }
+
+    public int Channels { get; }
+
+    public int Height { get; }
+
+    public int Width { get; }
+
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>Loads and checks a model; any problem is a <see cref="ModelLoadException"/> naming the file.</summary>
+    public static OnnxModel Load(string path, string executionProvider = "cpu", ILogger? logger = null)
+    {
+        if (!File.Exists(path))
+        {
+            throw new ModelLoadException($"model file {path} does not exist");
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (IOException ex)
+        {
+            throw new ModelLoadException($"model file {path} cannot be read: {ex.Message}", ex);
+        }
+
+        if (bytes.Length == 0)
+        {
+            throw new ModelLoadException($"model file {path} is empty (0 bytes)");
+        }
+
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var options = CreateSessionOptions(executionProvider, logger);
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(bytes, options);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new ModelLoadException($"model file {path} is not a valid ONNX model: {FirstLine(ex.Message)}", ex);
+        }
+
+        try
+        {
+            return FromSession(path, sha, session);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    private static OnnxModel FromSession(string path, string sha, InferenceSession session)
+    {
+        if (!session.InputMetadata.TryGetValue("image", out var input))
+        {
+            throw new ModelLoadException($"model file {path} does not follow the contract: it has no input named 'image' (inputs: {string.Join(", ", session.InputMetadata.Keys)})");
+        }
+
+        if (input.ElementType != typeof(float) || input.Dimensions.Length != 4)
+        {
+            throw new ModelLoadException($"model file {path} does not follow the contract: input 'image' must be float32 [N,C,H,W], not {input.ElementType.Name} of rank {input.Dimensions.Length}");
+        }
+
+        if (!session.OutputMetadata.ContainsKey("abnormal"))
+        {
+            throw new ModelLoadException($"model file {path} does not follow the contract: it has no output named 'abnormal' (outputs: {string.Join(", ", session.OutputMetadata.Keys)})");
+        }
+
+        var meta = session.ModelMetadata.CustomMetadataMap;
+        int Dim(int index, string key, int fallback)
+        {
+            if (meta.TryGetValue(key, out var s) && int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0)
+            {
+                return v;
+            }
+
+            return input.Dimensions[index] > 0 ? input.Dimensions[index] : fallback;
+        }
+
+        var c = Dim(1, "mura.input.channels", 3);
+        var h = Dim(2, "mura.input.height", 224);
+        var w = Dim(3, "mura.input.width", 224);
+        if (input.Dimensions[1] > 0 && input.Dimensions[1] != c)
+        {
+            throw new ModelLoadException($"model file {path}: metadata says {c} channels but the input has {input.Dimensions[1]}");
+        }
+
+        var mean = Floats(meta, "mura.input.mean", c, c == 3 ? ImageNetMean : Enumerable.Repeat(0.5f, c).ToArray(), path);
+        var std = Floats(meta, "mura.input.std", c, c == 3 ? ImageNetStd : Enumerable.Repeat(0.25f, c).ToArray(), path);
+        return new OnnxModel(path, sha, session, c, h, w, mean, std, new Dictionary<string, string>(meta));
+    }
+
+    private static float[] Floats(Dictionary<string, string> meta, string key, int count, float[] fallback, string path)
+    {
+        if (!meta.TryGetValue(key, out var s))
+        {
+            return fallback;
+        }
+
+        var parts = s.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length != count || !parts.All(p => float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+        {
+            throw new ModelLoadException($"model file {path}: metadata {key}='{s}' must be {count} comma-separated numbers");
+        }
+
+        return parts.Select(p => float.Parse(p, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    private static SessionOptions CreateSessionOptions(string provider, ILogger? logger)
+    {
+        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        switch (provider.ToLowerInvariant())
+        {
+            case "cuda":
+            case "tensorrt":
+                try
+                {
+                    if (provider.Equals("tensorrt", StringComparison.OrdinalIgnoreCase))
+                    {
+                        options.AppendExecutionProvider_Tensorrt();
+                    }
+
+                    options.AppendExecutionProvider_CUDA();
+                }
+                catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+                {
+                    if (logger is not null)
+                    {
+                        LogProviderFallback(logger, provider, FirstLine(ex.Message));
+                    }
+                }
+
+                break;
+        }
+
+        return options;
+    }
+
+    /// <summary>Scores a batch of derivatives; the outputs come back in input order.</summary>
+    public IReadOnlyList<ViewPrediction> Predict(IReadOnlyList<GrayImage> images)
+    {
+        if (images.Count == 0)
+        {
+            return [];
+        }
+
+        var plane = Height * Width;
+        var data = new float[images.Count * Channels * plane];
+        Parallel.For(0, images.Count, n =>
+        {
+            var resized = Resampler.Resize(images[n], Width, Height);
+            for (var c = 0; c < Channels; c++)
+            {
+                var offset = ((n * Channels) + c) * plane;
+                var m = _mean[c];
+                var s = _std[c];
+                for (var i = 0; i < plane; i++)
+                {
+                    data[offset + i] = ((resized[i] / 255f) - m) / s;
+                }
+            }
+        });
+
+        var tensor = new DenseTensor<float>(data, [images.Count, Channels, Height, Width]);
+        using var results = _session.Run([NamedOnnxValue.CreateFromTensor("image", tensor)]);
+        var abnormal = results.First(r => r.Name == "abnormal").AsTensor<float>();
+        var parts = _hasBodyPart ? results.First(r => r.Name == "body_part").AsTensor<float>() : null;
+        var cam = _hasCam ? results.First(r => r.Name == "cam").AsTensor<float>() : null;
+        var output = new ViewPrediction[images.Count];
+        for (var n = 0; n < images.Count; n++)
+        {
+            var p = abnormal.Rank == 1 ? abnormal[n] : abnormal[n, 0];
+            string? part = null;
+            if (parts is not null)
+            {
+                var best = 0;
+                for (var k = 1; k < parts.Dimensions[1]; k++)
+                {
+                    if (parts[n, k] > parts[n, best])
+                    {
+                        best = k;
+                    }
+                }
+
+                part = best < StudyTypes.All.Count ? StudyTypes.All[best] : null;
+            }
+
+            float[]? grid = null;
+            int gw = 0, gh = 0;
+            if (cam is not null)
+            {
+                gh = cam.Dimensions[1];
+                gw = cam.Dimensions[2];
+                grid = new float[gw * gh];
+                for (var y = 0; y < gh; y++)
+                {
+                    for (var x = 0; x < gw; x++)
+                    {
+                        grid[(y * gw) + x] = cam[n, y, x];
+                    }
+                }
+            }
+
+            output[n] = new ViewPrediction(Math.Clamp(p, 0, 1), part, grid, gw, gh);
+        }
+
+        return output;
+    }
+
+    /// <summary>Runs already-normalised input [n,C,H,W] and returns every output flattened (for contract checks).</summary>
+    public IReadOnlyDictionary<string, float[]> RunRaw(float[] input, int n)
+    {
+        var tensor = new DenseTensor<float>(input, [n, Channels, Height, Width]);
+        using var results = _session.Run([NamedOnnxValue.CreateFromTensor("image", tensor)]);
+        return results.ToDictionary(r => r.Name, r => r.AsTensor<float>().ToArray());
+    }
+
+    public void Dispose() => _session.Dispose();
+
+    private static string FirstLine(string s) => s.Split('\n')[0].Trim();
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Execution provider {Provider} is not available ({Reason}); scoring on the CPU")]
+    private static partial void LogProviderFallback(ILogger logger, string provider, string reason);
+}

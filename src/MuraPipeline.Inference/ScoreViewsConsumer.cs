@@ -1,0 +1,108 @@
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MuraPipeline.Contracts;
+using MuraPipeline.Data;
+using MuraPipeline.Imaging;
+
+namespace MuraPipeline.Inference;
+
+/// <summary>
+/// Scores batches of queued views. One bad view never faults the batch: an undecodable derivative fails that
+/// view with its reason, and a model error on the whole batch is retried view by view so only the culprit fails.
+/// </summary>
+public sealed partial class ScoreViewsConsumer(OnnxModel model, StudyStore store, IOptions<InferenceOptions> options, ILogger<ScoreViewsConsumer> logger)
+    : IConsumer<Batch<ViewQueued>>
+{
+    public async Task Consume(ConsumeContext<Batch<ViewQueued>> context)
+    {
+        var messages = context.Message.Select(m => m.Message).DistinctBy(m => m.ViewId).ToList();
+        var outcomes = new List<ViewOutcome>(messages.Count);
+        var decoded = new List<(ViewQueued Message, GrayImage Image)>(messages.Count);
+        foreach (var m in messages)
+        {
+            try
+            {
+                decoded.Add((m, Png.DecodeGray(m.DerivativePng)));
+            }
+            catch (PngException ex)
+            {
+                LogViewFailed(logger, m.StudyInstanceUid, m.SopInstanceUid, ex.Message);
+                outcomes.Add(new ViewOutcome(m.ViewId, null, null, $"derivative image is unreadable: {ex.Message}", null));
+            }
+        }
+
+        outcomes.AddRange(Score(decoded));
+        var completed = await store.RecordOutcomesAsync(outcomes, model.Sha256, options.Value.Thresholds, context.CancellationToken);
+        foreach (var c in completed)
+        {
+            LogStudyScored(logger, c.StudyInstanceUid, c.Score, model.Sha256);
+            await context.Publish(new StudyScored(c.StudyId, c.StudyInstanceUid, c.BodyPart, c.ScoredViews, c.FailedViews, c.Score, c.Abnormal, model.Sha256), context.CancellationToken);
+        }
+    }
+
+    private List<ViewOutcome> Score(List<(ViewQueued Message, GrayImage Image)> batch)
+    {
+        if (batch.Count == 0)
+        {
+            return [];
+        }
+
+        try
+        {
+            return batch.Zip(model.Predict(batch.Select(b => b.Image).ToList()), (b, p) => ToOutcome(b.Message, p)).ToList();
+        }
+        catch (Exception ex) when (batch.Count > 1 && ex is not OperationCanceledException)
+        {
+            return batch.SelectMany(b => Score([b])).ToList();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            var m = batch[0].Message;
+            LogViewFailed(logger, m.StudyInstanceUid, m.SopInstanceUid, ex.Message);
+            return [new ViewOutcome(m.ViewId, null, null, $"model could not score the view: {ex.Message.Split('\n')[0]}", null)];
+        }
+    }
+
+    private ViewOutcome ToOutcome(ViewQueued m, ViewPrediction p)
+    {
+        Data.Heatmap? heatmap = null;
+        if (p.Cam is { } cam)
+        {
+            var bytes = new byte[cam.Length * 4];
+            Buffer.BlockCopy(cam, 0, bytes, 0, bytes.Length);
+            var (px, py) = Imaging.Heatmap.Peak(cam, p.CamWidth, p.CamHeight);
+            heatmap = new Data.Heatmap { ViewId = m.ViewId, ModelSha256 = model.Sha256, Width = p.CamWidth, Height = p.CamHeight, Grid = bytes, PeakX = px, PeakY = py };
+        }
+
+        return new ViewOutcome(m.ViewId, p.Probability, p.BodyPart, null, heatmap);
+    }
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "View {SopInstanceUid} of study {StudyInstanceUid} failed: {Reason}")]
+    private static partial void LogViewFailed(ILogger logger, string studyInstanceUid, string sopInstanceUid, string reason);
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Study {StudyInstanceUid} scored {Score} by model {ModelSha}")]
+    private static partial void LogStudyScored(ILogger logger, string studyInstanceUid, double? score, string modelSha);
+}
+
+/// <summary>Batch limits and endpoint concurrency from <see cref="InferenceOptions"/>.</summary>
+public sealed class ScoreViewsConsumerDefinition : ConsumerDefinition<ScoreViewsConsumer>
+{
+    private readonly InferenceOptions _options;
+
+    public ScoreViewsConsumerDefinition(IOptions<InferenceOptions> options)
+    {
+        _options = options.Value;
+        EndpointName = "score-views";
+        ConcurrentMessageLimit = _options.BatchSize * _options.Concurrency;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ScoreViewsConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        endpointConfigurator.PrefetchCount = Math.Max(endpointConfigurator.PrefetchCount, _options.BatchSize * _options.Concurrency * 2);
+        consumerConfigurator.Options<BatchOptions>(b => b
+            .SetMessageLimit(_options.BatchSize)
+            .SetTimeLimit(TimeSpan.FromMilliseconds(_options.BatchTimeLimitMs))
+            .SetConcurrencyLimit(_options.Concurrency));
+    }
+}

@@ -1,0 +1,117 @@
+using Microsoft.EntityFrameworkCore;
+using MuraPipeline.Tests;
+
+namespace MuraPipeline.Data.Tests;
+
+public sealed class StudyStoreTests : IAsyncLifetime
+{
+    private readonly string _dir = Peers.TempDir();
+    private MuraDbContext _db = null!;
+    private StudyStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        var o = new DbContextOptionsBuilder<MuraDbContext>();
+        o.UseEmbeddedSqlite(Path.Combine(_dir, "t.db"));
+        _db = new MuraDbContext(o.Options);
+        await DatabaseSetup.MigrateAsync(_db, default);
+        _store = new StudyStore(_db, TimeProvider.System);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _db.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private async Task<(Study Study, List<View> Views)> StudyWithViews(string uid, int n)
+    {
+        var study = await _store.GetOrCreateStudyAsync(uid, "dicom", "WRIST", "P1", default);
+        var views = new List<View>();
+        for (var i = 0; i < n; i++)
+        {
+            views.Add((await _store.AddViewAsync(study, $"{uid}.{i}", $"/f{i}", null, default)).View);
+        }
+
+        return (study, views);
+    }
+
+    private Task<Study> Reload(Guid id) => _db.Studies.AsNoTracking().SingleAsync(s => s.Id == id);
+
+    [Fact]
+    public void Aggregation_rule_is_the_arithmetic_mean()
+    {
+        Assert.Equal(0.5, StudyAggregate.Score([0.2, 0.9, 0.4]));
+        Assert.Null(StudyAggregate.Score([]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => StudyAggregate.Score([1.5]));
+        Assert.True(StudyAggregate.IsAbnormal(0.5, "WRIST", null));
+        Assert.False(StudyAggregate.IsAbnormal(0.6, "WRIST", new Dictionary<string, double> { ["WRIST"] = 0.7 }));
+    }
+
+    [Fact]
+    public async Task Study_score_is_mean_of_view_probabilities_once_the_last_view_is_scored()
+    {
+        var (study, views) = await StudyWithViews("1.1", 3);
+        var first = await _store.RecordOutcomesAsync([new ViewOutcome(views[0].Id, 0.2, "WRIST", null, null), new ViewOutcome(views[1].Id, 0.9, "WRIST", null, null)], "sha", null, default);
+        Assert.Empty(first);
+        Assert.Null((await Reload(study.Id)).Score);
+        var done = await _store.RecordOutcomesAsync([new ViewOutcome(views[2].Id, 0.4, "WRIST", null, null)], "sha", null, default);
+        var c = Assert.Single(done);
+        Assert.Equal(0.5, c.Score!.Value, 12);
+        var row = await Reload(study.Id);
+        Assert.Equal((StudyState.Scored, 3, 0, true, "sha"), (row.State, row.ScoredViews, row.FailedViews, row.Abnormal, row.ModelSha256));
+        Assert.Equal(0.5, row.Score!.Value, 12);
+    }
+
+    [Fact]
+    public async Task Redelivered_outcomes_are_counted_once_and_complete_the_study_once()
+    {
+        var (study, views) = await StudyWithViews("1.2", 2);
+        var batch = views.Select(v => new ViewOutcome(v.Id, 0.3, null, null, null)).ToList();
+        Assert.Single(await _store.RecordOutcomesAsync(batch, "sha", null, default));
+        Assert.Empty(await _store.RecordOutcomesAsync(batch, "sha", null, default));
+        var row = await Reload(study.Id);
+        Assert.Equal((2, 0), (row.ScoredViews, row.FailedViews));
+    }
+
+    [Fact]
+    public async Task Resent_instance_does_not_add_a_view()
+    {
+        var (study, views) = await StudyWithViews("1.3", 1);
+        var (again, created) = await _store.AddViewAsync(study, "1.3.0", "/elsewhere", null, default);
+        Assert.False(created);
+        Assert.Equal(views[0].Id, again.Id);
+        Assert.Equal(1, (await Reload(study.Id)).ViewCount);
+    }
+
+    [Fact]
+    public async Task Failed_views_are_left_out_of_the_mean_and_a_study_with_none_scored_fails()
+    {
+        var (study, views) = await StudyWithViews("1.4", 2);
+        await _store.FailViewAsync(views[0].Id, "file is truncated", null, null, default);
+        await _store.RecordOutcomesAsync([new ViewOutcome(views[1].Id, 0.8, null, null, null)], "sha", null, default);
+        var row = await Reload(study.Id);
+        Assert.Equal((StudyState.Scored, 1, 1), (row.State, row.ScoredViews, row.FailedViews));
+        Assert.Equal(0.8, row.Score!.Value, 12);
+        Assert.Equal("file is truncated", (await _db.Views.AsNoTracking().SingleAsync(v => v.Id == views[0].Id)).Error);
+
+        var (other, otherViews) = await StudyWithViews("1.5", 1);
+        await _store.FailViewAsync(otherViews[0].Id, "not an image", null, null, default);
+        var failed = await Reload(other.Id);
+        Assert.Equal(StudyState.Failed, failed.State);
+        Assert.Null(failed.Score);
+    }
+
+    [Fact]
+    public async Task A_view_arriving_after_scoring_reopens_the_study_and_the_score_is_recomputed()
+    {
+        var (study, views) = await StudyWithViews("1.6", 1);
+        await _store.RecordOutcomesAsync([new ViewOutcome(views[0].Id, 0.2, null, null, null)], "sha", null, default);
+        var (late, _) = await _store.AddViewAsync(study, "1.6.late", "/late", null, default);
+        var reopened = await Reload(study.Id);
+        Assert.Equal((StudyState.Open, null), (reopened.State, reopened.Score));
+        await _store.RecordOutcomesAsync([new ViewOutcome(late.Id, 0.6, null, null, null)], "sha", null, default);
+        Assert.Equal(0.4, (await Reload(study.Id)).Score!.Value, 12);
+    }
+}

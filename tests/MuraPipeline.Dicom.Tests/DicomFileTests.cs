@@ -1,0 +1,138 @@
+using System.Buffers.Binary;
+using MuraPipeline.Phantoms;
+using MuraPipeline.Tests;
+
+namespace MuraPipeline.Dicom.Tests;
+
+public sealed class DicomFileTests : IDisposable
+{
+    private readonly string _dir = Peers.TempDir();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string WritePhantom(out PhantomStudy study)
+    {
+        study = new PhantomGenerator(seed: 11, minSide: 300, maxSide: 400).Generate(0);
+        var ds = PhantomWriter.ToDataset(study, study.Views[0]);
+        var path = Path.Combine(_dir, "a.dcm");
+        new DicomFile(DicomWriter.CreateMeta(ds), ds).Save(path);
+        return path;
+    }
+
+    [Fact]
+    public void Written_file_reads_back_with_the_same_tags_and_pixels()
+    {
+        var path = WritePhantom(out var study);
+        var file = DicomFile.Open(path);
+        Assert.Equal(DicomUids.ExplicitVrLittleEndian, file.TransferSyntaxUid);
+        Assert.Equal(study.StudyInstanceUid, file.Dataset.GetString(DicomTag.StudyInstanceUid));
+        Assert.Equal(study.PatientName, file.Dataset.GetString(DicomTag.PatientName));
+        Assert.Equal(study.BodyPart, file.Dataset.GetString(DicomTag.BodyPartExamined));
+        var frame = DicomPixelData.From(file).DecodeFrame();
+        Assert.Equal(study.Views[0].Frame.Values, frame.Values);
+    }
+
+    [Fact]
+    public void Header_read_stops_before_pixel_data()
+    {
+        var path = WritePhantom(out _);
+        var header = DicomFile.OpenHeader(path);
+        Assert.False(header.Dataset.Contains(DicomTag.PixelData));
+        Assert.NotNull(header.Dataset.GetString(DicomTag.SopInstanceUid));
+    }
+
+    [Fact]
+    public void Dcmdump_reads_our_file_and_sees_the_same_attributes()
+    {
+        var path = WritePhantom(out var study);
+        var (code, stdout, stderr) = Peers.Run("dcmdump", "-q", path);
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"[{study.PatientName}]", stdout, StringComparison.Ordinal);
+        Assert.Contains(study.StudyInstanceUid, stdout, StringComparison.Ordinal);
+        Assert.Contains("=LittleEndianExplicit", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Pydicom_decodes_our_pixels_to_the_same_values()
+    {
+        var path = WritePhantom(out var study);
+        var (code, stdout, stderr) = Peers.Python("import sys, pydicom; a = pydicom.dcmread(sys.argv[1]).pixel_array.astype('int64'); print(a.shape[0], a.shape[1], int(a.sum()), int((a * a).sum() % 1000000007))", path);
+        Assert.True(code == 0, stderr);
+        var v = study.Views[0].Frame;
+        long sum = 0, sq = 0;
+        foreach (var x in v.Values)
+        {
+            sum += x;
+            sq = (sq + ((long)x * x)) % 1000000007;
+        }
+
+        Assert.Equal($"{v.Height} {v.Width} {sum} {sq}", stdout.Trim());
+    }
+
+    [Fact]
+    public void Implicit_vr_little_endian_data_set_is_read()
+    {
+        var bytes = new List<byte>();
+        void Element(ushort g, ushort e, byte[] value)
+        {
+            var h = new byte[8];
+            BinaryPrimitives.WriteUInt16LittleEndian(h, g);
+            BinaryPrimitives.WriteUInt16LittleEndian(h.AsSpan(2), e);
+            BinaryPrimitives.WriteUInt32LittleEndian(h.AsSpan(4), (uint)value.Length);
+            bytes.AddRange(h);
+            bytes.AddRange(value);
+        }
+
+        Element(0x0008, 0x0018, "1.2.3.4\0"u8.ToArray());
+        Element(0x0028, 0x0010, [2, 0]);
+        Element(0x0028, 0x0011, [2, 0]);
+        Element(0x0028, 0x0100, [16, 0]);
+        Element(0x0028, 0x0101, [12, 0]);
+        Element(0x0028, 0x0103, [1, 0]);
+        Element(0x0009, 0x1001, "PRIVATE!"u8.ToArray());
+        // Stored 12-bit signed values with garbage in the unused high bits: 0xF001 → 1, 0x0FFF → -1, 0x0800 → -2048, 0xA7FF → 2047.
+        Element(0x7FE0, 0x0010, [0x01, 0xF0, 0xFF, 0x0F, 0x00, 0x08, 0xFF, 0xA7]);
+        var file = ReadImplicit(bytes.ToArray());
+        Assert.Equal("1.2.3.4", file.Dataset.GetString(DicomTag.SopInstanceUid));
+        Assert.True(file.Dataset.Contains(new DicomTag(0x0009, 0x1001)));
+        Assert.Equal([1, -1, -2048, 2047], DicomPixelData.From(file).DecodeFrame().Values);
+    }
+
+    private static DicomFile ReadImplicit(byte[] dataset)
+    {
+        // A bare data set (no preamble): the reader recognises group 0008 at the start and reads it as implicit VR.
+        return DicomReader.Read(dataset, stopAtPixelData: false);
+    }
+
+    [Fact]
+    public void Truncated_file_fails_with_a_reason_an_operator_can_read()
+    {
+        var path = WritePhantom(out _);
+        var bytes = File.ReadAllBytes(path);
+        var ex = Assert.Throws<DicomException>(() => DicomReader.Read(bytes[..(bytes.Length / 2)], stopAtPixelData: false));
+        Assert.Contains("truncated", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("(7FE0,0010)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Object_without_pixel_data_is_reported_as_not_an_image_with_its_sop_class()
+    {
+        var ds = new DicomDataset();
+        ds.AddString(DicomTag.SopClassUid, "UI", "1.2.840.10008.5.1.4.1.1.88.11").AddString(DicomTag.SopInstanceUid, "UI", "1.2.3");
+        var path = Path.Combine(_dir, "sr.dcm");
+        new DicomFile(DicomWriter.CreateMeta(ds), ds).Save(path);
+        var ex = Assert.Throws<DicomException>(() => DicomPixelData.From(DicomFile.Open(path)));
+        Assert.Contains("not an image", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Basic Text SR", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Zero_byte_and_garbage_files_are_rejected_clearly()
+    {
+        Assert.Contains("empty", Assert.Throws<DicomException>(() => DicomReader.Read([], false)).Message, StringComparison.Ordinal);
+        var garbage = new byte[4096];
+        new Random(5).NextBytes(garbage);
+        garbage[0] = 0x55;
+        Assert.Contains("not a DICOM file", Assert.Throws<DicomException>(() => DicomReader.Read(garbage, false)).Message, StringComparison.Ordinal);
+    }
+}

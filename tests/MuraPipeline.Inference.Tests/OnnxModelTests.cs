@@ -1,0 +1,99 @@
+using MuraPipeline.Imaging;
+using MuraPipeline.Tests;
+
+namespace MuraPipeline.Inference.Tests;
+
+public sealed class OnnxModelTests
+{
+    [Fact]
+    public void Missing_model_file_is_named_in_the_error()
+    {
+        var ex = Assert.Throws<ModelLoadException>(() => OnnxModel.Load("/nonexistent/model.onnx"));
+        Assert.Equal("model file /nonexistent/model.onnx does not exist", ex.Message);
+    }
+
+    [Fact]
+    public void Malformed_model_file_is_named_with_what_is_wrong()
+    {
+        var dir = Peers.TempDir();
+        try
+        {
+            var path = Path.Combine(dir, "bad.onnx");
+            File.WriteAllText(path, "this is not a protobuf");
+            var ex = Assert.Throws<ModelLoadException>(() => OnnxModel.Load(path));
+            Assert.StartsWith($"model file {path} is not a valid ONNX model", ex.Message, StringComparison.Ordinal);
+            File.WriteAllBytes(path, []);
+            Assert.Contains("is empty", Assert.Throws<ModelLoadException>(() => OnnxModel.Load(path)).Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Bundled_model_follows_the_contract_and_matches_pytorch_on_its_reference_inputs()
+    {
+        using var model = OnnxModel.Load(InferenceOptions.BundledModelPath);
+        Assert.Equal(64, model.Sha256.Length);
+        Assert.Equal(model.Height.ToString(System.Globalization.CultureInfo.InvariantCulture), model.Metadata["mura.input.height"]);
+
+        // The training script saved PyTorch's outputs on fixed inputs beside the model; ONNX Runtime must agree.
+        var reference = Npz.Read(InferenceOptions.BundledModelPath + ".check.npz");
+        var (image, shape) = reference["image"];
+        Assert.Equal([shape[0], model.Channels, model.Height, model.Width], shape);
+        var outputs = model.RunRaw(image, shape[0]);
+        foreach (var name in new[] { "abnormal", "body_part", "cam" })
+        {
+            var (expected, _) = reference[name];
+            var actual = outputs[name];
+            Assert.Equal(expected.Length, actual.Length);
+            var worst = expected.Zip(actual, (a, b) => Math.Abs(a - b)).Max();
+            Assert.True(worst < 1e-3, $"{name} differs from PyTorch by {worst}");
+        }
+    }
+
+    [Fact]
+    public void Predictions_are_probabilities_with_a_body_part_and_a_cam_grid()
+    {
+        using var model = OnnxModel.Load(InferenceOptions.BundledModelPath);
+        var images = Enumerable.Range(0, 3).Select(i => new GrayImage(300 + (50 * i), 400, Enumerable.Repeat((byte)(40 * i), (300 + (50 * i)) * 400).ToArray())).ToList();
+        var p = model.Predict(images);
+        Assert.Equal(3, p.Count);
+        Assert.All(p, x =>
+        {
+            Assert.InRange(x.Probability, 0, 1);
+            Assert.NotNull(x.BodyPart);
+            Assert.NotNull(x.Cam);
+            Assert.Equal(x.CamWidth * x.CamHeight, x.Cam!.Length);
+        });
+    }
+}
+
+/// <summary>Reads NumPy .npz archives of little-endian float32 arrays (what train.py writes).</summary>
+internal static class Npz
+{
+    public static Dictionary<string, (float[] Data, int[] Shape)> Read(string path)
+    {
+        using var zip = System.IO.Compression.ZipFile.OpenRead(path);
+        var result = new Dictionary<string, (float[], int[])>();
+        foreach (var entry in zip.Entries)
+        {
+            using var s = entry.Open();
+            using var ms = new MemoryStream();
+            s.CopyTo(ms);
+            var b = ms.ToArray();
+            var headerLen = BitConverter.ToUInt16(b, 8);
+            var header = System.Text.Encoding.ASCII.GetString(b, 10, headerLen);
+            Assert.Contains("'descr': '<f4'", header, StringComparison.Ordinal);
+            var shapeText = header[(header.IndexOf("'shape': (", StringComparison.Ordinal) + 10)..];
+            shapeText = shapeText[..shapeText.IndexOf(')', StringComparison.Ordinal)];
+            var shape = shapeText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
+            var data = new float[(b.Length - 10 - headerLen) / 4];
+            Buffer.BlockCopy(b, 10 + headerLen, data, 0, data.Length * 4);
+            result[Path.GetFileNameWithoutExtension(entry.Name)] = (data, shape);
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,50 @@
+using MuraPipeline.Imaging;
+using MuraPipeline.Phantoms;
+using MuraPipeline.Tests;
+
+namespace MuraPipeline.Ingest.Tests;
+
+public sealed class InputFileTests : IDisposable
+{
+    private readonly string _dir = Peers.TempDir();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Mura_layout_path_is_filed_under_its_study_folder()
+    {
+        var p = MuraLayout.TryParse("/data/MURA-v1.1/valid/XR_WRIST/patient11185/study1_positive/image1.png")!;
+        Assert.Equal(("XR_WRIST/patient11185/study1_positive", "WRIST", true), (p.StudyKey, p.StudyType, p.Positive));
+        var same = MuraLayout.TryParse("/elsewhere/XR_WRIST/patient11185/study1_positive/image2.png")!;
+        Assert.Equal(p.StudyInstanceUid, same.StudyInstanceUid);
+        Assert.NotEqual(p.SopInstanceUid, same.SopInstanceUid);
+        Assert.Null(MuraLayout.TryParse("/data/XR_WRIST/someone/study1/image1.png"));
+    }
+
+    [Fact]
+    public void Dicom_file_is_filed_under_its_study_and_sop_instance_uids()
+    {
+        PhantomWriter.WriteAll(new PhantomGenerator(3, minSide: 300, maxSide: 400), 1, _dir, PhantomFormat.Dicom);
+        var file = InputFile.Enumerate([_dir]).First();
+        var f = InputFile.Inspect(file);
+        var study = new PhantomGenerator(3, minSide: 300, maxSide: 400).Generate(0);
+        Assert.Null(f.Error);
+        Assert.Equal((study.StudyInstanceUid, study.BodyPart, "dicom"), (f.StudyInstanceUid, f.BodyPart, f.Source));
+    }
+
+    [Fact]
+    public void Unreadable_inputs_are_filed_alone_with_a_reason_and_reports_are_skipped()
+    {
+        File.WriteAllBytes(Path.Combine(_dir, "zero.dcm"), []);
+        File.WriteAllText(Path.Combine(_dir, "notes.txt"), "hello");
+        File.WriteAllText(Path.Combine(_dir, "labels.csv"), "a,b");
+        File.WriteAllBytes(Path.Combine(_dir, "loose.png"), [1, 2, 3]);
+        var files = InputFile.Enumerate([_dir]);
+        Assert.Equal(["loose.png", "zero.dcm"], files.Select(Path.GetFileName));
+        var inspected = files.Select(InputFile.Inspect).ToList();
+        Assert.All(inspected, f => Assert.NotNull(f.Error));
+        Assert.Contains("MURA-layout", inspected[0].Error, StringComparison.Ordinal);
+        Assert.Contains("empty", inspected[1].Error, StringComparison.Ordinal);
+        Assert.NotEqual(inspected[0].StudyInstanceUid, inspected[1].StudyInstanceUid);
+    }
+}
