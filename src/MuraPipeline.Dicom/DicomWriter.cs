@@ -50,6 +50,16 @@ public static class DicomWriter
         return meta;
     }
 
+    private const uint Undefined = 0xFFFFFFFF;
+
+    /// <summary>An item, item delimitation or sequence delimitation tag (group FFFE) and its length.</summary>
+    private static void Delimiter(BinaryWriter w, ushort element, uint length)
+    {
+        w.Write((ushort)0xFFFE);
+        w.Write(element);
+        w.Write(length);
+    }
+
     private static void WriteElement(BinaryWriter w, DicomElement e)
     {
         w.Write(e.Tag.Group);
@@ -60,37 +70,29 @@ public static class DicomWriter
         if (e.Items is { } items)
         {
             w.Write((ushort)0);
-            w.Write(0xFFFFFFFFu);
+            w.Write(Undefined);
             foreach (var item in items)
             {
-                w.Write((ushort)0xFFFE);
-                w.Write((ushort)0xE000);
-                w.Write(0xFFFFFFFFu);
+                Delimiter(w, 0xE000, Undefined);
                 foreach (var child in item.Elements)
                 {
                     WriteElement(w, child);
                 }
 
-                w.Write((ushort)0xFFFE);
-                w.Write((ushort)0xE00D);
-                w.Write(0u);
+                Delimiter(w, 0xE00D, 0);
             }
 
-            w.Write((ushort)0xFFFE);
-            w.Write((ushort)0xE0DD);
-            w.Write(0u);
+            Delimiter(w, 0xE0DD, 0);
             return;
         }
 
         if (e.Fragments is { } fragments)
         {
             w.Write((ushort)0);
-            w.Write(0xFFFFFFFFu);
+            w.Write(Undefined);
             foreach (var f in fragments)
             {
-                w.Write((ushort)0xFFFE);
-                w.Write((ushort)0xE000);
-                w.Write((uint)(f.Length + (f.Length & 1)));
+                Delimiter(w, 0xE000, (uint)(f.Length + (f.Length & 1)));
                 w.Write(f.Span);
                 if ((f.Length & 1) == 1)
                 {
@@ -98,9 +100,7 @@ public static class DicomWriter
                 }
             }
 
-            w.Write((ushort)0xFFFE);
-            w.Write((ushort)0xE0DD);
-            w.Write(0u);
+            Delimiter(w, 0xE0DD, 0);
             return;
         }
 

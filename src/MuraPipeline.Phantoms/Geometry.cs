@@ -26,6 +26,14 @@ public readonly record struct Vec(double X, double Y)
     }
 
     public static Vec FromAngle(double radians) => new(Math.Cos(radians), Math.Sin(radians));
+
+    /// <summary>The corners of a box centred on <paramref name="c"/>, half-sizes <paramref name="along"/> on unit axis <paramref name="u"/> and <paramref name="across"/> on its perpendicular.</summary>
+    public static Vec[] OrientedBox(Vec c, Vec u, double along, double across)
+    {
+        var a = u * along;
+        var b = u.Perp * across;
+        return [c + a + b, c + a - b, c - a + b, c - a - b];
+    }
 }
 
 /// <summary>Anatomy space → pixel space for one view: optional mirror, rotation, scale, shift, then pixels.</summary>

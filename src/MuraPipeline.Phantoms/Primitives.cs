@@ -132,12 +132,7 @@ public sealed class RoundBone : Primitive
 
     public override Layer Layer => Layer.Bone;
 
-    public override IEnumerable<Vec> Hull()
-    {
-        var u = new Vec(_cos, _sin);
-        var v = u.Perp;
-        return [_c + (u * _ra) + (v * _rb), _c + (u * _ra) - (v * _rb), _c - (u * _ra) + (v * _rb), _c - (u * _ra) - (v * _rb)];
-    }
+    public override IEnumerable<Vec> Hull() => Vec.OrientedBox(_c, new Vec(_cos, _sin), _ra, _rb);
 
     public override double Path(Vec q)
     {
@@ -185,9 +180,7 @@ public sealed class SoftTissue : Primitive
     {
         if (_ellipse)
         {
-            var u = new Vec(_cos, _sin);
-            var v = u.Perp;
-            return [_a + (u * _r) + (v * _rb), _a + (u * _r) - (v * _rb), _a - (u * _r) + (v * _rb), _a - (u * _r) - (v * _rb)];
+            return Vec.OrientedBox(_a, new Vec(_cos, _sin), _r, _rb);
         }
 
         var axis = (_b - _a).Unit;
@@ -234,12 +227,7 @@ public sealed class Metal : Primitive
 
     public override Layer Layer => Layer.Metal;
 
-    public override IEnumerable<Vec> Hull()
-    {
-        var u = new Vec(_cos, _sin) * _halfLength;
-        var v = new Vec(-_sin, _cos) * _halfWidth;
-        return [_c + u + v, _c + u - v, _c - u + v, _c - u - v];
-    }
+    public override IEnumerable<Vec> Hull() => Vec.OrientedBox(_c, new Vec(_cos, _sin), _halfLength, _halfWidth);
 
     public override double Path(Vec q)
     {
@@ -331,8 +319,7 @@ public sealed record LyticLesion(double T, double Offset, double AlongRadius, do
     public IEnumerable<Vec> Hull(LongBone b)
     {
         var (c, u, a, bb) = Shape(b);
-        var v = u.Perp;
-        return [c + (u * a * 1.15) + (v * bb * 1.15), c + (u * a * 1.15) - (v * bb * 1.15), c - (u * a * 1.15) + (v * bb * 1.15), c - (u * a * 1.15) - (v * bb * 1.15)];
+        return Vec.OrientedBox(c, u, a * 1.15, bb * 1.15);
     }
 }
 

@@ -271,6 +271,8 @@ def export(model, args, path, meta_extra):
     torch.onnx.export(wrapped, dummy, path, input_names=["image"], output_names=["abnormal", "body_part", "cam"],
                       dynamic_axes={"image": {0: "N"}, "abnormal": {0: "N"}, "body_part": {0: "N"}, "cam": {0: "N"}},
                       opset_version=13, do_constant_folding=True)
+    # torch.onnx.export restores the wrapper's previous (training) mode, recursively: evaluate in eval mode again.
+    wrapped.eval()
     m = onnx.load(path)
     meta = {
         "mura.input.channels": str(args.channels),
@@ -294,6 +296,7 @@ def export(model, args, path, meta_extra):
     with torch.no_grad():
         a, b, c = wrapped(probe)
     np.savez(path + ".check.npz", image=probe.numpy(), abnormal=a.numpy(), body_part=b.numpy(), cam=c.numpy())
+    torch.save(model.state_dict(), path + ".pt")
 
 
 def main():
@@ -377,7 +380,7 @@ def main():
             best = (vloss, {k: v.detach().clone() for k, v in model.state_dict().items()}, (epoch + 1, vauc))
             # Export every new best, so a run stopped early still leaves its best model.
             export(model, args, args.out, {"mura.training": json.dumps({"seed": args.seed, "epochs": args.epochs, "best_epoch": epoch + 1, "valid_study_auc": round(vauc, 4), "train_images": int(len(xt)), "valid_images": int(len(xv))})})
-            model.to(device)
+            model.to(device).train()
             print(f"  best so far: wrote {args.out}", flush=True)
     print(f"best epoch {best[2][0]}, valid study AUC {best[2][1]:.4f}: {args.out}")
 

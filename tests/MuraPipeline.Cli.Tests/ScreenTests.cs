@@ -49,7 +49,7 @@ public sealed class ScreenTests : IDisposable
         {
             var probabilities = views.Where(v => v[0] == s[0]).Select(v => double.Parse(v[4], CultureInfo.InvariantCulture)).ToList();
             Assert.Equal(int.Parse(s[2], CultureInfo.InvariantCulture), probabilities.Count);
-            Assert.Equal(probabilities.Average(), double.Parse(s[3], CultureInfo.InvariantCulture), 5);
+            Assert.Equal(probabilities.Average(), double.Parse(s[3], CultureInfo.InvariantCulture), 1e-12);
             Assert.Equal(result!.ModelSha256, s[5]);
         }
 

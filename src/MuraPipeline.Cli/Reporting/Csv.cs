@@ -11,7 +11,7 @@ public static class Csv
         var s = value switch
         {
             null => string.Empty,
-            double d => d.ToString("0.######", CultureInfo.InvariantCulture),
+            double d => d.ToString("R", CultureInfo.InvariantCulture),
             bool b => b ? "1" : "0",
             IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
             _ => value.ToString() ?? string.Empty,
