@@ -136,7 +136,7 @@ public sealed class PhantomGenerator
         // Photometric and modality LUT variants, as different vendors send them.
         var mono1 = r.Chance(0.25);
         var rescaled = !mono1 && r.Chance(0.2);
-        var (lo, hi) = FieldRange(values, width);
+        var (lo, hi) = FieldRange(values);
         double? wc = (lo + hi) / 2 + r.Range(-60, 60);
         double? ww = (hi - lo) * r.Range(1.0, 1.2);
         if (r.Chance(0.15))
@@ -369,9 +369,8 @@ public sealed class PhantomGenerator
     private static readonly string[] MarkerR = ["####.", "#...#", "#...#", "####.", "#.#..", "#..#.", "#...#"];
 
     /// <summary>The 1st and 99th percentiles of exposed, non-saturated pixels (sampled): what a modality's auto-window would pick.</summary>
-    private static (double Lo, double Hi) FieldRange(int[] values, int width)
+    private static (double Lo, double Hi) FieldRange(int[] values)
     {
-        _ = width;
         var sample = new List<int>(values.Length / 7 + 1);
         for (var i = 0; i < values.Length; i += 7)
         {

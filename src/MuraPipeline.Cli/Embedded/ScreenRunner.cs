@@ -55,7 +55,6 @@ public static class ScreenRunner
             }
 
             var ids = work.Select(w => w.StudyId).ToList();
-            using var queueing = new CancellationTokenSource();
             var queue = Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct }, async (w, token) =>
             {
                 await using var scope = host.Services.CreateAsyncScope();
