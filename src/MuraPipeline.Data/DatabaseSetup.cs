@@ -1,5 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace MuraPipeline.Data;
 
@@ -35,11 +37,11 @@ public static class DatabaseSetup
 public static class DataRegistration
 {
     /// <summary>The embedded database: a SQLite file, a context per scope, and the store.</summary>
-    public static Microsoft.Extensions.DependencyInjection.IServiceCollection AddMuraSqlite(this Microsoft.Extensions.DependencyInjection.IServiceCollection services, string file)
+    public static IServiceCollection AddMuraSqlite(this IServiceCollection services, string file)
     {
-        Microsoft.Extensions.DependencyInjection.EntityFrameworkServiceCollectionExtensions.AddDbContext<MuraDbContext>(services, o => o.UseEmbeddedSqlite(file));
-        Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddScoped<StudyStore>(services);
-        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton(services, TimeProvider.System);
+        services.AddDbContext<MuraDbContext>(o => o.UseEmbeddedSqlite(file));
+        services.AddScoped<StudyStore>();
+        services.TryAddSingleton(TimeProvider.System);
         return services;
     }
 }

@@ -2,16 +2,18 @@ using System.Buffers.Binary;
 
 namespace MuraPipeline.Dicom;
 
-/// <summary>Writes Part-10 files in explicit VR little endian.</summary>
+/// <summary>Writes Part-10 files; the data set in explicit or implicit VR little endian (the file meta is always explicit).</summary>
 public static class DicomWriter
 {
     public static void Write(Stream stream, DicomFile file)
     {
         var ts = file.TransferSyntaxUid;
-        if (ts != DicomUids.ExplicitVrLittleEndian)
+        if (ts is not (DicomUids.ExplicitVrLittleEndian or DicomUids.ImplicitVrLittleEndian))
         {
-            throw new DicomException($"writing {DicomUids.Describe(ts)} is not supported; write Explicit VR Little Endian");
+            throw new DicomException($"writing {DicomUids.Describe(ts)} is not supported; write Explicit or Implicit VR Little Endian");
         }
+
+        var explicitVr = ts == DicomUids.ExplicitVrLittleEndian;
 
         using var w = new BinaryWriter(stream, System.Text.Encoding.ASCII, leaveOpen: true);
         w.Write(new byte[128]);
@@ -22,18 +24,18 @@ public static class DicomWriter
         {
             foreach (var e in file.Meta.Elements.Where(e => e.Tag != DicomTag.FileMetaInformationGroupLength))
             {
-                WriteElement(mw, e);
+                WriteElement(mw, e, explicitVr: true);
             }
         }
 
         var groupLength = new byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(groupLength, (uint)metaBody.Length);
-        WriteElement(w, new DicomElement(DicomTag.FileMetaInformationGroupLength, "UL", groupLength));
+        WriteElement(w, new DicomElement(DicomTag.FileMetaInformationGroupLength, "UL", groupLength), explicitVr: true);
         metaBody.Position = 0;
         metaBody.CopyTo(stream);
         foreach (var e in file.Dataset.Elements)
         {
-            WriteElement(w, e);
+            WriteElement(w, e, explicitVr);
         }
     }
 
@@ -60,23 +62,31 @@ public static class DicomWriter
         w.Write(length);
     }
 
-    private static void WriteElement(BinaryWriter w, DicomElement e)
+    private static void WriteElement(BinaryWriter w, DicomElement e, bool explicitVr)
     {
         w.Write(e.Tag.Group);
         w.Write(e.Tag.Element);
         var vr = e.Vr;
-        w.Write((byte)vr[0]);
-        w.Write((byte)vr[1]);
+        if (explicitVr)
+        {
+            w.Write((byte)vr[0]);
+            w.Write((byte)vr[1]);
+        }
+
         if (e.Items is { } items)
         {
-            w.Write((ushort)0);
+            if (explicitVr)
+            {
+                w.Write((ushort)0);
+            }
+
             w.Write(Undefined);
             foreach (var item in items)
             {
                 Delimiter(w, 0xE000, Undefined);
                 foreach (var child in item.Elements)
                 {
-                    WriteElement(w, child);
+                    WriteElement(w, child, explicitVr);
                 }
 
                 Delimiter(w, 0xE00D, 0);
@@ -88,6 +98,11 @@ public static class DicomWriter
 
         if (e.Fragments is { } fragments)
         {
+            if (!explicitVr)
+            {
+                throw new DicomException("encapsulated pixel data cannot be written in Implicit VR Little Endian");
+            }
+
             w.Write((ushort)0);
             w.Write(Undefined);
             foreach (var f in fragments)
@@ -106,7 +121,11 @@ public static class DicomWriter
 
         var value = e.Value.Span;
         var padded = value.Length + (value.Length & 1);
-        if (DicomVr.HasLongLength(vr))
+        if (!explicitVr)
+        {
+            w.Write((uint)padded);
+        }
+        else if (DicomVr.HasLongLength(vr))
         {
             w.Write((ushort)0);
             w.Write((uint)padded);

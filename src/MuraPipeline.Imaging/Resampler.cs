@@ -36,6 +36,19 @@ public static class Resampler
         return o;
     }
 
+    /// <summary><see cref="Resize"/>, rounded back to an 8-bit image.</summary>
+    public static GrayImage ResizeGray(GrayImage src, int ow, int oh)
+    {
+        var resized = Resize(src, ow, oh);
+        var pixels = new byte[resized.Length];
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            pixels[i] = (byte)Math.Clamp((int)(resized[i] + 0.5f), 0, 255);
+        }
+
+        return new GrayImage(ow, oh, pixels);
+    }
+
     private static void ResizeAxis(float[] src, int w, int h, int outLen, bool horizontal, float[] dst)
     {
         var inLen = horizontal ? w : h;

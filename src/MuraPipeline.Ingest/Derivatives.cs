@@ -23,13 +23,7 @@ public static class Derivatives
 
             var image = Png.DecodeGray(bytes);
             var (w, h) = PixelPipeline.Fit(image.Width, image.Height, PixelPipeline.DefaultMaxSide);
-            if (w == image.Width && h == image.Height)
-            {
-                return image;
-            }
-
-            var resized = Resampler.Resize(image, w, h);
-            return new GrayImage(w, h, resized.Select(v => (byte)Math.Clamp((int)(v + 0.5f), 0, 255)).ToArray());
+            return w == image.Width && h == image.Height ? image : Resampler.ResizeGray(image, w, h);
         }
 
         return PixelPipeline.Derive(DicomFile.Open(file.Path));

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using MuraPipeline.Phantoms;
 using MuraPipeline.Tests;
 
@@ -70,38 +69,31 @@ public sealed class DicomFileTests : IDisposable
     }
 
     [Fact]
-    public void Implicit_vr_little_endian_data_set_is_read()
+    public void Implicit_vr_file_round_trips_keeps_private_tags_and_masks_signed_stored_values()
     {
-        var bytes = new List<byte>();
-        void Element(ushort g, ushort e, byte[] value)
-        {
-            var h = new byte[8];
-            BinaryPrimitives.WriteUInt16LittleEndian(h, g);
-            BinaryPrimitives.WriteUInt16LittleEndian(h.AsSpan(2), e);
-            BinaryPrimitives.WriteUInt32LittleEndian(h.AsSpan(4), (uint)value.Length);
-            bytes.AddRange(h);
-            bytes.AddRange(value);
-        }
-
-        Element(0x0008, 0x0018, "1.2.3.4\0"u8.ToArray());
-        Element(0x0028, 0x0010, [2, 0]);
-        Element(0x0028, 0x0011, [2, 0]);
-        Element(0x0028, 0x0100, [16, 0]);
-        Element(0x0028, 0x0101, [12, 0]);
-        Element(0x0028, 0x0103, [1, 0]);
-        Element(0x0009, 0x1001, "PRIVATE!"u8.ToArray());
+        var ds = new DicomDataset();
+        ds.AddString(DicomTag.SopClassUid, "UI", DicomUids.SecondaryCaptureImageStorage).AddString(DicomTag.SopInstanceUid, "UI", "1.2.826.0.1.3680043.99.1");
+        ds.AddString(DicomTag.PatientName, "PN", "IMPLICIT^TEST");
+        ds.AddUInt16(DicomTag.Rows, 2).AddUInt16(DicomTag.Columns, 2).AddUInt16(DicomTag.SamplesPerPixel, 1);
+        ds.AddUInt16(DicomTag.BitsAllocated, 16).AddUInt16(DicomTag.BitsStored, 12).AddUInt16(DicomTag.HighBit, 11).AddUInt16(DicomTag.PixelRepresentation, 1);
+        ds.AddString(DicomTag.PhotometricInterpretation, "CS", "MONOCHROME2");
+        ds.AddBytes(new DicomTag(0x0009, 0x1001), "LO", "PRIVATE!"u8.ToArray());
         // Stored 12-bit signed values with garbage in the unused high bits: 0xF001 → 1, 0x0FFF → -1, 0x0800 → -2048, 0xA7FF → 2047.
-        Element(0x7FE0, 0x0010, [0x01, 0xF0, 0xFF, 0x0F, 0x00, 0x08, 0xFF, 0xA7]);
-        var file = ReadImplicit(bytes.ToArray());
-        Assert.Equal("1.2.3.4", file.Dataset.GetString(DicomTag.SopInstanceUid));
-        Assert.True(file.Dataset.Contains(new DicomTag(0x0009, 0x1001)));
-        Assert.Equal([1, -1, -2048, 2047], DicomPixelData.From(file).DecodeFrame().Values);
-    }
+        ds.AddBytes(DicomTag.PixelData, "OW", new byte[] { 0x01, 0xF0, 0xFF, 0x0F, 0x00, 0x08, 0xFF, 0xA7 });
+        var path = Path.Combine(_dir, "implicit.dcm");
+        new DicomFile(DicomWriter.CreateMeta(ds, DicomUids.ImplicitVrLittleEndian), ds).Save(path);
 
-    private static DicomFile ReadImplicit(byte[] dataset)
-    {
-        // A bare data set (no preamble): the reader recognises group 0008 at the start and reads it as implicit VR.
-        return DicomReader.Read(dataset, stopAtPixelData: false);
+        var file = DicomFile.Open(path);
+        Assert.Equal(DicomUids.ImplicitVrLittleEndian, file.TransferSyntaxUid);
+        Assert.Equal("IMPLICIT^TEST", file.Dataset.GetString(DicomTag.PatientName));
+        Assert.Equal("PRIVATE!"u8.ToArray(), file.Dataset.Get(new DicomTag(0x0009, 0x1001))!.Value.ToArray());
+        Assert.Equal([1, -1, -2048, 2047], DicomPixelData.From(file).DecodeFrame().Values);
+
+        var (code, stdout, stderr) = Peers.Run("dcmdump", "-q", path);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("=LittleEndianImplicit", stdout, StringComparison.Ordinal);
+        Assert.Contains("[IMPLICIT^TEST]", stdout, StringComparison.Ordinal);
+        Assert.Contains("(0009,1001)", stdout, StringComparison.Ordinal);
     }
 
     [Fact]

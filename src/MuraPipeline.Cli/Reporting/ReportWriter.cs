@@ -46,9 +46,19 @@ public static class ReportWriter
             var flag = s.Abnormal switch { true => "<span class=\"abn\">abnormal</span>", false => "<span class=\"ok\">normal</span>", _ => "<span class=\"fail\">not scored</span>" };
             var score = s.Score is { } sc ? string.Create(CultureInfo.InvariantCulture, $"<span class=\"bar\" style=\"width:{sc * 80:0}px\"></span>{sc:0.000}") : "–";
             html.Append(CultureInfo.InvariantCulture, $"<tr><td>{rank}</td><td><code>{Enc(s.StudyInstanceUid)}</code></td><td>{Enc(s.BodyPart ?? "?")}</td><td>{score}</td><td>{flag}</td><td>");
-            foreach (var v in viewsByStudy[s.StudyInstanceUid])
+            // One query per study for its derivatives and heatmaps, so memory stays bounded by the largest study.
+            var views = viewsByStudy[s.StudyInstanceUid].ToList();
+            var sops = views.Where(v => v.State == ViewState.Scored).Select(v => v.SopInstanceUid).ToList();
+            var media = await (
+                from v in db.Views.AsNoTracking()
+                where sops.Contains(v.SopInstanceUid)
+                join i in db.ViewImages.AsNoTracking() on v.Id equals i.ViewId
+                join h in db.Heatmaps.AsNoTracking() on v.Id equals h.ViewId into heatmaps
+                from h in heatmaps.DefaultIfEmpty()
+                select new { v.SopInstanceUid, i.Png, Heatmap = h }).ToDictionaryAsync(x => x.SopInstanceUid, ct);
+            foreach (var v in views)
             {
-                html.Append(await FigureAsync(db, v, ct));
+                html.Append(media.TryGetValue(v.SopInstanceUid, out var m) ? Figure(v, m.Png, m.Heatmap) : Figure(v, null, null));
             }
 
             html.Append("</td></tr>");
@@ -58,16 +68,13 @@ public static class ReportWriter
         await File.WriteAllTextAsync(Path.Combine(outDir, "report.html"), html.ToString(), ct);
     }
 
-    private static async Task<string> FigureAsync(MuraDbContext db, ViewRow v, CancellationToken ct)
+    private static string Figure(ViewRow v, byte[]? png, Data.Heatmap? heat)
     {
         if (v.State != ViewState.Scored)
         {
             return $"<figure><figcaption class=\"fail\">{Enc(Path.GetFileName(v.File))}: {Enc(v.Error ?? v.State.ToString())}</figcaption></figure>";
         }
 
-        var view = await db.Views.AsNoTracking().Where(x => x.SopInstanceUid == v.SopInstanceUid).Select(x => x.Id).SingleAsync(ct);
-        var png = await db.ViewImages.AsNoTracking().Where(i => i.ViewId == view).Select(i => i.Png).SingleOrDefaultAsync(ct);
-        var heat = await db.Heatmaps.AsNoTracking().SingleOrDefaultAsync(h => h.ViewId == view, ct);
         if (png is null)
         {
             return string.Empty;
@@ -84,7 +91,7 @@ public static class ReportWriter
         else
         {
             var (w, h) = PixelPipeline.Fit(image.Width, image.Height, 192);
-            thumb = Png.Encode(new GrayImage(w, h, Resampler.Resize(image, w, h).Select(x => (byte)Math.Clamp((int)(x + 0.5f), 0, 255)).ToArray()));
+            thumb = Png.Encode(Resampler.ResizeGray(image, w, h));
         }
 
         return string.Create(CultureInfo.InvariantCulture, $"<figure><img alt=\"view heatmap\" src=\"data:image/png;base64,{Convert.ToBase64String(thumb)}\"><figcaption>{v.Probability:0.000} {Enc(v.PredictedBodyPart ?? string.Empty)}</figcaption></figure>");
