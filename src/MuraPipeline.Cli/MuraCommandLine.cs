@@ -12,6 +12,10 @@ public static class MuraCommandLine
         root.Subcommands.Add(ScreenCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(PhantomsCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(DbCommand.Create());
+        root.Subcommands.Add(HealthCommand.Create());
         return root;
     }
 }

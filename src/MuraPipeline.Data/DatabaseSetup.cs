@@ -1,14 +1,40 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
 
 namespace MuraPipeline.Data;
 
-/// <summary>Connection set-up for the embedded SQLite mode.</summary>
+/// <summary>Which database a process uses: PostgreSQL when ConnectionStrings:Postgres is set, else an embedded SQLite file.</summary>
+public sealed record DatabaseTarget(string? PostgresConnectionString, string SqliteFile)
+{
+    public bool IsPostgres => !string.IsNullOrWhiteSpace(PostgresConnectionString);
+
+    /// <summary>Where to point an operator: the server and database, never the password.</summary>
+    public string Describe()
+    {
+        if (!IsPostgres)
+        {
+            return $"SQLite {SqliteFile}";
+        }
+
+        var b = new NpgsqlConnectionStringBuilder(PostgresConnectionString);
+        return $"PostgreSQL {b.Host}:{b.Port}/{b.Database}";
+    }
+
+    /// <summary>ConnectionStrings:Postgres, else Database:SqliteFile (default mura.db in the working folder).</summary>
+    public static DatabaseTarget From(IConfiguration configuration, string? defaultSqliteFile = null) => new(
+        configuration.GetConnectionString("Postgres"),
+        Path.GetFullPath(configuration["Database:SqliteFile"] ?? defaultSqliteFile ?? "mura.db"));
+}
+
+/// <summary>Connection set-up for both providers; one model, one set of queries.</summary>
 public static class DatabaseSetup
 {
     public const string SqliteMigrationsAssembly = "MuraPipeline.Migrations.Sqlite";
+    public const string PostgresMigrationsAssembly = "MuraPipeline.Migrations.Postgres";
 
     /// <summary>A SQLite connection string for a database file: WAL journal for a reader beside the writer, a busy timeout instead of failing.</summary>
     public static string SqliteConnectionString(string file) => new SqliteConnectionStringBuilder
@@ -23,7 +49,19 @@ public static class DatabaseSetup
     public static DbContextOptionsBuilder UseEmbeddedSqlite(this DbContextOptionsBuilder options, string file) =>
         options.UseSqlite(SqliteConnectionString(file), o => o.MigrationsAssembly(SqliteMigrationsAssembly));
 
-    /// <summary>Applies pending migrations and switches the file to WAL mode.</summary>
+    /// <summary>
+    /// PostgreSQL with EF Core's retrying execution strategy: a dropped connection or a restart is retried with backoff
+    /// for about a minute (every store operation runs inside the strategy, so a retry repeats the whole transaction).
+    /// </summary>
+    public static DbContextOptionsBuilder UsePostgres(this DbContextOptionsBuilder options, string connectionString) =>
+        options.UseNpgsql(connectionString, o => o
+            .MigrationsAssembly(PostgresMigrationsAssembly)
+            .EnableRetryOnFailure(maxRetryCount: 12, maxRetryDelay: TimeSpan.FromSeconds(8), errorCodesToAdd: null));
+
+    public static DbContextOptionsBuilder UseTarget(this DbContextOptionsBuilder options, DatabaseTarget target) =>
+        target.IsPostgres ? options.UsePostgres(target.PostgresConnectionString!) : options.UseEmbeddedSqlite(target.SqliteFile);
+
+    /// <summary>Applies pending migrations (and switches a SQLite file to WAL mode).</summary>
     public static async Task MigrateAsync(MuraDbContext db, CancellationToken ct)
     {
         await db.Database.MigrateAsync(ct);
@@ -32,14 +70,23 @@ public static class DatabaseSetup
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
         }
     }
+
+    /// <summary>The migrations not yet applied, oldest first.</summary>
+    public static async Task<IReadOnlyList<string>> PendingMigrationsAsync(MuraDbContext db, CancellationToken ct) =>
+        (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
 }
 
 public static class DataRegistration
 {
     /// <summary>The embedded database: a SQLite file, a context per scope, and the store.</summary>
-    public static IServiceCollection AddMuraSqlite(this IServiceCollection services, string file)
+    public static IServiceCollection AddMuraSqlite(this IServiceCollection services, string file) =>
+        services.AddMuraDatabase(new DatabaseTarget(null, file));
+
+    /// <summary>The database of <paramref name="target"/>: a context per scope, and the store.</summary>
+    public static IServiceCollection AddMuraDatabase(this IServiceCollection services, DatabaseTarget target)
     {
-        services.AddDbContext<MuraDbContext>(o => o.UseEmbeddedSqlite(file));
+        services.TryAddSingleton(target);
+        services.AddDbContext<MuraDbContext>(o => o.UseTarget(target));
         services.AddScoped<StudyStore>();
         services.TryAddSingleton(TimeProvider.System);
         return services;

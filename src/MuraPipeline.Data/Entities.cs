@@ -53,6 +53,14 @@ public sealed class Study
 
     public DateTimeOffset? ScoredAt { get; set; }
 
+    /// <summary>When the study's newest instance arrived; the study is queued once it has been quiet for the configured period.</summary>
+    public DateTimeOffset LastInstanceAt { get; set; }
+
+    /// <summary>The ingest replica assembling the study right now, if any; its claim ends at <see cref="LeaseUntil"/>.</summary>
+    public string? LeaseOwner { get; set; }
+
+    public DateTimeOffset? LeaseUntil { get; set; }
+
     public List<View> Views { get; set; } = [];
 }
 
@@ -83,6 +91,9 @@ public sealed class View
 
     public int Attempts { get; set; }
 
+    /// <summary>How often the reconciler has sent the view again because it stayed Queued too long.</summary>
+    public int Requeues { get; set; }
+
     public int Width { get; set; }
 
     public int Height { get; set; }
@@ -92,6 +103,22 @@ public sealed class View
     public DateTimeOffset? QueuedAt { get; set; }
 
     public DateTimeOffset? ScoredAt { get; set; }
+}
+
+/// <summary>One model's score of one view: written once, in the transaction that moves the view to Scored.</summary>
+public sealed class Score
+{
+    public Guid Id { get; set; }
+
+    public Guid ViewId { get; set; }
+
+    public required string ModelSha256 { get; set; }
+
+    public double Probability { get; set; }
+
+    public string? PredictedBodyPart { get; set; }
+
+    public DateTimeOffset ScoredAt { get; set; }
 }
 
 /// <summary>A view's 8-bit derivative (PNG), kept for the report, heatmaps and the retraining export.</summary>

@@ -10,6 +10,8 @@ public sealed class MuraDbContext(DbContextOptions<MuraDbContext> options) : DbC
 
     public DbSet<View> Views => Set<View>();
 
+    public DbSet<Score> Scores => Set<Score>();
+
     public DbSet<ViewImage> ViewImages => Set<ViewImage>();
 
     public DbSet<Heatmap> Heatmaps => Set<Heatmap>();
@@ -35,7 +37,8 @@ internal sealed class StudyConfiguration : IEntityTypeConfiguration<Study>
         b.ToTable("studies");
         b.HasKey(s => s.Id);
         b.HasIndex(s => s.StudyInstanceUid).IsUnique();
-        b.HasIndex(s => s.State);
+        b.HasIndex(s => new { s.State, s.LastInstanceAt });
+        b.Property(s => s.LeaseOwner).HasMaxLength(128);
         b.Property(s => s.StudyInstanceUid).HasMaxLength(64);
         b.Property(s => s.PatientId).HasMaxLength(64);
         b.Property(s => s.BodyPart).HasMaxLength(16);
@@ -60,6 +63,19 @@ internal sealed class ViewConfiguration : IEntityTypeConfiguration<View>
         b.Property(v => v.PredictedBodyPart).HasMaxLength(16);
         b.Property(v => v.ModelSha256).HasMaxLength(64);
         b.Property(v => v.Error).HasMaxLength(2000);
+    }
+}
+
+internal sealed class ScoreConfiguration : IEntityTypeConfiguration<Score>
+{
+    public void Configure(EntityTypeBuilder<Score> b)
+    {
+        b.ToTable("scores");
+        b.HasKey(x => x.Id);
+        b.HasIndex(x => new { x.ViewId, x.ModelSha256 }).IsUnique();
+        b.Property(x => x.ModelSha256).HasMaxLength(64);
+        b.Property(x => x.PredictedBodyPart).HasMaxLength(16);
+        b.HasOne<View>().WithMany().HasForeignKey(x => x.ViewId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

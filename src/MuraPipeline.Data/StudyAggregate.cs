@@ -31,3 +31,14 @@ public static class Thresholds
 {
     public const double Default = 0.5;
 }
+
+/// <summary>
+/// The per-body-part thresholds (configuration Inference:Thresholds:&lt;PART&gt;), read by every role that may complete a
+/// study: inference when a last view is scored, ingest when a last view fails to ingest.
+/// </summary>
+public sealed class ScoringOptions
+{
+    public const string Section = "Inference";
+
+    public Dictionary<string, double> Thresholds { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}

@@ -5,6 +5,12 @@ namespace MuraPipeline.Data;
 /// <summary>One view's outcome from an inference batch.</summary>
 public sealed record ViewOutcome(Guid ViewId, double? Probability, string? PredictedBodyPart, string? Error, Heatmap? Heatmap);
 
+/// <summary>A view ready to be sent to inference, with its derivative.</summary>
+public sealed record QueueableView(Guid ViewId, string SopInstanceUid, byte[] DerivativePng);
+
+/// <summary>A study's views that ingest is about to publish.</summary>
+public sealed record QueueableStudy(Guid StudyId, string StudyInstanceUid, string? BodyPart, IReadOnlyList<QueueableView> Views);
+
 /// <summary>A study whose last view just ended, as committed.</summary>
 public sealed record CompletedStudy(Guid StudyId, string StudyInstanceUid, string? BodyPart, int ScoredViews, int FailedViews, double? Score, bool? Abnormal);
 
@@ -42,6 +48,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
             State = StudyState.Open,
             CreatedAt = now,
             UpdatedAt = now,
+            LastInstanceAt = now,
         };
         db.Studies.Add(study);
         try
@@ -58,11 +65,12 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
 
     /// <summary>
     /// Registers a view once. Returns the existing row when the SOP Instance UID is known (a resent instance),
-    /// else the new row; a new view re-opens a study that had already been scored, so its score is recomputed.
+    /// else the new row; a new view re-opens a study that had already been scored, so its score is recomputed,
+    /// and restarts the study's quiet period.
     /// </summary>
     public async Task<(View View, bool Created)> AddViewAsync(Study study, string sopInstanceUid, string sourcePath, string? viewPosition, CancellationToken ct)
     {
-        var existing = await db.Views.SingleOrDefaultAsync(v => v.SopInstanceUid == sopInstanceUid, ct);
+        var existing = await db.Views.AsNoTracking().SingleOrDefaultAsync(v => v.SopInstanceUid == sopInstanceUid, ct);
         if (existing is not null)
         {
             return (existing, false);
@@ -79,44 +87,82 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
             State = ViewState.Received,
             CreatedAt = now,
         };
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        db.Views.Add(view);
         try
         {
-            await db.SaveChangesAsync(ct);
+            await InTransactionAsync(async token =>
+            {
+                db.Views.Add(view);
+                await db.SaveChangesAsync(token);
+                await db.Studies.Where(s => s.Id == study.Id).ExecuteUpdateAsync(
+                    set => set
+                        .SetProperty(s => s.ViewCount, s => s.ViewCount + 1)
+                        .SetProperty(s => s.State, StudyState.Open)
+                        .SetProperty(s => s.Score, (double?)null)
+                        .SetProperty(s => s.Abnormal, (bool?)null)
+                        .SetProperty(s => s.LastInstanceAt, now)
+                        .SetProperty(s => s.LeaseOwner, (string?)null)
+                        .SetProperty(s => s.LeaseUntil, (DateTimeOffset?)null)
+                        .SetProperty(s => s.UpdatedAt, now),
+                    token);
+                return true;
+            }, ct);
         }
         catch (DbUpdateException)
         {
-            await tx.RollbackAsync(ct);
-            db.Entry(view).State = EntityState.Detached;
-            return (await db.Views.SingleAsync(v => v.SopInstanceUid == sopInstanceUid, ct), false);
+            // Another replica registered the same instance first: converge on its row.
+            db.ChangeTracker.Clear();
+            var winner = await db.Views.AsNoTracking().SingleOrDefaultAsync(v => v.SopInstanceUid == sopInstanceUid, ct);
+            if (winner is null)
+            {
+                throw;
+            }
+
+            return (winner, false);
         }
 
-        await db.Studies.Where(s => s.Id == study.Id).ExecuteUpdateAsync(
-            set => set
-                .SetProperty(s => s.ViewCount, s => s.ViewCount + 1)
-                .SetProperty(s => s.State, StudyState.Open)
-                .SetProperty(s => s.Score, (double?)null)
-                .SetProperty(s => s.Abnormal, (bool?)null)
-                .SetProperty(s => s.UpdatedAt, now),
-            ct);
-        await tx.CommitAsync(ct);
+        db.ChangeTracker.Clear();
         return (view, true);
+    }
+
+    /// <summary>Keeps a view's derivative (once); ingest stores it when it registers the file, before the file is archived.</summary>
+    public async Task StoreDerivativeAsync(Guid viewId, byte[] derivativePng, int width, int height, CancellationToken ct)
+    {
+        if (!await db.ViewImages.AnyAsync(i => i.ViewId == viewId, ct))
+        {
+            db.ViewImages.Add(new ViewImage { ViewId = viewId, Png = derivativePng });
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException)
+            {
+                // Stored concurrently by another replica (the same bytes); anything else is a real failure.
+                db.ChangeTracker.Clear();
+                if (!await db.ViewImages.AnyAsync(i => i.ViewId == viewId, ct))
+                {
+                    throw;
+                }
+            }
+
+            db.ChangeTracker.Clear();
+        }
+
+        await db.Views.Where(v => v.Id == viewId).ExecuteUpdateAsync(set => set.SetProperty(v => v.Width, width).SetProperty(v => v.Height, height), ct);
     }
 
     /// <summary>Stores a view's derivative (once) and marks it Queued; a view already scored stays scored.</summary>
     public async Task MarkQueuedAsync(Guid viewId, byte[] derivativePng, int width, int height, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        if (!await db.ViewImages.AnyAsync(i => i.ViewId == viewId, ct))
-        {
-            db.ViewImages.Add(new ViewImage { ViewId = viewId, Png = derivativePng });
-            await db.SaveChangesAsync(ct);
-            db.ChangeTracker.Clear();
-        }
+        await StoreDerivativeAsync(viewId, derivativePng, width, height, ct);
+        await MarkViewQueuedAsync(viewId, ct);
+    }
 
-        await db.Views.Where(v => v.Id == viewId && (v.State == ViewState.Received || v.State == ViewState.Queued))
-            .ExecuteUpdateAsync(set => set.SetProperty(v => v.State, ViewState.Queued).SetProperty(v => v.QueuedAt, now).SetProperty(v => v.Width, width).SetProperty(v => v.Height, height), ct);
+    /// <summary>Marks a view Queued (its message is about to be published); a view already scored or failed stays so.</summary>
+    public Task<int> MarkViewQueuedAsync(Guid viewId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        return db.Views.Where(v => v.Id == viewId && (v.State == ViewState.Received || v.State == ViewState.Queued))
+            .ExecuteUpdateAsync(set => set.SetProperty(v => v.State, ViewState.Queued).SetProperty(v => v.QueuedAt, now), ct);
     }
 
     /// <summary>Marks the study's views as sent; called once a study is stable (all its views are known).</summary>
@@ -125,29 +171,102 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
             .ExecuteUpdateAsync(set => set.SetProperty(s => s.State, StudyState.Queued).SetProperty(s => s.UpdatedAt, clock.GetUtcNow()), ct);
 
     /// <summary>
+    /// Claims open studies that have been quiet since <paramref name="quietSince"/> for <paramref name="owner"/> until the
+    /// lease runs out. A claim is one atomic update, so of several ingest replicas exactly one assembles a study; a claim
+    /// left by a replica that died expires and is taken over, while a live replica's claim is never touched.
+    /// </summary>
+    public async Task<IReadOnlyList<Guid>> ClaimQuietStudiesAsync(string owner, DateTimeOffset quietSince, TimeSpan lease, int max, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var until = now + lease;
+        var candidates = await db.Studies.AsNoTracking()
+            .Where(s => s.State == StudyState.Open && s.LastInstanceAt <= quietSince && (s.LeaseOwner == null || s.LeaseUntil < now))
+            .OrderBy(s => s.LastInstanceAt).Select(s => s.Id).Take(max).ToListAsync(ct);
+        var claimed = new List<Guid>(candidates.Count);
+        foreach (var id in candidates)
+        {
+            var changed = await db.Studies
+                .Where(s => s.Id == id && s.State == StudyState.Open && s.LastInstanceAt <= quietSince && (s.LeaseOwner == null || s.LeaseUntil < now))
+                .ExecuteUpdateAsync(set => set.SetProperty(s => s.LeaseOwner, owner).SetProperty(s => s.LeaseUntil, until), ct);
+            if (changed == 1)
+            {
+                claimed.Add(id);
+            }
+        }
+
+        return claimed;
+    }
+
+    /// <summary>A claimed study's views that still need a message, with their derivatives; null when one still lacks its derivative.</summary>
+    public async Task<QueueableStudy?> QueueableViewsAsync(Guid studyId, CancellationToken ct)
+    {
+        var study = await db.Studies.AsNoTracking().Where(s => s.Id == studyId).Select(s => new { s.StudyInstanceUid, s.BodyPart }).SingleAsync(ct);
+        var views = await db.Views.AsNoTracking()
+            .Where(v => v.StudyId == studyId && v.State == ViewState.Received)
+            .Select(v => new { v.Id, v.SopInstanceUid, Png = db.ViewImages.Where(i => i.ViewId == v.Id).Select(i => i.Png).FirstOrDefault() })
+            .ToListAsync(ct);
+        if (views.Any(v => v.Png is null))
+        {
+            return null;
+        }
+
+        return new QueueableStudy(studyId, study.StudyInstanceUid, study.BodyPart, views.Select(v => new QueueableView(v.Id, v.SopInstanceUid, v.Png!)).ToList());
+    }
+
+    /// <summary>Ends a claim: the study moves to Queued unless a new instance re-opened it meanwhile (then it stays Open for the next pass).</summary>
+    public Task<int> ReleaseQueuedStudyAsync(Guid studyId, string owner, CancellationToken ct) =>
+        db.Studies.Where(s => s.Id == studyId && s.State == StudyState.Open && s.LeaseOwner == owner)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(s => s.State, StudyState.Queued)
+                .SetProperty(s => s.LeaseOwner, (string?)null)
+                .SetProperty(s => s.LeaseUntil, (DateTimeOffset?)null)
+                .SetProperty(s => s.UpdatedAt, clock.GetUtcNow()), ct);
+
+    /// <summary>
+    /// Views left Queued since before <paramref name="queuedBefore"/>: each is claimed with one atomic update (so one
+    /// reconciler replica re-sends it) and returned for publishing again. Scoring is idempotent, so a view whose
+    /// message was only slow costs a second look, never a second count.
+    /// </summary>
+    public async Task<IReadOnlyList<(QueueableStudy Study, int Requeues)>> ClaimStaleQueuedViewsAsync(DateTimeOffset queuedBefore, int max, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var stale = await db.Views.AsNoTracking()
+            .Where(v => v.State == ViewState.Queued && v.QueuedAt < queuedBefore)
+            .OrderBy(v => v.QueuedAt).Take(max)
+            .Select(v => new { v.Id, v.StudyId, v.SopInstanceUid, v.Study!.StudyInstanceUid, v.Study.BodyPart, v.Requeues, Png = db.ViewImages.Where(i => i.ViewId == v.Id).Select(i => i.Png).FirstOrDefault() })
+            .ToListAsync(ct);
+        var claimed = new List<(QueueableStudy, int)>();
+        foreach (var v in stale)
+        {
+            var changed = await db.Views.Where(x => x.Id == v.Id && x.State == ViewState.Queued && x.QueuedAt < queuedBefore)
+                .ExecuteUpdateAsync(set => set.SetProperty(x => x.QueuedAt, now).SetProperty(x => x.Requeues, x => x.Requeues + 1), ct);
+            if (changed == 1)
+            {
+                claimed.Add((new QueueableStudy(v.StudyId, v.StudyInstanceUid, v.BodyPart, v.Png is null ? [] : [new QueueableView(v.Id, v.SopInstanceUid, v.Png)]), v.Requeues + 1));
+            }
+        }
+
+        return claimed;
+    }
+
+    /// <summary>
     /// Records one batch's outcomes. Each view moves to Scored or Failed only from a non-terminal state
     /// (a redelivery changes nothing); the study counters move in the same transaction; the study whose
     /// counters reach its view count is completed by exactly one caller, with the mean computed in SQL.
+    /// Studies are locked in id order, so two replicas' batches over the same studies cannot deadlock.
     /// </summary>
     public async Task<IReadOnlyList<CompletedStudy>> RecordOutcomesAsync(IReadOnlyList<ViewOutcome> outcomes, string modelSha256, IReadOnlyDictionary<string, double>? thresholds, CancellationToken ct)
     {
-        var completed = new List<CompletedStudy>();
-        var strategy = db.Database.CreateExecutionStrategy();
-        await strategy.ExecuteAsync(async () =>
+        var viewIds = outcomes.Select(o => o.ViewId).Distinct().ToList();
+        return await InTransactionAsync(async token =>
         {
-            completed.Clear();
-            db.ChangeTracker.Clear();
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var completed = new List<CompletedStudy>();
             var now = clock.GetUtcNow();
-            var touched = new HashSet<Guid>();
-            foreach (var o in outcomes)
+            var studyOf = await db.Views.Where(v => viewIds.Contains(v.Id)).ToDictionaryAsync(v => v.Id, v => v.StudyId, token);
+            var touched = new SortedSet<Guid>();
+            foreach (var o in outcomes.Where(o => studyOf.ContainsKey(o.ViewId)).OrderBy(o => studyOf[o.ViewId]).ThenBy(o => o.ViewId))
             {
-                var studyId = await db.Views.Where(v => v.Id == o.ViewId).Select(v => (Guid?)v.StudyId).SingleOrDefaultAsync(ct);
-                if (studyId is null)
-                {
-                    continue;
-                }
-
+                var studyId = studyOf[o.ViewId];
                 int changed;
                 if (o.Probability is { } p)
                 {
@@ -159,75 +278,86 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
                             .SetProperty(v => v.ModelSha256, modelSha256)
                             .SetProperty(v => v.Error, (string?)null)
                             .SetProperty(v => v.Attempts, v => v.Attempts + 1)
-                            .SetProperty(v => v.ScoredAt, now), ct);
+                            .SetProperty(v => v.ScoredAt, now), token);
                     if (changed == 1)
                     {
-                        await db.Studies.Where(s => s.Id == studyId).ExecuteUpdateAsync(set => set.SetProperty(s => s.ScoredViews, s => s.ScoredViews + 1).SetProperty(s => s.UpdatedAt, now), ct);
+                        await db.Studies.Where(s => s.Id == studyId).ExecuteUpdateAsync(set => set.SetProperty(s => s.ScoredViews, s => s.ScoredViews + 1).SetProperty(s => s.UpdatedAt, now), token);
+                        db.Scores.Add(new Score { Id = Guid.NewGuid(), ViewId = o.ViewId, ModelSha256 = modelSha256, Probability = p, PredictedBodyPart = o.PredictedBodyPart, ScoredAt = now });
                         if (o.Heatmap is { } h)
                         {
-                            await db.Heatmaps.Where(x => x.ViewId == o.ViewId).ExecuteDeleteAsync(ct);
                             db.Heatmaps.Add(h);
-                            await db.SaveChangesAsync(ct);
-                            db.ChangeTracker.Clear();
                         }
                     }
                 }
                 else
                 {
-                    changed = await FailViewCoreAsync(o.ViewId, studyId.Value, o.Error ?? "inference failed", now, ct);
+                    changed = await FailViewCoreAsync(o.ViewId, studyId, o.Error ?? "inference failed", now, token);
                 }
 
                 if (changed == 1)
                 {
-                    touched.Add(studyId.Value);
+                    touched.Add(studyId);
                 }
             }
 
+            await db.SaveChangesAsync(token);
             foreach (var studyId in touched)
             {
-                if (await CompleteIfDoneAsync(studyId, modelSha256, thresholds, now, ct) is { } c)
+                if (await CompleteIfDoneAsync(studyId, modelSha256, thresholds, now, token) is { } c)
                 {
                     completed.Add(c);
                 }
             }
 
-            await tx.CommitAsync(ct);
-        });
-        return completed;
+            return completed;
+        }, ct);
     }
 
-    /// <summary>Fails one view with a reason an operator can read (ingest-side failures: unreadable file, not an image).</summary>
-    public async Task<CompletedStudy?> FailViewAsync(Guid viewId, string reason, string? modelSha256, IReadOnlyDictionary<string, double>? thresholds, CancellationToken ct)
-    {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var studyId = await db.Views.Where(v => v.Id == viewId).Select(v => v.StudyId).SingleAsync(ct);
-        var now = clock.GetUtcNow();
-        CompletedStudy? done = null;
-        if (await FailViewCoreAsync(viewId, studyId, reason, now, ct) == 1)
+    /// <summary>Fails one view with a reason an operator can read (an unreadable file, a message that kept failing).</summary>
+    public Task<CompletedStudy?> FailViewAsync(Guid viewId, string reason, string? modelSha256, IReadOnlyDictionary<string, double>? thresholds, CancellationToken ct) =>
+        InTransactionAsync(async token =>
         {
-            done = await CompleteIfDoneAsync(studyId, modelSha256, thresholds, now, ct);
-        }
+            var studyId = await db.Views.Where(v => v.Id == viewId).Select(v => (Guid?)v.StudyId).SingleOrDefaultAsync(token);
+            var now = clock.GetUtcNow();
+            if (studyId is null || await FailViewCoreAsync(viewId, studyId.Value, reason, now, token) != 1)
+            {
+                return null;
+            }
 
-        await tx.CommitAsync(ct);
-        return done;
-    }
+            return await CompleteIfDoneAsync(studyId.Value, modelSha256, thresholds, now, token);
+        }, ct);
 
     /// <summary>Gives a failed view another chance (a re-run after the file was fixed); its study's failure count goes back.</summary>
-    public async Task<bool> RetryFailedViewAsync(Guid viewId, CancellationToken ct)
-    {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var studyId = await db.Views.Where(v => v.Id == viewId).Select(v => v.StudyId).SingleAsync(ct);
-        var changed = await db.Views.Where(v => v.Id == viewId && v.State == ViewState.Failed)
-            .ExecuteUpdateAsync(set => set.SetProperty(v => v.State, ViewState.Received).SetProperty(v => v.Error, (string?)null), ct);
-        if (changed == 1)
+    public Task<bool> RetryFailedViewAsync(Guid viewId, CancellationToken ct) =>
+        InTransactionAsync(async token =>
         {
-            await db.Studies.Where(s => s.Id == studyId).ExecuteUpdateAsync(
-                set => set.SetProperty(s => s.FailedViews, s => s.FailedViews - 1).SetProperty(s => s.State, StudyState.Open).SetProperty(s => s.Score, (double?)null).SetProperty(s => s.Abnormal, (bool?)null), ct);
-        }
+            var studyId = await db.Views.Where(v => v.Id == viewId).Select(v => v.StudyId).SingleAsync(token);
+            var changed = await db.Views.Where(v => v.Id == viewId && v.State == ViewState.Failed)
+                .ExecuteUpdateAsync(set => set.SetProperty(v => v.State, ViewState.Received).SetProperty(v => v.Error, (string?)null), token);
+            if (changed == 1)
+            {
+                await db.Studies.Where(s => s.Id == studyId).ExecuteUpdateAsync(
+                    set => set.SetProperty(s => s.FailedViews, s => s.FailedViews - 1).SetProperty(s => s.State, StudyState.Open).SetProperty(s => s.Score, (double?)null).SetProperty(s => s.Abnormal, (bool?)null), token);
+            }
 
-        await tx.CommitAsync(ct);
-        return changed == 1;
-    }
+            return changed == 1;
+        }, ct);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction under the provider's execution strategy: on PostgreSQL a
+    /// transient failure (a restart, a dropped connection, a deadlock) rolls back and repeats the whole unit.
+    /// </summary>
+    private Task<T> InTransactionAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken ct) =>
+        db.Database.CreateExecutionStrategy().ExecuteAsync(
+            async token =>
+            {
+                db.ChangeTracker.Clear();
+                await using var tx = await db.Database.BeginTransactionAsync(token);
+                var result = await work(token);
+                await tx.CommitAsync(token);
+                return result;
+            },
+            ct);
 
     private async Task<int> FailViewCoreAsync(Guid viewId, Guid studyId, string reason, DateTimeOffset now, CancellationToken ct)
     {

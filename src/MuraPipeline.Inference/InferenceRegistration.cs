@@ -8,7 +8,7 @@ namespace MuraPipeline.Inference;
 
 public static class InferenceRegistration
 {
-    /// <summary>The inference role: options (validated at start), the model (loaded once), and the batch consumer.</summary>
+    /// <summary>The inference role: options (validated at start), the model (loaded once), the batch consumer and the fault consumer.</summary>
     public static IHostApplicationBuilder AddInference(this IHostApplicationBuilder builder, IBusRegistrationConfigurator bus)
     {
         builder.Services.AddOptions<InferenceOptions>().Bind(builder.Configuration.GetSection(InferenceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -18,6 +18,7 @@ public static class InferenceRegistration
             return OnnxModel.Load(o.ResolvedModelPath, o.ExecutionProvider, sp.GetRequiredService<ILoggerFactory>().CreateLogger<OnnxModel>());
         });
         bus.AddConsumer<ScoreViewsConsumer, ScoreViewsConsumerDefinition>();
+        bus.AddConsumer<ViewFaultConsumer, ViewFaultConsumerDefinition>();
         return builder;
     }
 }

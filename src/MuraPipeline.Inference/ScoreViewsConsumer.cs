@@ -90,16 +90,17 @@ public sealed class ScoreViewsConsumerDefinition : ConsumerDefinition<ScoreViews
 {
     private readonly InferenceOptions _options;
 
-    public ScoreViewsConsumerDefinition(IOptions<InferenceOptions> options)
+    public ScoreViewsConsumerDefinition(IOptions<InferenceOptions> options, IOptions<ServiceDefaults.MessagingOptions> messaging)
     {
         _options = options.Value;
-        EndpointName = "score-views";
+        EndpointName = messaging.Value.ScoreQueue;
         ConcurrentMessageLimit = _options.BatchSize * _options.Concurrency;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ScoreViewsConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.PrefetchCount = Math.Max(endpointConfigurator.PrefetchCount, _options.BatchSize * _options.Concurrency * 2);
+        endpointConfigurator.UseFilter(new DerivativeCheckFilter());
         consumerConfigurator.Options<BatchOptions>(b => b
             .SetMessageLimit(_options.BatchSize)
             .SetTimeLimit(TimeSpan.FromMilliseconds(_options.BatchTimeLimitMs))

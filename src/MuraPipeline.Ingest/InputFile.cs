@@ -18,6 +18,9 @@ public sealed record InputFile(
     /// <summary>Files that are never images: reports, labels, notes. They are skipped, not failed.</summary>
     private static readonly HashSet<string> Ignored = new(StringComparer.OrdinalIgnoreCase) { ".csv", ".txt", ".json", ".html", ".htm", ".md", ".db", ".db-wal", ".db-shm", ".npy", ".npz", ".log" };
 
+    /// <summary>False for files that are never images (reports, labels, notes, databases).</summary>
+    public static bool IsCandidate(string path) => !Ignored.Contains(System.IO.Path.GetExtension(path));
+
     /// <summary>Every file under the paths (folders recursively), in a stable order, reports and notes left out.</summary>
     public static IReadOnlyList<string> Enumerate(IEnumerable<string> paths)
     {
@@ -31,7 +34,7 @@ public sealed record InputFile(
             else if (Directory.Exists(p))
             {
                 files.AddRange(Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories)
-                    .Where(f => !Ignored.Contains(System.IO.Path.GetExtension(f)))
+                    .Where(IsCandidate)
                     .Select(System.IO.Path.GetFullPath));
             }
             else

@@ -75,6 +75,38 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                     b.ToTable("model_versions", (string)null);
                 });
 
+            modelBuilder.Entity("MuraPipeline.Data.Score", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ModelSha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PredictedBodyPart")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("Probability")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("ScoredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ViewId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ViewId", "ModelSha256")
+                        .IsUnique();
+
+                    b.ToTable("scores", (string)null);
+                });
+
             modelBuilder.Entity("MuraPipeline.Data.Study", b =>
                 {
                     b.Property<Guid>("Id")
@@ -92,6 +124,16 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("FailedViews")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastInstanceAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LeaseUntil")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("ModelSha256")
@@ -132,10 +174,10 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("State");
-
                     b.HasIndex("StudyInstanceUid")
                         .IsUnique();
+
+                    b.HasIndex("State", "LastInstanceAt");
 
                     b.ToTable("studies", (string)null);
                 });
@@ -171,6 +213,9 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                         .HasColumnType("REAL");
 
                     b.Property<long?>("QueuedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Requeues")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("ScoredAt")
@@ -230,6 +275,15 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                     b.HasOne("MuraPipeline.Data.View", null)
                         .WithOne()
                         .HasForeignKey("MuraPipeline.Data.Heatmap", "ViewId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("MuraPipeline.Data.Score", b =>
+                {
+                    b.HasOne("MuraPipeline.Data.View", null)
+                        .WithMany()
+                        .HasForeignKey("ViewId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

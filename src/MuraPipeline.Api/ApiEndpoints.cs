@@ -1,0 +1,59 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using MuraPipeline.Data;
+
+namespace MuraPipeline.Api;
+
+public static class ApiRegistration
+{
+    /// <summary>Health checks every serve process has: the database answers (MassTransit adds its bus check itself).</summary>
+    public static IHostApplicationBuilder AddHealth(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        return builder;
+    }
+
+    /// <summary>GET /alive (the process runs) and /health (the database answers and the bus is connected).</summary>
+    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/alive", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health");
+        return app;
+    }
+
+    /// <summary>The api role's services: the status reader and an HTTP client for the broker's management API.</summary>
+    public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHttpClient();
+        builder.Services.AddScoped<PipelineStatusReader>();
+        return builder;
+    }
+
+    /// <summary>GET /api/status (the `mura status --json` document) and /api/worklist (scored studies by score, highest first).</summary>
+    public static IEndpointRouteBuilder MapApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/status", async (PipelineStatusReader reader, CancellationToken ct) => Results.Json(await reader.ReadAsync(ct), PipelineStatus.Json));
+        app.MapGet("/api/worklist", async (MuraDbContext db, int? top, CancellationToken ct) =>
+        {
+            var rows = await db.Studies.AsNoTracking()
+                .Where(s => s.State == StudyState.Scored)
+                .OrderByDescending(s => s.Score)
+                .Take(Math.Clamp(top ?? 100, 1, 10_000))
+                .Select(s => new { study_instance_uid = s.StudyInstanceUid, body_part = s.BodyPart, views = s.ViewCount, scored_views = s.ScoredViews, failed_views = s.FailedViews, score = s.Score, abnormal = s.Abnormal, model_sha256 = s.ModelSha256 })
+                .ToListAsync(ct);
+            return Results.Json(rows);
+        });
+        return app;
+    }
+}
+
+internal sealed class DatabaseHealthCheck(MuraDbContext db) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        await db.Database.CanConnectAsync(cancellationToken) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("the database does not answer");
+}

@@ -1,0 +1,126 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using MuraPipeline.Data;
+using MuraPipeline.ServiceDefaults;
+
+namespace MuraPipeline.Api;
+
+public sealed record QueueStatus(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("ready")] long Ready,
+    [property: JsonPropertyName("unacked")] long Unacked,
+    [property: JsonPropertyName("consumers")] long Consumers);
+
+public sealed record WaitingStudy(
+    [property: JsonPropertyName("study_instance_uid")] string StudyInstanceUid,
+    [property: JsonPropertyName("state")] string State,
+    [property: JsonPropertyName("since")] DateTimeOffset Since,
+    [property: JsonPropertyName("age_seconds")] double AgeSeconds);
+
+/// <summary>What `mura status --json` prints and GET /api/status returns. State names are the lower-case view states; a study still assembling counts as received.</summary>
+public sealed record PipelineStatus(
+    [property: JsonPropertyName("studies")] SortedDictionary<string, int> Studies,
+    [property: JsonPropertyName("views")] SortedDictionary<string, int> Views,
+    [property: JsonPropertyName("queues")] IReadOnlyList<QueueStatus> Queues,
+    [property: JsonPropertyName("scored_per_minute")] double ScoredPerMinute,
+    [property: JsonPropertyName("oldest_waiting")] WaitingStudy? OldestWaiting,
+    [property: JsonPropertyName("database")] string Database,
+    [property: JsonPropertyName("broker")] string Broker,
+    [property: JsonPropertyName("broker_error")] string? BrokerError)
+{
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    public static string Name(StudyState s) => s switch
+    {
+        StudyState.Open => "received",
+        StudyState.Queued => "queued",
+        StudyState.Scored => "scored",
+        _ => "failed",
+    };
+
+    public static string Name(ViewState s) => s.ToString().ToLowerInvariant();
+}
+
+/// <summary>Reads the pipeline's state: counts from the database, queue depths from the RabbitMQ management API.</summary>
+public sealed class PipelineStatusReader(MuraDbContext db, DatabaseTarget database, IConfiguration configuration, IHttpClientFactory? httpFactory, TimeProvider clock)
+{
+    /// <summary>The window over which the scoring rate is averaged.</summary>
+    public static readonly TimeSpan RateWindow = TimeSpan.FromMinutes(5);
+
+    public async Task<PipelineStatus> ReadAsync(CancellationToken ct)
+    {
+        var studies = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var s in Enum.GetValues<StudyState>())
+        {
+            studies[PipelineStatus.Name(s)] = 0;
+        }
+
+        foreach (var g in await db.Studies.GroupBy(s => s.State).Select(g => new { g.Key, N = g.Count() }).ToListAsync(ct))
+        {
+            studies[PipelineStatus.Name(g.Key)] += g.N;
+        }
+
+        var views = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var s in Enum.GetValues<ViewState>())
+        {
+            views[PipelineStatus.Name(s)] = 0;
+        }
+
+        foreach (var g in await db.Views.GroupBy(v => v.State).Select(g => new { g.Key, N = g.Count() }).ToListAsync(ct))
+        {
+            views[PipelineStatus.Name(g.Key)] = g.N;
+        }
+
+        var now = clock.GetUtcNow();
+        var since = now - RateWindow;
+        var recent = await db.Views.CountAsync(v => v.State == ViewState.Scored && v.ScoredAt >= since, ct);
+        var oldest = await db.Studies.Where(s => s.State == StudyState.Open || s.State == StudyState.Queued)
+            .OrderBy(s => s.CreatedAt).Select(s => new { s.StudyInstanceUid, s.State, s.CreatedAt }).FirstOrDefaultAsync(ct);
+        var waiting = oldest is null ? null : new WaitingStudy(oldest.StudyInstanceUid, PipelineStatus.Name(oldest.State), oldest.CreatedAt, Math.Round((now - oldest.CreatedAt).TotalSeconds, 1));
+
+        var (queues, broker, error) = await ReadQueuesAsync(ct);
+        return new PipelineStatus(studies, views, queues, Math.Round(recent / RateWindow.TotalMinutes, 2), waiting, database.Describe(), broker, error);
+    }
+
+    private async Task<(IReadOnlyList<QueueStatus>, string, string?)> ReadQueuesAsync(CancellationToken ct)
+    {
+        var uri = configuration.GetConnectionString("RabbitMq");
+        if (string.IsNullOrWhiteSpace(uri))
+        {
+            return ([], "in-memory (embedded: queues live inside the process)", null);
+        }
+
+        var address = RabbitMqAddress.Parse(uri);
+        var management = address.ManagementUri(configuration["RabbitMq:ManagementUrl"]);
+        var broker = $"RabbitMQ {address.Host}:{address.Port} vhost {address.VirtualHost}";
+        try
+        {
+            using var http = httpFactory?.CreateClient("rabbitmq-management") ?? new HttpClient();
+            http.Timeout = TimeSpan.FromSeconds(10);
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(management, $"api/queues/{Uri.EscapeDataString(address.VirtualHost)}?columns=name,messages_ready,messages_unacknowledged,consumers"));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{address.Username}:{address.Password}")));
+            using var response = await http.SendAsync(request, ct);
+            response.EnsureSuccessStatusCode();
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct));
+            var queues = doc.RootElement.EnumerateArray()
+                .Select(q => new QueueStatus(
+                    q.GetProperty("name").GetString()!,
+                    Number(q, "messages_ready"),
+                    Number(q, "messages_unacknowledged"),
+                    Number(q, "consumers")))
+                .OrderBy(q => q.Name, StringComparer.Ordinal)
+                .ToList();
+            return (queues, broker, null);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            return ([], broker, $"RabbitMQ management API at {management} did not answer: {ex.Message}");
+        }
+    }
+
+    private static long Number(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : 0;
+}

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using MuraPipeline.Cli.Serve;
+using MuraPipeline.Data;
+using MuraPipeline.Inference;
+using MuraPipeline.ServiceDefaults;
+using Spectre.Console;
+
+namespace MuraPipeline.Cli.Commands;
+
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var roles = new Option<string>("--roles") { Description = "Comma-separated roles to host: ingest, inference, api (scheduler arrives with the nightly export).", DefaultValueFactory = _ => "ingest,inference,api" };
+        var watch = new Option<DirectoryInfo?>("--watch") { Description = "The ingest role's watched folder (Ingest:WatchDir)." };
+        var urls = new Option<string?>("--urls") { Description = "Where /health, /alive and the api role's /api listen (default ASPNETCORE_URLS, else http://127.0.0.1:5080 with the api role and a free loopback port without it)." };
+        var cmd = new Command("serve", "Run roles as a service. Distributed with ConnectionStrings__RabbitMq and ConnectionStrings__Postgres, else embedded (in-memory bus, SQLite mura.db here).") { roles, watch, urls };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            IReadOnlySet<string> set;
+            try
+            {
+                set = Roles.Parse(parse.GetValue(roles)!);
+            }
+            catch (ArgumentException ex)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+                return ExitCodes.StartFailed;
+            }
+
+            if (set.Contains(Roles.Scheduler))
+            {
+                AnsiConsole.MarkupLine("[red]error:[/] the scheduler role (Quartz, nightly retraining export) is not built yet; run the other roles without it");
+                return ExitCodes.StartFailed;
+            }
+
+            var overrides = new Dictionary<string, string?>();
+            if (parse.GetValue(watch) is { } w)
+            {
+                overrides["Ingest:WatchDir"] = w.FullName;
+            }
+
+            overrides["urls"] = parse.GetValue(urls) ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? (set.Contains(Roles.Api) ? "http://127.0.0.1:5080" : "http://127.0.0.1:0");
+            return await RunAsync(set, overrides, ct);
+        });
+        return cmd;
+    }
+
+    private static async Task<int> RunAsync(IReadOnlySet<string> roles, Dictionary<string, string?> overrides, CancellationToken ct)
+    {
+        IHost host;
+        try
+        {
+            host = ServiceHost.Build(roles, overrides);
+            await ServiceHost.EnsureSchemaAsync(host.Services, ct);
+            if (roles.Contains(Roles.Inference))
+            {
+                _ = host.Services.GetRequiredService<OnnxModel>();
+            }
+
+            _ = host.Services.GetRequiredService<IOptions<MessagingOptions>>().Value;
+        }
+        catch (Exception ex) when (ex is ModelLoadException or OptionsValidationException or InvalidOperationException or FormatException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] cannot start: {ex.Message}");
+            return ExitCodes.StartFailed;
+        }
+
+        using (host)
+        {
+            var target = host.Services.GetRequiredService<DatabaseTarget>();
+            Console.Error.WriteLine($"mura serve: roles {string.Join(",", roles.Order(StringComparer.Ordinal))}; database {target.Describe()}; bus {(ServiceComposition.IsDistributed(host.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()) ? "RabbitMQ" : "in-memory")}");
+            try
+            {
+                await host.RunAsync(ct);
+            }
+            catch (OptionsValidationException ex)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] invalid setting: {ex.Message}");
+                return ExitCodes.StartFailed;
+            }
+        }
+
+        return ExitCodes.Ok;
+    }
+}

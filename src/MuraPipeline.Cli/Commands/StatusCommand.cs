@@ -1,0 +1,92 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using MuraPipeline.Api;
+using MuraPipeline.Cli.Serve;
+using MuraPipeline.Data;
+using Spectre.Console;
+
+namespace MuraPipeline.Cli.Commands;
+
+public static class StatusCommand
+{
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "Print the status as JSON for scripts." };
+        var db = new Option<FileInfo?>("--db") { Description = "An embedded SQLite database to read (default: ConnectionStrings__Postgres, else mura.db here)." };
+        var cmd = new Command("status", "Studies and views per state, scoring rate, the oldest waiting study, and queue depths from RabbitMQ.") { json, db };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var overrides = new Dictionary<string, string?>();
+            if (parse.GetValue(db) is { } file)
+            {
+                overrides["ConnectionStrings:Postgres"] = null;
+                overrides["Database:SqliteFile"] = file.FullName;
+            }
+
+            var configuration = ServiceHost.LoadConfiguration(overrides);
+            var services = new ServiceCollection()
+                .AddSingleton<IConfiguration>(configuration)
+                .AddMuraDatabase(DatabaseTarget.From(configuration))
+                .AddHttpClient()
+                .AddScoped<PipelineStatusReader>();
+            await using var provider = services.BuildServiceProvider();
+            await using var scope = provider.CreateAsyncScope();
+            PipelineStatus status;
+            try
+            {
+                status = await scope.ServiceProvider.GetRequiredService<PipelineStatusReader>().ReadAsync(ct);
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] cannot read the database ({DatabaseTarget.From(configuration).Describe()}): {ex.Message}");
+                return ExitCodes.StartFailed;
+            }
+
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(status, PipelineStatus.Json));
+            }
+            else
+            {
+                Print(status);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static void Print(PipelineStatus s)
+    {
+        var states = new Table().Title("State").AddColumn("").AddColumn(new TableColumn("studies").RightAligned()).AddColumn(new TableColumn("views").RightAligned());
+        foreach (var name in new[] { "received", "queued", "scored", "failed" })
+        {
+            states.AddRow(name, s.Studies.GetValueOrDefault(name).ToString(CultureInfo.InvariantCulture), s.Views.GetValueOrDefault(name).ToString(CultureInfo.InvariantCulture));
+        }
+
+        AnsiConsole.Write(states);
+        AnsiConsole.MarkupLineInterpolated($"database: {s.Database}");
+        AnsiConsole.MarkupLineInterpolated($"scored per minute (last {PipelineStatusReader.RateWindow.TotalMinutes:0} min): {s.ScoredPerMinute:0.##}");
+        AnsiConsole.MarkupLineInterpolated($"oldest waiting study: {(s.OldestWaiting is { } w ? $"{w.StudyInstanceUid} ({w.State}, {w.AgeSeconds:0} s)" : "none")}");
+        AnsiConsole.MarkupLineInterpolated($"broker: {s.Broker}");
+        if (s.BrokerError is not null)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]{s.BrokerError}[/]");
+        }
+
+        if (s.Queues.Count > 0)
+        {
+            var queues = new Table().Title("Queues").AddColumn("queue").AddColumn(new TableColumn("ready").RightAligned()).AddColumn(new TableColumn("unacked").RightAligned()).AddColumn(new TableColumn("consumers").RightAligned());
+            foreach (var q in s.Queues)
+            {
+                var name = q.Name.EndsWith("_error", StringComparison.Ordinal) && q.Ready > 0 ? $"[red]{Markup.Escape(q.Name)}[/]" : Markup.Escape(q.Name);
+                queues.AddRow(name, q.Ready.ToString(CultureInfo.InvariantCulture), q.Unacked.ToString(CultureInfo.InvariantCulture), q.Consumers.ToString(CultureInfo.InvariantCulture));
+            }
+
+            AnsiConsole.Write(queues);
+        }
+    }
+}

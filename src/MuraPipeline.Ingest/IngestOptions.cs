@@ -1,0 +1,57 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MuraPipeline.Ingest;
+
+/// <summary>The "Ingest" configuration section of the ingest role.</summary>
+public sealed class IngestOptions : IValidatableObject
+{
+    public const string Section = "Ingest";
+
+    /// <summary>The watched folder (DICOM files or a MURA-layout PNG tree); `mura serve --watch DIR` sets it.</summary>
+    public string? WatchDir { get; set; }
+
+    /// <summary>Where ingested files go once their rows are committed, under their path relative to the watched folder. Default: WATCH.archive beside it.</summary>
+    public string? ArchiveDir { get; set; }
+
+    /// <summary>Where files that cannot be ingested go, each with a .reason.txt. Default: WATCH.failed beside it.</summary>
+    public string? FailedDir { get; set; }
+
+    /// <summary>A study is queued once no new instance has arrived for this long.</summary>
+    [Range(0, 86_400)]
+    public double QuietPeriodSeconds { get; set; } = 10;
+
+    /// <summary>A file is read only when it has not changed for this long (a writer may still be copying it).</summary>
+    [Range(0, 600_000)]
+    public int SettleMs { get; set; } = 1000;
+
+    /// <summary>How often the watched folder is scanned and quiet studies are looked for.</summary>
+    [Range(50, 600_000)]
+    public int ScanIntervalMs { get; set; } = 1000;
+
+    /// <summary>How long one replica's claim on a study it is assembling lasts before another may take it over.</summary>
+    [Range(1, 86_400)]
+    public int LeaseSeconds { get; set; } = 120;
+
+    /// <summary>A view left Queued longer than this is sent again by the reconciler.</summary>
+    [Range(1, 86_400 * 7)]
+    public double ReconcileAfterSeconds { get; set; } = 600;
+
+    [Range(100, 3_600_000)]
+    public int ReconcileIntervalMs { get; set; } = 30_000;
+
+    /// <summary>After this many re-sends without a result a view fails (its reason says so) instead of circling forever.</summary>
+    [Range(1, 1000)]
+    public int MaxRequeues { get; set; } = 5;
+
+    public string ResolvedArchiveDir => Path.GetFullPath(ArchiveDir ?? Path.TrimEndingDirectorySeparator(Path.GetFullPath(WatchDir!)) + ".archive");
+
+    public string ResolvedFailedDir => Path.GetFullPath(FailedDir ?? Path.TrimEndingDirectorySeparator(Path.GetFullPath(WatchDir!)) + ".failed");
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (WatchDir is { Length: > 0 } && !Directory.Exists(WatchDir))
+        {
+            yield return new ValidationResult($"Ingest:WatchDir {WatchDir} does not exist", [nameof(WatchDir)]);
+        }
+    }
+}

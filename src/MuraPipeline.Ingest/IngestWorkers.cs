@@ -1,0 +1,188 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MuraPipeline.Contracts;
+using MuraPipeline.Data;
+using Polly;
+using Polly.Retry;
+
+namespace MuraPipeline.Ingest;
+
+/// <summary>
+/// The ingest role's loops. Each pass is independent and idempotent: a pass that fails (database or broker away)
+/// is logged and the next pass starts over from the database, so a worker that loses its services resumes on its own.
+/// </summary>
+public abstract partial class IngestLoop(IServiceScopeFactory scopes, ILogger logger) : BackgroundService
+{
+    protected IServiceScopeFactory Scopes => scopes;
+
+    protected abstract TimeSpan Interval { get; }
+
+    protected abstract Task PassAsync(CancellationToken ct);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var wait = Interval;
+            try
+            {
+                await PassAsync(stoppingToken);
+                failures = 0;
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                failures++;
+                wait = TimeSpan.FromMilliseconds(Math.Min(30_000, Interval.TotalMilliseconds * Math.Pow(2, Math.Min(failures, 8))));
+                LogPassFailed(logger, GetType().Name, failures, wait.TotalSeconds, ex.Message);
+            }
+
+            try
+            {
+                await Task.Delay(wait, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 2200, Level = LogLevel.Warning, Message = "{Loop} pass failed ({Failures} in a row); next try in {Seconds:0.0} s: {Reason}")]
+    private static partial void LogPassFailed(ILogger logger, string loop, int failures, double seconds, string reason);
+}
+
+/// <summary>Scans the watched folder and takes every file that has settled (not written to for <see cref="IngestOptions.SettleMs"/>).</summary>
+public sealed class WatchedFolderWorker(IServiceScopeFactory scopes, IOptions<IngestOptions> options, TimeProvider clock, ILogger<WatchedFolderWorker> logger)
+    : IngestLoop(scopes, logger)
+{
+    private readonly IngestOptions _options = options.Value;
+
+    protected override TimeSpan Interval => TimeSpan.FromMilliseconds(_options.ScanIntervalMs);
+
+    protected override async Task PassAsync(CancellationToken ct)
+    {
+        var settledBefore = clock.GetUtcNow().UtcDateTime - TimeSpan.FromMilliseconds(_options.SettleMs);
+        var files = Directory.EnumerateFiles(_options.WatchDir!, "*", SearchOption.AllDirectories)
+            .Where(f => !Path.GetFileName(f).StartsWith('.') && InputFile.IsCandidate(f))
+            .Where(f => File.GetLastWriteTimeUtc(f) <= settledBefore)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        foreach (var f in files)
+        {
+            ct.ThrowIfCancellationRequested();
+            await using var scope = Scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<FolderIngest>().TakeAsync(f, ct);
+        }
+    }
+}
+
+/// <summary>
+/// Queues studies that have been quiet for <see cref="IngestOptions.QuietPeriodSeconds"/>: claims each with a lease (so of
+/// several ingest replicas one sends it), publishes a <see cref="ViewQueued"/> per view not yet sent, then marks the study Queued.
+/// </summary>
+public sealed partial class StudyAssemblerWorker(IServiceScopeFactory scopes, IOptions<IngestOptions> options, TimeProvider clock, ILogger<StudyAssemblerWorker> logger)
+    : IngestLoop(scopes, logger)
+{
+    private readonly IngestOptions _options = options.Value;
+
+    /// <summary>This replica's name on its claims: host, process and a random part, so a restarted process is a new owner.</summary>
+    public static readonly string Owner = $"{Guid.NewGuid():N}/{Environment.ProcessId}/{Environment.MachineName}" is var o && o.Length > 128 ? o[..128] : o;
+
+    protected override TimeSpan Interval => TimeSpan.FromMilliseconds(_options.ScanIntervalMs);
+
+    protected override async Task PassAsync(CancellationToken ct)
+    {
+        await using var scope = Scopes.CreateAsyncScope();
+        var store = scope.ServiceProvider.GetRequiredService<StudyStore>();
+        var publisher = scope.ServiceProvider.GetRequiredService<IPublishEndpoint>();
+        var quietSince = clock.GetUtcNow() - TimeSpan.FromSeconds(_options.QuietPeriodSeconds);
+        foreach (var studyId in await store.ClaimQuietStudiesAsync(Owner, quietSince, TimeSpan.FromSeconds(_options.LeaseSeconds), 100, ct))
+        {
+            var study = await store.QueueableViewsAsync(studyId, ct);
+            if (study is null)
+            {
+                continue; // a view's derivative is not stored yet; the lease lapses and a later pass takes the study again
+            }
+
+            foreach (var v in study.Views)
+            {
+                await Publishing.Pipeline.ExecuteAsync(
+                    async token => await publisher.Publish(new ViewQueued(v.ViewId, study.StudyId, study.StudyInstanceUid, v.SopInstanceUid, study.BodyPart, v.DerivativePng), token),
+                    ct);
+                await store.MarkViewQueuedAsync(v.ViewId, ct);
+            }
+
+            await store.ReleaseQueuedStudyAsync(studyId, Owner, ct);
+            LogQueued(logger, study.StudyInstanceUid, study.Views.Count);
+        }
+    }
+
+    [LoggerMessage(EventId = 2110, Level = LogLevel.Information, Message = "Study {StudyInstanceUid} is quiet: queued {Views} views")]
+    private static partial void LogQueued(ILogger logger, string studyInstanceUid, int views);
+}
+
+/// <summary>
+/// Re-sends views left Queued longer than <see cref="IngestOptions.ReconcileAfterSeconds"/>: a lost message costs time,
+/// never data. A view re-sent <see cref="IngestOptions.MaxRequeues"/> times without a result fails with that reason.
+/// </summary>
+public sealed partial class ReconcilerWorker(IServiceScopeFactory scopes, IOptions<IngestOptions> options, TimeProvider clock, ILogger<ReconcilerWorker> logger)
+    : IngestLoop(scopes, logger)
+{
+    private readonly IngestOptions _options = options.Value;
+
+    protected override TimeSpan Interval => TimeSpan.FromMilliseconds(_options.ReconcileIntervalMs);
+
+    protected override async Task PassAsync(CancellationToken ct)
+    {
+        await using var scope = Scopes.CreateAsyncScope();
+        var store = scope.ServiceProvider.GetRequiredService<StudyStore>();
+        var publisher = scope.ServiceProvider.GetRequiredService<IPublishEndpoint>();
+        var cutoff = clock.GetUtcNow() - TimeSpan.FromSeconds(_options.ReconcileAfterSeconds);
+        var thresholds = scope.ServiceProvider.GetRequiredService<IOptions<ScoringOptions>>().Value.Thresholds;
+        foreach (var (study, requeues) in await store.ClaimStaleQueuedViewsAsync(cutoff, 500, ct))
+        {
+            if (study.Views.Count == 0)
+            {
+                continue;
+            }
+
+            var v = study.Views[0];
+            if (requeues > _options.MaxRequeues)
+            {
+                LogGaveUp(logger, study.StudyInstanceUid, v.SopInstanceUid, requeues - 1);
+                await store.FailViewAsync(v.ViewId, $"no result after the view was sent {requeues - 1} times; see the inference workers' logs and the error queues", null, thresholds, ct);
+                continue;
+            }
+
+            LogRequeued(logger, study.StudyInstanceUid, v.SopInstanceUid, requeues);
+            await Publishing.Pipeline.ExecuteAsync(
+                async token => await publisher.Publish(new ViewQueued(v.ViewId, study.StudyId, study.StudyInstanceUid, v.SopInstanceUid, study.BodyPart, v.DerivativePng), token),
+                ct);
+        }
+    }
+
+    [LoggerMessage(EventId = 2121, Level = LogLevel.Error, Message = "View {SopInstanceUid} of study {StudyInstanceUid} was sent {Times} times without a result; marked failed")]
+    private static partial void LogGaveUp(ILogger logger, string studyInstanceUid, string sopInstanceUid, int times);
+
+    [LoggerMessage(EventId = 2120, Level = LogLevel.Warning, Message = "View {SopInstanceUid} of study {StudyInstanceUid} stayed queued too long; sent again (time {Requeues})")]
+    private static partial void LogRequeued(ILogger logger, string studyInstanceUid, string sopInstanceUid, int requeues);
+}
+
+/// <summary>Publishing retries a broker hiccup a few times with backoff before the pass gives up (and the next pass tries again).</summary>
+internal static class Publishing
+{
+    public static readonly ResiliencePipeline Pipeline = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
+            MaxRetryAttempts = 5,
+            BackoffType = DelayBackoffType.Exponential,
+            Delay = TimeSpan.FromMilliseconds(500),
+            UseJitter = true,
+        })
+        .Build();
+}

@@ -1,0 +1,312 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using MuraPipeline.Tests;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace MuraPipeline.IntegrationTests;
+
+/// <summary>
+/// One test's private slice of the real services: its own PostgreSQL database and RabbitMQ virtual host (created, migrated
+/// with `mura db migrate`, and dropped afterwards), a working folder, and the `mura serve` processes it starts.
+/// </summary>
+public sealed class Cluster : IAsyncDisposable
+{
+    public const string AdminConnection = "Host=127.0.0.1;Username=mura;Password=mura;Database=postgres;Pooling=false";
+    private static readonly Uri Management = new("http://127.0.0.1:15672/");
+    private readonly List<ServeProcess> _processes = [];
+    private readonly ITestOutputHelper _output;
+
+    private Cluster(string id, ITestOutputHelper output)
+    {
+        _output = output;
+        Id = id;
+        Dir = Peers.TempDir();
+        Watch = Directory.CreateDirectory(Path.Combine(Dir, "watch")).FullName;
+        ConnectionString = $"Host=127.0.0.1;Username=mura;Password=mura;Database={id};Timeout=5";
+        RabbitUri = $"amqp://guest:guest@127.0.0.1:5672/{id}";
+    }
+
+    public string Id { get; }
+
+    public string Dir { get; }
+
+    public string Watch { get; }
+
+    public string ConnectionString { get; }
+
+    public string RabbitUri { get; }
+
+    /// <summary>mura.dll as built beside the tests (the project reference builds it).</summary>
+    public static string MuraDll => Path.Combine(AppContext.BaseDirectory, "mura.dll");
+
+    public static async Task<Cluster> StartAsync(ITestOutputHelper output)
+    {
+        var c = new Cluster("mura_it_" + Guid.NewGuid().ToString("N")[..12], output);
+        await using (var admin = new NpgsqlConnection(AdminConnection))
+        {
+            await admin.OpenAsync();
+            await using var cmd = new NpgsqlCommand($"CREATE DATABASE {c.Id} OWNER mura", admin);
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        await c.ManagementAsync(HttpMethod.Put, $"api/vhosts/{c.Id}", "{}");
+        await c.ManagementAsync(HttpMethod.Put, $"api/permissions/{c.Id}/guest", """{"configure":".*","write":".*","read":".*"}""");
+        var (code, text) = c.RunMura("db", "migrate");
+        Assert.True(code == 0, $"mura db migrate failed ({code}): {text}");
+        return c;
+    }
+
+    public Dictionary<string, string> Environment(IDictionary<string, string>? extra = null)
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = ConnectionString,
+            ["ConnectionStrings__RabbitMq"] = RabbitUri,
+            ["Ingest__QuietPeriodSeconds"] = "2",
+            ["Ingest__SettleMs"] = "200",
+            ["Ingest__ScanIntervalMs"] = "250",
+            ["Inference__BatchSize"] = "8",
+            ["Messaging__RetryIntervalsMs"] = "100,200,400",
+            ["Logging__LogLevel__Default"] = "Information",
+            ["Logging__LogLevel__Microsoft"] = "Warning",
+            ["Logging__LogLevel__System"] = "Warning",
+        };
+        foreach (var (k, v) in extra ?? new Dictionary<string, string>())
+        {
+            env[k] = v;
+        }
+
+        return env;
+    }
+
+    /// <summary>Starts `mura serve --roles ROLES` as its own process.</summary>
+    public ServeProcess Serve(string name, string roles, IDictionary<string, string>? extra = null)
+    {
+        var args = new List<string> { "serve", "--roles", roles, "--urls", $"http://127.0.0.1:{FreePort()}" };
+        if (roles.Contains("ingest", StringComparison.Ordinal))
+        {
+            args.AddRange(["--watch", Watch]);
+        }
+
+        var p = ServeProcess.Start(name, MuraDll, args, Environment(extra), Dir);
+        _processes.Add(p);
+        return p;
+    }
+
+    /// <summary>Runs a mura command to completion with this cluster's settings.</summary>
+    public (int Code, string Output) RunMura(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Dir };
+        psi.ArgumentList.Add(MuraDll);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in Environment())
+        {
+            psi.Environment[k] = v;
+        }
+
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEnd();
+        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), $"mura {string.Join(' ', args)} did not finish");
+        return (p.ExitCode, stdout.Result + stderr);
+    }
+
+    /// <summary>One query on a fresh connection (no pool: the test restarts the server under its own feet too).</summary>
+    public async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var conn = new NpgsqlConnection(ConnectionString + ";Pooling=false");
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        var value = await cmd.ExecuteScalarAsync();
+        return (T)Convert.ChangeType(value!, typeof(T), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds or the deadline passes (then fails with what it waited for and the processes' logs).</summary>
+    public async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan deadline, string what)
+    {
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (NpgsqlException) when (sw.Elapsed < deadline)
+            {
+                // the database may be restarting under the test
+            }
+
+            foreach (var p in _processes.Where(p => p.Exited && !p.Killed))
+            {
+                Assert.Fail($"{p.Name} exited with {p.ExitCode} while waiting for {what}:\n{p.Log}");
+            }
+
+            if (sw.Elapsed > deadline)
+            {
+                Assert.Fail($"timed out after {deadline.TotalSeconds:0} s waiting for {what}\n{string.Join("\n", _processes.Select(p => $"--- {p.Name}\n{p.Tail(60)}"))}");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>Queue depths straight from the broker (rabbitmqctl is exact; the management API's figures lag by its sampling interval).</summary>
+    public Dictionary<string, (long Ready, long Unacked, long Consumers)> Queues()
+    {
+        var (code, stdout, stderr) = Peers.Run("rabbitmqctl", "-q", "list_queues", "-p", Id, "name", "messages_ready", "messages_unacknowledged", "consumers", "--no-table-headers");
+        Assert.True(code == 0, stderr);
+        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split('\t', ' '))
+            .Where(p => p.Length >= 4)
+            .ToDictionary(p => p[0], p => (long.Parse(p[1], CultureInfo.InvariantCulture), long.Parse(p[2], CultureInfo.InvariantCulture), long.Parse(p[3], CultureInfo.InvariantCulture)));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var p in _processes)
+        {
+            p.Stop();
+            _output.WriteLine($"--- {p.Name} (exit {p.ExitCode})\n{p.Tail(40)}");
+            p.Dispose();
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        await using (var admin = new NpgsqlConnection(AdminConnection))
+        {
+            await admin.OpenAsync();
+            await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Id} WITH (FORCE)", admin);
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        await ManagementAsync(HttpMethod.Delete, $"api/vhosts/{Id}", null);
+        Directory.Delete(Dir, recursive: true);
+    }
+
+    private async Task ManagementAsync(HttpMethod method, string path, string? json)
+    {
+        using var http = new HttpClient { BaseAddress = Management };
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("guest:guest")));
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        }
+
+        using var response = await http.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, $"RabbitMQ management {method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    private static int FreePort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>A `mura serve` child process with its log kept in memory.</summary>
+public sealed class ServeProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    private ServeProcess(string name, Process process)
+    {
+        Name = name;
+        _process = process;
+    }
+
+    public string Name { get; }
+
+    public bool Killed { get; private set; }
+
+    public bool Exited => _process.HasExited;
+
+    public int ExitCode => _process.HasExited ? _process.ExitCode : -1;
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public string Tail(int lines) => string.Join('\n', Log.Split('\n').TakeLast(lines));
+
+    public static ServeProcess Start(string name, string dll, IEnumerable<string> args, IDictionary<string, string> env, string workingDir)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDir };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in env)
+        {
+            psi.Environment[k] = v;
+        }
+
+        var p = new ServeProcess(name, new Process { StartInfo = psi });
+        p._process.OutputDataReceived += (_, e) => p.Append(e.Data);
+        p._process.ErrorDataReceived += (_, e) => p.Append(e.Data);
+        p._process.Start();
+        p._process.BeginOutputReadLine();
+        p._process.BeginErrorReadLine();
+        return p;
+    }
+
+    /// <summary>SIGKILL: no shutdown, no acknowledgements; the broker takes back what the process held.</summary>
+    public void Kill()
+    {
+        Killed = true;
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    /// <summary>A graceful stop (SIGTERM), then a kill if it does not end in 20 s.</summary>
+    public void Stop()
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        Killed = true;
+        Peers.Run("kill", "-TERM", _process.Id.ToString(CultureInfo.InvariantCulture));
+        if (!_process.WaitForExit(TimeSpan.FromSeconds(20)))
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+    }
+
+    public void Dispose() => _process.Dispose();
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_log)
+        {
+            _log.AppendLine(line);
+        }
+    }
+}

@@ -1,0 +1,243 @@
+using System.Text.Json;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using MuraPipeline.Contracts;
+using MuraPipeline.Data;
+using MuraPipeline.Dicom;
+using MuraPipeline.Imaging;
+using MuraPipeline.Phantoms;
+using MuraPipeline.Tests;
+using Xunit.Abstractions;
+
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace MuraPipeline.IntegrationTests;
+
+/// <summary>
+/// The distributed mode end to end: `mura serve` processes on the real RabbitMQ and PostgreSQL, fed through the watched
+/// folder, with processes killed and the database restarted under them. Every check of "exactly once" is made in SQL.
+/// </summary>
+public sealed class DistributedTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(6);
+    private Cluster _c = null!;
+
+    public async Task InitializeAsync() => _c = await Cluster.StartAsync(output);
+
+    public async Task DisposeAsync() => await _c.DisposeAsync();
+
+    [Fact]
+    public async Task Hundred_studies_through_one_ingest_and_two_inference_workers_are_each_scored_once_as_the_mean_of_their_views()
+    {
+        var views = Stage(100, seed: 301);
+        _c.Serve("ingest", "ingest");
+        _c.Serve("inference-1", "inference");
+        _c.Serve("inference-2", "inference");
+        Drop();
+
+        await WaitAllScoredAsync(100, views);
+        await AssertScoredExactlyOnceAsync(100, views);
+        Assert.Empty(Directory.EnumerateFiles(_c.Watch, "*", SearchOption.AllDirectories));
+        Assert.Equal(views, Directory.EnumerateFiles(_c.Watch + ".archive", "*.dcm", SearchOption.AllDirectories).Count());
+
+        // Both workers took a share of the queue.
+        var queues = _c.Queues();
+        Assert.Equal(2, queues["score-views"].Consumers);
+
+        // `mura status --json` reports the same counts in the documented shape, and the queues with their consumers.
+        await _c.WaitUntilAsync(
+            () =>
+            {
+                var (code, text) = _c.RunMura("status", "--json");
+                Assert.Equal(0, code);
+                using var doc = JsonDocument.Parse(text);
+                var root = doc.RootElement;
+                Assert.Equal(100, root.GetProperty("studies").GetProperty("scored").GetInt32());
+                Assert.Equal(views, root.GetProperty("views").GetProperty("scored").GetInt32());
+                foreach (var state in new[] { "received", "queued", "failed" })
+                {
+                    Assert.Equal(0, root.GetProperty("views").GetProperty(state).GetInt32());
+                    Assert.Equal(0, root.GetProperty("studies").GetProperty(state).GetInt32());
+                }
+
+                var score = root.GetProperty("queues").EnumerateArray().SingleOrDefault(q => q.GetProperty("name").GetString() == "score-views");
+                return Task.FromResult(score.ValueKind == JsonValueKind.Object && score.GetProperty("consumers").GetInt32() == 2 && score.GetProperty("ready").GetInt64() == 0);
+            },
+            TimeSpan.FromSeconds(30),
+            "mura status --json to show score-views with two consumers (the management API samples every few seconds)");
+
+        // An instance that arrives after its study was scored re-opens the study, and the score is recomputed over all its views.
+        var (studyUid, extra) = AnotherInstanceOfAScoredStudy();
+        var before = await _c.ScalarAsync<int>($"SELECT \"ViewCount\" FROM studies WHERE \"StudyInstanceUid\" = '{studyUid}'");
+        File.Move(extra, Path.Combine(_c.Watch, "late.dcm"));
+        await _c.WaitUntilAsync(
+            async () => await _c.ScalarAsync<int>($"SELECT count(*) FROM studies WHERE \"StudyInstanceUid\" = '{studyUid}' AND \"State\" = 2 AND \"ViewCount\" = {before + 1}") == 1,
+            Deadline,
+            "the late instance's study to be scored again");
+        await AssertScoredExactlyOnceAsync(100, views + 1);
+    }
+
+    [Fact]
+    public async Task Inference_worker_killed_in_the_middle_of_a_batch_loses_nothing_and_scores_nothing_twice()
+    {
+        var views = Stage(40, seed: 302);
+        _c.Serve("ingest", "ingest");
+        var doomed = _c.Serve("inference-doomed", "inference");
+        Drop();
+
+        // Kill it while it holds unacknowledged views and has already scored some.
+        await _c.WaitUntilAsync(
+            async () => await _c.ScalarAsync<int>("SELECT count(*) FROM scores") >= 8 && _c.Queues().TryGetValue("score-views", out var q) && q.Unacked > 0,
+            Deadline,
+            "the doomed worker to be mid-run with unacknowledged views");
+        doomed.Kill();
+        var scoredAtKill = await _c.ScalarAsync<int>("SELECT count(*) FROM scores");
+        Assert.True(scoredAtKill < views, "the run ended before the kill; the test proves nothing");
+
+        _c.Serve("inference-survivor", "inference");
+        await WaitAllScoredAsync(40, views);
+        await AssertScoredExactlyOnceAsync(40, views);
+        Assert.Equal(0, _c.Queues()["score-views"].Ready + _c.Queues()["score-views"].Unacked);
+    }
+
+    [Fact]
+    public async Task PostgreSQL_restarted_in_the_middle_of_a_run_resumes_and_nothing_is_lost_or_duplicated()
+    {
+        var views = Stage(40, seed: 303);
+        _c.Serve("ingest", "ingest");
+        _c.Serve("inference", "inference");
+        Drop();
+
+        await _c.WaitUntilAsync(async () => await _c.ScalarAsync<int>("SELECT count(*) FROM scores") >= 5, Deadline, "scoring to start");
+        var cluster = Peers.Run("pg_lsclusters", "--no-header").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var restart = Peers.Run("pg_ctlcluster", cluster[0], cluster[1], "restart", "-m", "fast");
+        Assert.True(restart.ExitCode == 0, restart.Stderr);
+        Assert.True(await _c.ScalarAsync<int>("SELECT count(*) FROM scores") < views, "the run ended before the restart; the test proves nothing");
+
+        await WaitAllScoredAsync(40, views);
+        await AssertScoredExactlyOnceAsync(40, views);
+    }
+
+    [Fact]
+    public async Task A_message_that_always_fails_ends_in_the_error_queue_its_view_failed_with_the_reason_and_the_rest_of_the_batch_scored()
+    {
+        _c.Serve("inference", "inference");
+        await _c.WaitUntilAsync(() => Task.FromResult(_c.Queues().TryGetValue("score-views", out var q) && q.Consumers == 1), Deadline, "the inference worker's queue");
+
+        // Four views of one study, queued; the third one's derivative is corrupt (its PNG fails its CRC).
+        var options = new DbContextOptionsBuilder<MuraDbContext>();
+        options.UsePostgres(_c.ConnectionString);
+        await using var db = new MuraDbContext(options.Options);
+        var store = new StudyStore(db, TimeProvider.System);
+        var study = await store.GetOrCreateStudyAsync("1.2.826.0.1.3680043.10.543.1", "dicom", "WRIST", "P1", default);
+        var messages = new List<ViewQueued>();
+        for (var i = 0; i < 4; i++)
+        {
+            var (view, _) = await store.AddViewAsync(study, $"1.2.826.0.1.3680043.10.543.1.{i}", $"/in/{i}.dcm", null, default);
+            var png = Png.Encode(Gradient(200 + (i * 10), 160));
+            if (i == 2)
+            {
+                png[png.Length / 2] ^= 0xFF;
+            }
+
+            await store.MarkQueuedAsync(view.Id, png, 200, 160, default);
+            messages.Add(new ViewQueued(view.Id, study.Id, study.StudyInstanceUid, view.SopInstanceUid, "WRIST", png));
+        }
+
+        await store.MarkStudyQueuedAsync(study.Id, default);
+        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host("127.0.0.1", 5672, _c.Id, h =>
+        {
+            h.Username("guest");
+            h.Password("guest");
+        }));
+        await bus.StartAsync();
+        try
+        {
+            await bus.PublishBatch(messages);
+        }
+        finally
+        {
+            await bus.StopAsync();
+        }
+
+        await _c.WaitUntilAsync(
+            async () => await _c.ScalarAsync<int>($"SELECT count(*) FROM studies WHERE \"Id\" = '{study.Id}' AND \"State\" = 2") == 1,
+            Deadline,
+            "the study to complete");
+        Assert.Equal(3, await _c.ScalarAsync<int>("SELECT count(*) FROM views WHERE \"State\" = 2"));
+        var error = await _c.ScalarAsync<string>($"SELECT \"Error\" FROM views WHERE \"Id\" = '{messages[2].ViewId}' AND \"State\" = 3");
+        Assert.StartsWith("derivative image is unreadable:", error, StringComparison.Ordinal);
+        Assert.Equal(0, await _c.ScalarAsync<int>($"SELECT count(*) FROM studies s WHERE abs(s.\"Score\" - (SELECT avg(\"Probability\") FROM views WHERE \"State\" = 2)) > 1e-12"));
+        await _c.WaitUntilAsync(() => Task.FromResult(_c.Queues().TryGetValue("score-views_error", out var q) && q.Ready == 1), TimeSpan.FromSeconds(30), "one message in score-views_error");
+        Assert.Equal(0, _c.Queues()["score-views"].Ready);
+    }
+
+    private static GrayImage Gradient(int w, int h)
+    {
+        var px = new byte[w * h];
+        for (var i = 0; i < px.Length; i++)
+        {
+            px[i] = (byte)((i % w) * 255 / w);
+        }
+
+        return new GrayImage(w, h, px);
+    }
+
+    private string Staging => Path.Combine(_c.Dir, "staging");
+
+    /// <summary>Writes phantom studies beside the watched folder; returns how many views they have.</summary>
+    private int Stage(int studies, ulong seed)
+    {
+        PhantomWriter.WriteAll(new PhantomGenerator(seed, minSide: 400, maxSide: 640), studies, Staging, PhantomFormat.Dicom);
+        return Directory.EnumerateFiles(Staging, "*.dcm", SearchOption.AllDirectories).Count();
+    }
+
+    /// <summary>Drops the staged studies into the watched folder, each patient's folder in one rename.</summary>
+    private void Drop()
+    {
+        foreach (var d in Directory.EnumerateDirectories(Staging))
+        {
+            Directory.Move(d, Path.Combine(_c.Watch, Path.GetFileName(d)));
+        }
+    }
+
+    /// <summary>A copy of an archived instance with a new SOP Instance UID: a view that arrives late for its study.</summary>
+    private (string StudyUid, string Path) AnotherInstanceOfAScoredStudy()
+    {
+        var source = Directory.EnumerateFiles(_c.Watch + ".archive", "*.dcm", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+        var file = DicomFile.Open(source);
+        var sop = DicomUid.FromName("late/" + source);
+        file.Dataset.AddString(DicomTag.SopInstanceUid, "UI", sop);
+        var copy = new DicomFile(DicomWriter.CreateMeta(file.Dataset), file.Dataset);
+        var path = Path.Combine(_c.Dir, "late.dcm");
+        using (var s = File.Create(path))
+        {
+            DicomWriter.Write(s, copy);
+        }
+
+        return (file.Dataset.GetString(DicomTag.StudyInstanceUid)!, path);
+    }
+
+    private Task WaitAllScoredAsync(int studies, int views) => _c.WaitUntilAsync(
+        async () => await _c.ScalarAsync<int>("SELECT count(*) FROM studies WHERE \"State\" IN (2, 3)") == studies
+            && await _c.ScalarAsync<int>("SELECT count(*) FROM views WHERE \"State\" IN (2, 3)") == views,
+        Deadline,
+        $"{studies} studies and {views} views to be scored");
+
+    private async Task AssertScoredExactlyOnceAsync(int studies, int views)
+    {
+        Assert.Equal(studies, await _c.ScalarAsync<int>("SELECT count(*) FROM studies WHERE \"State\" = 2 AND \"Score\" IS NOT NULL"));
+        Assert.Equal(views, await _c.ScalarAsync<int>("SELECT count(*) FROM views WHERE \"State\" = 2"));
+        Assert.Equal(views, await _c.ScalarAsync<int>("SELECT count(*) FROM scores"));
+        Assert.Equal(0, await _c.ScalarAsync<int>("SELECT count(*) FROM (SELECT \"ViewId\" FROM scores GROUP BY \"ViewId\" HAVING count(*) <> 1) d"));
+        Assert.Equal(views, await _c.ScalarAsync<int>("SELECT count(*) FROM heatmaps"));
+        const string perStudy = """
+            SELECT count(*) FROM studies s
+            WHERE s."ViewCount" <> (SELECT count(*) FROM views v WHERE v."StudyId" = s."Id")
+               OR s."ScoredViews" <> (SELECT count(*) FROM scores x JOIN views v ON v."Id" = x."ViewId" WHERE v."StudyId" = s."Id")
+               OR abs(s."Score" - (SELECT avg(x."Probability") FROM scores x JOIN views v ON v."Id" = x."ViewId" WHERE v."StudyId" = s."Id")) > 1e-12
+            """;
+        Assert.Equal(0, await _c.ScalarAsync<int>(perStudy));
+        Assert.Equal(string.Empty, await _c.ScalarAsync<string>("SELECT coalesce(string_agg(\"Error\", '; '), '') FROM views"));
+    }
+}
