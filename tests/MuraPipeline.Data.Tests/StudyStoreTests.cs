@@ -114,4 +114,66 @@ public sealed class StudyStoreTests : IAsyncLifetime
         await _store.RecordOutcomesAsync([new ViewOutcome(late.Id, 0.6, null, null, null)], "sha", null, default);
         Assert.Equal(0.4, (await Reload(study.Id)).Score!.Value, 12);
     }
+
+    [Fact]
+    public async Task A_quiet_study_is_claimed_by_one_replica_until_its_lease_ends_and_a_late_instance_keeps_it_open()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
+        var store = new StudyStore(_db, clock);
+        var study = await store.GetOrCreateStudyAsync("2.1", "dicom", "HAND", "P2", default);
+        await store.AddViewAsync(study, "2.1.0", "/a", null, default);
+        var quiet = TimeSpan.FromSeconds(10);
+        var lease = TimeSpan.FromMinutes(2);
+
+        Assert.Empty(await store.ClaimQuietStudiesAsync("A", clock.GetUtcNow() - quiet, lease, 10, default));
+        clock.Advance(TimeSpan.FromSeconds(11));
+        Assert.Equal([study.Id], await store.ClaimQuietStudiesAsync("A", clock.GetUtcNow() - quiet, lease, 10, default));
+        Assert.Empty(await store.ClaimQuietStudiesAsync("B", clock.GetUtcNow() - quiet, lease, 10, default));
+
+        // A dies holding the claim: once the lease has lapsed, B takes the study over.
+        clock.Advance(lease + TimeSpan.FromSeconds(1));
+        Assert.Equal([study.Id], await store.ClaimQuietStudiesAsync("B", clock.GetUtcNow() - quiet, lease, 10, default));
+        Assert.Equal(0, await store.ReleaseQueuedStudyAsync(study.Id, "A", default));
+
+        // An instance arriving while B assembles clears the claim: B's release leaves the study open for the next pass.
+        await store.AddViewAsync(study, "2.1.1", "/b", null, default);
+        Assert.Equal(0, await store.ReleaseQueuedStudyAsync(study.Id, "B", default));
+        Assert.Equal((StudyState.Open, 2), ((await Reload(study.Id)).State, (await Reload(study.Id)).ViewCount));
+        clock.Advance(TimeSpan.FromSeconds(11));
+        Assert.Equal([study.Id], await store.ClaimQuietStudiesAsync("B", clock.GetUtcNow() - quiet, lease, 10, default));
+        Assert.Equal(1, await store.ReleaseQueuedStudyAsync(study.Id, "B", default));
+        Assert.Equal(StudyState.Queued, (await Reload(study.Id)).State);
+    }
+
+    [Fact]
+    public async Task A_view_left_queued_too_long_is_claimed_for_resending_once_per_age()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
+        var store = new StudyStore(_db, clock);
+        var study = await store.GetOrCreateStudyAsync("2.2", "dicom", "HAND", "P2", default);
+        var (view, _) = await store.AddViewAsync(study, "2.2.0", "/a", null, default);
+        await store.MarkQueuedAsync(view.Id, [1, 2, 3], 1, 1, default);
+        var age = TimeSpan.FromMinutes(10);
+
+        Assert.Empty(await store.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
+        clock.Advance(age + TimeSpan.FromSeconds(1));
+        var (stale, requeues) = Assert.Single(await store.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
+        Assert.Equal((view.Id, 1, (byte)3), (stale.Views[0].ViewId, requeues, stale.Views[0].DerivativePng[2]));
+        Assert.Empty(await store.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
+
+        // Scored views are never re-sent.
+        await store.RecordOutcomesAsync([new ViewOutcome(view.Id, 0.3, null, null, null)], "sha", null, default);
+        clock.Advance(age * 2);
+        Assert.Empty(await store.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
+        Assert.Equal(1, await _db.Scores.CountAsync(x => x.ViewId == view.Id));
+    }
+
+    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
+    {
+        private DateTimeOffset _now = start;
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
+    }
 }

@@ -1,0 +1,33 @@
+using MuraPipeline.Cli.Serve;
+using MuraPipeline.ServiceDefaults;
+
+namespace MuraPipeline.Cli.Tests;
+
+public sealed class ServeTests
+{
+    [Fact]
+    public void RabbitMq_connection_string_is_read_as_an_amqp_uri()
+    {
+        var a = RabbitMqAddress.Parse("amqp://mura:p%40ss@mq.example:5673/pacs%2Fvh");
+        Assert.Equal(("mq.example", (ushort)5673, "pacs/vh", "mura", "p@ss", false), (a.Host, a.Port, a.VirtualHost, a.Username, a.Password, a.Tls));
+        var d = RabbitMqAddress.Parse("amqps://broker");
+        Assert.Equal(((ushort)5671, "/", "guest", true), (d.Port, d.VirtualHost, d.Username, d.Tls));
+        Assert.Equal(new Uri("http://broker:15672/"), d.ManagementUri(null));
+        var ex = Assert.Throws<FormatException>(() => RabbitMqAddress.Parse("rabbitmq://broker"));
+        Assert.Contains("ConnectionStrings:RabbitMq", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Roles_are_a_subset_of_the_four_and_a_typo_is_refused()
+    {
+        Assert.Equal(["inference", "ingest"], Roles.Parse(" Ingest,inference ").Order(StringComparer.Ordinal));
+        Assert.Throws<ArgumentException>(() => Roles.Parse("ingest,infrence"));
+        Assert.Throws<ArgumentException>(() => Roles.Parse(""));
+    }
+
+    [Fact]
+    public void Retry_intervals_are_parsed_from_configuration()
+    {
+        Assert.Equal([TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2)], new MessagingOptions { RetryIntervalsMs = "100, 2000" }.RetryIntervals());
+    }
+}
