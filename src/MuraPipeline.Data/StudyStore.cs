@@ -173,20 +173,21 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
     /// <summary>
     /// Claims open studies that have been quiet since <paramref name="quietSince"/> for <paramref name="owner"/> until the
     /// lease runs out. A claim is one atomic update, so of several ingest replicas exactly one assembles a study; a claim
-    /// left by a replica that died expires and is taken over, while a live replica's claim is never touched.
+    /// left by a replica that died expires and is taken over, while a live replica's claim is never touched. A replica
+    /// takes its own claims again at once (a pass that failed half-way is simply repeated).
     /// </summary>
     public async Task<IReadOnlyList<Guid>> ClaimQuietStudiesAsync(string owner, DateTimeOffset quietSince, TimeSpan lease, int max, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var until = now + lease;
         var candidates = await db.Studies.AsNoTracking()
-            .Where(s => s.State == StudyState.Open && s.LastInstanceAt <= quietSince && (s.LeaseOwner == null || s.LeaseUntil < now))
+            .Where(s => s.State == StudyState.Open && s.LastInstanceAt <= quietSince && (s.LeaseOwner == null || s.LeaseOwner == owner || s.LeaseUntil < now))
             .OrderBy(s => s.LastInstanceAt).Select(s => s.Id).Take(max).ToListAsync(ct);
         var claimed = new List<Guid>(candidates.Count);
         foreach (var id in candidates)
         {
             var changed = await db.Studies
-                .Where(s => s.Id == id && s.State == StudyState.Open && s.LastInstanceAt <= quietSince && (s.LeaseOwner == null || s.LeaseUntil < now))
+                .Where(s => s.Id == id && s.State == StudyState.Open && s.LastInstanceAt <= quietSince && (s.LeaseOwner == null || s.LeaseOwner == owner || s.LeaseUntil < now))
                 .ExecuteUpdateAsync(set => set.SetProperty(s => s.LeaseOwner, owner).SetProperty(s => s.LeaseUntil, until), ct);
             if (changed == 1)
             {

@@ -119,6 +119,25 @@ public sealed class DistributedTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RabbitMQ_restarted_in_the_middle_of_a_run_the_workers_reconnect_and_nothing_is_lost_or_duplicated()
+    {
+        var views = Stage(30, seed: 304);
+        _c.Serve("ingest", "ingest");
+        _c.Serve("inference", "inference");
+        Drop();
+
+        await _c.WaitUntilAsync(async () => await _c.ScalarAsync<int>("SELECT count(*) FROM scores") >= 5, Deadline, "scoring to start");
+        var stop = Peers.Run("rabbitmqctl", "-q", "stop_app");
+        Assert.True(stop.ExitCode == 0, stop.Stderr);
+        var start = Peers.Run("rabbitmqctl", "-q", "start_app");
+        Assert.True(start.ExitCode == 0, start.Stderr);
+        Assert.True(await _c.ScalarAsync<int>("SELECT count(*) FROM scores") < views, "the run ended before the restart; the test proves nothing");
+
+        await WaitAllScoredAsync(30, views);
+        await AssertScoredExactlyOnceAsync(30, views);
+    }
+
+    [Fact]
     public async Task A_message_that_always_fails_ends_in_the_error_queue_its_view_failed_with_the_reason_and_the_rest_of_the_batch_scored()
     {
         _c.Serve("inference", "inference");
