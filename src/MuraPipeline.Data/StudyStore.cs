@@ -225,7 +225,8 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
 
     /// <summary>
     /// Views left Queued since before <paramref name="queuedBefore"/>: each is claimed with one atomic update (so one
-    /// reconciler replica re-sends it) and returned for publishing again. Scoring is idempotent, so a view whose
+    /// reconciler replica re-sends it) and returned with its derivative (always stored before a view is marked Queued)
+    /// for publishing again. Scoring is idempotent, so a view whose
     /// message was only slow costs a second look, never a second count.
     /// </summary>
     public async Task<IReadOnlyList<(QueueableStudy Study, int Requeues)>> ClaimStaleQueuedViewsAsync(DateTimeOffset queuedBefore, int max, CancellationToken ct)
@@ -234,7 +235,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
         var stale = await db.Views.AsNoTracking()
             .Where(v => v.State == ViewState.Queued && v.QueuedAt < queuedBefore)
             .OrderBy(v => v.QueuedAt).Take(max)
-            .Select(v => new { v.Id, v.StudyId, v.SopInstanceUid, v.Study!.StudyInstanceUid, v.Study.BodyPart, v.Requeues, Png = db.ViewImages.Where(i => i.ViewId == v.Id).Select(i => i.Png).FirstOrDefault() })
+            .Join(db.ViewImages, v => v.Id, i => i.ViewId, (v, i) => new { v.Id, v.StudyId, v.SopInstanceUid, v.Study!.StudyInstanceUid, v.Study.BodyPart, v.Requeues, i.Png })
             .ToListAsync(ct);
         var claimed = new List<(QueueableStudy, int)>();
         foreach (var v in stale)
@@ -243,7 +244,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
                 .ExecuteUpdateAsync(set => set.SetProperty(x => x.QueuedAt, now).SetProperty(x => x.Requeues, x => x.Requeues + 1), ct);
             if (changed == 1)
             {
-                claimed.Add((new QueueableStudy(v.StudyId, v.StudyInstanceUid, v.BodyPart, v.Png is null ? [] : [new QueueableView(v.Id, v.SopInstanceUid, v.Png)]), v.Requeues + 1));
+                claimed.Add((new QueueableStudy(v.StudyId, v.StudyInstanceUid, v.BodyPart, [new QueueableView(v.Id, v.SopInstanceUid, v.Png)]), v.Requeues + 1));
             }
         }
 

@@ -110,9 +110,7 @@ public sealed partial class StudyAssemblerWorker(IServiceScopeFactory scopes, IO
 
             foreach (var v in study.Views)
             {
-                await Publishing.Pipeline.ExecuteAsync(
-                    async token => await publisher.Publish(new ViewQueued(v.ViewId, study.StudyId, study.StudyInstanceUid, v.SopInstanceUid, study.BodyPart, v.DerivativePng), token),
-                    ct);
+                await Publishing.PublishAsync(publisher, study, v, ct);
                 await store.MarkViewQueuedAsync(v.ViewId, ct);
             }
 
@@ -145,11 +143,6 @@ public sealed partial class ReconcilerWorker(IServiceScopeFactory scopes, IOptio
         var thresholds = scope.ServiceProvider.GetRequiredService<IOptions<ScoringOptions>>().Value.Thresholds;
         foreach (var (study, requeues) in await store.ClaimStaleQueuedViewsAsync(cutoff, 500, ct))
         {
-            if (study.Views.Count == 0)
-            {
-                continue;
-            }
-
             var v = study.Views[0];
             if (requeues > _options.MaxRequeues)
             {
@@ -159,9 +152,7 @@ public sealed partial class ReconcilerWorker(IServiceScopeFactory scopes, IOptio
             }
 
             LogRequeued(logger, study.StudyInstanceUid, v.SopInstanceUid, requeues);
-            await Publishing.Pipeline.ExecuteAsync(
-                async token => await publisher.Publish(new ViewQueued(v.ViewId, study.StudyId, study.StudyInstanceUid, v.SopInstanceUid, study.BodyPart, v.DerivativePng), token),
-                ct);
+            await Publishing.PublishAsync(publisher, study, v, ct);
         }
     }
 
@@ -175,7 +166,12 @@ public sealed partial class ReconcilerWorker(IServiceScopeFactory scopes, IOptio
 /// <summary>Publishing retries a broker hiccup a few times with backoff before the pass gives up (and the next pass tries again).</summary>
 internal static class Publishing
 {
-    public static readonly ResiliencePipeline Pipeline = new ResiliencePipelineBuilder()
+    public static ValueTask PublishAsync(IPublishEndpoint publisher, QueueableStudy study, QueueableView v, CancellationToken ct) =>
+        Pipeline.ExecuteAsync(
+            async token => await publisher.Publish(new ViewQueued(v.ViewId, study.StudyId, study.StudyInstanceUid, v.SopInstanceUid, study.BodyPart, v.DerivativePng), token),
+            ct);
+
+    private static readonly ResiliencePipeline Pipeline = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
