@@ -16,6 +16,7 @@ public static class MuraCommandLine
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(DbCommand.Create());
         root.Subcommands.Add(HealthCommand.Create());
+        root.Subcommands.Add(DicomCommand.Create());
         return root;
     }
 }

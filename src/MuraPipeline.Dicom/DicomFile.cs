@@ -4,16 +4,25 @@ namespace MuraPipeline.Dicom;
 public sealed class DicomFile
 {
     public DicomFile(DicomDataset meta, DicomDataset dataset)
+        : this(meta, dataset, bareSyntax: null)
+    {
+    }
+
+    /// <summary>A file read from a bare data set (no preamble or meta): <paramref name="bareSyntax"/> is the syntax its bytes showed.</summary>
+    public DicomFile(DicomDataset meta, DicomDataset dataset, string? bareSyntax)
     {
         Meta = meta;
         Dataset = dataset;
+        _bareSyntax = bareSyntax;
     }
+
+    private readonly string? _bareSyntax;
 
     public DicomDataset Meta { get; }
 
     public DicomDataset Dataset { get; }
 
-    public string TransferSyntaxUid => Meta.GetString(DicomTag.TransferSyntaxUid) ?? DicomUids.ImplicitVrLittleEndian;
+    public string TransferSyntaxUid => Meta.GetString(DicomTag.TransferSyntaxUid) ?? _bareSyntax ?? DicomUids.ImplicitVrLittleEndian;
 
     /// <summary>Reads a whole file, pixel data included.</summary>
     public static DicomFile Open(string path)

@@ -81,6 +81,9 @@ public sealed class DicomPixelData
         return p;
     }
 
+    /// <summary>True when the pixel data is encapsulated (compressed), false when native.</summary>
+    public bool IsEncapsulated => _dataset.Get(DicomTag.PixelData)?.Fragments is not null;
+
     /// <summary>Decodes frame <paramref name="frame"/> to stored values: Bits Stored masked, sign-extended when signed, samples interleaved.</summary>
     public StoredFrame DecodeFrame(int frame = 0)
     {
@@ -90,22 +93,62 @@ public sealed class DicomPixelData
         }
 
         var element = _dataset.Get(DicomTag.PixelData)!;
-        if (element.Fragments is not null)
-        {
-            throw new DicomException($"pixel data is compressed as {DicomUids.Describe(_transferSyntax)}, which this build cannot decode yet");
-        }
-
         var pixels = Rows * Columns;
         var samples = pixels * SamplesPerPixel;
-        var frameBytes = BitsAllocated == 1 ? (samples + 7) / 8 : samples * (BitsAllocated / 8);
+        if (element.Fragments is { } fragments)
+        {
+            if (BitsAllocated is not (8 or 16 or 32))
+            {
+                throw new DicomException($"compressed pixel data with Bits Allocated {BitsAllocated} is not supported");
+            }
+
+            var compressed = FrameBytes(fragments, frame);
+            var decoded = DecodeCompressed(compressed, out var planar);
+            var expected = samples * (BitsAllocated / 8);
+            if (decoded.Length < expected)
+            {
+                throw new DicomException($"the {DicomUids.Describe(_transferSyntax)} frame decoded to {decoded.Length} bytes; {Columns}x{Rows}x{SamplesPerPixel} at {BitsAllocated} bits needs {expected}");
+            }
+
+            return ToStored(decoded.AsSpan(0, expected), planar);
+        }
+
         var data = element.Value.Span;
-        long offset = BitsAllocated == 1 ? (long)frame * samples / 8 : (long)frame * frameBytes;
+        if (BitsAllocated == 1)
+        {
+            var needBits = (frame + 1) * (long)samples;
+            if ((needBits + 7) / 8 > data.Length)
+            {
+                throw new DicomException($"pixel data is {data.Length} bytes, too short for frame {frame} of {Columns}x{Rows} at 1 bit");
+            }
+
+            var bitsOut = new int[samples];
+            for (var i = 0; i < samples; i++)
+            {
+                var at = (frame * (long)samples) + i;
+                bitsOut[i] = (data[(int)(at >> 3)] >> (int)(at & 7)) & 1;
+            }
+
+            return new StoredFrame(Columns, Rows, SamplesPerPixel, bitsOut);
+        }
+
+        var subsampled = Photometric is "YBR_FULL_422" && SamplesPerPixel == 3 && BitsAllocated == 8;
+        var frameBytes = subsampled ? pixels * 2 : samples * (BitsAllocated / 8);
+        var offset = (long)frame * frameBytes;
         if (offset + frameBytes > data.Length)
         {
             throw new DicomException($"pixel data is {data.Length} bytes, too short for frame {frame} of {Columns}x{Rows}x{SamplesPerPixel} at {BitsAllocated} bits ({offset + frameBytes} needed)");
         }
 
         var src = data.Slice((int)offset, frameBytes);
+        return subsampled ? Expand422(src) : ToStored(src, PlanarConfiguration == 1);
+    }
+
+    /// <summary>Native little-endian bytes of one frame to stored values.</summary>
+    private StoredFrame ToStored(ReadOnlySpan<byte> src, bool planar)
+    {
+        var pixels = Rows * Columns;
+        var samples = pixels * SamplesPerPixel;
         var values = new int[samples];
         var shift = HighBit + 1 - BitsStored;
         var mask = BitsStored >= 32 ? -1 : (int)((1L << BitsStored) - 1);
@@ -113,14 +156,6 @@ public sealed class DicomPixelData
         var signBit = 1 << (BitsStored - 1);
         switch (BitsAllocated)
         {
-            case 1:
-                for (var i = 0; i < samples; i++)
-                {
-                    var bit = (int)((frame * (long)samples + i) & 7);
-                    values[i] = (data[(int)((frame * (long)samples + i) >> 3)] >> bit) & 1;
-                }
-
-                break;
             case 8:
                 for (var i = 0; i < samples; i++)
                 {
@@ -129,9 +164,20 @@ public sealed class DicomPixelData
 
                 break;
             case 16:
-                for (var i = 0; i < samples; i++)
+                var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(src);
+                if (shift == 0 && !signed && BitsStored == 16)
                 {
-                    values[i] = Normalise(BinaryPrimitives.ReadUInt16LittleEndian(src[(i * 2)..]) >> shift, mask, signed, signBit);
+                    for (var i = 0; i < samples; i++)
+                    {
+                        values[i] = words[i];
+                    }
+                }
+                else
+                {
+                    for (var i = 0; i < samples; i++)
+                    {
+                        values[i] = Normalise(words[i] >> shift, mask, signed, signBit);
+                    }
                 }
 
                 break;
@@ -145,12 +191,153 @@ public sealed class DicomPixelData
                 break;
         }
 
-        if (SamplesPerPixel == 3 && PlanarConfiguration == 1)
+        if (SamplesPerPixel == 3 && planar)
         {
             values = Interleave(values, pixels);
         }
 
         return new StoredFrame(Columns, Rows, SamplesPerPixel, values);
+    }
+
+    /// <summary>Native YBR_FULL_422: each pair of pixels is Y1 Y2 Cb Cr; both pixels take the pair's chroma.</summary>
+    private StoredFrame Expand422(ReadOnlySpan<byte> src)
+    {
+        var values = new int[Rows * Columns * 3];
+        for (int p = 0, s = 0; p + 1 < Rows * Columns; p += 2, s += 4)
+        {
+            values[p * 3] = src[s];
+            values[(p * 3) + 1] = src[s + 2];
+            values[(p * 3) + 2] = src[s + 3];
+            values[(p * 3) + 3] = src[s + 1];
+            values[(p * 3) + 4] = src[s + 2];
+            values[(p * 3) + 5] = src[s + 3];
+        }
+
+        return new StoredFrame(Columns, Rows, 3, values);
+    }
+
+    private byte[] DecodeCompressed(byte[] compressed, out bool planar)
+    {
+        planar = false;
+        switch (_transferSyntax)
+        {
+            case DicomUids.RleLossless:
+                return Codecs.RleDecoder.Decode(compressed, Rows, Columns, SamplesPerPixel, BitsAllocated);
+            case DicomUids.JpegLossless or DicomUids.JpegLosslessSv1:
+                var bytes = Codecs.JpegLosslessDecoder.Decode(compressed, BitsAllocated, out var w, out var h, out var c);
+                if (w != Columns || h != Rows || c != SamplesPerPixel)
+                {
+                    throw new DicomException($"the JPEG lossless frame is {w}x{h}x{c}; the data set says {Columns}x{Rows}x{SamplesPerPixel}");
+                }
+
+                return bytes;
+            case DicomUids.JpegBaseline or DicomUids.JpegExtended or DicomUids.JpegLsLossless or DicomUids.JpegLsNearLossless
+                or DicomUids.Jpeg2000Lossless or DicomUids.Jpeg2000:
+                return DecodeWithGdcm(compressed, out planar);
+            default:
+                throw new DicomException($"pixel data is encapsulated in {DicomUids.Describe(_transferSyntax)}, which this build cannot decode");
+        }
+    }
+
+    private byte[] DecodeWithGdcm(byte[] compressed, out bool planar)
+    {
+        var single = new DicomDataset();
+        foreach (var e in _dataset.Elements)
+        {
+            if (e.Tag != DicomTag.PixelData && e.Tag != DicomTag.NumberOfFrames && e.Tag.Group is 0x0008 or 0x0028)
+            {
+                single.Set(e);
+            }
+        }
+
+        if (!single.Contains(DicomTag.SopClassUid))
+        {
+            single.AddString(DicomTag.SopClassUid, "UI", DicomUids.SecondaryCaptureImageStorage);
+        }
+
+        if (!single.Contains(DicomTag.SopInstanceUid))
+        {
+            single.AddString(DicomTag.SopInstanceUid, "UI", "2.25.1");
+        }
+
+        var pixelVr = BitsAllocated > 8 ? "OW" : "OB";
+        single.Set(new DicomElement(DicomTag.PixelData, pixelVr, ReadOnlyMemory<byte>.Empty) { Fragments = [ReadOnlyMemory<byte>.Empty, compressed] });
+        var path = Path.Combine(Path.GetTempPath(), $"mura-gdcm-{Guid.NewGuid():N}.dcm");
+        try
+        {
+            new DicomFile(DicomWriter.CreateMeta(single, _transferSyntax), single).Save(path);
+            var bytes = Codecs.GdcmCodec.DecodeFile(path, out planar, out _);
+            return bytes;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>The compressed bytes of one frame, found through the basic offset table, one fragment per frame, or JPEG start markers.</summary>
+    private byte[] FrameBytes(IReadOnlyList<ReadOnlyMemory<byte>> fragments, int frame)
+    {
+        var data = fragments.Skip(1).ToList();
+        if (data.Count == 0)
+        {
+            throw new DicomException("encapsulated pixel data has no fragments");
+        }
+
+        List<ReadOnlyMemory<byte>> mine;
+        var bot = fragments[0].Span;
+        if (Frames == 1)
+        {
+            mine = data;
+        }
+        else if (bot.Length >= 4 * Frames)
+        {
+            var start = BinaryPrimitives.ReadUInt32LittleEndian(bot[(frame * 4)..]);
+            var stop = frame + 1 < Frames ? BinaryPrimitives.ReadUInt32LittleEndian(bot[((frame + 1) * 4)..]) : uint.MaxValue;
+            mine = [];
+            long at = 0;
+            foreach (var f in data)
+            {
+                if (at >= start && at < stop)
+                {
+                    mine.Add(f);
+                }
+
+                at += 8 + f.Length;
+            }
+        }
+        else if (data.Count == Frames)
+        {
+            mine = [data[frame]];
+        }
+        else
+        {
+            // No offset table and more fragments than frames: a frame starts at each fragment that opens with a JPEG SOI or a J2K SOC marker.
+            var starts = Enumerable.Range(0, data.Count).Where(i => data[i].Length >= 2 && data[i].Span[0] == 0xFF && data[i].Span[1] is 0xD8 or 0x4F).ToList();
+            if (starts.Count != Frames)
+            {
+                throw new DicomException($"cannot tell the {Frames} frames apart in {data.Count} fragments: no basic offset table and {starts.Count} frame start markers");
+            }
+
+            var end = frame + 1 < Frames ? starts[frame + 1] : data.Count;
+            mine = data.GetRange(starts[frame], end - starts[frame]);
+        }
+
+        if (mine.Count == 0)
+        {
+            throw new DicomException($"the basic offset table points frame {frame} at no fragment");
+        }
+
+        var total = mine.Sum(f => f.Length);
+        var o = new byte[total];
+        var p = 0;
+        foreach (var f in mine)
+        {
+            f.Span.CopyTo(o.AsSpan(p));
+            p += f.Length;
+        }
+
+        return o;
     }
 
     private static int Normalise(int raw, int mask, bool signed, int signBit)

@@ -3,8 +3,10 @@ using System.Buffers.Binary;
 namespace MuraPipeline.Dicom;
 
 /// <summary>
-/// Parses Part-10 files (and bare data sets) in implicit and explicit VR little endian.
-/// Values are slices of the input buffer, so reading a large image copies its pixels once, at most.
+/// Parses Part-10 files (and bare data sets) in implicit and explicit VR little endian, explicit VR big endian and
+/// deflated explicit VR little endian. Values are slices of the input buffer, so reading a large little-endian image
+/// copies its pixels once, at most. Big-endian values are turned little endian as they are read (numeric VRs, and
+/// the pixel data by its Bits Allocated), so everything downstream sees one byte order.
 /// </summary>
 public static class DicomReader
 {
@@ -33,6 +35,7 @@ public static class DicomReader
         var memory = new ReadOnlyMemory<byte>(bytes);
         int pos;
         var meta = new DicomDataset();
+        string? bareSyntax = null;
         if (bytes.Length >= 132 && bytes[128] == 'D' && bytes[129] == 'I' && bytes[130] == 'C' && bytes[131] == 'M')
         {
             pos = 132;
@@ -42,32 +45,59 @@ public static class DicomReader
         else if (LooksLikeBareDataset(bytes))
         {
             pos = 0;
-            meta.AddString(DicomTag.TransferSyntaxUid, "UI", GuessBareSyntax(bytes));
+            bareSyntax = GuessBareSyntax(bytes);
         }
         else
         {
             throw new DicomException("not a DICOM file: no 'DICM' marker at byte 128 and no recognisable data set at the start");
         }
 
-        var ts = meta.GetString(DicomTag.TransferSyntaxUid) ?? DicomUids.ImplicitVrLittleEndian;
-        bool explicitVr;
-        switch (ts)
+        var ts = meta.GetString(DicomTag.TransferSyntaxUid) ?? bareSyntax ?? DicomUids.ImplicitVrLittleEndian;
+        // Every standard syntax but implicit VR little endian (the compressed ones included) encodes the data set as explicit VR.
+        var explicitVr = ts != DicomUids.ImplicitVrLittleEndian;
+        var bigEndian = ts == DicomUids.ExplicitVrBigEndian;
+        var end = bytes.Length;
+        if (ts == DicomUids.DeflatedExplicitVrLittleEndian)
         {
-            case DicomUids.ImplicitVrLittleEndian:
-                explicitVr = false;
-                break;
-            case DicomUids.ExplicitVrBigEndian:
-            case DicomUids.DeflatedExplicitVrLittleEndian:
-                throw new DicomException($"transfer syntax {DicomUids.Describe(ts)} is not supported yet");
-            default:
-                // Every other standard syntax (the compressed ones included) encodes the data set as explicit VR little endian.
-                explicitVr = true;
-                break;
+            memory = Inflate(bytes, pos, tolerateTruncation: stopAtPixelData);
+            pos = 0;
+            end = memory.Length;
+        }
+
+        if (!bigEndian && end - pos >= 8)
+        {
+            // Some writers label an implicit data set explicit, or the other way round; dcmtk and pydicom read what is
+            // there, and so do we: the first element's bytes 4-5 are a known VR exactly when the data set is explicit.
+            var head = memory.Span;
+            var looksExplicit = DicomVr.IsKnown(new string([(char)head[pos + 4], (char)head[pos + 5]]));
+            explicitVr = looksExplicit;
         }
 
         var dataset = new DicomDataset();
-        new Parser(memory, explicitVr, stopAtPixelData).ParseDataset(pos, bytes.Length, dataset, depth: 0, untilItemDelimiter: false);
-        return new DicomFile(meta, dataset);
+        new Parser(memory, explicitVr, stopAtPixelData, bigEndian).ParseDataset(pos, end, dataset, depth: 0, untilItemDelimiter: false);
+        return new DicomFile(meta, dataset, bareSyntax);
+    }
+
+    /// <summary>The data set of a deflated file: raw deflate (RFC 1951) from the end of the file meta to the end of the file.</summary>
+    private static ReadOnlyMemory<byte> Inflate(byte[] bytes, int pos, bool tolerateTruncation)
+    {
+        using var input = new MemoryStream(bytes, pos, bytes.Length - pos, writable: false);
+        using var inflater = new System.IO.Compression.DeflateStream(input, System.IO.Compression.CompressionMode.Decompress);
+        using var output = new MemoryStream(Math.Max(4096, (bytes.Length - pos) * 3));
+        try
+        {
+            inflater.CopyTo(output);
+        }
+        catch (InvalidDataException ex) when (!tolerateTruncation)
+        {
+            throw new DicomException($"the deflated data set is corrupt: {ex.Message}", ex);
+        }
+        catch (InvalidDataException)
+        {
+            // Reading a header from the start of a file: what inflated before the cut is all the parser needs.
+        }
+
+        return new ReadOnlyMemory<byte>(output.GetBuffer(), 0, (int)output.Length);
     }
 
     private static bool LooksLikeBareDataset(byte[] b)
@@ -78,15 +108,28 @@ public static class DicomReader
         }
 
         var group = BinaryPrimitives.ReadUInt16LittleEndian(b);
-        return group is 0x0002 or 0x0008;
+        return group is 0x0002 or 0x0008 or 0x0200 or 0x0800;
     }
 
-    private static string GuessBareSyntax(byte[] b) =>
-        char.IsAsciiLetterUpper((char)b[4]) && char.IsAsciiLetterUpper((char)b[5]) ? DicomUids.ExplicitVrLittleEndian : DicomUids.ImplicitVrLittleEndian;
+    private static string GuessBareSyntax(byte[] b)
+    {
+        var explicitVr = char.IsAsciiLetterUpper((char)b[4]) && char.IsAsciiLetterUpper((char)b[5]);
+        if (BinaryPrimitives.ReadUInt16LittleEndian(b) is 0x0200 or 0x0800)
+        {
+            // Group 0002 or 0008 read the wrong way round: a big-endian data set, which the standard only has as explicit VR.
+            return DicomUids.ExplicitVrBigEndian;
+        }
 
-    private readonly struct Parser(ReadOnlyMemory<byte> data, bool explicitVr, bool stopAtPixelData)
+        return explicitVr ? DicomUids.ExplicitVrLittleEndian : DicomUids.ImplicitVrLittleEndian;
+    }
+
+    private readonly struct Parser(ReadOnlyMemory<byte> data, bool explicitVr, bool stopAtPixelData, bool bigEndian = false)
     {
         private ReadOnlySpan<byte> Span => data.Span;
+
+        private ushort U16(int pos) => bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(Span[pos..]) : BinaryPrimitives.ReadUInt16LittleEndian(Span[pos..]);
+
+        private uint U32(int pos) => bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(Span[pos..]) : BinaryPrimitives.ReadUInt32LittleEndian(Span[pos..]);
 
         public int ParseMeta(int pos, DicomDataset meta)
         {
@@ -116,8 +159,8 @@ public static class DicomReader
                     throw new DicomTruncatedException($"{end - pos} stray bytes at offset {pos}, too few for an element header");
                 }
 
-                var group = BinaryPrimitives.ReadUInt16LittleEndian(Span[pos..]);
-                var element = BinaryPrimitives.ReadUInt16LittleEndian(Span[(pos + 2)..]);
+                var group = U16(pos);
+                var element = U16(pos + 2);
                 if (group == 0xFFFE && element == 0xE00D)
                 {
                     if (!untilItemDelimiter)
@@ -147,7 +190,7 @@ public static class DicomReader
         private int ReadElement(int pos, int end, DicomDataset target, int depth, out DicomTag tag, bool explicitOverride)
         {
             var s = Span;
-            tag = new DicomTag(BinaryPrimitives.ReadUInt16LittleEndian(s[pos..]), BinaryPrimitives.ReadUInt16LittleEndian(s[(pos + 2)..]));
+            tag = new DicomTag(U16(pos), U16(pos + 2));
             string vr;
             uint length;
             int header;
@@ -162,19 +205,19 @@ public static class DicomReader
                 if (DicomVr.HasLongLength(vr) || !DicomVr.IsKnown(vr))
                 {
                     Need(pos, 12, end, tag);
-                    length = BinaryPrimitives.ReadUInt32LittleEndian(s[(pos + 8)..]);
+                    length = U32(pos + 8);
                     header = 12;
                 }
                 else
                 {
-                    length = BinaryPrimitives.ReadUInt16LittleEndian(s[(pos + 6)..]);
+                    length = U16(pos + 6);
                     header = 8;
                 }
             }
             else
             {
                 vr = DicomVr.ForImplicit(tag);
-                length = BinaryPrimitives.ReadUInt32LittleEndian(s[(pos + 4)..]);
+                length = U32(pos + 4);
                 header = 8;
                 if (length == UndefinedLength && vr is not "SQ" and not "OW" and not "OB")
                 {
@@ -214,7 +257,13 @@ public static class DicomReader
                 throw new DicomTruncatedException($"element {tag} ({vr}) declares {length} bytes at offset {pos}, but only {end - pos} remain");
             }
 
-            target.Set(new DicomElement(tag, vr, data.Slice(pos, (int)length)));
+            var value = data.Slice(pos, (int)length);
+            if (bigEndian && !explicitOverride)
+            {
+                value = ToLittleEndian(value, SwapWidth(tag, vr, target, depth));
+            }
+
+            target.Set(new DicomElement(tag, vr, value));
             return pos + (int)length;
         }
 
@@ -231,9 +280,9 @@ public static class DicomReader
             while (pos < seqEnd)
             {
                 Need(pos, 8, seqEnd, DicomTag.Item);
-                var g = BinaryPrimitives.ReadUInt16LittleEndian(Span[pos..]);
-                var e = BinaryPrimitives.ReadUInt16LittleEndian(Span[(pos + 2)..]);
-                var itemLength = BinaryPrimitives.ReadUInt32LittleEndian(Span[(pos + 4)..]);
+                var g = U16(pos);
+                var e = U16(pos + 2);
+                var itemLength = U32(pos + 4);
                 pos += 8;
                 if (g == 0xFFFE && e == 0xE0DD)
                 {
@@ -277,9 +326,9 @@ public static class DicomReader
             while (true)
             {
                 Need(pos, 8, end, DicomTag.PixelData);
-                var g = BinaryPrimitives.ReadUInt16LittleEndian(Span[pos..]);
-                var e = BinaryPrimitives.ReadUInt16LittleEndian(Span[(pos + 2)..]);
-                var len = BinaryPrimitives.ReadUInt32LittleEndian(Span[(pos + 4)..]);
+                var g = U16(pos);
+                var e = U16(pos + 2);
+                var len = U32(pos + 4);
                 pos += 8;
                 if (g == 0xFFFE && e == 0xE0DD)
                 {
@@ -299,6 +348,40 @@ public static class DicomReader
                 fragments.Add(data.Slice(pos, (int)len));
                 pos += (int)len;
             }
+        }
+
+        /// <summary>How many bytes each value of an element has, for turning big-endian values round (1: none).</summary>
+        private static int SwapWidth(DicomTag tag, string vr, DicomDataset target, int depth)
+        {
+            if (tag == DicomTag.PixelData && depth == 0)
+            {
+                // OW pixel data is a run of 16-bit words, or of 32-bit values when Bits Allocated is 32; OB is bytes.
+                return vr == "OB" ? 1 : target.GetInt(DicomTag.BitsAllocated) == 32 ? 4 : 2;
+            }
+
+            return vr switch
+            {
+                "US" or "SS" or "OW" or "AT" => 2,
+                "UL" or "SL" or "FL" or "OF" or "OL" => 4,
+                "FD" or "OD" or "SV" or "UV" or "OV" => 8,
+                _ => 1,
+            };
+        }
+
+        private static ReadOnlyMemory<byte> ToLittleEndian(ReadOnlyMemory<byte> value, int width)
+        {
+            if (width == 1)
+            {
+                return value;
+            }
+
+            var copy = value.ToArray();
+            for (var i = 0; i + width <= copy.Length; i += width)
+            {
+                copy.AsSpan(i, width).Reverse();
+            }
+
+            return copy;
         }
 
         private static void Need(int pos, int count, int end, DicomTag tag)

@@ -7,6 +7,16 @@ public static class DicomUids
     public const string ExplicitVrLittleEndian = "1.2.840.10008.1.2.1";
     public const string DeflatedExplicitVrLittleEndian = "1.2.840.10008.1.2.1.99";
     public const string ExplicitVrBigEndian = "1.2.840.10008.1.2.2";
+    public const string JpegBaseline = "1.2.840.10008.1.2.4.50";
+    public const string JpegExtended = "1.2.840.10008.1.2.4.51";
+    public const string JpegLossless = "1.2.840.10008.1.2.4.57";
+    public const string JpegLosslessSv1 = "1.2.840.10008.1.2.4.70";
+    public const string JpegLsLossless = "1.2.840.10008.1.2.4.80";
+    public const string JpegLsNearLossless = "1.2.840.10008.1.2.4.81";
+    public const string Jpeg2000Lossless = "1.2.840.10008.1.2.4.90";
+    public const string Jpeg2000 = "1.2.840.10008.1.2.4.91";
+    public const string RleLossless = "1.2.840.10008.1.2.5";
+    public const string VerificationSopClass = "1.2.840.10008.1.1";
 
     public const string ComputedRadiographyImageStorage = "1.2.840.10008.5.1.4.1.1.1";
     public const string DigitalXRayImageStorageForPresentation = "1.2.840.10008.5.1.4.1.1.1.1";
@@ -32,6 +42,7 @@ public static class DicomUids
         ["1.2.840.10008.1.2.4.90"] = "JPEG 2000 Lossless",
         ["1.2.840.10008.1.2.4.91"] = "JPEG 2000",
         ["1.2.840.10008.1.2.5"] = "RLE Lossless",
+        [VerificationSopClass] = "Verification",
         [ComputedRadiographyImageStorage] = "Computed Radiography Image Storage",
         [DigitalXRayImageStorageForPresentation] = "Digital X-Ray Image Storage - For Presentation",
         [DigitalXRayImageStorageForProcessing] = "Digital X-Ray Image Storage - For Processing",

@@ -2,18 +2,19 @@ using System.Buffers.Binary;
 
 namespace MuraPipeline.Dicom;
 
-/// <summary>Writes Part-10 files; the data set in explicit or implicit VR little endian (the file meta is always explicit).</summary>
+/// <summary>Writes Part-10 files; the data set in explicit or implicit VR little endian, native or encapsulated (the file meta is always explicit).</summary>
 public static class DicomWriter
 {
     public static void Write(Stream stream, DicomFile file)
     {
         var ts = file.TransferSyntaxUid;
-        if (ts is not (DicomUids.ExplicitVrLittleEndian or DicomUids.ImplicitVrLittleEndian))
+        if (ts is DicomUids.ExplicitVrBigEndian or DicomUids.DeflatedExplicitVrLittleEndian)
         {
-            throw new DicomException($"writing {DicomUids.Describe(ts)} is not supported; write Explicit or Implicit VR Little Endian");
+            throw new DicomException($"writing {DicomUids.Describe(ts)} is not supported; write Explicit or Implicit VR Little Endian or an encapsulated syntax");
         }
 
-        var explicitVr = ts == DicomUids.ExplicitVrLittleEndian;
+        // Every syntax but implicit VR little endian (the encapsulated ones included) writes its data set explicit VR little endian.
+        var explicitVr = ts != DicomUids.ImplicitVrLittleEndian;
 
         using var w = new BinaryWriter(stream, System.Text.Encoding.ASCII, leaveOpen: true);
         w.Write(new byte[128]);
