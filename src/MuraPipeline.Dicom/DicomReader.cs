@@ -25,6 +25,17 @@ public static class DicomReader
         }
     }
 
+    /// <summary>Where the data set starts in a Part-10 file: after the preamble, "DICM" and the file meta group.</summary>
+    public static int DataSetOffset(byte[] bytes)
+    {
+        if (bytes.Length < 132 || bytes[128] != 'D' || bytes[129] != 'I' || bytes[130] != 'C' || bytes[131] != 'M')
+        {
+            throw new DicomException("not a Part-10 file: no 'DICM' marker at byte 128");
+        }
+
+        return new Parser(bytes, explicitVr: true, stopAtPixelData: false).ParseMeta(132, new DicomDataset());
+    }
+
     private static DicomFile ReadCore(byte[] bytes, bool stopAtPixelData)
     {
         if (bytes.Length == 0)

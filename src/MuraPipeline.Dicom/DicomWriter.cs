@@ -16,6 +16,17 @@ public static class DicomWriter
         // Every syntax but implicit VR little endian (the encapsulated ones included) writes its data set explicit VR little endian.
         var explicitVr = ts != DicomUids.ImplicitVrLittleEndian;
 
+        WriteMetaHeader(stream, file.Meta);
+        using var w = new BinaryWriter(stream, System.Text.Encoding.ASCII, leaveOpen: true);
+        foreach (var e in file.Dataset.Elements)
+        {
+            WriteElement(w, e, explicitVr);
+        }
+    }
+
+    /// <summary>The preamble, "DICM" and the file meta group (its group length computed here).</summary>
+    public static void WriteMetaHeader(Stream stream, DicomDataset meta)
+    {
         using var w = new BinaryWriter(stream, System.Text.Encoding.ASCII, leaveOpen: true);
         w.Write(new byte[128]);
         w.Write("DICM"u8);
@@ -23,7 +34,7 @@ public static class DicomWriter
         using var metaBody = new MemoryStream();
         using (var mw = new BinaryWriter(metaBody, System.Text.Encoding.ASCII, leaveOpen: true))
         {
-            foreach (var e in file.Meta.Elements.Where(e => e.Tag != DicomTag.FileMetaInformationGroupLength))
+            foreach (var e in meta.Elements.Where(e => e.Tag != DicomTag.FileMetaInformationGroupLength))
             {
                 WriteElement(mw, e, explicitVr: true);
             }
@@ -32,21 +43,25 @@ public static class DicomWriter
         var groupLength = new byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(groupLength, (uint)metaBody.Length);
         WriteElement(w, new DicomElement(DicomTag.FileMetaInformationGroupLength, "UL", groupLength), explicitVr: true);
+        w.Flush();
         metaBody.Position = 0;
         metaBody.CopyTo(stream);
-        foreach (var e in file.Dataset.Elements)
-        {
-            WriteElement(w, e, explicitVr);
-        }
     }
 
     /// <summary>The file meta group for a data set, as a Part-10 writer must produce it.</summary>
-    public static DicomDataset CreateMeta(DicomDataset dataset, string transferSyntax = DicomUids.ExplicitVrLittleEndian)
+    public static DicomDataset CreateMeta(DicomDataset dataset, string transferSyntax = DicomUids.ExplicitVrLittleEndian) =>
+        CreateMeta(
+            dataset.GetString(DicomTag.SopClassUid) ?? throw new DicomException("data set has no SOP Class UID"),
+            dataset.GetString(DicomTag.SopInstanceUid) ?? throw new DicomException("data set has no SOP Instance UID"),
+            transferSyntax);
+
+    /// <summary>The file meta group for an instance known by its UIDs (a received C-STORE, for one).</summary>
+    public static DicomDataset CreateMeta(string sopClassUid, string sopInstanceUid, string transferSyntax)
     {
         var meta = new DicomDataset();
         meta.AddBytes(DicomTag.FileMetaInformationVersion, "OB", new byte[] { 0, 1 });
-        meta.AddString(DicomTag.MediaStorageSopClassUid, "UI", dataset.GetString(DicomTag.SopClassUid) ?? throw new DicomException("data set has no SOP Class UID"));
-        meta.AddString(DicomTag.MediaStorageSopInstanceUid, "UI", dataset.GetString(DicomTag.SopInstanceUid) ?? throw new DicomException("data set has no SOP Instance UID"));
+        meta.AddString(DicomTag.MediaStorageSopClassUid, "UI", sopClassUid);
+        meta.AddString(DicomTag.MediaStorageSopInstanceUid, "UI", sopInstanceUid);
         meta.AddString(DicomTag.TransferSyntaxUid, "UI", transferSyntax);
         meta.AddString(DicomTag.ImplementationClassUid, "UI", DicomUids.ImplementationClassUid);
         meta.AddString(DicomTag.ImplementationVersionName, "SH", DicomUids.ImplementationVersionName);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using MuraPipeline.Dicom.Network;
 
 namespace MuraPipeline.Ingest;
 
@@ -7,7 +8,7 @@ public static class IngestRegistration
 {
     /// <summary>
     /// The ingest role as a service: the watched folder (when Ingest:WatchDir is set), study assembly after the quiet
-    /// period, and the reconciler. Options are validated at start: a missing watched folder stops the host with its name.
+    /// period, the reconciler, and the DICOM C-STORE receiver when Scp:Port is set. Options are validated at start: a missing watched folder stops the host with its name.
     /// </summary>
     public static IHostApplicationBuilder AddIngest(this IHostApplicationBuilder builder)
     {
@@ -17,6 +18,18 @@ public static class IngestRegistration
         if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{IngestOptions.Section}:{nameof(IngestOptions.WatchDir)}"]))
         {
             builder.Services.AddHostedService<WatchedFolderWorker>();
+        }
+
+        builder.Services.AddOptions<StoreScpOptions>().Bind(builder.Configuration.GetSection(StoreScpOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        if (int.TryParse(builder.Configuration[$"{StoreScpOptions.Section}:{nameof(StoreScpOptions.Port)}"], out var port) && port > 0)
+        {
+            if (string.IsNullOrWhiteSpace(builder.Configuration[$"{IngestOptions.Section}:{nameof(IngestOptions.WatchDir)}"]))
+            {
+                throw new InvalidOperationException("the DICOM receiver (Scp:Port) writes into the watched folder: set Ingest:WatchDir (mura serve --watch DIR)");
+            }
+
+            builder.Services.AddSingleton<StoreScpWorker>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreScpWorker>());
         }
 
         builder.Services.AddHostedService<StudyAssemblerWorker>();

@@ -11,6 +11,63 @@ public static class DicomCommand
         var cmd = new Command("dicom", "Inspect DICOM files and talk to DICOM peers.");
         cmd.Subcommands.Add(Dump());
         cmd.Subcommands.Add(Decode());
+        cmd.Subcommands.Add(Echo());
+        cmd.Subcommands.Add(Send());
+        return cmd;
+    }
+
+    private static (Argument<string> Host, Argument<int> Port, Option<string> Aec, Option<string> Aet) PeerArguments() =>
+        (new Argument<string>("HOST") { Description = "The peer's host name or address." },
+         new Argument<int>("PORT") { Description = "The peer's DICOM port." },
+         new Option<string>("--aec") { Description = "The called AE title (the peer's).", DefaultValueFactory = _ => "ANY-SCP" },
+         new Option<string>("--aet") { Description = "Our calling AE title.", DefaultValueFactory = _ => "MURA" });
+
+    private static Command Echo()
+    {
+        var (host, port, aec, aet) = PeerArguments();
+        var cmd = new Command("echo", "Verify a DICOM peer with C-ECHO.") { host, port, aec, aet };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            try
+            {
+                var status = await new Dicom.Network.DicomClient(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(aet)!, parse.GetValue(aec)!).EchoAsync(ct);
+                Console.WriteLine($"C-ECHO status 0x{status:X4}");
+                return status == 0 ? ExitCodes.Ok : ExitCodes.SomeInputFailed;
+            }
+            catch (Exception ex) when (ex is Dicom.Network.DicomProtocolException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
+            {
+                Console.Error.WriteLine($"error: C-ECHO failed: {ex.Message}");
+                return ExitCodes.StartFailed;
+            }
+        });
+        return cmd;
+    }
+
+    private static Command Send()
+    {
+        var (host, port, aec, aet) = PeerArguments();
+        var paths = new Argument<string[]>("FILES") { Description = "DICOM files or folders (searched recursively).", Arity = ArgumentArity.OneOrMore };
+        var cmd = new Command("send", "Send DICOM files as they are (C-STORE, one association).") { host, port, paths, aec, aet };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var files = parse.GetValue(paths)!.SelectMany(p => Directory.Exists(p) ? Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories) : [p]).Order(StringComparer.Ordinal).ToList();
+            try
+            {
+                var outcomes = await new Dicom.Network.DicomClient(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(aet)!, parse.GetValue(aec)!).StoreAsync(files, ct);
+                foreach (var o in outcomes.Where(o => !o.Succeeded))
+                {
+                    Console.Error.WriteLine($"{o.Path}: {(o.Status is { } s ? $"status 0x{s:X4} " : string.Empty)}{o.Error}");
+                }
+
+                Console.WriteLine($"sent {outcomes.Count(o => o.Succeeded)} of {files.Count} files");
+                return outcomes.All(o => o.Succeeded) ? ExitCodes.Ok : ExitCodes.SomeInputFailed;
+            }
+            catch (Exception ex) when (ex is Dicom.Network.DicomProtocolException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
+            {
+                Console.Error.WriteLine($"error: C-STORE failed: {ex.Message}");
+                return ExitCodes.StartFailed;
+            }
+        });
         return cmd;
     }
 

@@ -17,7 +17,9 @@ public static class ServeCommand
         var roles = new Option<string>("--roles") { Description = "Comma-separated roles to host: ingest, inference, api (scheduler arrives with the nightly export).", DefaultValueFactory = _ => "ingest,inference,api" };
         var watch = new Option<DirectoryInfo?>("--watch") { Description = "The ingest role's watched folder (Ingest:WatchDir)." };
         var urls = new Option<string?>("--urls") { Description = "Where /health, /alive and the api role's /api listen (default ASPNETCORE_URLS, else http://127.0.0.1:5080 with the api role and a free loopback port without it)." };
-        var cmd = new Command("serve", "Run roles as a service. Distributed with ConnectionStrings__RabbitMq and ConnectionStrings__Postgres, else embedded (in-memory bus, SQLite mura.db here).") { roles, watch, urls };
+        var scpPort = new Option<int?>("--scp-port") { Description = "Receive DICOM (C-ECHO, C-STORE) on this port in the ingest role (Scp:Port); instances land in the watched folder (default ./mura-inbox)." };
+        var aeTitle = new Option<string?>("--ae-title") { Description = "The receiver's AE title (Scp:AeTitle, default MURA)." };
+        var cmd = new Command("serve", "Run roles as a service. Distributed with ConnectionStrings__RabbitMq and ConnectionStrings__Postgres, else embedded (in-memory bus, SQLite mura.db here).") { roles, watch, urls, scpPort, aeTitle };
         cmd.SetAction(async (parse, ct) =>
         {
             IReadOnlySet<string> set;
@@ -41,6 +43,27 @@ public static class ServeCommand
             if (parse.GetValue(watch) is { } w)
             {
                 overrides["Ingest:WatchDir"] = w.FullName;
+            }
+
+            if (parse.GetValue(scpPort) is { } port)
+            {
+                if (!set.Contains(Roles.Ingest))
+                {
+                    AnsiConsole.MarkupLine("[red]error:[/] --scp-port belongs to the ingest role; add ingest to --roles");
+                    return ExitCodes.StartFailed;
+                }
+
+                overrides["Scp:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                if (parse.GetValue(watch) is null && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("Ingest__WatchDir")))
+                {
+                    var inbox = Directory.CreateDirectory(Path.Combine(Environment.CurrentDirectory, "mura-inbox"));
+                    overrides["Ingest:WatchDir"] = inbox.FullName;
+                }
+            }
+
+            if (parse.GetValue(aeTitle) is { } ae)
+            {
+                overrides["Scp:AeTitle"] = ae;
             }
 
             overrides["urls"] = parse.GetValue(urls) ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? (set.Contains(Roles.Api) ? "http://127.0.0.1:5080" : "http://127.0.0.1:0");
@@ -80,6 +103,11 @@ public static class ServeCommand
             catch (OptionsValidationException ex)
             {
                 AnsiConsole.MarkupLineInterpolated($"[red]error:[/] invalid setting: {ex.Message}");
+                return ExitCodes.StartFailed;
+            }
+            catch (System.Net.Sockets.SocketException ex)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] cannot listen for DICOM: {ex.Message}");
                 return ExitCodes.StartFailed;
             }
         }

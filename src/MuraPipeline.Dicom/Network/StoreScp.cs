@@ -1,0 +1,534 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+
+namespace MuraPipeline.Dicom.Network;
+
+/// <summary>
+/// The C-STORE service class provider: accepts associations for Verification and the configured storage SOP classes,
+/// and writes each received instance as a Part-10 file under <c>receiveDir/CALLING_AE/</c>, flushed to disk and renamed
+/// into place (directory synced) before the success response goes back. Files being received are hidden (a leading
+/// dot), so a folder watcher never sees half an instance.
+/// </summary>
+public sealed partial class StoreScp : IAsyncDisposable
+{
+    private readonly StoreScpOptions _options;
+    private readonly string _receiveDir;
+    private readonly ILogger _logger;
+    private readonly HashSet<string> _sopClasses;
+    private readonly HashSet<string> _syntaxes;
+    private readonly HashSet<string> _callers;
+    private readonly SemaphoreSlim _slots;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _associations = [];
+    private TcpListener? _listener;
+    private Task? _acceptLoop;
+    private long _stored;
+    private int _active;
+
+    public StoreScp(StoreScpOptions options, string receiveDir, ILogger logger)
+    {
+        _options = options;
+        _receiveDir = Path.GetFullPath(receiveDir);
+        _logger = logger;
+        _sopClasses = options.AcceptedSopClasses();
+        _syntaxes = options.AcceptedTransferSyntaxes();
+        _callers = options.AllowedCallers();
+        _slots = new SemaphoreSlim(options.MaxAssociations, options.MaxAssociations);
+    }
+
+    /// <summary>The port bound (useful when <see cref="StoreScpOptions.Port"/> asked the system for any).</summary>
+    public int Port => (_listener?.LocalEndpoint as IPEndPoint)?.Port ?? 0;
+
+    public long InstancesStored => Interlocked.Read(ref _stored);
+
+    public int ActiveAssociations => Volatile.Read(ref _active);
+
+    public void Start()
+    {
+        Directory.CreateDirectory(_receiveDir);
+        _listener = new TcpListener(IPAddress.Parse(_options.BindAddress), _options.Port);
+        _listener.Start();
+        LogListening(_logger, _options.AeTitle, _options.BindAddress, Port, _receiveDir);
+        _acceptLoop = AcceptLoopAsync(_stop.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener?.Stop();
+        if (_acceptLoop is not null)
+        {
+            await _acceptLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        Task[] running;
+        lock (_associations)
+        {
+            running = [.. _associations];
+        }
+
+        await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _stop.Dispose();
+        _slots.Dispose();
+    }
+
+    private async Task AcceptLoopAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener!.AcceptTcpClientAsync(stopping);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException && stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                LogAcceptFailed(_logger, ex.Message);
+                continue;
+            }
+
+            var task = Task.Run(() => ServeAsync(client, stopping), CancellationToken.None);
+            lock (_associations)
+            {
+                _associations.RemoveAll(t => t.IsCompleted);
+                _associations.Add(task);
+            }
+        }
+    }
+
+    private async Task ServeAsync(TcpClient client, CancellationToken stopping)
+    {
+        var peer = client.Client.RemoteEndPoint?.ToString() ?? "?";
+        var slot = _slots.Wait(0);
+        if (slot)
+        {
+            Interlocked.Increment(ref _active);
+        }
+
+        var association = new Association(this, client.GetStream(), peer);
+        try
+        {
+            client.NoDelay = true;
+            await association.RunAsync(slot, stopping);
+        }
+        catch (DicomProtocolException ex)
+        {
+            LogAborted(_logger, peer, association.CallingAe, ex.Message);
+            await association.TrySendAsync(Pdu.Abort(2, 0));
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            LogStalled(_logger, peer, association.CallingAe, _options.TimeoutSeconds);
+            await association.TrySendAsync(Pdu.Abort(2, 0));
+        }
+        catch (OperationCanceledException)
+        {
+            await association.TrySendAsync(Pdu.Abort(2, 0));
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            LogDropped(_logger, peer, association.CallingAe, ex.Message);
+        }
+        finally
+        {
+            association.DiscardPartial();
+            client.Dispose();
+            if (slot)
+            {
+                Interlocked.Decrement(ref _active);
+                _slots.Release();
+            }
+        }
+    }
+
+    /// <summary>One association: its negotiated contexts and the instance being received, if any.</summary>
+    private sealed class Association(StoreScp scp, NetworkStream stream, string peer)
+    {
+        private readonly Dictionary<byte, PresentationContext> _accepted = [];
+        private readonly MemoryStream _command = new();
+        private DimseCommand? _pending;
+        private FileStream? _partial;
+        private string? _partialPath;
+        private ushort? _refusal;
+        private string? _refusalReason;
+        private uint _peerMaxPdu;
+
+        public string CallingAe { get; private set; } = "?";
+
+        public async Task RunAsync(bool haveSlot, CancellationToken stopping)
+        {
+            var o = scp._options;
+            var first = await ReadAsync(stopping, 65536);
+            if (first is null)
+            {
+                return;
+            }
+
+            if (first.Value.Type != PduType.AssociateRq)
+            {
+                throw new DicomProtocolException($"expected A-ASSOCIATE-RQ, got PDU type 0x{(byte)first.Value.Type:X2}");
+            }
+
+            var rq = AssociationPdu.Parse(first.Value.Body, request: true);
+            CallingAe = rq.CallingAe;
+            if (!haveSlot)
+            {
+                LogRejected(scp._logger, peer, rq.CallingAe, $"already serving {o.MaxAssociations} associations");
+                await SendAsync(Pdu.Reject(2, 3, 2), stopping);
+                return;
+            }
+
+            if (!string.Equals(rq.CalledAe, o.AeTitle, StringComparison.Ordinal))
+            {
+                LogRejected(scp._logger, peer, rq.CallingAe, $"it called AE title '{rq.CalledAe}', not '{o.AeTitle}'");
+                await SendAsync(Pdu.Reject(1, 1, 7), stopping);
+                return;
+            }
+
+            if (scp._callers.Count > 0 && !scp._callers.Contains(rq.CallingAe))
+            {
+                LogRejected(scp._logger, peer, rq.CallingAe, "its calling AE title is not in Scp:AllowedCallingAeTitles");
+                await SendAsync(Pdu.Reject(1, 1, 3), stopping);
+                return;
+            }
+
+            var ac = new AssociationPdu { CalledAe = rq.CalledAe, CallingAe = rq.CallingAe, MaxPduLength = (uint)o.MaxPduLength };
+            foreach (var pc in rq.Contexts)
+            {
+                var answer = new PresentationContext { Id = pc.Id, AbstractSyntax = pc.AbstractSyntax, TransferSyntaxes = pc.TransferSyntaxes };
+                if (!scp._sopClasses.Contains(pc.AbstractSyntax))
+                {
+                    answer.Result = PresentationContext.AbstractSyntaxNotSupported;
+                }
+                else if (pc.TransferSyntaxes.FirstOrDefault(scp._syntaxes.Contains) is { } ts)
+                {
+                    answer.Result = PresentationContext.Acceptance;
+                    answer.AcceptedTransferSyntax = ts;
+                    _accepted[pc.Id] = answer;
+                }
+                else
+                {
+                    answer.Result = PresentationContext.TransferSyntaxesNotSupported;
+                }
+
+                ac.Contexts.Add(answer);
+            }
+
+            _peerMaxPdu = rq.MaxPduLength;
+            await SendAsync(ac.Encode(request: false), stopping);
+            LogAssociated(scp._logger, peer, rq.CallingAe, _accepted.Count, rq.Contexts.Count);
+
+            while (true)
+            {
+                var pdu = await ReadAsync(stopping, (uint)o.MaxPduLength);
+                if (pdu is null)
+                {
+                    throw new IOException("the peer closed the connection without releasing the association");
+                }
+
+                switch (pdu.Value.Type)
+                {
+                    case PduType.PData:
+                        foreach (var pdv in Pdu.Pdvs(pdu.Value.Body))
+                        {
+                            await OnPdvAsync(pdv.ContextId, pdv.Command, pdv.Last, pdv.Data, stopping);
+                        }
+
+                        break;
+                    case PduType.ReleaseRq:
+                        await SendAsync(Pdu.ReleaseResponse(), stopping);
+                        LogReleased(scp._logger, peer, CallingAe);
+                        return;
+                    case PduType.Abort:
+                        LogPeerAborted(scp._logger, peer, CallingAe);
+                        return;
+                    default:
+                        throw new DicomProtocolException($"unexpected PDU type 0x{(byte)pdu.Value.Type:X2} inside an association");
+                }
+            }
+        }
+
+        private async Task OnPdvAsync(byte contextId, bool command, bool last, ReadOnlyMemory<byte> data, CancellationToken ct)
+        {
+            if (!_accepted.TryGetValue(contextId, out var pc))
+            {
+                throw new DicomProtocolException($"PDV on presentation context {contextId}, which was not accepted");
+            }
+
+            if (command)
+            {
+                if (_pending is not null)
+                {
+                    throw new DicomProtocolException("a new command began before the previous message's data set ended");
+                }
+
+                _command.Write(data.Span);
+                if (_command.Length > 1 << 20)
+                {
+                    throw new DicomProtocolException("command set larger than 1 MB");
+                }
+
+                if (last)
+                {
+                    var cmd = DimseCommand.Parse(_command.ToArray());
+                    _command.SetLength(0);
+                    await OnCommandAsync(cmd, pc, ct);
+                }
+
+                return;
+            }
+
+            if (_pending is null)
+            {
+                throw new DicomProtocolException("data set PDV without a command before it");
+            }
+
+            if (_partial is not null)
+            {
+                try
+                {
+                    await _partial.WriteAsync(data, ct);
+                }
+                catch (IOException ex)
+                {
+                    _refusal = DimseCommand.RefusedOutOfResources;
+                    _refusalReason = $"cannot write the instance: {ex.Message}";
+                    DiscardPartial();
+                }
+            }
+
+            if (last)
+            {
+                var cmd = _pending;
+                _pending = null;
+                await FinishStoreAsync(cmd, pc, ct);
+            }
+        }
+
+        private async Task OnCommandAsync(DimseCommand cmd, PresentationContext pc, CancellationToken ct)
+        {
+            switch (cmd.CommandField)
+            {
+                case DimseCommand.CEchoRq:
+                    await RespondAsync(pc, cmd.Response(DimseCommand.Success), ct);
+                    return;
+                case DimseCommand.CStoreRq when cmd.HasDataSet:
+                    _pending = cmd;
+                    _refusal = null;
+                    _refusalReason = null;
+                    if (!string.Equals(cmd.AffectedSopClass, pc.AbstractSyntax, StringComparison.Ordinal))
+                    {
+                        _refusal = DimseCommand.ErrorDataSetDoesNotMatchSopClass;
+                        _refusalReason = $"SOP class {cmd.AffectedSopClass} was sent on the context for {pc.AbstractSyntax}";
+                        return;
+                    }
+
+                    try
+                    {
+                        var dir = scp._receiveDir;
+                        _partialPath = Path.Combine(dir, $".receiving-{Guid.NewGuid():N}.part");
+                        _partial = new FileStream(_partialPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+                        var header = new MemoryStream();
+                        DicomWriter.WriteMetaHeader(header, DicomWriter.CreateMeta(cmd.AffectedSopClass, cmd.AffectedSopInstance, pc.AcceptedTransferSyntax!));
+                        await _partial.WriteAsync(header.GetBuffer().AsMemory(0, (int)header.Length), ct);
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        _refusal = DimseCommand.RefusedOutOfResources;
+                        _refusalReason = $"cannot write the instance: {ex.Message}";
+                        DiscardPartial();
+                    }
+
+                    return;
+                default:
+                    throw new DicomProtocolException($"DIMSE command 0x{cmd.CommandField:X4} is not supported (only C-ECHO and C-STORE)");
+            }
+        }
+
+        private async Task FinishStoreAsync(DimseCommand cmd, PresentationContext pc, CancellationToken ct)
+        {
+            if (_refusal is null && _partial is not null)
+            {
+                try
+                {
+                    await _partial.FlushAsync(ct);
+                    _partial.Flush(flushToDisk: true);
+                    await _partial.DisposeAsync();
+                    _partial = null;
+                    var header = DicomFile.OpenHeader(_partialPath!);
+                    var uid = header.Dataset.GetString(DicomTag.SopInstanceUid);
+                    if (!string.Equals(uid, cmd.AffectedSopInstance, StringComparison.Ordinal))
+                    {
+                        throw new DicomException($"the data set's SOP Instance UID {uid ?? "(none)"} is not the command's {cmd.AffectedSopInstance}");
+                    }
+
+                    var target = Place(cmd.AffectedSopInstance);
+                    File.Move(_partialPath!, target);
+                    _partialPath = null;
+                    FileSync.Directory(Path.GetDirectoryName(target)!);
+                    Interlocked.Increment(ref scp._stored);
+                    LogStored(scp._logger, cmd.AffectedSopInstance, CallingAe, DicomUids.Describe(pc.AcceptedTransferSyntax), target);
+                    await RespondAsync(pc, cmd.Response(DimseCommand.Success), ct);
+                    return;
+                }
+                catch (DicomException ex)
+                {
+                    _refusal = DimseCommand.ErrorCannotUnderstand;
+                    _refusalReason = $"cannot understand the data set: {ex.Message}";
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    _refusal = DimseCommand.RefusedOutOfResources;
+                    _refusalReason = $"cannot store the instance: {ex.Message}";
+                }
+            }
+
+            DiscardPartial();
+            var status = _refusal ?? DimseCommand.RefusedOutOfResources;
+            LogStoreFailed(scp._logger, cmd.AffectedSopInstance, CallingAe, status, _refusalReason ?? "unknown");
+            await RespondAsync(pc, cmd.Response(status, _refusalReason), ct);
+        }
+
+        /// <summary>RECEIVE/CALLING_AE/SOP_INSTANCE_UID.dcm, with a suffix when a file of that name is still waiting to be ingested.</summary>
+        private string Place(string sopInstance)
+        {
+            var dir = Path.Combine(scp._receiveDir, SafeName(CallingAe));
+            Directory.CreateDirectory(dir);
+            var path = Path.Combine(dir, SafeName(sopInstance) + ".dcm");
+            return File.Exists(path) ? Path.Combine(dir, $"{SafeName(sopInstance)}-{Guid.NewGuid():N}.dcm") : path;
+        }
+
+        private static string SafeName(string s)
+        {
+            var clean = new string(s.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_').ToArray()).TrimStart('.');
+            return clean.Length == 0 ? "_" : clean;
+        }
+
+        private async Task RespondAsync(PresentationContext pc, DimseCommand response, CancellationToken ct) =>
+            await SendAsync(Pdu.PData(pc.Id, command: true, last: true, response.Encode()), ct);
+
+        public void DiscardPartial()
+        {
+            _partial?.Dispose();
+            _partial = null;
+            if (_partialPath is not null)
+            {
+                try
+                {
+                    File.Delete(_partialPath);
+                }
+                catch (IOException)
+                {
+                    // Left behind as a hidden .part file; the watcher never reads hidden files.
+                }
+
+                _partialPath = null;
+            }
+        }
+
+        private async Task<(PduType Type, byte[] Body)?> ReadAsync(CancellationToken stopping, uint limit)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            timeout.CancelAfter(TimeSpan.FromSeconds(scp._options.TimeoutSeconds));
+            return await Pdu.ReadAsync(stream, limit, timeout.Token);
+        }
+
+        private async Task SendAsync(byte[] pdu, CancellationToken ct)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(scp._options.TimeoutSeconds));
+            await stream.WriteAsync(pdu, timeout.Token);
+        }
+
+        public async Task TrySendAsync(byte[] pdu)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await stream.WriteAsync(pdu, timeout.Token);
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                // The peer is gone already.
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "DICOM receiver {AeTitle} listening on {Address}:{Port}; instances are written under {Dir}")]
+    private static partial void LogListening(ILogger logger, string aeTitle, string address, int port, string dir);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DICOM receiver could not accept a connection: {Reason}")]
+    private static partial void LogAcceptFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "association from {Peer} ({CallingAe}): {Accepted} of {Proposed} presentation contexts accepted")]
+    private static partial void LogAssociated(ILogger logger, string peer, string callingAe, int accepted, int proposed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "association from {Peer} ({CallingAe}) rejected: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string peer, string callingAe, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "association from {Peer} ({CallingAe}) aborted: {Reason}")]
+    private static partial void LogAborted(ILogger logger, string peer, string callingAe, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "association from {Peer} ({CallingAe}) aborted: silent for {Seconds} s")]
+    private static partial void LogStalled(ILogger logger, string peer, string callingAe, int seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "association from {Peer} ({CallingAe}) dropped: {Reason}")]
+    private static partial void LogDropped(ILogger logger, string peer, string callingAe, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "association from {Peer} ({CallingAe}) released")]
+    private static partial void LogReleased(ILogger logger, string peer, string callingAe);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "association from {Peer} ({CallingAe}) aborted by the peer")]
+    private static partial void LogPeerAborted(ILogger logger, string peer, string callingAe);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "stored {SopInstance} from {CallingAe} ({TransferSyntax}) as {Path}")]
+    private static partial void LogStored(ILogger logger, string sopInstance, string callingAe, string transferSyntax, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "C-STORE of {SopInstance} from {CallingAe} failed with status 0x{Status:X4}: {Reason}")]
+    private static partial void LogStoreFailed(ILogger logger, string sopInstance, string callingAe, ushort status, string reason);
+}
+
+/// <summary>fsync of a directory, so that a rename into it survives a power cut (POSIX; a no-op elsewhere).</summary>
+internal static partial class FileSync
+{
+    public static void Directory(string path)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            return;
+        }
+
+        var fd = Open(path, 0);
+        if (fd < 0)
+        {
+            throw new IOException($"cannot open directory {path} to sync it (errno {Marshal.GetLastPInvokeError()})");
+        }
+
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                throw new IOException($"fsync of directory {path} failed (errno {Marshal.GetLastPInvokeError()})");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+}

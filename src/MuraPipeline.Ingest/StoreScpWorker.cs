@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MuraPipeline.Dicom.Network;
+
+namespace MuraPipeline.Ingest;
+
+/// <summary>
+/// Hosts the C-STORE receiver in the ingest role. Received instances are written durably into the watched folder
+/// (under <c>CALLING_AE/</c>) before the peer hears success, and the watched-folder worker ingests them like any file.
+/// </summary>
+public sealed class StoreScpWorker(IOptions<StoreScpOptions> scp, IOptions<IngestOptions> ingest, ILogger<StoreScp> logger) : IHostedService, IAsyncDisposable
+{
+    private StoreScp? _server;
+
+    public StoreScp? Server => _server;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _server = new StoreScp(scp.Value, ingest.Value.WatchDir!, logger);
+        _server.Start();
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is { } s)
+        {
+            _server = null;
+            await s.DisposeAsync();
+        }
+    }
+}
