@@ -52,7 +52,7 @@ public sealed class DicomFile
         {
             var all = new byte[fs.Length];
             fs.ReadExactly(all);
-            return DicomReader.Read(all, stopAtPixelData: true);
+            return ReadWhole(all);
         }
 
         var head = new byte[Probe];
@@ -67,7 +67,19 @@ public sealed class DicomFile
             var all = new byte[fs.Length];
             head.CopyTo(all, 0);
             fs.ReadExactly(all.AsSpan(Probe));
+            return ReadWhole(all);
+        }
+    }
+
+    private static DicomFile ReadWhole(byte[] all)
+    {
+        try
+        {
             return DicomReader.Read(all, stopAtPixelData: true);
+        }
+        catch (DicomTruncatedException ex)
+        {
+            throw new DicomException($"file is truncated: {ex.Message}", ex);
         }
     }
 

@@ -100,7 +100,7 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
     private sealed class Session : IAsyncDisposable
     {
         private readonly TcpClient _client;
-        private readonly NetworkStream _stream;
+        private NetworkStream _stream = null!;
         private readonly TimeSpan _timeout;
         private readonly uint _ourMax;
         private List<PresentationContext> _contexts = [];
@@ -109,7 +109,6 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
         private Session(TcpClient client, TimeSpan timeout, uint ourMax)
         {
             _client = client;
-            _stream = client.GetStream();
             _timeout = timeout;
             _ourMax = ourMax;
         }
@@ -124,6 +123,8 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
                 {
                     await client.ConnectAsync(host, port, t.Token);
                 }
+
+                s._stream = client.GetStream();
 
                 await s.SendAsync(rq.Encode(request: true), ct);
                 var answer = await s.ReadAsync(ct) ?? throw new DicomProtocolException("the peer closed the connection instead of answering the association request");
@@ -239,7 +240,7 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
 
         public ValueTask DisposeAsync()
         {
-            _stream.Dispose();
+            _stream?.Dispose();
             _client.Dispose();
             return ValueTask.CompletedTask;
         }

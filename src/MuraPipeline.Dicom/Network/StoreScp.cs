@@ -135,6 +135,13 @@ public sealed partial class StoreScp : IAsyncDisposable
         {
             LogDropped(_logger, peer, association.CallingAe, ex.Message);
         }
+#pragma warning disable CA1031 // The boundary of one association: whatever went wrong ends it, never the receiver.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogFailed(_logger, peer, association.CallingAe, ex);
+            await association.TrySendAsync(Pdu.Abort(2, 0));
+        }
         finally
         {
             association.DiscardPartial();
@@ -480,6 +487,9 @@ public sealed partial class StoreScp : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "association from {Peer} ({CallingAe}) dropped: {Reason}")]
     private static partial void LogDropped(ILogger logger, string peer, string callingAe, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "association from {Peer} ({CallingAe}) failed and was aborted")]
+    private static partial void LogFailed(ILogger logger, string peer, string callingAe, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "association from {Peer} ({CallingAe}) released")]
     private static partial void LogReleased(ILogger logger, string peer, string callingAe);
