@@ -206,7 +206,7 @@ public sealed class Cluster : IAsyncDisposable
         Assert.True(response.IsSuccessStatusCode, $"RabbitMQ management {method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         l.Start();

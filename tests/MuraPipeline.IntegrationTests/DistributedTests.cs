@@ -17,7 +17,7 @@ namespace MuraPipeline.IntegrationTests;
 /// The distributed mode end to end: `mura serve` processes on the real RabbitMQ and PostgreSQL, fed through the watched
 /// folder, with processes killed and the database restarted under them. Every check of "exactly once" is made in SQL.
 /// </summary>
-public sealed class DistributedTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(6);
     private Cluster _c = null!;
