@@ -17,6 +17,7 @@ public static class MuraCommandLine
         root.Subcommands.Add(DbCommand.Create());
         root.Subcommands.Add(HealthCommand.Create());
         root.Subcommands.Add(DicomCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 }

@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using System.CommandLine;
+using System.Globalization;
+using MuraPipeline.Dicom;
+using MuraPipeline.Imaging;
+using MuraPipeline.Phantoms;
+
+namespace MuraPipeline.Cli.Commands;
+
+/// <summary>
+/// <c>mura bench dicom</c>: milliseconds per image to read a 2048x2500 12-bit DX and make its 8-bit image, ours beside
+/// dcmtk's dcmj2pnm doing the same conversion (the file's VOI window, full size, binary PGM), in one run.
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("bench", "Benchmarks, reported as ratios measured in one run.");
+        var file = new Option<FileInfo?>("--file") { Description = "The DICOM image to convert (default: a generated 2048x2500 12-bit DX phantom)." };
+        var iterations = new Option<int>("--iterations") { Description = "Conversions per tool (the median is reported).", DefaultValueFactory = _ => 15 };
+        var dicom = new Command("dicom", "Read a DX and make its 8-bit image: MuraPipeline beside dcmj2pnm.") { file, iterations };
+        dicom.SetAction(parse => Run(parse.GetValue(file), Math.Max(3, parse.GetValue(iterations))));
+        cmd.Subcommands.Add(dicom);
+        return cmd;
+    }
+
+    private static int Run(FileInfo? file, int iterations)
+    {
+        var dir = Directory.CreateTempSubdirectory("mura-bench-").FullName;
+        try
+        {
+            var path = file?.FullName ?? WriteBenchDx(Path.Combine(dir, "dx.dcm"));
+            var info = DicomPixelData.From(DicomFile.Open(path));
+            Console.WriteLine($"image: {path} ({info.Columns}x{info.Rows}, {info.BitsStored}-bit stored, {DicomUids.Describe(DicomFile.OpenHeader(path).TransferSyntaxUid)}), {iterations} conversions each");
+
+            var oursPgm = Path.Combine(dir, "ours.pgm");
+            var ours = Time(iterations, () =>
+            {
+                var image = PixelPipeline.Derive(DicomFile.Open(path), maxSide: int.MaxValue);
+                WritePgm(oursPgm, image);
+            });
+            var derivative = Time(iterations, () => PixelPipeline.Derive(DicomFile.Open(path)));
+
+            var theirsPgm = Path.Combine(dir, "dcmj2pnm.pgm");
+            double[] theirs;
+            try
+            {
+                theirs = Time(iterations, () =>
+                {
+                    using var p = Process.Start(new ProcessStartInfo("dcmj2pnm", ["+Wi", "1", "+op", path, theirsPgm]) { UseShellExecute = false, RedirectStandardError = true })!;
+                    var err = p.StandardError.ReadToEnd();
+                    p.WaitForExit();
+                    if (p.ExitCode != 0)
+                    {
+                        throw new InvalidOperationException($"dcmj2pnm failed: {err}");
+                    }
+                });
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                Console.Error.WriteLine("error: dcmj2pnm is not installed (apt-get install dcmtk)");
+                return ExitCodes.StartFailed;
+            }
+
+            // What starting dcmj2pnm costs by itself, so the reader can take it off.
+            var startup = Time(iterations, () =>
+            {
+                using var p = Process.Start(new ProcessStartInfo("dcmj2pnm", ["--version"]) { UseShellExecute = false, RedirectStandardOutput = true })!;
+                p.StandardOutput.ReadToEnd();
+                p.WaitForExit();
+            });
+            var (equal, maxDiff) = ComparePgm(oursPgm, theirsPgm);
+            Console.WriteLine();
+            Console.WriteLine("| conversion | median ms per image | min ms |");
+            Console.WriteLine("|---|---:|---:|");
+            Console.WriteLine(Row("MuraPipeline: read + decode + VOI window -> full-size 8-bit PGM", ours));
+            Console.WriteLine(Row("dcmj2pnm +Wi 1 +op (the same conversion; one process per image)", theirs));
+            Console.WriteLine(Row("dcmj2pnm --version (process start alone)", startup));
+            Console.WriteLine(Row("MuraPipeline: read + model derivative (512 px long side)", derivative));
+            Console.WriteLine();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio (dcmj2pnm / MuraPipeline, same conversion): {Median(theirs) / Median(ours):0.00}x; without dcmj2pnm's process start: {(Median(theirs) - Median(startup)) / Median(ours):0.00}x"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"agreement of the two PGMs: {equal:P2} of pixels equal, largest difference {maxDiff} grey levels"));
+            return ExitCodes.Ok;
+        }
+        catch (DicomException ex)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return ExitCodes.StartFailed;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>A 2048x2500 12-bit DX: a phantom radiograph scaled up, with a VOI window in the file.</summary>
+    private static string WriteBenchDx(string path)
+    {
+        const int Columns = 2048, Rows = 2500;
+        var study = new PhantomGenerator(seed: 2500, minSide: 600, maxSide: 700).Generate(0);
+        var view = study.Views[0];
+        var ds = PhantomWriter.ToDataset(study, view);
+        var src = view.Frame;
+        var pixels = new byte[Columns * Rows * 2];
+        for (var y = 0; y < Rows; y++)
+        {
+            var sy = y * src.Height / Rows;
+            for (var x = 0; x < Columns; x++)
+            {
+                var v = src.Values[(sy * src.Width) + (x * src.Width / Columns)];
+                pixels[((y * Columns) + x) * 2] = (byte)v;
+                pixels[(((y * Columns) + x) * 2) + 1] = (byte)(v >> 8);
+            }
+        }
+
+        var min = src.Values.Min();
+        var max = src.Values.Max();
+        ds.AddUInt16(DicomTag.Rows, Rows).AddUInt16(DicomTag.Columns, Columns);
+        ds.AddString(DicomTag.WindowCenter, "DS", ((min + max) / 2).ToString(CultureInfo.InvariantCulture));
+        ds.AddString(DicomTag.WindowWidth, "DS", Math.Max(2, max - min).ToString(CultureInfo.InvariantCulture));
+        ds.AddBytes(DicomTag.PixelData, "OW", pixels);
+        new DicomFile(DicomWriter.CreateMeta(ds), ds).Save(path);
+        return path;
+    }
+
+    private static double[] Time(int iterations, Action action)
+    {
+        action(); // warm-up: JIT, file cache
+        var ms = new double[iterations];
+        for (var i = 0; i < iterations; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            action();
+            ms[i] = sw.Elapsed.TotalMilliseconds;
+        }
+
+        return ms;
+    }
+
+    private static double Median(double[] v)
+    {
+        var s = v.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[(s.Length / 2) - 1] + s[s.Length / 2]) / 2;
+    }
+
+    private static string Row(string what, double[] ms) => string.Create(CultureInfo.InvariantCulture, $"| {what} | {Median(ms):0.0} | {ms.Min():0.0} |");
+
+    private static void WritePgm(string path, GrayImage image)
+    {
+        using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        fs.Write(System.Text.Encoding.ASCII.GetBytes($"P5\n{image.Width} {image.Height}\n255\n"));
+        fs.Write(image.Pixels);
+    }
+
+    private static (double Equal, int MaxDiff) ComparePgm(string a, string b)
+    {
+        var pa = PgmPixels(a);
+        var pb = PgmPixels(b);
+        if (pa.Length != pb.Length)
+        {
+            return (0, 255);
+        }
+
+        var equal = 0;
+        var max = 0;
+        for (var i = 0; i < pa.Length; i++)
+        {
+            var d = Math.Abs(pa[i] - pb[i]);
+            equal += d == 0 ? 1 : 0;
+            max = Math.Max(max, d);
+        }
+
+        return ((double)equal / pa.Length, max);
+    }
+
+    /// <summary>The pixels of a binary PGM: after the magic, width, height and maxval tokens and one whitespace byte.</summary>
+    private static byte[] PgmPixels(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var tokens = 0;
+        var i = 0;
+        while (tokens < 4 && i < bytes.Length)
+        {
+            while (i < bytes.Length && char.IsWhiteSpace((char)bytes[i]))
+            {
+                i++;
+            }
+
+            if (bytes[i] == '#')
+            {
+                while (i < bytes.Length && bytes[i] != '\n')
+                {
+                    i++;
+                }
+
+                continue;
+            }
+
+            while (i < bytes.Length && !char.IsWhiteSpace((char)bytes[i]))
+            {
+                i++;
+            }
+
+            tokens++;
+        }
+
+        return bytes[(i + 1)..];
+    }
+}

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using MuraPipeline.Tests;
+
+namespace MuraPipeline.Cli.Tests;
+
+/// <summary>`mura dicom dump|decode` as a user runs them, in their own process.</summary>
+public sealed class DicomCommandTests : IDisposable
+{
+    private const string Corpus = "/usr/lib/python3/dist-packages/pydicom/data/test_files";
+    private readonly string _dir = Peers.TempDir();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Stdout, string Stderr) Mura(IDictionary<string, string>? env, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mura.dll"));
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in env ?? new Dictionary<string, string>())
+        {
+            psi.Environment[k] = v;
+        }
+
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result, stderr);
+    }
+
+    [Fact]
+    public void Decode_writes_what_pydicom_reads_and_dump_shows_the_attributes()
+    {
+        var npy = Path.Combine(_dir, "rle.npy");
+        var file = Path.Combine(Corpus, "SC_rgb_rle_16bit_2frame.dcm");
+        var (code, _, stderr) = Mura(null, "dicom", "decode", file, "--out", npy);
+        Assert.True(code == 0, stderr);
+        var check = Peers.Python("import sys, numpy as np, pydicom; a = np.load(sys.argv[1]); b = pydicom.dcmread(sys.argv[2]).pixel_array; print(a.dtype == b.dtype, a.shape == b.shape, bool((a == b).all()))", npy, file);
+        Assert.Equal("True True True", check.Stdout.Trim());
+
+        var frame = Path.Combine(_dir, "frame1.npy");
+        Assert.Equal(0, Mura(null, "dicom", "decode", file, "--out", frame, "--frame", "1").Code);
+        var one = Peers.Python("import sys, numpy as np, pydicom; a = np.load(sys.argv[1]); b = pydicom.dcmread(sys.argv[2]).pixel_array[1]; print(a.shape == b.shape, bool((a == b).all()))", frame, file);
+        Assert.Equal("True True", one.Stdout.Trim());
+
+        var dump = Mura(null, "dicom", "dump", file);
+        Assert.Equal(0, dump.Code);
+        Assert.Contains("(0002,0010) UI [1.2.840.10008.1.2.5]", dump.Stdout, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("(7fe0,0010) OW (PixelSequence #=3)", dump.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Without_gdcm_a_compressed_image_fails_with_an_error_naming_the_package()
+    {
+        var (code, _, stderr) = Mura(new Dictionary<string, string> { ["MURA_GDCM_DIR"] = Path.Combine(_dir, "no-gdcm") }, "dicom", "decode", Path.Combine(Corpus, "MR_small_jp2klossless.dcm"), "--out", Path.Combine(_dir, "x.npy"));
+        Assert.Equal(ExitCodes.StartFailed, code);
+        Assert.Contains("libgdcm-cil", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "x.npy")));
+    }
+
+    [Fact]
+    public void A_truncated_file_is_refused_with_the_reason()
+    {
+        var (code, _, stderr) = Mura(null, "dicom", "decode", Path.Combine(Corpus, "MR_truncated.dcm"), "--out", Path.Combine(_dir, "t.npy"));
+        Assert.Equal(ExitCodes.StartFailed, code);
+        Assert.Contains("truncated", stderr, StringComparison.Ordinal);
+    }
+}
