@@ -78,6 +78,13 @@ public sealed class DicomPixelData
             throw new DicomException($"Samples per Pixel {p.SamplesPerPixel} is not supported (1 or 3)");
         }
 
+        // One frame must fit an array, and the frame count must be sane, whatever a damaged header claims.
+        var frameBytes = (long)p.Rows * p.Columns * p.SamplesPerPixel * Math.Max(1, p.BitsAllocated / 8);
+        if (frameBytes > int.MaxValue / 4 || p.Frames > 1_000_000)
+        {
+            throw new DicomException($"image of {p.Columns}x{p.Rows}x{p.SamplesPerPixel} at {p.BitsAllocated} bits in {p.Frames} frame(s) is larger than this reader accepts");
+        }
+
         return p;
     }
 
@@ -290,7 +297,7 @@ public sealed class DicomPixelData
         {
             mine = data;
         }
-        else if (bot.Length >= 4 * Frames)
+        else if (bot.Length >= 4L * Frames)
         {
             var start = BinaryPrimitives.ReadUInt32LittleEndian(bot[(frame * 4)..]);
             var stop = frame + 1 < Frames ? BinaryPrimitives.ReadUInt32LittleEndian(bot[((frame + 1) * 4)..]) : uint.MaxValue;

@@ -138,6 +138,11 @@ public static class JpegLosslessDecoder
 
                     var predictor = seg[1 + (2 * ns)];
                     var pointTransform = seg[3 + (2 * ns)] & 0x0F;
+                    if (pointTransform >= precision)
+                    {
+                        throw new DicomException($"JPEG lossless point transform {pointTransform} is not below the precision {precision}");
+                    }
+
                     if (predictor is < 1 or > 7)
                     {
                         throw new DicomException($"JPEG lossless predictor (selection value) {predictor} is not 1..7");
@@ -325,6 +330,11 @@ public static class JpegLosslessDecoder
                 _valueOffset[length] = k - code;
                 for (var i = 0; i < counts[length - 1]; i++, k++, code++)
                 {
+                    if (code >= 1 << length)
+                    {
+                        throw new DicomException("JPEG Huffman table is invalid: more codes than its code lengths allow");
+                    }
+
                     if (length <= LookupBits)
                     {
                         var shift = LookupBits - length;
