@@ -18,6 +18,7 @@ public static class MuraCommandLine
         root.Subcommands.Add(HealthCommand.Create());
         root.Subcommands.Add(DicomCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(EvaluateCommand.Create());
         return root;
     }
 }

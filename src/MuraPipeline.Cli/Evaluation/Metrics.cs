@@ -40,7 +40,7 @@ public static class Metrics
         return (rankSum - (pos * (pos + 1) / 2)) / (pos * neg);
     }
 
-    /// <summary>Cohen's kappa of two binary raters.</summary>
+    /// <summary>Cohen's kappa of two binary raters; NaN when chance agreement is total (both rate one class only), as scikit-learn gives.</summary>
     public static double CohenKappa(IReadOnlyList<int> a, IReadOnlyList<int> b)
     {
         if (a.Count != b.Count || a.Count == 0)
@@ -53,6 +53,6 @@ public static class Metrics
         var pa = a.Count(x => x == 1) / n;
         var pb = b.Count(x => x == 1) / n;
         var chance = (pa * pb) + ((1 - pa) * (1 - pb));
-        return chance >= 1 ? 1 : (agree - chance) / (1 - chance);
+        return chance >= 1 ? double.NaN : (agree - chance) / (1 - chance);
     }
 }

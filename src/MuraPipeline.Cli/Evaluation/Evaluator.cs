@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+
+namespace MuraPipeline.Cli.Evaluation;
+
+/// <summary>One study's prediction: its score and the abnormal/normal call made at the operating point.</summary>
+public sealed record StudyPrediction(string StudyInstanceUid, string BodyPart, double Score, int Abnormal);
+
+/// <summary>Agreement of one group of studies with the labels, as the MURA paper's table reports it.</summary>
+public sealed record GroupEvaluation(
+    [property: JsonPropertyName("studies")] int Studies,
+    [property: JsonPropertyName("kappa")] double? Kappa,
+    [property: JsonPropertyName("kappa_ci")] double[]? KappaCi,
+    [property: JsonPropertyName("auc")] double? Auc,
+    [property: JsonPropertyName("auc_ci")] double[]? AucCi,
+    [property: JsonPropertyName("sensitivity")] double? Sensitivity,
+    [property: JsonPropertyName("specificity")] double? Specificity,
+    [property: JsonPropertyName("confusion")] Confusion Confusion);
+
+/// <summary>Counts at the operating point; "positive" is abnormal.</summary>
+public sealed record Confusion(
+    [property: JsonPropertyName("tp")] int TruePositive,
+    [property: JsonPropertyName("fp")] int FalsePositive,
+    [property: JsonPropertyName("tn")] int TrueNegative,
+    [property: JsonPropertyName("fn")] int FalseNegative);
+
+/// <summary>The whole evaluation, written as evaluation.json.</summary>
+public sealed record EvaluationReport(
+    [property: JsonPropertyName("overall")] GroupEvaluation Overall,
+    [property: JsonPropertyName("by_study_type")] SortedDictionary<string, GroupEvaluation> ByStudyType,
+    [property: JsonPropertyName("unlabelled_studies")] int Unlabelled,
+    [property: JsonPropertyName("unscored_studies")] int Unscored,
+    [property: JsonPropertyName("bootstrap")] BootstrapSettings Bootstrap);
+
+public sealed record BootstrapSettings(
+    [property: JsonPropertyName("resamples")] int Resamples,
+    [property: JsonPropertyName("seed")] int Seed,
+    [property: JsonPropertyName("confidence")] double Confidence);
+
+/// <summary>
+/// Study-level evaluation against labels: Cohen's kappa at the operating point with a percentile bootstrap 95%
+/// confidence interval (studies resampled with replacement), AUC, sensitivity, specificity and the confusion
+/// matrix, overall and per study type.
+/// </summary>
+public static class Evaluator
+{
+    public static EvaluationReport Evaluate(IReadOnlyList<StudyPrediction> predictions, IReadOnlyDictionary<string, StudyLabel> labels, int resamples = 2000, int seed = 2026)
+    {
+        var joined = predictions.Where(p => labels.ContainsKey(p.StudyInstanceUid)).Select(p => (Prediction: p, Label: labels[p.StudyInstanceUid])).ToList();
+        if (joined.Count == 0)
+        {
+            throw new InvalidDataException("no scored study has a label: do the labels belong to these studies?");
+        }
+
+        var scored = predictions.Select(p => p.StudyInstanceUid).ToHashSet(StringComparer.Ordinal);
+        var byType = new SortedDictionary<string, GroupEvaluation>(StringComparer.Ordinal);
+        foreach (var group in joined.GroupBy(j => j.Label.BodyPart.ToUpperInvariant()))
+        {
+            byType[group.Key] = Group(group.ToList(), resamples, seed);
+        }
+
+        return new EvaluationReport(
+            Group(joined, resamples, seed),
+            byType,
+            predictions.Count - joined.Count,
+            labels.Keys.Count(k => !scored.Contains(k)),
+            new BootstrapSettings(resamples, seed, 0.95));
+    }
+
+    private static GroupEvaluation Group(List<(StudyPrediction Prediction, StudyLabel Label)> rows, int resamples, int seed)
+    {
+        var truth = rows.Select(r => r.Label.Label).ToArray();
+        var calls = rows.Select(r => r.Prediction.Abnormal).ToArray();
+        var scores = rows.Select(r => r.Prediction.Score).ToArray();
+        int tp = 0, fp = 0, tn = 0, fn = 0;
+        for (var i = 0; i < truth.Length; i++)
+        {
+            (tp, fp, tn, fn) = (truth[i], calls[i]) switch
+            {
+                (1, 1) => (tp + 1, fp, tn, fn),
+                (0, 1) => (tp, fp + 1, tn, fn),
+                (0, _) => (tp, fp, tn + 1, fn),
+                _ => (tp, fp, tn, fn + 1),
+            };
+        }
+
+        var kappa = Metrics.CohenKappa(truth, calls);
+        var auc = Metrics.Auc(truth, scores);
+        var (kappaCi, aucCi) = Bootstrap(truth, calls, scores, resamples, seed);
+        // Undefined statistics (one class only in a group) are null in the JSON, never a made-up number.
+        return new GroupEvaluation(
+            rows.Count,
+            double.IsNaN(kappa) ? null : kappa,
+            double.IsNaN(kappa) || double.IsNaN(kappaCi[0]) ? null : kappaCi,
+            double.IsNaN(auc) ? null : auc,
+            double.IsNaN(auc) || double.IsNaN(aucCi[0]) ? null : aucCi,
+            tp + fn == 0 ? null : (double)tp / (tp + fn),
+            tn + fp == 0 ? null : (double)tn / (tn + fp),
+            new Confusion(tp, fp, tn, fn));
+    }
+
+    /// <summary>Percentile bootstrap: 2.5th and 97.5th percentiles over resamples where the statistic is defined.</summary>
+    private static (double[] Kappa, double[] Auc) Bootstrap(int[] truth, int[] calls, double[] scores, int resamples, int seed)
+    {
+        var rng = new Random(seed);
+        var kappas = new List<double>(resamples);
+        var aucs = new List<double>(resamples);
+        var t = new int[truth.Length];
+        var c = new int[truth.Length];
+        var s = new double[truth.Length];
+        for (var b = 0; b < resamples; b++)
+        {
+            for (var i = 0; i < truth.Length; i++)
+            {
+                var k = rng.Next(truth.Length);
+                (t[i], c[i], s[i]) = (truth[k], calls[k], scores[k]);
+            }
+
+            var kappa = Metrics.CohenKappa(t, c);
+            if (!double.IsNaN(kappa))
+            {
+                kappas.Add(kappa);
+            }
+
+            var auc = Metrics.Auc(t, s);
+            if (!double.IsNaN(auc))
+            {
+                aucs.Add(auc);
+            }
+        }
+
+        return (Percentiles(kappas), Percentiles(aucs));
+    }
+
+    private static double[] Percentiles(List<double> values)
+    {
+        if (values.Count == 0)
+        {
+            return [double.NaN, double.NaN];
+        }
+
+        values.Sort();
+        return [Quantile(values, 0.025), Quantile(values, 0.975)];
+    }
+
+    /// <summary>Linear interpolation between order statistics (numpy's default).</summary>
+    private static double Quantile(List<double> sorted, double q)
+    {
+        var h = (sorted.Count - 1) * q;
+        var lo = (int)Math.Floor(h);
+        var hi = Math.Min(lo + 1, sorted.Count - 1);
+        return sorted[lo] + ((h - lo) * (sorted[hi] - sorted[lo]));
+    }
+
+    /// <summary>Predictions from a screen run's studies.csv (study_uid, body_part, views, score, abnormal, model_sha256).</summary>
+    public static List<StudyPrediction> ReadStudiesCsv(string path)
+    {
+        var lines = File.ReadAllLines(path);
+        if (lines.Length == 0)
+        {
+            throw new InvalidDataException($"{path} is empty");
+        }
+
+        var header = Reporting.Csv.Split(lines[0]);
+        int Col(string name) => header.IndexOf(name) is var i and >= 0 ? i : throw new InvalidDataException($"{path} has no column '{name}'");
+        int uid = Col("study_uid"), part = Col("body_part"), score = Col("score"), abnormal = Col("abnormal");
+        var result = new List<StudyPrediction>();
+        foreach (var line in lines.Skip(1).Where(l => l.Length > 0))
+        {
+            var f = Reporting.Csv.Split(line);
+            if (f[score].Length == 0)
+            {
+                continue; // a study whose views all failed has no score
+            }
+
+            result.Add(new StudyPrediction(f[uid], f[part], double.Parse(f[score], CultureInfo.InvariantCulture), f[abnormal] is "1" or "true" or "True" ? 1 : 0));
+        }
+
+        return result;
+    }
+}
