@@ -5,12 +5,25 @@ namespace MuraPipeline.Tests;
 /// <summary>Runs a peer program nobody here wrote (dcmtk, Debian's python3 with pydicom or scikit-learn). infra/test.sh installs them; a missing peer fails the test.</summary>
 public static class Peers
 {
-    public static (int ExitCode, string Stdout, string Stderr) Run(string program, params string[] args)
+    public static (int ExitCode, string Stdout, string Stderr) Run(string program, params string[] args) => Run(program, args, null, null);
+
+    /// <summary>Runs a program with extra environment variables and, optionally, a working folder.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) Run(string program, IEnumerable<string> args, IEnumerable<KeyValuePair<string, string>>? env, string? workingDir)
     {
         var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in env ?? [])
+        {
+            psi.Environment[k] = v;
+        }
+
+        if (workingDir is not null)
+        {
+            psi.WorkingDirectory = workingDir;
         }
 
         Process p;
@@ -41,6 +54,35 @@ public static class Peers
     public static (int ExitCode, string Stdout, string Stderr) Python(string script, params string[] args) =>
         Run("/usr/bin/python3", ["-c", script, .. args]);
 
+    /// <summary>The built `mura` (mura.dll beside the test assembly) in its own process, as a user runs it.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) Mura(IEnumerable<KeyValuePair<string, string>>? env, string? workingDir, params string[] args) =>
+        Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "mura.dll"), .. args], env, workingDir);
+
+    /// <summary>
+    /// Compares our decoded pixels with pydicom's pixel_array (tests/peers/pixel_compare.py): one result per line of
+    /// <paramref name="manifest"/> (DICOM path, our .npy or empty, our refusal reason; tab separated).
+    /// </summary>
+    public static List<PixelComparison> ComparePixels(string manifest)
+    {
+        var script = Path.Combine(AppContext.BaseDirectory, "peers", "pixel_compare.py");
+        var (code, stdout, stderr) = Run("/usr/bin/python3", script, manifest);
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"pixel_compare.py failed: {stderr}");
+        }
+
+        var options = new System.Text.Json.JsonSerializerOptions { PropertyNameCaseInsensitive = true };
+        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonSerializer.Deserialize<PixelComparison>(l, options)!).ToList();
+    }
+
+    /// <summary>A loopback TCP port nobody listens on at the moment of asking.</summary>
+    public static int FreePort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+    }
+
     public static string TempDir()
     {
         var d = Path.Combine(Path.GetTempPath(), "mura-test-" + Guid.NewGuid().ToString("N")[..10]);
@@ -48,3 +90,6 @@ public static class Peers
         return d;
     }
 }
+
+/// <summary>One file compared with pydicom: pydicom's and our outcome ("ok" or why not), and whether dtype, shape and values agree.</summary>
+public sealed record PixelComparison(string File, string Pydicom, string Ours, bool Match, string Detail);

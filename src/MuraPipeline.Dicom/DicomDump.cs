@@ -93,11 +93,9 @@ public static class DicomDump
             case "AT":
                 var tags = Enumerable.Range(0, span.Length / 4).Select(i => $"({BinaryPrimitives.ReadUInt16LittleEndian(memory.Span[(i * 4)..]):x4},{BinaryPrimitives.ReadUInt16LittleEndian(memory.Span[((i * 4) + 2)..]):x4})");
                 return (string.Join('\\', tags), span.Length / 4);
-            case "OB" or "UN":
-                return (Hex(span, 1), 1);
             case "OW":
                 return (Hex(span, 2), 1);
-            case "OF" or "OD" or "OL" or "OV":
+            case "OB" or "UN" or "OF" or "OD" or "OL" or "OV":
                 return (Hex(span, 1), 1);
             default:
                 var s = ds.GetString(e.Tag) ?? string.Empty;

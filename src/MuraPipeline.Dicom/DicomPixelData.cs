@@ -273,8 +273,7 @@ public sealed class DicomPixelData
         try
         {
             new DicomFile(DicomWriter.CreateMeta(single, _transferSyntax), single).Save(path);
-            var bytes = Codecs.GdcmCodec.DecodeFile(path, out planar, out _);
-            return bytes;
+            return Codecs.GdcmCodec.DecodeFile(path, out planar);
         }
         finally
         {

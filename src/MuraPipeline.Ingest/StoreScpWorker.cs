@@ -13,8 +13,6 @@ public sealed class StoreScpWorker(IOptions<StoreScpOptions> scp, IOptions<Inges
 {
     private StoreScp? _server;
 
-    public StoreScp? Server => _server;
-
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _server = new StoreScp(scp.Value, ingest.Value.WatchDir!, logger);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using MuraPipeline.Dicom.Network;
@@ -21,14 +20,14 @@ public sealed class OrthancTests : IAsyncLifetime
     {
         _scp = new StoreScp(new StoreScpOptions { AeTitle = "MURA", AllowedCallingAeTitles = "ORTHANC" }, Path.Combine(_dir, "inbox"), NullLogger.Instance);
         _scp.Start();
-        _http = FreePort();
+        _http = Peers.FreePort();
         var config = new
         {
             Name = "mura-test",
             StorageDirectory = Path.Combine(_dir, "orthanc-db"),
             IndexDirectory = Path.Combine(_dir, "orthanc-db"),
             HttpPort = _http,
-            DicomPort = FreePort(),
+            DicomPort = Peers.FreePort(),
             DicomAet = "ORTHANC",
             RemoteAccessAllowed = false,
             AuthenticationEnabled = false,
@@ -56,15 +55,6 @@ public sealed class OrthancTests : IAsyncLifetime
         _orthanc?.Dispose();
         await _scp.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
-    }
-
-    private static int FreePort()
-    {
-        var l = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 
     [Fact]

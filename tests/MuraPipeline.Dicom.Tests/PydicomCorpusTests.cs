@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MuraPipeline.Tests;
 using Xunit.Abstractions;
 
@@ -54,7 +53,7 @@ public sealed class PydicomCorpusTests(ITestOutputHelper output) : IDisposable
 
         var manifestPath = Path.Combine(_dir, "manifest.tsv");
         File.WriteAllLines(manifestPath, manifest);
-        var results = Compare(manifestPath);
+        var results = Peers.ComparePixels(manifestPath);
 
         var matched = 0;
         var problems = new List<string>();
@@ -123,15 +122,4 @@ public sealed class PydicomCorpusTests(ITestOutputHelper output) : IDisposable
 
     private static string Short(string s) => s.Length > 90 ? s[..90] + "…" : s;
 
-    private static List<Result> Compare(string manifest)
-    {
-        var script = Path.Combine(AppContext.BaseDirectory, "peers", "pixel_compare.py");
-        var (code, stdout, stderr) = Peers.Run("/usr/bin/python3", script, manifest);
-        Assert.True(code == 0, stderr);
-        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonSerializer.Deserialize<Result>(l, JsonOptions)!).ToList();
-    }
-
-    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNameCaseInsensitive = true };
-
-    private sealed record Result(string File, string Pydicom, string Ours, bool Match, string Detail);
 }

@@ -85,7 +85,7 @@ public sealed class Cluster : IAsyncDisposable
     /// <summary>Starts `mura serve --roles ROLES` as its own process.</summary>
     public ServeProcess Serve(string name, string roles, IDictionary<string, string>? extra = null)
     {
-        var args = new List<string> { "serve", "--roles", roles, "--urls", $"http://127.0.0.1:{FreePort()}" };
+        var args = new List<string> { "serve", "--roles", roles, "--urls", $"http://127.0.0.1:{Peers.FreePort()}" };
         if (roles.Contains("ingest", StringComparison.Ordinal))
         {
             args.AddRange(["--watch", Watch]);
@@ -99,23 +99,8 @@ public sealed class Cluster : IAsyncDisposable
     /// <summary>Runs a mura command to completion with this cluster's settings.</summary>
     public (int Code, string Output) RunMura(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Dir };
-        psi.ArgumentList.Add(MuraDll);
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        foreach (var (k, v) in Environment())
-        {
-            psi.Environment[k] = v;
-        }
-
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), $"mura {string.Join(' ', args)} did not finish");
-        return (p.ExitCode, stdout.Result + stderr);
+        var (code, stdout, stderr) = Peers.Mura(Environment(), Dir, args);
+        return (code, stdout + stderr);
     }
 
     /// <summary>One query on a fresh connection (no pool: the test restarts the server under its own feet too).</summary>
@@ -206,12 +191,6 @@ public sealed class Cluster : IAsyncDisposable
         Assert.True(response.IsSuccessStatusCode, $"RabbitMQ management {method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
-    public static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>A `mura serve` child process with its log kept in memory.</summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using MuraPipeline.Dicom;
 using MuraPipeline.Tests;
 
@@ -43,7 +42,7 @@ public sealed partial class DistributedTests
             Assert.True(r.ExitCode == 0, $"{program}: {r.Stderr}");
         }
 
-        var port = Cluster.FreePort().ToString(CultureInfo.InvariantCulture);
+        var port = Peers.FreePort().ToString(CultureInfo.InvariantCulture);
         _c.Serve("ingest", "ingest", new Dictionary<string, string> { ["Scp__Port"] = port, ["Scp__AeTitle"] = "MURA", ["Scp__AllowedCallingAeTitles"] = "MODALITY" });
         _c.Serve("inference", "inference");
         await _c.WaitUntilAsync(() => Task.FromResult(Peers.Run("echoscu", "-aet", "MODALITY", "-aec", "MURA", "127.0.0.1", port).ExitCode == 0), TimeSpan.FromMinutes(2), "the receiver to answer C-ECHO");
@@ -77,11 +76,9 @@ public sealed partial class DistributedTests
         });
         var manifestPath = Path.Combine(_c.Dir, "manifest.tsv");
         await File.WriteAllLinesAsync(manifestPath, manifest);
-        var (code, stdout, stderr) = Peers.Run("/usr/bin/python3", Path.Combine(AppContext.BaseDirectory, "peers", "pixel_compare.py"), manifestPath);
-        Assert.True(code == 0, stderr);
-        var results = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var results = Peers.ComparePixels(manifestPath);
         Assert.Equal(views, results.Count);
-        var mismatches = results.Where(r => !r.GetProperty("match").GetBoolean()).Select(r => r.ToString()).ToList();
+        var mismatches = results.Where(r => !r.Match).Select(r => r.ToString()).ToList();
         Assert.True(mismatches.Count == 0, string.Join('\n', mismatches));
         output.WriteLine($"{views} instances in {bySyntax.Count} transfer syntaxes, all scored, all identical to pydicom's pixel_array");
     }

@@ -153,29 +153,9 @@ public static class Evaluator
     }
 
     /// <summary>Predictions from a screen run's studies.csv (study_uid, body_part, views, score, abnormal, model_sha256).</summary>
-    public static List<StudyPrediction> ReadStudiesCsv(string path)
-    {
-        var lines = File.ReadAllLines(path);
-        if (lines.Length == 0)
-        {
-            throw new InvalidDataException($"{path} is empty");
-        }
-
-        var header = Reporting.Csv.Split(lines[0]);
-        int Col(string name) => header.IndexOf(name) is var i and >= 0 ? i : throw new InvalidDataException($"{path} has no column '{name}'");
-        int uid = Col("study_uid"), part = Col("body_part"), score = Col("score"), abnormal = Col("abnormal");
-        var result = new List<StudyPrediction>();
-        foreach (var line in lines.Skip(1).Where(l => l.Length > 0))
-        {
-            var f = Reporting.Csv.Split(line);
-            if (f[score].Length == 0)
-            {
-                continue; // a study whose views all failed has no score
-            }
-
-            result.Add(new StudyPrediction(f[uid], f[part], double.Parse(f[score], CultureInfo.InvariantCulture), f[abnormal] is "1" or "true" or "True" ? 1 : 0));
-        }
-
-        return result;
-    }
+    public static List<StudyPrediction> ReadStudiesCsv(string path) =>
+        Reporting.Csv.ReadRows(path, "study_uid", "body_part", "score", "abnormal")
+            .Where(row => row("score").Length > 0) // a study whose views all failed has no score
+            .Select(row => new StudyPrediction(row("study_uid"), row("body_part"), double.Parse(row("score"), CultureInfo.InvariantCulture), row("abnormal") == "1" ? 1 : 0))
+            .ToList();
 }

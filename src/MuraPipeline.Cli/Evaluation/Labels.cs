@@ -7,20 +7,10 @@ public static class Labels
 {
     public static IReadOnlyDictionary<string, StudyLabel> Read(string path)
     {
-        var lines = File.ReadAllLines(path);
-        if (lines.Length == 0)
-        {
-            throw new InvalidDataException($"{path} is empty");
-        }
-
-        var header = Reporting.Csv.Split(lines[0]);
-        int Col(string name) => header.IndexOf(name) is var i and >= 0 ? i : throw new InvalidDataException($"{path} has no column '{name}'");
-        int uid = Col("study_uid"), part = Col("body_part"), label = Col("label");
         var result = new Dictionary<string, StudyLabel>(StringComparer.Ordinal);
-        foreach (var line in lines.Skip(1).Where(l => l.Length > 0))
+        foreach (var row in Reporting.Csv.ReadRows(path, "study_uid", "body_part", "label"))
         {
-            var f = Reporting.Csv.Split(line);
-            result[f[uid]] = new StudyLabel(f[uid], f[part], f[label] == "1" ? 1 : 0);
+            result[row("study_uid")] = new StudyLabel(row("study_uid"), row("body_part"), row("label") == "1" ? 1 : 0);
         }
 
         return result;

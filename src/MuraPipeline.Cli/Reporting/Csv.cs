@@ -30,6 +30,27 @@ public static class Csv
         File.WriteAllText(path, sb.ToString());
     }
 
+    /// <summary>
+    /// Reads a CSV file with a header: each data row as a lookup by column name. A named column the header lacks is
+    /// an error that names the file and the column.
+    /// </summary>
+    public static IEnumerable<Func<string, string>> ReadRows(string path, params string[] required)
+    {
+        var lines = File.ReadAllLines(path);
+        if (lines.Length == 0)
+        {
+            throw new InvalidDataException($"{path} is empty");
+        }
+
+        var header = Split(lines[0]);
+        var columns = required.ToDictionary(name => name, name => header.IndexOf(name) is var i and >= 0 ? i : throw new InvalidDataException($"{path} has no column '{name}'"), StringComparer.Ordinal);
+        foreach (var line in lines.Skip(1).Where(l => l.Length > 0))
+        {
+            var fields = Split(line);
+            yield return name => columns[name] < fields.Count ? fields[columns[name]] : string.Empty;
+        }
+    }
+
     /// <summary>Splits one CSV line (quoted fields allowed).</summary>
     public static List<string> Split(string line)
     {

@@ -17,28 +17,11 @@ public static class GdcmCodec
 
     public static string Directory => Environment.GetEnvironmentVariable("MURA_GDCM_DIR") is { Length: > 0 } d ? d : DefaultDirectory;
 
-    /// <summary>True when the binding is installed; never throws.</summary>
-    public static bool IsAvailable
-    {
-        get
-        {
-            try
-            {
-                _ = Loaded.Value;
-                return true;
-            }
-            catch (DicomException)
-            {
-                return false;
-            }
-        }
-    }
-
     /// <summary>
     /// Decodes one frame: <paramref name="frameFile"/> is a Part-10 file holding just that frame, encapsulated.
     /// Returns native little-endian bytes and whether GDCM left the samples planar.
     /// </summary>
-    public static byte[] DecodeFile(string frameFile, out bool planar, out string photometric)
+    public static byte[] DecodeFile(string frameFile, out bool planar)
     {
         var b = Loaded.Value;
         lock (Gate)
@@ -61,8 +44,6 @@ public static class GdcmCodec
                 }
 
                 planar = Convert.ToInt32(b.GetPlanarConfiguration.Invoke(image, null), System.Globalization.CultureInfo.InvariantCulture) == 1;
-                var pi = b.GetPhotometricInterpretation.Invoke(image, null)!;
-                photometric = ((string?)pi.GetType().GetMethod("GetString", Type.EmptyTypes)?.Invoke(pi, null) ?? string.Empty).Trim();
                 return buffer;
             }
             catch (TargetInvocationException ex)
@@ -123,7 +104,6 @@ public static class GdcmCodec
             GetBufferLength = image.GetMethod("GetBufferLength", Type.EmptyTypes) ?? throw new MissingMethodException("gdcm.Image", "GetBufferLength");
             GetBuffer = image.GetMethod("GetBuffer", [typeof(byte[])]) ?? throw new MissingMethodException("gdcm.Image", "GetBuffer");
             GetPlanarConfiguration = image.GetMethod("GetPlanarConfiguration", Type.EmptyTypes) ?? throw new MissingMethodException("gdcm.Image", "GetPlanarConfiguration");
-            GetPhotometricInterpretation = image.GetMethod("GetPhotometricInterpretation", Type.EmptyTypes) ?? throw new MissingMethodException("gdcm.Image", "GetPhotometricInterpretation");
         }
 
         public Type ImageReader { get; }
@@ -139,7 +119,5 @@ public static class GdcmCodec
         public MethodInfo GetBuffer { get; }
 
         public MethodInfo GetPlanarConfiguration { get; }
-
-        public MethodInfo GetPhotometricInterpretation { get; }
     }
 }

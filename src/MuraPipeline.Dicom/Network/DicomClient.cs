@@ -103,7 +103,8 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
         private NetworkStream _stream = null!;
         private readonly TimeSpan _timeout;
         private readonly uint _ourMax;
-        private List<PresentationContext> _contexts = [];
+        private List<PresentationContext> _proposed = [];
+        private Dictionary<byte, string> _accepted = [];
         private uint _peerMax;
 
         private Session(TcpClient client, TimeSpan timeout, uint ourMax)
@@ -133,16 +134,9 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
                     case PduType.AssociateAc:
                         var ac = AssociationPdu.Parse(answer.Body, request: false);
                         s._peerMax = ac.MaxPduLength;
-                        s._contexts = ac.Contexts;
-                        foreach (var pc in s._contexts)
-                        {
-                            pc.AcceptedTransferSyntax = pc.Result == PresentationContext.Acceptance ? pc.TransferSyntaxes.FirstOrDefault() : null;
-                            var proposed = rq.Contexts.FirstOrDefault(p => p.Id == pc.Id);
-                            pc.TransferSyntaxes.Clear();
-                            pc.TransferSyntaxes.AddRange(proposed?.TransferSyntaxes ?? []);
-                            s.AbstractSyntaxes[pc.Id] = proposed?.AbstractSyntax ?? string.Empty;
-                        }
-
+                        s._proposed = rq.Contexts;
+                        s._accepted = ac.Contexts.Where(pc => pc.Result == PresentationContext.Acceptance)
+                            .ToDictionary(pc => pc.Id, pc => pc.AcceptedTransferSyntax ?? string.Empty);
                         return s;
                     case PduType.AssociateRj when answer.Body.Length >= 4:
                         throw new DicomProtocolException($"association rejected (result {answer.Body[1]}, source {answer.Body[2]}, reason {answer.Body[3]})");
@@ -157,10 +151,9 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
             }
         }
 
-        public Dictionary<byte, string> AbstractSyntaxes { get; } = [];
-
+        /// <summary>The proposed context for this SOP class that the peer accepted in this syntax, if any (the answer names only the context id).</summary>
         public PresentationContext? Accepted(string sopClass, string syntax) =>
-            _contexts.FirstOrDefault(pc => pc.Result == PresentationContext.Acceptance && AbstractSyntaxes.GetValueOrDefault(pc.Id) == sopClass && pc.AcceptedTransferSyntax == syntax);
+            _proposed.FirstOrDefault(pc => pc.AbstractSyntax == sopClass && _accepted.GetValueOrDefault(pc.Id) == syntax);
 
         public async Task<DimseCommand> RequestAsync(PresentationContext pc, DimseCommand cmd, ReadOnlyMemory<byte>? data, CancellationToken ct)
         {

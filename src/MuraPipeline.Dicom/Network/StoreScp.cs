@@ -160,6 +160,7 @@ public sealed partial class StoreScp : IAsyncDisposable
         private readonly Dictionary<byte, PresentationContext> _accepted = [];
         private readonly MemoryStream _command = new();
         private DimseCommand? _pending;
+        private byte _pendingContext;
         private FileStream? _partial;
         private string? _partialPath;
         private ushort? _refusal;
@@ -296,6 +297,11 @@ public sealed partial class StoreScp : IAsyncDisposable
                 throw new DicomProtocolException("data set PDV without a command before it");
             }
 
+            if (contextId != _pendingContext)
+            {
+                throw new DicomProtocolException($"data set PDV on presentation context {contextId}; its command came on {_pendingContext}");
+            }
+
             if (_partial is not null)
             {
                 try
@@ -327,6 +333,7 @@ public sealed partial class StoreScp : IAsyncDisposable
                     return;
                 case DimseCommand.CStoreRq when cmd.HasDataSet:
                     _pending = cmd;
+                    _pendingContext = pc.Id;
                     _refusal = null;
                     _refusalReason = null;
                     if (!string.Equals(cmd.AffectedSopClass, pc.AbstractSyntax, StringComparison.Ordinal))
