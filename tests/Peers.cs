@@ -51,6 +51,20 @@ public static class Peers
     }
 
     /// <summary>Debian's python3 (where python3-pydicom, -numpy and -sklearn live), not a user's pyenv.</summary>
+    /// <summary>The repository's root (the folder with MuraPipeline.sln), found upwards from the test assembly.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "MuraPipeline.sln")))
+            {
+                return d.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException($"no MuraPipeline.sln above {AppContext.BaseDirectory}");
+    }
+
     public static (int ExitCode, string Stdout, string Stderr) Python(string script, params string[] args) =>
         Run("/usr/bin/python3", ["-c", script, .. args]);
 

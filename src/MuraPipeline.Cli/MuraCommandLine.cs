@@ -19,6 +19,8 @@ public static class MuraCommandLine
         root.Subcommands.Add(DicomCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
+        root.Subcommands.Add(CalibrateCommand.Create());
+        root.Subcommands.Add(ModelsCommand.Create());
         return root;
     }
 }

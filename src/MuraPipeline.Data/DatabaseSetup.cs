@@ -88,6 +88,7 @@ public static class DataRegistration
         services.TryAddSingleton(target);
         services.AddDbContext<MuraDbContext>(o => o.UseTarget(target));
         services.AddScoped<StudyStore>();
+        services.AddScoped<ModelRegistry>();
         services.TryAddSingleton(TimeProvider.System);
         return services;
     }

@@ -87,6 +87,9 @@ public sealed class View
 
     public string? PredictedBodyPart { get; set; }
 
+    /// <summary>The model's body part differs from the study's DICOM body part (a mislabelled study, or a model error); null until scored or when either is unknown.</summary>
+    public bool? BodyPartMismatch { get; set; }
+
     public string? ModelSha256 { get; set; }
 
     public int Attempts { get; set; }
@@ -94,9 +97,15 @@ public sealed class View
     /// <summary>How often the reconciler has sent the view again because it stayed Queued too long.</summary>
     public int Requeues { get; set; }
 
+    /// <summary>The derivative's size.</summary>
     public int Width { get; set; }
 
     public int Height { get; set; }
+
+    /// <summary>The view's own pixel grid (DICOM Columns and Rows, or the PNG's size): lesion boxes and heatmap peaks are reported in it.</summary>
+    public int SourceWidth { get; set; }
+
+    public int SourceHeight { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 
@@ -117,6 +126,9 @@ public sealed class Score
     public double Probability { get; set; }
 
     public string? PredictedBodyPart { get; set; }
+
+    /// <summary>The model call that made the score: every score of one batch shares it, and one batch has one model.</summary>
+    public Guid? BatchId { get; set; }
 
     public DateTimeOffset ScoredAt { get; set; }
 }
@@ -159,5 +171,24 @@ public sealed class ModelVersion
 
     public string? Metadata { get; set; }
 
+    /// <summary>How the pipeline talks to the model: "mura" (our contract) or an adapter's name ("multitask").</summary>
+    public string Contract { get; set; } = "mura";
+
+    /// <summary>Per-body-part thresholds chosen by `mura calibrate`, as JSON ({"WRIST":0.42,…}); null when not calibrated.</summary>
+    public string? Thresholds { get; set; }
+
+    /// <summary>The one model inference follows (at most one row is active).</summary>
+    public bool Active { get; set; }
+
     public DateTimeOffset AddedAt { get; set; }
+
+    public DateTimeOffset? ActivatedAt { get; set; }
+}
+
+/// <summary>A registered model's bytes, so every inference replica can load the active model without a shared volume.</summary>
+public sealed class ModelFile
+{
+    public required string Sha256 { get; set; }
+
+    public required byte[] Content { get; set; }
 }

@@ -18,6 +18,8 @@ public sealed class MuraDbContext(DbContextOptions<MuraDbContext> options) : DbC
 
     public DbSet<ModelVersion> ModelVersions => Set<ModelVersion>();
 
+    public DbSet<ModelFile> ModelFiles => Set<ModelFile>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(MuraDbContext).Assembly);
 
@@ -73,6 +75,7 @@ internal sealed class ScoreConfiguration : IEntityTypeConfiguration<Score>
         b.ToTable("scores");
         b.HasKey(x => x.Id);
         b.HasIndex(x => new { x.ViewId, x.ModelSha256 }).IsUnique();
+        b.HasIndex(x => x.BatchId);
         b.Property(x => x.ModelSha256).HasMaxLength(64);
         b.Property(x => x.PredictedBodyPart).HasMaxLength(16);
         b.HasOne<View>().WithMany().HasForeignKey(x => x.ViewId).OnDelete(DeleteBehavior.Cascade);
@@ -109,5 +112,18 @@ internal sealed class ModelVersionConfiguration : IEntityTypeConfiguration<Model
         b.Property(m => m.Sha256).HasMaxLength(64);
         b.Property(m => m.Name).HasMaxLength(256);
         b.Property(m => m.Path).HasMaxLength(1024);
+        b.Property(m => m.Contract).HasMaxLength(32);
+        b.HasIndex(m => m.Active);
+    }
+}
+
+internal sealed class ModelFileConfiguration : IEntityTypeConfiguration<ModelFile>
+{
+    public void Configure(EntityTypeBuilder<ModelFile> b)
+    {
+        b.ToTable("model_files");
+        b.HasKey(m => m.Sha256);
+        b.Property(m => m.Sha256).HasMaxLength(64);
+        b.HasOne<ModelVersion>().WithOne().HasForeignKey<ModelFile>(m => m.Sha256).OnDelete(DeleteBehavior.Cascade);
     }
 }

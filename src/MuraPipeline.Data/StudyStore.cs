@@ -6,6 +6,9 @@ namespace MuraPipeline.Data;
 public sealed record ViewOutcome(Guid ViewId, double? Probability, string? PredictedBodyPart, string? Error, Heatmap? Heatmap);
 
 /// <summary>A view ready to be sent to inference, with its derivative.</summary>
+/// <summary>A view's derivative as stored: the PNG, its size, and the size of the view's own pixel grid.</summary>
+public sealed record Derivative(byte[] Png, int Width, int Height, int SourceWidth, int SourceHeight);
+
 public sealed record QueueableView(Guid ViewId, string SopInstanceUid, byte[] DerivativePng);
 
 /// <summary>A study's views that ingest is about to publish.</summary>
@@ -125,11 +128,11 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
     }
 
     /// <summary>Keeps a view's derivative (once); ingest stores it when it registers the file, before the file is archived.</summary>
-    public async Task StoreDerivativeAsync(Guid viewId, byte[] derivativePng, int width, int height, CancellationToken ct)
+    public async Task StoreDerivativeAsync(Guid viewId, Derivative derivative, CancellationToken ct)
     {
         if (!await db.ViewImages.AnyAsync(i => i.ViewId == viewId, ct))
         {
-            db.ViewImages.Add(new ViewImage { ViewId = viewId, Png = derivativePng });
+            db.ViewImages.Add(new ViewImage { ViewId = viewId, Png = derivative.Png });
             try
             {
                 await db.SaveChangesAsync(ct);
@@ -147,13 +150,15 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
             db.ChangeTracker.Clear();
         }
 
-        await db.Views.Where(v => v.Id == viewId).ExecuteUpdateAsync(set => set.SetProperty(v => v.Width, width).SetProperty(v => v.Height, height), ct);
+        await db.Views.Where(v => v.Id == viewId).ExecuteUpdateAsync(set => set
+            .SetProperty(v => v.Width, derivative.Width).SetProperty(v => v.Height, derivative.Height)
+            .SetProperty(v => v.SourceWidth, derivative.SourceWidth).SetProperty(v => v.SourceHeight, derivative.SourceHeight), ct);
     }
 
     /// <summary>Stores a view's derivative (once) and marks it Queued; a view already scored stays scored.</summary>
-    public async Task MarkQueuedAsync(Guid viewId, byte[] derivativePng, int width, int height, CancellationToken ct)
+    public async Task MarkQueuedAsync(Guid viewId, Derivative derivative, CancellationToken ct)
     {
-        await StoreDerivativeAsync(viewId, derivativePng, width, height, ct);
+        await StoreDerivativeAsync(viewId, derivative, ct);
         await MarkViewQueuedAsync(viewId, ct);
     }
 
@@ -257,7 +262,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
     /// counters reach its view count is completed by exactly one caller, with the mean computed in SQL.
     /// Studies are locked in id order, so two replicas' batches over the same studies cannot deadlock.
     /// </summary>
-    public async Task<IReadOnlyList<CompletedStudy>> RecordOutcomesAsync(IReadOnlyList<ViewOutcome> outcomes, string modelSha256, IReadOnlyDictionary<string, double>? thresholds, CancellationToken ct)
+    public async Task<IReadOnlyList<CompletedStudy>> RecordOutcomesAsync(IReadOnlyList<ViewOutcome> outcomes, string modelSha256, IReadOnlyDictionary<string, double>? thresholds, Guid batchId, CancellationToken ct)
     {
         var viewIds = outcomes.Select(o => o.ViewId).Distinct().ToList();
         return await InTransactionAsync(async token =>
@@ -265,6 +270,8 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
             var completed = new List<CompletedStudy>();
             var now = clock.GetUtcNow();
             var studyOf = await db.Views.Where(v => viewIds.Contains(v.Id)).ToDictionaryAsync(v => v.Id, v => v.StudyId, token);
+            var studyIds = studyOf.Values.Distinct().ToList();
+            var partOf = await db.Studies.Where(s => studyIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, s => s.BodyPart, token);
             var touched = new SortedSet<Guid>();
             foreach (var o in outcomes.Where(o => studyOf.ContainsKey(o.ViewId)).OrderBy(o => studyOf[o.ViewId]).ThenBy(o => o.ViewId))
             {
@@ -272,11 +279,14 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
                 int changed;
                 if (o.Probability is { } p)
                 {
+                    // The DICOM tags say one body part, the model sees another: flag the view for a human look.
+                    bool? mismatch = o.PredictedBodyPart is { } predicted && partOf[studyId] is { } tagged ? !string.Equals(predicted, tagged, StringComparison.OrdinalIgnoreCase) : null;
                     changed = await db.Views.Where(v => v.Id == o.ViewId && v.State != ViewState.Scored && v.State != ViewState.Failed)
                         .ExecuteUpdateAsync(set => set
                             .SetProperty(v => v.State, ViewState.Scored)
                             .SetProperty(v => v.Probability, p)
                             .SetProperty(v => v.PredictedBodyPart, o.PredictedBodyPart)
+                            .SetProperty(v => v.BodyPartMismatch, mismatch)
                             .SetProperty(v => v.ModelSha256, modelSha256)
                             .SetProperty(v => v.Error, (string?)null)
                             .SetProperty(v => v.Attempts, v => v.Attempts + 1)
@@ -284,7 +294,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
                     if (changed == 1)
                     {
                         await db.Studies.Where(s => s.Id == studyId).ExecuteUpdateAsync(set => set.SetProperty(s => s.ScoredViews, s => s.ScoredViews + 1).SetProperty(s => s.UpdatedAt, now), token);
-                        db.Scores.Add(new Score { Id = Guid.NewGuid(), ViewId = o.ViewId, ModelSha256 = modelSha256, Probability = p, PredictedBodyPart = o.PredictedBodyPart, ScoredAt = now });
+                        db.Scores.Add(new Score { Id = Guid.NewGuid(), ViewId = o.ViewId, ModelSha256 = modelSha256, Probability = p, PredictedBodyPart = o.PredictedBodyPart, BatchId = batchId, ScoredAt = now });
                         if (o.Heatmap is { } h)
                         {
                             db.Heatmaps.Add(h);
@@ -392,7 +402,25 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
 
         var s = await db.Studies.AsNoTracking().Where(x => x.Id == studyId)
             .Select(x => new { x.StudyInstanceUid, x.BodyPart, x.ScoredViews, x.FailedViews, x.Score }).SingleAsync(ct);
-        bool? abnormal = s.Score is { } score ? StudyAggregate.IsAbnormal(score, s.BodyPart, thresholds) : null;
+        bool? abnormal = null;
+        if (s.Score is { } score)
+        {
+            // The operating point: the scoring model's calibrated threshold for the body part, else the configured one, else 0.5.
+            var sha = modelSha256 ?? await db.Views.Where(v => v.StudyId == studyId && v.State == ViewState.Scored).OrderByDescending(v => v.ScoredAt).Select(v => v.ModelSha256).FirstOrDefaultAsync(ct);
+            var merged = new Dictionary<string, double>(thresholds ?? new Dictionary<string, double>(), StringComparer.OrdinalIgnoreCase);
+            var calibrated = sha is null ? null : await db.ModelVersions.Where(m => m.Sha256 == sha).Select(m => m.Thresholds).FirstOrDefaultAsync(ct);
+            foreach (var (part, t) in ModelRegistry.ParseThresholds(calibrated))
+            {
+                merged[part] = t;
+            }
+
+            abnormal = StudyAggregate.IsAbnormal(score, s.BodyPart, merged);
+            if (modelSha256 is null && sha is not null)
+            {
+                await db.Studies.Where(x => x.Id == studyId).ExecuteUpdateAsync(set => set.SetProperty(x => x.ModelSha256, sha), ct);
+            }
+        }
+
         await db.Studies.Where(x => x.Id == studyId).ExecuteUpdateAsync(set => set.SetProperty(x => x.Abnormal, abnormal), ct);
         return new CompletedStudy(studyId, s.StudyInstanceUid, s.BodyPart, s.ScoredViews, s.FailedViews, s.Score, abnormal);
     }

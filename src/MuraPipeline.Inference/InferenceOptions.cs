@@ -26,7 +26,11 @@ public sealed class InferenceOptions
     [RegularExpression("^(?i)(cpu|cuda|tensorrt)$")]
     public string ExecutionProvider { get; set; } = "cpu";
 
-    /// <summary>Per-body-part abnormality thresholds (0.5 when absent).</summary>
+    /// <summary>How often an unpinned worker looks for a newly activated model.</summary>
+    [Range(100, 600_000)]
+    public int ModelPollMs { get; set; } = 2000;
+
+    /// <summary>Per-body-part abnormality thresholds for models without calibrated ones (0.5 when absent).</summary>
     public Dictionary<string, double> Thresholds { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Where the bundled demo model is when <see cref="ModelPath"/> is empty.</summary>

@@ -26,8 +26,9 @@ public sealed partial class OnnxModel : IDisposable
     private readonly float[] _std;
     private readonly bool _hasBodyPart;
     private readonly bool _hasCam;
+    private readonly ModelAdapter? _adapter;
 
-    private OnnxModel(string path, string sha, InferenceSession session, int c, int h, int w, float[] mean, float[] std, IReadOnlyDictionary<string, string> metadata)
+    private OnnxModel(string path, string sha, InferenceSession session, int c, int h, int w, float[] mean, float[] std, IReadOnlyDictionary<string, string> metadata, ModelAdapter? adapter = null)
     {
         Path = path;
         Sha256 = sha;
@@ -38,9 +39,13 @@ public sealed partial class OnnxModel : IDisposable
         _mean = mean;
         _std = std;
         Metadata = metadata;
-        _hasBodyPart = session.OutputMetadata.ContainsKey("body_part");
-        _hasCam = session.OutputMetadata.ContainsKey("cam");
+        _adapter = adapter;
+        _hasBodyPart = adapter?.BodyPartOutput is not null || session.OutputMetadata.ContainsKey("body_part");
+        _hasCam = adapter is null && session.OutputMetadata.ContainsKey("cam");
     }
+
+    /// <summary>"mura" for our contract, else the adapter's name ("multitask").</summary>
+    public string Contract => _adapter?.Name ?? "mura";
 
     public string Path { get; }
 
@@ -72,9 +77,15 @@ public sealed partial class OnnxModel : IDisposable
             throw new ModelLoadException($"model file {path} cannot be read: {ex.Message}", ex);
         }
 
+        return Load(bytes, path, executionProvider, logger);
+    }
+
+    /// <summary>Loads and checks a model from its bytes (as the registry keeps them); <paramref name="name"/> is what errors call it.</summary>
+    public static OnnxModel Load(byte[] bytes, string name, string executionProvider = "cpu", ILogger? logger = null)
+    {
         if (bytes.Length == 0)
         {
-            throw new ModelLoadException($"model file {path} is empty (0 bytes)");
+            throw new ModelLoadException($"model file {name} is empty (0 bytes)");
         }
 
         var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
@@ -86,12 +97,12 @@ public sealed partial class OnnxModel : IDisposable
         }
         catch (OnnxRuntimeException ex)
         {
-            throw new ModelLoadException($"model file {path} is not a valid ONNX model: {FirstLine(ex.Message)}", ex);
+            throw new ModelLoadException($"model file {name} is not a valid ONNX model: {FirstLine(ex.Message)}", ex);
         }
 
         try
         {
-            return FromSession(path, sha, session);
+            return FromSession(name, sha, session);
         }
         catch
         {
@@ -102,6 +113,18 @@ public sealed partial class OnnxModel : IDisposable
 
     private static OnnxModel FromSession(string path, string sha, InferenceSession session)
     {
+        var meta = session.ModelMetadata.CustomMetadataMap;
+        if (!session.InputMetadata.ContainsKey("image") && ModelAdapter.Find(session) is { } adapter)
+        {
+            // A foreign contract (the published multi-task MURA models): grayscale in, softmax pairs and joint types out.
+            var ai = session.InputMetadata[adapter.Input];
+            var ah = ai.Dimensions[2] > 0 ? ai.Dimensions[2] : 224;
+            var aw = ai.Dimensions[3] > 0 ? ai.Dimensions[3] : 224;
+            var am = Floats(meta, "mura.input.mean", 1, [0.5f], path);
+            var astd = Floats(meta, "mura.input.std", 1, [0.25f], path);
+            return new OnnxModel(path, sha, session, 1, ah, aw, am, astd, new Dictionary<string, string>(meta), adapter);
+        }
+
         if (!session.InputMetadata.TryGetValue("image", out var input))
         {
             throw new ModelLoadException($"model file {path} does not follow the contract: it has no input named 'image' (inputs: {string.Join(", ", session.InputMetadata.Keys)})");
@@ -117,7 +140,6 @@ public sealed partial class OnnxModel : IDisposable
             throw new ModelLoadException($"model file {path} does not follow the contract: it has no output named 'abnormal' (outputs: {string.Join(", ", session.OutputMetadata.Keys)})");
         }
 
-        var meta = session.ModelMetadata.CustomMetadataMap;
         int Dim(int index, string key, int fallback)
         {
             if (meta.TryGetValue(key, out var s) && int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0)
@@ -213,7 +235,12 @@ public sealed partial class OnnxModel : IDisposable
         });
 
         var tensor = new DenseTensor<float>(data, [images.Count, Channels, Height, Width]);
-        using var results = _session.Run([NamedOnnxValue.CreateFromTensor("image", tensor)]);
+        using var results = _session.Run([NamedOnnxValue.CreateFromTensor(_adapter?.Input ?? "image", tensor)]);
+        if (_adapter is not null)
+        {
+            return _adapter.Read(results, images.Count);
+        }
+
         var abnormal = results.First(r => r.Name == "abnormal").AsTensor<float>();
         var parts = _hasBodyPart ? results.First(r => r.Name == "body_part").AsTensor<float>() : null;
         var cam = _hasCam ? results.First(r => r.Name == "cam").AsTensor<float>() : null;
@@ -221,21 +248,7 @@ public sealed partial class OnnxModel : IDisposable
         for (var n = 0; n < images.Count; n++)
         {
             var p = abnormal.Rank == 1 ? abnormal[n] : abnormal[n, 0];
-            string? part = null;
-            if (parts is not null)
-            {
-                var best = 0;
-                for (var k = 1; k < parts.Dimensions[1]; k++)
-                {
-                    if (parts[n, k] > parts[n, best])
-                    {
-                        best = k;
-                    }
-                }
-
-                part = best < StudyTypes.All.Count ? StudyTypes.All[best] : null;
-            }
-
+            var part = parts is null ? null : ArgMax(parts, n, StudyTypes.All);
             float[]? grid = null;
             int gw = 0, gh = 0;
             if (cam is not null)
@@ -258,11 +271,26 @@ public sealed partial class OnnxModel : IDisposable
         return output;
     }
 
+    /// <summary>The name at the highest logit of row <paramref name="n"/>, or null when the model has more classes than names.</summary>
+    internal static string? ArgMax(Tensor<float> logits, int n, IReadOnlyList<string> names)
+    {
+        var best = 0;
+        for (var k = 1; k < logits.Dimensions[1]; k++)
+        {
+            if (logits[n, k] > logits[n, best])
+            {
+                best = k;
+            }
+        }
+
+        return best < names.Count ? names[best] : null;
+    }
+
     /// <summary>Runs already-normalised input [n,C,H,W] and returns every output flattened (for contract checks).</summary>
     public IReadOnlyDictionary<string, float[]> RunRaw(float[] input, int n)
     {
         var tensor = new DenseTensor<float>(input, [n, Channels, Height, Width]);
-        using var results = _session.Run([NamedOnnxValue.CreateFromTensor("image", tensor)]);
+        using var results = _session.Run([NamedOnnxValue.CreateFromTensor(_adapter?.Input ?? "image", tensor)]);
         return results.ToDictionary(r => r.Name, r => r.AsTensor<float>().ToArray());
     }
 

@@ -11,7 +11,7 @@ namespace MuraPipeline.Inference;
 /// Scores batches of queued views. One bad view never faults the batch: an undecodable derivative fails that
 /// view with its reason, and a model error on the whole batch is retried view by view so only the culprit fails.
 /// </summary>
-public sealed partial class ScoreViewsConsumer(OnnxModel model, StudyStore store, IOptions<InferenceOptions> options, ILogger<ScoreViewsConsumer> logger)
+public sealed partial class ScoreViewsConsumer(ModelProvider models, StudyStore store, IOptions<InferenceOptions> options, ILogger<ScoreViewsConsumer> logger)
     : IConsumer<Batch<ViewQueued>>
 {
     public async Task Consume(ConsumeContext<Batch<ViewQueued>> context)
@@ -32,8 +32,11 @@ public sealed partial class ScoreViewsConsumer(OnnxModel model, StudyStore store
             }
         }
 
-        outcomes.AddRange(Score(decoded));
-        var completed = await store.RecordOutcomesAsync(outcomes, model.Sha256, options.Value.Thresholds, context.CancellationToken);
+        // One model for the whole batch: a model activated meanwhile takes the next batch.
+        using var lease = await models.AcquireAsync(context.CancellationToken);
+        var model = lease.Model;
+        outcomes.AddRange(Score(model, decoded));
+        var completed = await store.RecordOutcomesAsync(outcomes, model.Sha256, options.Value.Thresholds, Guid.NewGuid(), context.CancellationToken);
         foreach (var c in completed)
         {
             LogStudyScored(logger, c.StudyInstanceUid, c.Score, model.Sha256);
@@ -41,7 +44,7 @@ public sealed partial class ScoreViewsConsumer(OnnxModel model, StudyStore store
         }
     }
 
-    private List<ViewOutcome> Score(List<(ViewQueued Message, GrayImage Image)> batch)
+    private List<ViewOutcome> Score(OnnxModel model, List<(ViewQueued Message, GrayImage Image)> batch)
     {
         if (batch.Count == 0)
         {
@@ -50,11 +53,11 @@ public sealed partial class ScoreViewsConsumer(OnnxModel model, StudyStore store
 
         try
         {
-            return batch.Zip(model.Predict(batch.Select(b => b.Image).ToList()), (b, p) => ToOutcome(b.Message, p)).ToList();
+            return batch.Zip(model.Predict(batch.Select(b => b.Image).ToList()), (b, p) => ToOutcome(model, b.Message, p)).ToList();
         }
         catch (Exception ex) when (batch.Count > 1 && ex is not OperationCanceledException)
         {
-            return batch.SelectMany(b => Score([b])).ToList();
+            return batch.SelectMany(b => Score(model, [b])).ToList();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -64,7 +67,7 @@ public sealed partial class ScoreViewsConsumer(OnnxModel model, StudyStore store
         }
     }
 
-    private ViewOutcome ToOutcome(ViewQueued m, ViewPrediction p)
+    private static ViewOutcome ToOutcome(OnnxModel model, ViewQueued m, ViewPrediction p)
     {
         Data.Heatmap? heatmap = null;
         if (p.Cam is { } cam)

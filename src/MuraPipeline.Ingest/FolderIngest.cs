@@ -54,10 +54,10 @@ public sealed partial class FolderIngest(StudyStore store, IOptions<IngestOption
             return FileOutcome.Duplicate;
         }
 
-        GrayImage derivative;
+        Data.Derivative derivative;
         try
         {
-            derivative = Derivatives.Make(file);
+            derivative = Derivatives.MakeStored(file);
         }
         catch (Exception ex) when (ex is DicomException or DicomTruncatedException or PngException or IOException or ArgumentException or NotSupportedException)
         {
@@ -65,7 +65,7 @@ public sealed partial class FolderIngest(StudyStore store, IOptions<IngestOption
             return Fail(path, relative, ex.Message);
         }
 
-        await store.StoreDerivativeAsync(view.Id, Png.Encode(derivative), derivative.Width, derivative.Height, ct);
+        await store.StoreDerivativeAsync(view.Id, derivative, ct);
         MoveUnique(path, created ? archived : view.SourcePath);
         LogRegistered(logger, path, file.StudyInstanceUid, file.SopInstanceUid);
         return FileOutcome.Registered;

@@ -77,10 +77,10 @@ public sealed partial class IngestService(IServiceScopeFactory scopes, IPublishE
         var store = scope.ServiceProvider.GetRequiredService<StudyStore>();
         foreach (var (viewId, file) in study.Pending)
         {
-            GrayImage derivative;
+            Data.Derivative derivative;
             try
             {
-                derivative = Derivatives.Make(file);
+                derivative = Derivatives.MakeStored(file);
             }
             catch (Exception ex) when (ex is DicomException or PngException or IOException or ArgumentException)
             {
@@ -89,9 +89,8 @@ public sealed partial class IngestService(IServiceScopeFactory scopes, IPublishE
                 continue;
             }
 
-            var png = Png.Encode(derivative);
-            await store.MarkQueuedAsync(viewId, png, derivative.Width, derivative.Height, ct);
-            await publisher.Publish(new ViewQueued(viewId, study.StudyId, study.StudyInstanceUid, file.SopInstanceUid, study.BodyPart, png), ct);
+            await store.MarkQueuedAsync(viewId, derivative, ct);
+            await publisher.Publish(new ViewQueued(viewId, study.StudyId, study.StudyInstanceUid, file.SopInstanceUid, study.BodyPart, derivative.Png), ct);
         }
 
         await store.MarkStudyQueuedAsync(study.StudyId, ct);

@@ -123,9 +123,12 @@ def load_set(root, h, w, cache):
 class Compact(nn.Module):
     """A small all-convolutional network for the bundled demo model: features → GAP → two linear heads."""
 
-    def __init__(self, channels):
+    def __init__(self, channels, cam_stride=16):
         super().__init__()
-        plan = [(channels, 16, 2), (16, 32, 2), (32, 32, 1), (32, 48, 2), (48, 48, 1), (48, 96, 2), (96, 96, 1)]
+        # Four stride-2 stages give a CAM cell per 16 input pixels; --cam-stride 8 keeps the last stage at full
+        # resolution, for a heatmap twice as fine (at about twice the compute).
+        last = 2 if cam_stride == 16 else 1
+        plan = [(channels, 16, 2), (16, 32, 2), (32, 32, 1), (32, 48, 2), (48, 48, 1), (48, 96, last), (96, 96, 1)]
         layers = []
         for cin, cout, stride in plan:
             layers += [nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
@@ -133,26 +136,52 @@ class Compact(nn.Module):
         self.num_features = 96
 
 
+def load_pretrained(net, path):
+    """Local ImageNet weights (a torchvision state_dict file); a file that does not fit the architecture is an error."""
+    if not path:
+        return
+    if not os.path.exists(path):
+        sys.exit(f"--pretrained {path}: no such file (weights are never downloaded)")
+    state = torch.load(path, map_location="cpu")
+    if isinstance(state, dict) and "state_dict" in state:
+        state = state["state_dict"]
+    missing, unexpected = net.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        sys.exit(f"--pretrained {path} does not fit this architecture: {len(missing)} missing, {len(unexpected)} unexpected tensors (e.g. {(missing or unexpected)[0]})")
+
+
+def to_channels(conv, channels):
+    """A first convolution for `channels` inputs; for grayscale, the RGB filters are summed (keeps pretrained features)."""
+    if channels == conv.in_channels:
+        return conv
+    if channels != 1:
+        sys.exit(f"{channels} input channels: use 3 (ImageNet layout) or 1 (grayscale)")
+    new = nn.Conv2d(1, conv.out_channels, conv.kernel_size, conv.stride, conv.padding, bias=conv.bias is not None)
+    with torch.no_grad():
+        new.weight.copy_(conv.weight.sum(dim=1, keepdim=True))
+        if conv.bias is not None:
+            new.bias.copy_(conv.bias)
+    return new
+
+
 class Backbone(nn.Module):
-    def __init__(self, arch, channels, pretrained, pool="avg"):
+    def __init__(self, arch, channels, pretrained, pool="avg", cam_stride=16):
         super().__init__()
         self.pool = pool
         import torchvision.models as tvm
         if arch == "compact":
-            net = Compact(channels)
+            net = Compact(channels, cam_stride)
             self.features, n = net.features, net.num_features
         elif arch in ("densenet169", "densenet121"):
             net = getattr(tvm, arch)(weights=None)
-            if pretrained:
-                net.load_state_dict(torch.load(pretrained, map_location="cpu"))
-            if channels != 3:
-                raise SystemExit("DenseNet expects 3 input channels (ImageNet layout)")
+            load_pretrained(net, pretrained)
+            net.features.conv0 = to_channels(net.features.conv0, channels)
             self.features = nn.Sequential(net.features, nn.ReLU(inplace=True))
             n = net.classifier.in_features
         elif arch == "resnet18":
             net = tvm.resnet18(weights=None)
-            if pretrained:
-                net.load_state_dict(torch.load(pretrained, map_location="cpu"))
+            load_pretrained(net, pretrained)
+            net.conv1 = to_channels(net.conv1, channels)
             self.features = nn.Sequential(*list(net.children())[:-2])
             n = net.fc.in_features
         else:
@@ -171,6 +200,25 @@ class Backbone(nn.Module):
         else:
             logit = self.abnormal(pooled).squeeze(1)
         return logit, self.body_part(pooled), f
+
+
+# The published multi-task MURA models' joint-type order, as indices into STUDY_TYPES.
+MULTITASK_JOINTS = ["HUMERUS", "WRIST", "FOREARM", "FINGER", "HAND", "ELBOW", "SHOULDER"]
+
+
+class ExportedMultitask(nn.Module):
+    """The foreign multi-task contract: input [N,1,H,W], outputs (N,2) (normal, abnormal) probabilities and (N,7)
+    joint-type logits in the order Humerus, Wrist, Forearm, Finger, Hand, Elbow, Shoulder. No CAM."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        self.register_buffer("order", torch.tensor([STUDY_TYPES.index(j) for j in MULTITASK_JOINTS]))
+
+    def forward(self, input):
+        logit, parts, _ = self.model(input)
+        p = torch.sigmoid(logit).unsqueeze(1)
+        return torch.cat([1 - p, p], dim=1), parts.index_select(1, self.order)
 
 
 class Exported(nn.Module):
@@ -266,10 +314,13 @@ def class_weights(parts, labels):
 def export(model, args, path, meta_extra):
     import onnx
     model.eval().cpu()
-    wrapped = Exported(model)
+    if args.contract == "multitask":
+        wrapped, inputs, outputs = ExportedMultitask(model), ["input"], ["abnormality", "joint"]
+    else:
+        wrapped, inputs, outputs = Exported(model), ["image"], ["abnormal", "body_part", "cam"]
     dummy = torch.zeros(2, args.channels, args.size, args.size)
-    torch.onnx.export(wrapped, dummy, path, input_names=["image"], output_names=["abnormal", "body_part", "cam"],
-                      dynamic_axes={"image": {0: "N"}, "abnormal": {0: "N"}, "body_part": {0: "N"}, "cam": {0: "N"}},
+    torch.onnx.export(wrapped, dummy, path, input_names=inputs, output_names=outputs,
+                      dynamic_axes={name: {0: "N"} for name in inputs + outputs},
                       opset_version=13, do_constant_folding=True)
     # torch.onnx.export restores the wrapper's previous (training) mode, recursively: evaluate in eval mode again.
     wrapped.eval()
@@ -280,9 +331,11 @@ def export(model, args, path, meta_extra):
         "mura.input.width": str(args.size),
         "mura.input.mean": ",".join(f"{v:.6g}" for v in args.mean),
         "mura.input.std": ",".join(f"{v:.6g}" for v in args.std),
-        "mura.body_parts": ",".join(STUDY_TYPES),
+        "mura.body_parts": ",".join(MULTITASK_JOINTS if args.contract == "multitask" else STUDY_TYPES),
         "mura.arch": args.arch,
         "mura.pool": args.pool,
+        "mura.cam_stride": str(args.cam_stride),
+        "mura.contract": args.contract,
     }
     meta.update(meta_extra)
     for k, v in meta.items():
@@ -290,19 +343,36 @@ def export(model, args, path, meta_extra):
         e.key, e.value = k, v
     onnx.checker.check_model(m)
     onnx.save(m, path)
-    # Reference outputs on fixed inputs, so the runtime side can check the export against PyTorch.
+    # Reference outputs on fixed inputs, so ONNX Runtime can be checked against PyTorch (`mura models check`).
     g = torch.Generator().manual_seed(0)
     probe = torch.rand(3, args.channels, args.size, args.size, generator=g)
     with torch.no_grad():
-        a, b, c = wrapped(probe)
-    np.savez(path + ".check.npz", image=probe.numpy(), abnormal=a.numpy(), body_part=b.numpy(), cam=c.numpy())
+        reference = dict(zip(outputs, (t.numpy() for t in wrapped(probe))))
+    np.savez(path + ".check.npz", image=probe.numpy(), **reference)
     torch.save(model.state_dict(), path + ".pt")
+    check_with_onnxruntime(path, probe.numpy(), reference)
+
+
+def check_with_onnxruntime(path, probe, reference):
+    """Runs the export in ONNX Runtime when its Python package is present; otherwise `mura models check` does it."""
+    try:
+        import onnxruntime
+    except ImportError:
+        print(f"  (no Python onnxruntime here: check the export with `mura models check {path}`)", flush=True)
+        return
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    got = session.run(list(reference), {session.get_inputs()[0].name: probe})
+    for name, actual in zip(reference, got):
+        worst = float(np.abs(actual - reference[name]).max())
+        if worst > 1e-3:
+            sys.exit(f"ONNX Runtime differs from PyTorch on {name} by {worst}")
+    print("  ONNX Runtime reproduces PyTorch's outputs", flush=True)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--train", required=True, help="MURA-layout folder with the training studies")
-    ap.add_argument("--valid", required=True, help="MURA-layout folder with the validation studies")
+    ap.add_argument("--train", help="MURA-layout folder with the training studies")
+    ap.add_argument("--valid", help="MURA-layout folder with the validation studies")
     ap.add_argument("--out", required=True, help="ONNX file to write")
     ap.add_argument("--arch", default="densenet169", choices=["densenet169", "densenet121", "resnet18", "compact"])
     ap.add_argument("--size", type=int, default=224, help="input height and width (224 or 320 in the paper)")
@@ -317,7 +387,13 @@ def main():
     ap.add_argument("--box-weight", type=float, default=0.0, help="weight of the CAM loss from lesion boxes in <train>/labels.csv (0: off; MURA itself has no boxes)")
     ap.add_argument("--pool", default="avg", choices=["avg", "lse"], help="abnormality pooling: global average (the paper) or log-sum-exp of the CAM")
     ap.add_argument("--patience", type=int, default=1, help="epochs without validation-loss improvement before lr /= 10")
+    ap.add_argument("--init", help="start from these weights (the .pt a previous run wrote beside its ONNX); with --epochs 0 the model is only exported, e.g. under another --contract")
+    ap.add_argument("--cam-stride", type=int, default=16, choices=[8, 16], help="input pixels per CAM cell (compact only)")
+    ap.add_argument("--contract", default="mura", choices=["mura", "multitask"],
+                    help="mura: our contract (image -> abnormal, body_part, cam); multitask: the published multi-task MURA models' shape ([N,1,H,W] -> (N,2), (N,7))")
     args = ap.parse_args()
+    if args.contract == "multitask" and args.channels != 1:
+        ap.error("--contract multitask takes grayscale input: add --channels 1")
     if args.channels == 3:
         args.mean, args.std = IMAGENET_MEAN, IMAGENET_STD
     else:
@@ -331,6 +407,17 @@ def main():
     device = "cuda" if torch.cuda.is_available() else "cpu"
     rng = np.random.default_rng(args.seed)
 
+    if args.epochs == 0:
+        if not args.init:
+            ap.error("--epochs 0 exports a model and needs --init WEIGHTS")
+        model = Backbone(args.arch, args.channels, None, args.pool, args.cam_stride)
+        model.load_state_dict(torch.load(args.init, map_location="cpu"))
+        export(model, args, args.out, {"mura.training": json.dumps({"exported_from": os.path.basename(args.init)})})
+        print(f"exported {args.init} as {args.out} ({args.contract} contract)")
+        return
+    if not args.train or not args.valid:
+        ap.error("--train and --valid are required to train")
+
     t0 = time.time()
     xt, pt, yt, st, it = load_set(args.train, args.size, args.size, args.cache)
     xv, pv, yv, sv, _ = load_set(args.valid, args.size, args.size, args.cache)
@@ -340,7 +427,10 @@ def main():
     print(f"train {len(xt)} images / {len(set(st))} studies, valid {len(xv)} images / {len(set(sv))} studies, loaded in {time.time() - t0:.0f}s", flush=True)
     weights = class_weights(pt, yt).to(device)
 
-    model = Backbone(args.arch, args.channels, args.pretrained, args.pool).to(device)
+    model = Backbone(args.arch, args.channels, args.pretrained, args.pool, args.cam_stride)
+    if args.init:
+        model.load_state_dict(torch.load(args.init, map_location="cpu"))
+    model = model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=0.1, patience=args.patience)
     best = (float("inf"), None, None)

@@ -53,10 +53,10 @@ public sealed class StudyStoreTests : IAsyncLifetime
     public async Task Study_score_is_mean_of_view_probabilities_once_the_last_view_is_scored()
     {
         var (study, views) = await StudyWithViews("1.1", 3);
-        var first = await _store.RecordOutcomesAsync([new ViewOutcome(views[0].Id, 0.2, "WRIST", null, null), new ViewOutcome(views[1].Id, 0.9, "WRIST", null, null)], "sha", null, default);
+        var first = await _store.RecordOutcomesAsync([new ViewOutcome(views[0].Id, 0.2, "WRIST", null, null), new ViewOutcome(views[1].Id, 0.9, "WRIST", null, null)], "sha", null, Guid.NewGuid(), default);
         Assert.Empty(first);
         Assert.Null((await Reload(study.Id)).Score);
-        var done = await _store.RecordOutcomesAsync([new ViewOutcome(views[2].Id, 0.4, "WRIST", null, null)], "sha", null, default);
+        var done = await _store.RecordOutcomesAsync([new ViewOutcome(views[2].Id, 0.4, "WRIST", null, null)], "sha", null, Guid.NewGuid(), default);
         var c = Assert.Single(done);
         Assert.Equal(0.5, c.Score!.Value, 12);
         var row = await Reload(study.Id);
@@ -69,8 +69,8 @@ public sealed class StudyStoreTests : IAsyncLifetime
     {
         var (study, views) = await StudyWithViews("1.2", 2);
         var batch = views.Select(v => new ViewOutcome(v.Id, 0.3, null, null, null)).ToList();
-        Assert.Single(await _store.RecordOutcomesAsync(batch, "sha", null, default));
-        Assert.Empty(await _store.RecordOutcomesAsync(batch, "sha", null, default));
+        Assert.Single(await _store.RecordOutcomesAsync(batch, "sha", null, Guid.NewGuid(), default));
+        Assert.Empty(await _store.RecordOutcomesAsync(batch, "sha", null, Guid.NewGuid(), default));
         var row = await Reload(study.Id);
         Assert.Equal((2, 0), (row.ScoredViews, row.FailedViews));
     }
@@ -90,7 +90,7 @@ public sealed class StudyStoreTests : IAsyncLifetime
     {
         var (study, views) = await StudyWithViews("1.4", 2);
         await _store.FailViewAsync(views[0].Id, "file is truncated", null, null, default);
-        await _store.RecordOutcomesAsync([new ViewOutcome(views[1].Id, 0.8, null, null, null)], "sha", null, default);
+        await _store.RecordOutcomesAsync([new ViewOutcome(views[1].Id, 0.8, null, null, null)], "sha", null, Guid.NewGuid(), default);
         var row = await Reload(study.Id);
         Assert.Equal((StudyState.Scored, 1, 1), (row.State, row.ScoredViews, row.FailedViews));
         Assert.Equal(0.8, row.Score!.Value, 12);
@@ -107,11 +107,11 @@ public sealed class StudyStoreTests : IAsyncLifetime
     public async Task A_view_arriving_after_scoring_reopens_the_study_and_the_score_is_recomputed()
     {
         var (study, views) = await StudyWithViews("1.6", 1);
-        await _store.RecordOutcomesAsync([new ViewOutcome(views[0].Id, 0.2, null, null, null)], "sha", null, default);
+        await _store.RecordOutcomesAsync([new ViewOutcome(views[0].Id, 0.2, null, null, null)], "sha", null, Guid.NewGuid(), default);
         var (late, _) = await _store.AddViewAsync(study, "1.6.late", "/late", null, default);
         var reopened = await Reload(study.Id);
         Assert.Equal((StudyState.Open, null), (reopened.State, reopened.Score));
-        await _store.RecordOutcomesAsync([new ViewOutcome(late.Id, 0.6, null, null, null)], "sha", null, default);
+        await _store.RecordOutcomesAsync([new ViewOutcome(late.Id, 0.6, null, null, null)], "sha", null, Guid.NewGuid(), default);
         Assert.Equal(0.4, (await Reload(study.Id)).Score!.Value, 12);
     }
 
@@ -152,7 +152,7 @@ public sealed class StudyStoreTests : IAsyncLifetime
         var store = new StudyStore(_db, clock);
         var study = await store.GetOrCreateStudyAsync("2.2", "dicom", "HAND", "P2", default);
         var (view, _) = await store.AddViewAsync(study, "2.2.0", "/a", null, default);
-        await store.MarkQueuedAsync(view.Id, [1, 2, 3], 1, 1, default);
+        await store.MarkQueuedAsync(view.Id, new Derivative([1, 2, 3], 1, 1, 1, 1), default);
         var age = TimeSpan.FromMinutes(10);
 
         Assert.Empty(await store.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
@@ -162,7 +162,7 @@ public sealed class StudyStoreTests : IAsyncLifetime
         Assert.Empty(await store.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
 
         // Scored views are never re-sent.
-        await store.RecordOutcomesAsync([new ViewOutcome(view.Id, 0.3, null, null, null)], "sha", null, default);
+        await store.RecordOutcomesAsync([new ViewOutcome(view.Id, 0.3, null, null, null)], "sha", null, Guid.NewGuid(), default);
         clock.Advance(age * 2);
         Assert.Empty(await store.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
         Assert.Equal(1, await _db.Scores.CountAsync(x => x.ViewId == view.Id));
@@ -175,5 +175,50 @@ public sealed class StudyStoreTests : IAsyncLifetime
         public override DateTimeOffset GetUtcNow() => _now;
 
         public void Advance(TimeSpan by) => _now += by;
+    }
+
+    [Fact]
+    public async Task A_models_calibrated_threshold_decides_the_call_over_the_configured_one_and_a_body_part_disagreement_is_flagged()
+    {
+        var registry = new ModelRegistry(_db, TimeProvider.System);
+        Assert.True(await registry.AddAsync("a1b2c3d4e5f6", "calibrated", "/m.onnx", "mura", null, [1, 2, 3], default));
+        Assert.False(await registry.AddAsync("a1b2c3d4e5f6", "again", "/m.onnx", "mura", null, [1, 2, 3], default));
+        await registry.SetThresholdsAsync("a1b2c3d4e5f6", new Dictionary<string, double> { ["wrist"] = 0.3 }, default);
+        var configured = new Dictionary<string, double> { ["WRIST"] = 0.9 };
+
+        // Mean 0.35: abnormal under the model's 0.3 although the configured 0.9 (and the default 0.5) would say normal.
+        var (study, views) = await StudyWithViews("3.1", 2);
+        var batch = Guid.NewGuid();
+        var done = await _store.RecordOutcomesAsync([new ViewOutcome(views[0].Id, 0.3, "WRIST", null, null), new ViewOutcome(views[1].Id, 0.4, "ELBOW", null, null)], "a1b2c3d4e5f6", configured, batch, default);
+        Assert.True(Assert.Single(done).Abnormal);
+        Assert.True((await Reload(study.Id)).Abnormal);
+
+        // The same scores under a model without calibration: the configured threshold applies.
+        var (other, otherViews) = await StudyWithViews("3.2", 2);
+        await _store.RecordOutcomesAsync([new ViewOutcome(otherViews[0].Id, 0.3, "WRIST", null, null), new ViewOutcome(otherViews[1].Id, 0.4, "WRIST", null, null)], "uncalibrated", configured, Guid.NewGuid(), default);
+        Assert.False((await Reload(other.Id)).Abnormal);
+
+        // The study is tagged WRIST: the view the model calls ELBOW is flagged, the WRIST one is not; both scores name the batch.
+        var flags = await _db.Views.AsNoTracking().Where(v => v.StudyId == study.Id).OrderBy(v => v.SopInstanceUid).Select(v => v.BodyPartMismatch).ToListAsync();
+        Assert.Equal([false, true], flags);
+        Assert.Equal(2, await _db.Scores.CountAsync(x => x.BatchId == batch && x.ModelSha256 == "a1b2c3d4e5f6"));
+    }
+
+    [Fact]
+    public async Task Registry_activates_exactly_one_version_and_resolves_prefixes()
+    {
+        var registry = new ModelRegistry(_db, TimeProvider.System);
+        await registry.AddAsync("aaaaaa111111", "one", "/1.onnx", "mura", null, [1], default);
+        await registry.AddAsync("aaaaaa222222", "two", "/2.onnx", "multitask", null, [2], default);
+        Assert.Null(await registry.GetActiveAsync(default));
+        await registry.ActivateAsync("aaaaaa111111", default);
+        await registry.ActivateAsync((await registry.ResolveAsync("AAAAAA2", default)).Sha256, default);
+        Assert.Equal("aaaaaa222222", (await registry.GetActiveAsync(default))!.Sha256);
+        Assert.Equal(1, await _db.ModelVersions.CountAsync(m => m.Active));
+        Assert.Equal([2], await registry.ContentAsync("aaaaaa222222", default));
+        Assert.Contains("more than one", (await Assert.ThrowsAsync<InvalidDataException>(() => registry.ResolveAsync("aaaaaa", default))).Message, StringComparison.Ordinal);
+        Assert.Contains("no registered model", (await Assert.ThrowsAsync<InvalidDataException>(() => registry.ResolveAsync("bbbbbb", default))).Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidDataException>(() => registry.ActivateAsync("cccccc", default));
+        Assert.Equal("aaaaaa222222", (await registry.GetActiveAsync(default))!.Sha256);
     }
 }

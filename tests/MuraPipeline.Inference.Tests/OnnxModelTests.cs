@@ -69,31 +69,3 @@ public sealed class OnnxModelTests
         });
     }
 }
-
-/// <summary>Reads NumPy .npz archives of little-endian float32 arrays (what train.py writes).</summary>
-internal static class Npz
-{
-    public static Dictionary<string, (float[] Data, int[] Shape)> Read(string path)
-    {
-        using var zip = System.IO.Compression.ZipFile.OpenRead(path);
-        var result = new Dictionary<string, (float[], int[])>();
-        foreach (var entry in zip.Entries)
-        {
-            using var s = entry.Open();
-            using var ms = new MemoryStream();
-            s.CopyTo(ms);
-            var b = ms.ToArray();
-            var headerLen = BitConverter.ToUInt16(b, 8);
-            var header = System.Text.Encoding.ASCII.GetString(b, 10, headerLen);
-            Assert.Contains("'descr': '<f4'", header, StringComparison.Ordinal);
-            var shapeText = header[(header.IndexOf("'shape': (", StringComparison.Ordinal) + 10)..];
-            shapeText = shapeText[..shapeText.IndexOf(')', StringComparison.Ordinal)];
-            var shape = shapeText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
-            var data = new float[(b.Length - 10 - headerLen) / 4];
-            Buffer.BlockCopy(b, 10 + headerLen, data, 0, data.Length * 4);
-            result[Path.GetFileNameWithoutExtension(entry.Name)] = (data, shape);
-        }
-
-        return result;
-    }
-}

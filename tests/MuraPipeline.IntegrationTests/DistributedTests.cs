@@ -159,7 +159,7 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
                 png[png.Length / 2] ^= 0xFF;
             }
 
-            await store.MarkQueuedAsync(view.Id, png, 200, 160, default);
+            await store.MarkQueuedAsync(view.Id, new Derivative(png, 200, 160, 200, 160), default);
             messages.Add(new ViewQueued(view.Id, study.Id, study.StudyInstanceUid, view.SopInstanceUid, "WRIST", png));
         }
 

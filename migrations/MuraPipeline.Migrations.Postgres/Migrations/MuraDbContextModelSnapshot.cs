@@ -53,14 +53,40 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                     b.ToTable("heatmaps", (string)null);
                 });
 
+            modelBuilder.Entity("MuraPipeline.Data.ModelFile", b =>
+                {
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("Sha256");
+
+                    b.ToTable("model_files", (string)null);
+                });
+
             modelBuilder.Entity("MuraPipeline.Data.ModelVersion", b =>
                 {
                     b.Property<string>("Sha256")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<long?>("ActivatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("Active")
+                        .HasColumnType("boolean");
+
                     b.Property<long>("AddedAt")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("Contract")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
 
                     b.Property<string>("Metadata")
                         .HasColumnType("text");
@@ -75,7 +101,12 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                         .HasMaxLength(1024)
                         .HasColumnType("character varying(1024)");
 
+                    b.Property<string>("Thresholds")
+                        .HasColumnType("text");
+
                     b.HasKey("Sha256");
+
+                    b.HasIndex("Active");
 
                     b.ToTable("model_versions", (string)null);
                 });
@@ -84,6 +115,9 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("BatchId")
                         .HasColumnType("uuid");
 
                     b.Property<string>("ModelSha256")
@@ -105,6 +139,8 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                         .HasColumnType("uuid");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("BatchId");
 
                     b.HasIndex("ViewId", "ModelSha256")
                         .IsUnique();
@@ -196,6 +232,9 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                     b.Property<int>("Attempts")
                         .HasColumnType("integer");
 
+                    b.Property<bool?>("BodyPartMismatch")
+                        .HasColumnType("boolean");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
@@ -231,10 +270,16 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<int>("SourceHeight")
+                        .HasColumnType("integer");
+
                     b.Property<string>("SourcePath")
                         .IsRequired()
                         .HasMaxLength(1024)
                         .HasColumnType("character varying(1024)");
+
+                    b.Property<int>("SourceWidth")
+                        .HasColumnType("integer");
 
                     b.Property<int>("State")
                         .HasColumnType("integer");
@@ -280,6 +325,15 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                     b.HasOne("MuraPipeline.Data.View", null)
                         .WithOne()
                         .HasForeignKey("MuraPipeline.Data.Heatmap", "ViewId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("MuraPipeline.Data.ModelFile", b =>
+                {
+                    b.HasOne("MuraPipeline.Data.ModelVersion", null)
+                        .WithOne()
+                        .HasForeignKey("MuraPipeline.Data.ModelFile", "Sha256")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

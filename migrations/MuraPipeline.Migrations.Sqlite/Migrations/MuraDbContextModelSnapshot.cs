@@ -48,14 +48,40 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                     b.ToTable("heatmaps", (string)null);
                 });
 
+            modelBuilder.Entity("MuraPipeline.Data.ModelFile", b =>
+                {
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Sha256");
+
+                    b.ToTable("model_files", (string)null);
+                });
+
             modelBuilder.Entity("MuraPipeline.Data.ModelVersion", b =>
                 {
                     b.Property<string>("Sha256")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ActivatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Active")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("AddedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Contract")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Metadata")
                         .HasColumnType("TEXT");
@@ -70,7 +96,12 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                         .HasMaxLength(1024)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Thresholds")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Sha256");
+
+                    b.HasIndex("Active");
 
                     b.ToTable("model_versions", (string)null);
                 });
@@ -79,6 +110,9 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("BatchId")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("ModelSha256")
@@ -100,6 +134,8 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("BatchId");
 
                     b.HasIndex("ViewId", "ModelSha256")
                         .IsUnique();
@@ -191,6 +227,9 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                     b.Property<int>("Attempts")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool?>("BodyPartMismatch")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -226,10 +265,16 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("SourceHeight")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("SourcePath")
                         .IsRequired()
                         .HasMaxLength(1024)
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("SourceWidth")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("State")
                         .HasColumnType("INTEGER");
@@ -275,6 +320,15 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                     b.HasOne("MuraPipeline.Data.View", null)
                         .WithOne()
                         .HasForeignKey("MuraPipeline.Data.Heatmap", "ViewId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("MuraPipeline.Data.ModelFile", b =>
+                {
+                    b.HasOne("MuraPipeline.Data.ModelVersion", null)
+                        .WithOne()
+                        .HasForeignKey("MuraPipeline.Data.ModelFile", "Sha256")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -13,24 +13,33 @@ public static class EvaluateCommand
 
     public static Command Create()
     {
-        var labels = new Option<FileInfo>("--labels") { Description = "labels.csv: study_uid, body_part, label (1 abnormal, 0 normal).", Required = true };
-        var output = new Option<DirectoryInfo>("--out") { Description = "A `mura screen` output folder: its studies.csv is evaluated and evaluation.json written beside it.", Required = true };
+        var labels = new Option<FileInfo>("--labels") { Description = "labels.csv: study_uid, body_part, label (1 abnormal, 0 normal), optionally boxes ('VIEW x0 y0 x1 y1;…').", Required = true };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "A `mura screen` output folder: its studies.csv and views.csv are evaluated and evaluation.json is written there." };
+        var database = new Option<string?>("--db") { Description = "Evaluate every scored study in a database instead: a SQLite file or a PostgreSQL connection string (evaluation.json goes to --out, else here)." };
         var resamples = new Option<int>("--bootstrap") { Description = "Bootstrap resamples for the confidence intervals.", DefaultValueFactory = _ => 2000 };
         var seed = new Option<int>("--seed") { Description = "Seed of the bootstrap.", DefaultValueFactory = _ => 2026 };
-        var cmd = new Command("evaluate", "Study-level agreement with labels: Cohen's kappa per study type and overall with 95% bootstrap CIs, AUC, sensitivity, specificity, confusion matrix; writes evaluation.json.") { labels, output, resamples, seed };
-        cmd.SetAction(parse =>
+        var cmd = new Command("evaluate", "Study-level agreement with labels: Cohen's kappa per study type and overall with 95% bootstrap CIs, AUC, sensitivity, specificity, confusion matrix; body-part accuracy and the heatmap pointing game; writes evaluation.json.") { labels, output, database, resamples, seed };
+        cmd.SetAction(async (parse, ct) =>
         {
-            var dir = parse.GetValue(output)!.FullName;
+            if (parse.GetValue(output) is null && parse.GetValue(database) is null)
+            {
+                AnsiConsole.MarkupLine("[red]error:[/] give --out DIR (a screen run's CSVs) or --db (a database)");
+                return ExitCodes.StartFailed;
+            }
+
             try
             {
-                var predictions = Evaluator.ReadStudiesCsv(Path.Combine(dir, "studies.csv"));
-                var report = Evaluator.Evaluate(predictions, Labels.Read(parse.GetValue(labels)!.FullName), Math.Max(100, parse.GetValue(resamples)), parse.GetValue(seed));
+                var input = await ReadInputAsync(parse.GetValue(output)?.FullName, parse.GetValue(database), ct);
+                var labelsPath = parse.GetValue(labels)!.FullName;
+                var report = Evaluator.Evaluate(input.Studies, Labels.Read(labelsPath), input.Views, Labels.ReadBoxes(labelsPath), Math.Max(100, parse.GetValue(resamples)), parse.GetValue(seed));
+                var dir = parse.GetValue(output)?.FullName ?? Directory.GetCurrentDirectory();
+                Directory.CreateDirectory(dir);
                 File.WriteAllText(Path.Combine(dir, "evaluation.json"), JsonSerializer.Serialize(report, Json));
                 Print(report);
                 AnsiConsole.MarkupLineInterpolated($"written: {Path.Combine(dir, "evaluation.json")}");
                 return ExitCodes.Ok;
             }
-            catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or UnauthorizedAccessException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
             {
                 AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
                 return ExitCodes.StartFailed;
@@ -38,6 +47,12 @@ public static class EvaluateCommand
         });
         return cmd;
     }
+
+    /// <summary>A screen run's CSVs, or with --db every scored study of that database.</summary>
+    public static Task<EvaluationInput> ReadInputAsync(string? dir, string? database, CancellationToken ct) =>
+        database is not null
+            ? EvaluationInput.WithDatabaseAsync(EvaluationInput.Target(database), db => EvaluationInput.FromDatabaseAsync(db, ct))
+            : Task.FromResult(EvaluationInput.FromCsv(dir!));
 
     private static void Print(EvaluationReport r)
     {
@@ -51,6 +66,15 @@ public static class EvaluateCommand
         AnsiConsole.Write(table);
         var c = r.Overall.Confusion;
         AnsiConsole.MarkupLineInterpolated($"confusion (overall): TP {c.TruePositive}  FP {c.FalsePositive}  TN {c.TrueNegative}  FN {c.FalseNegative}; {r.Unlabelled} scored studies without a label, {r.Unscored} labelled studies not scored");
+        if (r.BodyPart is { } b)
+        {
+            AnsiConsole.MarkupLineInterpolated($"body-part accuracy: {F(b.Accuracy)} ({b.Correct} of {b.Views} views)");
+        }
+
+        if (r.PointingGameDetail is { } p)
+        {
+            AnsiConsole.MarkupLineInterpolated($"pointing game: {F(p.Accuracy)} (heatmap peak on the lesion box in {p.Correct} of {p.Views} boxed views)");
+        }
     }
 
     private static string F(double? v) => v is { } d ? d.ToString("0.000", CultureInfo.InvariantCulture) : "–";

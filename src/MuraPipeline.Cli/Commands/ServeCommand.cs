@@ -81,7 +81,7 @@ public static class ServeCommand
             await ServiceHost.EnsureSchemaAsync(host.Services, ct);
             if (roles.Contains(Roles.Inference))
             {
-                _ = host.Services.GetRequiredService<OnnxModel>();
+                await host.Services.GetRequiredService<ModelProvider>().InitializeAsync(ct);
             }
 
             _ = host.Services.GetRequiredService<IOptions<MessagingOptions>>().Value;

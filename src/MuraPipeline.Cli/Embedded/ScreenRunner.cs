@@ -13,7 +13,8 @@ public sealed record ScreenSettings(IReadOnlyList<string> Inputs, string OutDir,
 
 public sealed record StudyRow(string StudyInstanceUid, string? BodyPart, int Views, int ScoredViews, int FailedViews, double? Score, bool? Abnormal, string? ModelSha256, StudyState State);
 
-public sealed record ViewRow(string StudyInstanceUid, string SopInstanceUid, string File, ViewState State, double? Probability, string? PredictedBodyPart, string? Error);
+/// <summary>A view's outcome; the heatmap's peak is in the view's own pixel grid (where lesion boxes are drawn).</summary>
+public sealed record ViewRow(string StudyInstanceUid, string SopInstanceUid, string File, ViewState State, double? Probability, string? PredictedBodyPart, bool? BodyPartMismatch, double? PeakX, double? PeakY, string? ModelSha256, string? Error);
 
 public sealed record ScreenResult(IReadOnlyList<StudyRow> Studies, IReadOnlyList<ViewRow> Views, string ModelSha256, int QueuedThisRun)
 {
@@ -37,12 +38,14 @@ public static class ScreenRunner
         };
         using var host = EmbeddedHost.Build(s.DatabaseFile, settings, s.LogLevel);
 
-        // Fail fast, before touching any input: the model must load and the database must migrate.
-        var model = host.Services.GetRequiredService<OnnxModel>();
+        // Fail fast, before touching any input: the database must migrate and the model must load.
         await using (var scope = host.Services.CreateAsyncScope())
         {
             await DatabaseSetup.MigrateAsync(scope.ServiceProvider.GetRequiredService<MuraDbContext>(), ct);
         }
+
+        var models = host.Services.GetRequiredService<ModelProvider>();
+        await models.InitializeAsync(ct);
 
         await host.StartAsync(ct);
         try
@@ -62,7 +65,7 @@ public static class ScreenRunner
             });
             await WaitForStudiesAsync(host.Services, ids, queue, progress, ct);
             await queue;
-            return await ReadResultAsync(host.Services, ids, model.Sha256, work.Sum(w => w.Pending.Count), ct);
+            return await ReadResultAsync(host.Services, ids, models.CurrentSha256!, work.Sum(w => w.Pending.Count), ct);
         }
         finally
         {
@@ -120,13 +123,20 @@ public static class ScreenRunner
         var studies = await db.Studies.AsNoTracking().Where(x => ids.Contains(x.Id))
             .Select(x => new StudyRow(x.StudyInstanceUid, x.BodyPart, x.ViewCount, x.ScoredViews, x.FailedViews, x.Score, x.Abnormal, x.ModelSha256, x.State))
             .ToListAsync(ct);
-        var views = await db.Views.AsNoTracking().Where(v => ids.Contains(v.StudyId))
-            .Select(v => new ViewRow(v.Study!.StudyInstanceUid, v.SopInstanceUid, v.SourcePath, v.State, v.Probability, v.PredictedBodyPart, v.Error))
-            .ToListAsync(ct);
+        var views = await ViewRows(db, db.Views.Where(v => ids.Contains(v.StudyId))).ToListAsync(ct);
         return new ScreenResult(
             studies.OrderByDescending(x => x.Score ?? -1).ThenBy(x => x.StudyInstanceUid, StringComparer.Ordinal).ToList(),
             views.OrderBy(v => v.StudyInstanceUid, StringComparer.Ordinal).ThenBy(v => v.File, StringComparer.Ordinal).ToList(),
             modelSha,
             queued);
     }
+
+    /// <summary>The report's view rows (heatmap peak in the view's own pixel grid) for a set of views.</summary>
+    public static IQueryable<ViewRow> ViewRows(MuraDbContext db, IQueryable<View> views) =>
+        from v in views.AsNoTracking()
+        join h in db.Heatmaps.AsNoTracking() on v.Id equals h.ViewId into heat
+        from h in heat.DefaultIfEmpty()
+        select new ViewRow(
+            v.Study!.StudyInstanceUid, v.SopInstanceUid, v.SourcePath, v.State, v.Probability, v.PredictedBodyPart, v.BodyPartMismatch,
+            h == null ? null : h.PeakX * v.SourceWidth, h == null ? null : h.PeakY * v.SourceHeight, v.ModelSha256, v.Error);
 }

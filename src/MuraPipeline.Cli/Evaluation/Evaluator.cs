@@ -4,7 +4,16 @@ using System.Text.Json.Serialization;
 namespace MuraPipeline.Cli.Evaluation;
 
 /// <summary>One study's prediction: its score and the abnormal/normal call made at the operating point.</summary>
-public sealed record StudyPrediction(string StudyInstanceUid, string BodyPart, double Score, int Abnormal);
+public sealed record StudyPrediction(string StudyInstanceUid, string BodyPart, double Score, int Abnormal, string? ModelSha256 = null);
+
+/// <summary>One scored view: the model's body part and its heatmap peak in the view's pixel grid.</summary>
+public sealed record ViewPoint(string StudyInstanceUid, string SopInstanceUid, string File, string? PredictedBodyPart, double? PeakX, double? PeakY);
+
+/// <summary>View-level figures: body-part accuracy against the study labels, and the pointing game against lesion boxes.</summary>
+public sealed record ViewEvaluation(
+    [property: JsonPropertyName("views")] int Views,
+    [property: JsonPropertyName("correct")] int Correct,
+    [property: JsonPropertyName("accuracy")] double? Accuracy);
 
 /// <summary>Agreement of one group of studies with the labels, as the MURA paper's table reports it.</summary>
 public sealed record GroupEvaluation(
@@ -28,6 +37,9 @@ public sealed record Confusion(
 public sealed record EvaluationReport(
     [property: JsonPropertyName("overall")] GroupEvaluation Overall,
     [property: JsonPropertyName("by_study_type")] SortedDictionary<string, GroupEvaluation> ByStudyType,
+    [property: JsonPropertyName("body_part")] ViewEvaluation? BodyPart,
+    [property: JsonPropertyName("pointing_game")] double? PointingGame,
+    [property: JsonPropertyName("pointing_game_detail")] ViewEvaluation? PointingGameDetail,
     [property: JsonPropertyName("unlabelled_studies")] int Unlabelled,
     [property: JsonPropertyName("unscored_studies")] int Unscored,
     [property: JsonPropertyName("bootstrap")] BootstrapSettings Bootstrap);
@@ -44,7 +56,10 @@ public sealed record BootstrapSettings(
 /// </summary>
 public static class Evaluator
 {
-    public static EvaluationReport Evaluate(IReadOnlyList<StudyPrediction> predictions, IReadOnlyDictionary<string, StudyLabel> labels, int resamples = 2000, int seed = 2026)
+    public static EvaluationReport Evaluate(IReadOnlyList<StudyPrediction> predictions, IReadOnlyDictionary<string, StudyLabel> labels, int resamples = 2000, int seed = 2026) =>
+        Evaluate(predictions, labels, [], [], resamples, seed);
+
+    public static EvaluationReport Evaluate(IReadOnlyList<StudyPrediction> predictions, IReadOnlyDictionary<string, StudyLabel> labels, IReadOnlyList<ViewPoint> views, IReadOnlyList<LesionBox> boxes, int resamples = 2000, int seed = 2026)
     {
         var joined = predictions.Where(p => labels.ContainsKey(p.StudyInstanceUid)).Select(p => (Prediction: p, Label: labels[p.StudyInstanceUid])).ToList();
         if (joined.Count == 0)
@@ -59,9 +74,14 @@ public static class Evaluator
             byType[group.Key] = Group(group.ToList(), resamples, seed);
         }
 
+        var bodyPart = BodyPartAccuracy(views, labels);
+        var pointing = PointingGame(views, boxes);
         return new EvaluationReport(
             Group(joined, resamples, seed),
             byType,
+            bodyPart,
+            pointing?.Accuracy,
+            pointing,
             predictions.Count - joined.Count,
             labels.Keys.Count(k => !scored.Contains(k)),
             new BootstrapSettings(resamples, seed, 0.95));
@@ -97,6 +117,56 @@ public static class Evaluator
             tp + fn == 0 ? null : (double)tp / (tp + fn),
             tn + fp == 0 ? null : (double)tn / (tn + fp),
             new Confusion(tp, fp, tn, fn));
+    }
+
+    /// <summary>Of the labelled studies' views with a predicted body part, the share whose prediction is the study's labelled type; null without views.</summary>
+    public static ViewEvaluation? BodyPartAccuracy(IReadOnlyList<ViewPoint> views, IReadOnlyDictionary<string, StudyLabel> labels)
+    {
+        var rows = views.Where(v => v.PredictedBodyPart is not null && labels.ContainsKey(v.StudyInstanceUid)).ToList();
+        if (rows.Count == 0)
+        {
+            return null;
+        }
+
+        var correct = rows.Count(v => string.Equals(v.PredictedBodyPart, labels[v.StudyInstanceUid].BodyPart, StringComparison.OrdinalIgnoreCase));
+        return new ViewEvaluation(rows.Count, correct, (double)correct / rows.Count);
+    }
+
+    /// <summary>
+    /// The pointing game: of the boxed views that have a heatmap, the share whose peak falls on one of that view's
+    /// boxes. A box names its view by SOP Instance UID or by a MURA-layout path that the view's file ends with.
+    /// Null when no boxed view was scored with a heatmap.
+    /// </summary>
+    public static ViewEvaluation? PointingGame(IReadOnlyList<ViewPoint> views, IReadOnlyList<LesionBox> boxes)
+    {
+        if (boxes.Count == 0)
+        {
+            return null;
+        }
+
+        var bySop = views.Where(v => v.PeakX is not null).GroupBy(v => v.SopInstanceUid, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var byPath = views.Where(v => v.PeakX is not null).ToLookup(v => MuraKey(v.File), StringComparer.OrdinalIgnoreCase);
+        int total = 0, hits = 0;
+        foreach (var group in boxes.GroupBy(b => b.View, StringComparer.Ordinal))
+        {
+            var view = bySop.GetValueOrDefault(group.Key) ?? byPath[MuraKey(group.Key)].FirstOrDefault();
+            if (view is null)
+            {
+                continue;
+            }
+
+            total++;
+            hits += group.Any(b => b.Contains(view.PeakX!.Value, view.PeakY!.Value)) ? 1 : 0;
+        }
+
+        return total == 0 ? null : new ViewEvaluation(total, hits, (double)hits / total);
+    }
+
+    /// <summary>The last four path segments (XR_PART/patient/study/image.png), the part of a MURA path that names a view.</summary>
+    private static string MuraKey(string path)
+    {
+        var parts = path.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return string.Join('/', parts.TakeLast(4));
     }
 
     /// <summary>Percentile bootstrap: 2.5th and 97.5th percentiles over resamples where the statistic is defined.</summary>
@@ -153,9 +223,26 @@ public static class Evaluator
     }
 
     /// <summary>Predictions from a screen run's studies.csv (study_uid, body_part, views, score, abnormal, model_sha256).</summary>
-    public static List<StudyPrediction> ReadStudiesCsv(string path) =>
-        Reporting.Csv.ReadRows(path, "study_uid", "body_part", "score", "abnormal")
+    public static List<StudyPrediction> ReadStudiesCsv(string path)
+    {
+        return Reporting.Csv.ReadRows(path, "study_uid", "body_part", "score", "abnormal")
             .Where(row => row("score").Length > 0) // a study whose views all failed has no score
-            .Select(row => new StudyPrediction(row("study_uid"), row("body_part"), double.Parse(row("score"), CultureInfo.InvariantCulture), row("abnormal") == "1" ? 1 : 0))
+            .Select(row => new StudyPrediction(row("study_uid"), row("body_part"), double.Parse(row("score"), CultureInfo.InvariantCulture), row("abnormal") == "1" ? 1 : 0, row("model_sha256") is { Length: > 0 } sha ? sha : null))
             .ToList();
+    }
+
+    /// <summary>Scored views from a screen run's views.csv; empty when the file is absent (a studies-only evaluation).</summary>
+    public static List<ViewPoint> ReadViewsCsv(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        static double? Number(string s) => s.Length == 0 ? null : double.Parse(s, CultureInfo.InvariantCulture);
+        return Reporting.Csv.ReadRows(path, "study_uid", "sop_instance_uid", "file", "state", "predicted_body_part", "peak_x", "peak_y")
+            .Where(row => row("state") == "scored")
+            .Select(row => new ViewPoint(row("study_uid"), row("sop_instance_uid"), row("file"), row("predicted_body_part") is { Length: > 0 } p ? p : null, Number(row("peak_x")), Number(row("peak_y"))))
+            .ToList();
+    }
 }

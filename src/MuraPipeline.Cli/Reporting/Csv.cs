@@ -31,7 +31,7 @@ public static class Csv
     }
 
     /// <summary>
-    /// Reads a CSV file with a header: each data row as a lookup by column name. A named column the header lacks is
+    /// Reads a CSV file with a header: each data row as a lookup by column name. A required column the header lacks is
     /// an error that names the file and the column.
     /// </summary>
     public static IEnumerable<Func<string, string>> ReadRows(string path, params string[] required)
@@ -43,11 +43,17 @@ public static class Csv
         }
 
         var header = Split(lines[0]);
-        var columns = required.ToDictionary(name => name, name => header.IndexOf(name) is var i and >= 0 ? i : throw new InvalidDataException($"{path} has no column '{name}'"), StringComparer.Ordinal);
+        foreach (var name in required.Where(n => !header.Contains(n)))
+        {
+            throw new InvalidDataException($"{path} has no column '{name}'");
+        }
+
+        // Any other column may be asked for too: one the header lacks reads as empty.
+        var columns = header.Select((name, i) => (name, i)).DistinctBy(c => c.name).ToDictionary(c => c.name, c => c.i, StringComparer.Ordinal);
         foreach (var line in lines.Skip(1).Where(l => l.Length > 0))
         {
             var fields = Split(line);
-            yield return name => columns[name] < fields.Count ? fields[columns[name]] : string.Empty;
+            yield return name => columns.TryGetValue(name, out var i) && i < fields.Count ? fields[i] : string.Empty;
         }
     }
 

@@ -13,14 +13,14 @@ namespace MuraPipeline.Cli.Reporting;
 public static class ReportWriter
 {
     public const string StudiesHeader = "study_uid,body_part,views,score,abnormal,model_sha256";
-    public const string ViewsHeader = "study_uid,sop_instance_uid,file,state,probability,error";
+    public const string ViewsHeader = "study_uid,sop_instance_uid,file,state,probability,predicted_body_part,body_part_mismatch,peak_x,peak_y,model_sha256,error";
 
     public static void WriteCsv(ScreenResult r, string outDir)
     {
         Csv.Write(Path.Combine(outDir, "studies.csv"), StudiesHeader,
             r.Studies.Select(s => new object?[] { s.StudyInstanceUid, s.BodyPart, s.Views, s.Score, s.Abnormal, s.ModelSha256 }));
         Csv.Write(Path.Combine(outDir, "views.csv"), ViewsHeader,
-            r.Views.Select(v => new object?[] { v.StudyInstanceUid, v.SopInstanceUid, v.File, v.State.ToString().ToLowerInvariant(), v.Probability, v.Error }));
+            r.Views.Select(v => new object?[] { v.StudyInstanceUid, v.SopInstanceUid, v.File, v.State.ToString().ToLowerInvariant(), v.Probability, v.PredictedBodyPart, v.BodyPartMismatch, v.PeakX, v.PeakY, v.ModelSha256, v.Error }));
     }
 
     public static async Task WriteHtmlAsync(string databaseFile, ScreenResult r, string outDir, CancellationToken ct)

@@ -1,0 +1,93 @@
+using System.IO.Compression;
+using System.Text;
+
+namespace MuraPipeline.Inference;
+
+/// <summary>
+/// The export check: ONNX Runtime runs the training script's fixed reference inputs (FILE.check.npz: "image" and
+/// PyTorch's outputs under the model's output names) and must reproduce every output within <see cref="Tolerance"/>.
+/// </summary>
+public sealed record ContractCheck(IReadOnlyList<(string Output, double Difference)> Differences, string? Failure)
+{
+    public const double Tolerance = 1e-3;
+
+    public bool Passed => Failure is null;
+
+    /// <summary>The check, or null when there are no reference outputs at <paramref name="referencePath"/>.</summary>
+    public static ContractCheck? Run(OnnxModel model, string referencePath)
+    {
+        if (!File.Exists(referencePath))
+        {
+            return null;
+        }
+
+        var reference = Npz.Read(referencePath);
+        if (!reference.TryGetValue("image", out var image))
+        {
+            return new ContractCheck([], $"{referencePath} has no 'image' array");
+        }
+
+        if (image.Shape.Length != 4 || image.Shape[1] != model.Channels || image.Shape[2] != model.Height || image.Shape[3] != model.Width)
+        {
+            return new ContractCheck([], $"reference input has shape [{string.Join(",", image.Shape)}], the model takes [N,{model.Channels},{model.Height},{model.Width}]");
+        }
+
+        var outputs = model.RunRaw(image.Data, image.Shape[0]);
+        var diffs = new List<(string, double)>();
+        foreach (var (name, expected) in reference.Where(kv => kv.Key != "image").OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            if (!outputs.TryGetValue(name, out var actual))
+            {
+                return new ContractCheck(diffs, $"the model has no output '{name}'");
+            }
+
+            if (actual.Length != expected.Data.Length)
+            {
+                return new ContractCheck(diffs, $"output '{name}' has {actual.Length} values, PyTorch gave {expected.Data.Length}");
+            }
+
+            diffs.Add((name, expected.Data.Zip(actual, (a, b) => (double)Math.Abs(a - b)).DefaultIfEmpty(0).Max()));
+        }
+
+        var worst = diffs.Where(d => !(d.Item2 <= Tolerance)).Select(d => d.Item1).ToList();
+        return new ContractCheck(diffs, diffs.Count == 0 ? "no reference outputs to compare" : worst.Count > 0 ? $"{string.Join(", ", worst)} differ" : null);
+    }
+}
+
+/// <summary>Reads NumPy .npz archives of little-endian float32 arrays (what the training script writes).</summary>
+public static class Npz
+{
+    public static Dictionary<string, (float[] Data, int[] Shape)> Read(string path)
+    {
+        using var zip = ZipFile.OpenRead(path);
+        var result = new Dictionary<string, (float[], int[])>(StringComparer.Ordinal);
+        foreach (var entry in zip.Entries)
+        {
+            using var s = entry.Open();
+            using var ms = new MemoryStream();
+            s.CopyTo(ms);
+            var b = ms.ToArray();
+            if (b.Length < 10 || b[0] != 0x93 || Encoding.ASCII.GetString(b, 1, 5) != "NUMPY")
+            {
+                throw new InvalidDataException($"{path}: {entry.Name} is not a .npy array");
+            }
+
+            // Version 1 has a 2-byte header length, versions 2 and 3 a 4-byte one.
+            var (headerLen, start) = b[6] == 1 ? (BitConverter.ToUInt16(b, 8), 10) : ((int)BitConverter.ToUInt32(b, 8), 12);
+            var header = Encoding.ASCII.GetString(b, start, headerLen);
+            if (!header.Contains("'descr': '<f4'", StringComparison.Ordinal) || header.Contains("'fortran_order': True", StringComparison.Ordinal))
+            {
+                throw new InvalidDataException($"{path}: {entry.Name} is not a C-ordered little-endian float32 array ({header.Trim()})");
+            }
+
+            var shapeText = header[(header.IndexOf("'shape': (", StringComparison.Ordinal) + 10)..];
+            shapeText = shapeText[..shapeText.IndexOf(')', StringComparison.Ordinal)];
+            var shape = shapeText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => int.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            var data = new float[(b.Length - start - headerLen) / 4];
+            Buffer.BlockCopy(b, start + headerLen, data, 0, data.Length * 4);
+            result[Path.GetFileNameWithoutExtension(entry.Name)] = (data, shape);
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,246 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MuraPipeline.Data;
+
+namespace MuraPipeline.Inference;
+
+/// <summary>
+/// The model inference scores with, swappable while it runs. With <c>Inference:ModelPath</c> set the model is pinned to
+/// that file; otherwise it follows the registry's active model (the bundled demo model while none is active). A batch
+/// takes a lease on the model in hand and finishes with it, so a swap never splits a batch; the old model is disposed
+/// when its last lease ends. Every model in use is registered, so every score's version names a known row.
+/// </summary>
+public sealed partial class ModelProvider(IServiceScopeFactory scopes, IOptions<InferenceOptions> options, ILogger<ModelProvider> logger) : IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly HashSet<string> _unloadable = new(StringComparer.Ordinal);
+    private Slot? _current;
+
+    /// <summary>True when the configuration names a model file: the registry's active model is then not followed.</summary>
+    public bool IsPinned => !string.IsNullOrWhiteSpace(options.Value.ModelPath);
+
+    /// <summary>The version in hand now (null before the first load).</summary>
+    public string? CurrentSha256 => Volatile.Read(ref _current)?.Model.Sha256;
+
+    /// <summary>Loads the first model (once); a model that cannot load is a <see cref="ModelLoadException"/>, so a process fails at start.</summary>
+    public async Task<OnnxModel> InitializeAsync(CancellationToken ct)
+    {
+        using var lease = await AcquireAsync(ct);
+        return lease.Model;
+    }
+
+    /// <summary>A lease on the current model; dispose it when the batch is recorded.</summary>
+    public async Task<ModelLease> AcquireAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            var slot = Volatile.Read(ref _current);
+            if (slot is null)
+            {
+                await LoadFirstAsync(ct);
+                continue;
+            }
+
+            if (slot.TryRetain())
+            {
+                return new ModelLease(slot);
+            }
+        }
+    }
+
+    /// <summary>Follows the registry: when another version has become active, loads it and swaps it in. Returns whether it swapped.</summary>
+    public async Task<bool> RefreshAsync(CancellationToken ct)
+    {
+        if (IsPinned || Volatile.Read(ref _current) is null)
+        {
+            return false;
+        }
+
+        await _gate.WaitAsync(ct);
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var registry = scope.ServiceProvider.GetRequiredService<ModelRegistry>();
+            var active = await registry.GetActiveAsync(ct);
+            var current = _current!;
+            if (active is null || active.Sha256 == current.Model.Sha256 || _unloadable.Contains(active.Sha256))
+            {
+                return false;
+            }
+
+            OnnxModel next;
+            try
+            {
+                next = await LoadRegisteredAsync(registry, active.Sha256, ct);
+            }
+            catch (ModelLoadException ex)
+            {
+                // Keep scoring with the model in hand; say once why the new one is not used.
+                _unloadable.Add(active.Sha256);
+                LogActivationFailed(logger, active.Sha256, ex.Message);
+                return false;
+            }
+
+            var old = Interlocked.Exchange(ref _current, new Slot(next))!;
+            LogSwapped(logger, old.Model.Sha256, next.Sha256);
+            old.Release();
+            return true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        Interlocked.Exchange(ref _current, null)?.Release();
+        _gate.Dispose();
+    }
+
+    private async Task LoadFirstAsync(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (_current is not null)
+            {
+                return;
+            }
+
+            await using var scope = scopes.CreateAsyncScope();
+            var registry = scope.ServiceProvider.GetRequiredService<ModelRegistry>();
+            var o = options.Value;
+            OnnxModel model;
+            if (!IsPinned && await registry.GetActiveAsync(ct) is { } active)
+            {
+                model = await LoadRegisteredAsync(registry, active.Sha256, ct);
+            }
+            else
+            {
+                model = OnnxModel.Load(o.ResolvedModelPath, o.ExecutionProvider, logger);
+                try
+                {
+                    await RegisterAsync(registry, model, await File.ReadAllBytesAsync(model.Path, ct), ct);
+                }
+                catch
+                {
+                    model.Dispose();
+                    throw;
+                }
+            }
+
+            LogLoaded(logger, model.Sha256, model.Path, model.Contract, IsPinned ? "pinned by Inference:ModelPath" : "following the registry");
+            Volatile.Write(ref _current, new Slot(model));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<OnnxModel> LoadRegisteredAsync(ModelRegistry registry, string sha, CancellationToken ct)
+    {
+        var bytes = await registry.ContentAsync(sha, ct) ?? throw new ModelLoadException($"model version {sha} has no stored file");
+        var model = OnnxModel.Load(bytes, $"{sha[..12]} (registry)", options.Value.ExecutionProvider, logger);
+        if (model.Sha256 != sha)
+        {
+            model.Dispose();
+            throw new ModelLoadException($"model version {sha}: the stored file's SHA-256 is {model.Sha256}");
+        }
+
+        return model;
+    }
+
+    /// <summary>Registers a loaded model (its bytes, contract and metadata); a version already there is left as it is.</summary>
+    public static Task<bool> RegisterAsync(ModelRegistry registry, OnnxModel model, byte[] bytes, CancellationToken ct, string? name = null) =>
+        registry.AddAsync(model.Sha256, name ?? Path.GetFileName(model.Path), model.Path, model.Contract, JsonSerializer.Serialize(model.Metadata), bytes, ct);
+
+    [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "Model {Sha256} loaded from {Path} ({Contract} contract), {Mode}")]
+    private static partial void LogLoaded(ILogger logger, string sha256, string path, string contract, string mode);
+
+    [LoggerMessage(EventId = 3202, Level = LogLevel.Information, Message = "Model {Old} replaced by the newly active {New}; batches in hand finish with the old one")]
+    private static partial void LogSwapped(ILogger logger, string old, string @new);
+
+    [LoggerMessage(EventId = 3203, Level = LogLevel.Error, Message = "The newly active model {Sha256} cannot be used, scoring goes on with the current one: {Reason}")]
+    private static partial void LogActivationFailed(ILogger logger, string sha256, string reason);
+
+    internal sealed class Slot(OnnxModel model)
+    {
+        private int _refs = 1;
+
+        public OnnxModel Model { get; } = model;
+
+        public bool TryRetain()
+        {
+            while (true)
+            {
+                var r = Volatile.Read(ref _refs);
+                if (r == 0)
+                {
+                    return false;
+                }
+
+                if (Interlocked.CompareExchange(ref _refs, r + 1, r) == r)
+                {
+                    return true;
+                }
+            }
+        }
+
+        public void Release()
+        {
+            if (Interlocked.Decrement(ref _refs) == 0)
+            {
+                Model.Dispose();
+            }
+        }
+    }
+}
+
+/// <summary>A batch's hold on one model version.</summary>
+public sealed class ModelLease : IDisposable
+{
+    private ModelProvider.Slot? _slot;
+
+    internal ModelLease(ModelProvider.Slot slot)
+    {
+        _slot = slot;
+        Model = slot.Model;
+    }
+
+    public OnnxModel Model { get; }
+
+    public void Dispose() => Interlocked.Exchange(ref _slot, null)?.Release();
+}
+
+/// <summary>Polls the registry for a newly activated model; a database hiccup is logged and the current model stays.</summary>
+public sealed partial class ModelWatcher(ModelProvider provider, IOptions<InferenceOptions> options, ILogger<ModelWatcher> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (provider.IsPinned)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.ModelPollMs));
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await provider.RefreshAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogPollFailed(logger, ex.Message.Split('\n')[0]);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 3204, Level = LogLevel.Warning, Message = "Cannot read the model registry ({Reason}); scoring goes on with the current model")]
+    private static partial void LogPollFailed(ILogger logger, string reason);
+}
