@@ -39,18 +39,11 @@ public sealed class OnnxModelTests
         Assert.Equal(model.Height.ToString(System.Globalization.CultureInfo.InvariantCulture), model.Metadata["mura.input.height"]);
 
         // The training script saved PyTorch's outputs on fixed inputs beside the model; ONNX Runtime must agree.
-        var reference = Npz.Read(InferenceOptions.BundledModelPath + ".check.npz");
-        var (image, shape) = reference["image"];
-        Assert.Equal([shape[0], model.Channels, model.Height, model.Width], shape);
-        var outputs = model.RunRaw(image, shape[0]);
-        foreach (var name in new[] { "abnormal", "body_part", "cam" })
-        {
-            var (expected, _) = reference[name];
-            var actual = outputs[name];
-            Assert.Equal(expected.Length, actual.Length);
-            var worst = expected.Zip(actual, (a, b) => Math.Abs(a - b)).Max();
-            Assert.True(worst < 1e-3, $"{name} differs from PyTorch by {worst}");
-        }
+        var check = ContractCheck.Run(model, InferenceOptions.BundledModelPath + ".check.npz");
+        Assert.NotNull(check);
+        Assert.True(check.Passed, check.Failure);
+        Assert.Equal(["abnormal", "body_part", "cam"], check.Differences.Select(d => d.Output));
+        Assert.All(check.Differences, d => Assert.InRange(d.Difference, 0, ContractCheck.Tolerance));
     }
 
     [Fact]

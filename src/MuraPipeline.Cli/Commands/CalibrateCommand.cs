@@ -11,6 +11,8 @@ namespace MuraPipeline.Cli.Commands;
 /// <summary><c>mura calibrate</c>: per-body-part operating points on a validation set, stored with the model version that scored it.</summary>
 public static class CalibrateCommand
 {
+    private static readonly JsonSerializerOptions SnakeCase = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
     public static Command Create()
     {
         var labels = new Option<FileInfo>("--labels") { Description = "labels.csv of the validation studies (study_uid, body_part, label).", Required = true };
@@ -57,7 +59,7 @@ public static class CalibrateCommand
                 Print(chosen, sha, target);
                 if (dir is not null)
                 {
-                    File.WriteAllText(Path.Combine(dir, "thresholds.json"), JsonSerializer.Serialize(new { model_sha256 = sha, target_sensitivity = parse.GetValue(sensitivity), thresholds = new SortedDictionary<string, double>(thresholds, StringComparer.Ordinal), by_study_type = chosen }, EvaluateCommand.Json));
+                    File.WriteAllText(Path.Combine(dir, "thresholds.json"), JsonSerializer.Serialize(new { model_sha256 = sha, target_sensitivity = parse.GetValue(sensitivity), thresholds = new SortedDictionary<string, double>(thresholds, StringComparer.Ordinal), by_study_type = chosen }, SnakeCase));
                 }
 
                 return ExitCodes.Ok;
