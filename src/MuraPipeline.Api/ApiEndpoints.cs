@@ -34,7 +34,7 @@ public static class ApiRegistration
         return builder;
     }
 
-    /// <summary>GET /api/status (the `mura status --json` document) and /api/worklist (scored studies by score, highest first).</summary>
+    /// <summary>GET /api/status (the `mura status --json` document), /api/worklist (scored studies by score, highest first) and /api/views/{sop}/heatmap.png.</summary>
     public static IEndpointRouteBuilder MapApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/status", async (PipelineStatusReader reader, CancellationToken ct) => Results.Json(await reader.ReadAsync(ct), PipelineStatus.Json));
@@ -47,6 +47,19 @@ public static class ApiRegistration
                 .Select(s => new { study_instance_uid = s.StudyInstanceUid, body_part = s.BodyPart, views = s.ViewCount, scored_views = s.ScoredViews, failed_views = s.FailedViews, score = s.Score, abnormal = s.Abnormal, model_sha256 = s.ModelSha256 })
                 .ToListAsync(ct);
             return Results.Json(rows);
+        });
+
+        // A view's heatmap overlay (colour map blended on its derivative), rendered on demand from the stored CAM grid.
+        app.MapGet("/api/views/{sopInstanceUid}/heatmap.png", async (MuraDbContext db, string sopInstanceUid, int? size, CancellationToken ct) =>
+        {
+            var row = await (from v in db.Views.AsNoTracking().Where(v => v.SopInstanceUid == sopInstanceUid)
+                             join i in db.ViewImages.AsNoTracking() on v.Id equals i.ViewId
+                             join h in db.Heatmaps.AsNoTracking() on v.Id equals h.ViewId into heat
+                             from h in heat.DefaultIfEmpty()
+                             select new { i.Png, Grid = h == null ? null : h.Grid, Width = h == null ? 0 : h.Width, Height = h == null ? 0 : h.Height }).FirstOrDefaultAsync(ct);
+            return row is null
+                ? Results.NotFound(new { error = $"no stored image for view {sopInstanceUid}" })
+                : Results.File(MuraPipeline.Imaging.Heatmap.RenderPng(row.Png, row.Grid, row.Width, row.Height, Math.Clamp(size ?? 512, 32, 2048)), "image/png");
         });
         return app;
     }

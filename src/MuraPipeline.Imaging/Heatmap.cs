@@ -3,6 +3,24 @@ namespace MuraPipeline.Imaging;
 /// <summary>Colour-mapped class activation overlays on a derivative.</summary>
 public static class Heatmap
 {
+    /// <summary>
+    /// A view's picture as stored (its derivative PNG and, when the model made one, its CAM grid as little-endian
+    /// float32), rendered on demand: the overlay, or the plain derivative, shrunk so its long side is <paramref name="maxSide"/>.
+    /// </summary>
+    public static byte[] RenderPng(byte[] derivativePng, byte[]? grid, int camWidth, int camHeight, int maxSide)
+    {
+        var image = Png.DecodeGray(derivativePng);
+        if (grid is not null && camWidth > 0 && camHeight > 0 && grid.Length == camWidth * camHeight * 4)
+        {
+            var cam = new float[camWidth * camHeight];
+            Buffer.BlockCopy(grid, 0, cam, 0, grid.Length);
+            return Png.Encode(Overlay(image, cam, camWidth, camHeight, maxSide));
+        }
+
+        var (w, h) = PixelPipeline.Fit(image.Width, image.Height, maxSide);
+        return Png.Encode(w == image.Width && h == image.Height ? image : Resampler.ResizeGray(image, w, h));
+    }
+
     /// <summary>Blends a CAM grid (any scale) over <paramref name="image"/>, shrunk so its long side is <paramref name="maxSide"/>.</summary>
     public static RgbImage Overlay(GrayImage image, float[] cam, int camWidth, int camHeight, int maxSide, double alpha = 0.45)
     {

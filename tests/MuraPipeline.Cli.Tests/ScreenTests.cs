@@ -140,4 +140,41 @@ public sealed class ScreenTests : IDisposable
         Assert.Equal(reference[0], Metrics.Auc(y, s), 12);
         Assert.Equal(reference[1], Metrics.CohenKappa(y, pred), 12);
     }
+
+    [Fact]
+    public async Task Bundled_model_on_held_out_phantoms_points_at_the_lesions_and_evaluate_agrees_with_scikit_learn()
+    {
+        // The demo's held-out set (full-size phantoms from a seed the model never saw), screened end to end.
+        var input = Path.Combine(_dir, "held-out");
+        PhantomWriter.WriteAll(new PhantomGenerator(DemoCommand.DefaultSeed), 60, input, PhantomFormat.Dicom);
+        var settings = Settings(input);
+        var (code, _) = await ScreenCommand.RunAsync(settings, default);
+        Assert.Equal(ExitCodes.Ok, code);
+        var labelsPath = Path.Combine(input, "labels.csv");
+        Assert.Equal(ExitCodes.Ok, await MuraCommandLine.Build().Parse(["evaluate", "--labels", labelsPath, "--out", settings.OutDir, "--bootstrap", "200"]).InvokeAsync());
+        using var report = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(settings.OutDir, "evaluation.json")));
+        var root = report.RootElement;
+
+        var pointing = root.GetProperty("pointing_game").GetDouble();
+        var boxed = root.GetProperty("pointing_game_detail").GetProperty("views").GetInt32();
+        Assert.True(boxed >= 40, $"only {boxed} boxed views were scored");
+        Assert.True(pointing >= 0.80, $"pointing game {pointing:0.000} over {boxed} abnormal views");
+        Assert.True(root.GetProperty("body_part").GetProperty("accuracy").GetDouble() >= 0.9);
+
+        var (exit, stdout, stderr) = Peers.Python(
+            """
+            import csv, sys
+            from sklearn.metrics import cohen_kappa_score, roc_auc_score
+            labels = {r["study_uid"]: int(r["label"]) for r in csv.DictReader(open(sys.argv[1]))}
+            rows = [r for r in csv.DictReader(open(sys.argv[2])) if r["score"]]
+            y = [labels[r["study_uid"]] for r in rows]
+            print(repr(cohen_kappa_score(y, [int(r["abnormal"]) for r in rows])), repr(roc_auc_score(y, [float(r["score"]) for r in rows])))
+            """,
+            labelsPath,
+            Path.Combine(settings.OutDir, "studies.csv"));
+        Assert.True(exit == 0, stderr);
+        var reference = stdout.Split(' ').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(reference[0], root.GetProperty("overall").GetProperty("kappa").GetDouble(), 12);
+        Assert.Equal(reference[1], root.GetProperty("overall").GetProperty("auc").GetDouble(), 12);
+    }
 }

@@ -85,13 +85,15 @@ public sealed class Cluster : IAsyncDisposable
     /// <summary>Starts `mura serve --roles ROLES` as its own process.</summary>
     public ServeProcess Serve(string name, string roles, IDictionary<string, string>? extra = null)
     {
-        var args = new List<string> { "serve", "--roles", roles, "--urls", $"http://127.0.0.1:{Peers.FreePort()}" };
+        var url = $"http://127.0.0.1:{Peers.FreePort()}";
+        var args = new List<string> { "serve", "--roles", roles, "--urls", url };
         if (roles.Contains("ingest", StringComparison.Ordinal))
         {
             args.AddRange(["--watch", Watch]);
         }
 
         var p = ServeProcess.Start(name, MuraDll, args, Environment(extra), Dir);
+        p.Url = url;
         _processes.Add(p);
         return p;
     }
@@ -208,6 +210,9 @@ public sealed class ServeProcess : IDisposable
     public string Name { get; }
 
     public bool Killed { get; private set; }
+
+    /// <summary>Where the process serves HTTP (/health, and /api/… in the api role).</summary>
+    public string Url { get; set; } = string.Empty;
 
     public bool Exited => _process.HasExited;
 

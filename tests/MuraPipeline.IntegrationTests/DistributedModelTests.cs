@@ -46,6 +46,33 @@ public sealed partial class DistributedTests
         const string LateViews = "SELECT count(*) FROM views v JOIN studies s ON s.\"Id\" = v.\"StudyId\" JOIN scores x ON x.\"ViewId\" = v.\"Id\" WHERE s.\"StudyInstanceUid\" IN ({0}) AND x.\"ModelSha256\" = '{1}'";
         Assert.Equal(secondHalf, await _c.ScalarAsync<int>(string.Format(System.Globalization.CultureInfo.InvariantCulture, LateViews, string.Join(',', lateStudies), secondSha)));
         Assert.Equal(secondSha, await _c.ScalarAsync<string>("SELECT \"Sha256\" FROM model_versions WHERE \"Active\""));
+
+        // The api role renders a view's heatmap overlay on demand from the stored grid: an RGB PNG of the asked size.
+        var api = _c.Serve("api", "api");
+        var sop = await _c.ScalarAsync<string>("SELECT v.\"SopInstanceUid\" FROM views v JOIN heatmaps h ON h.\"ViewId\" = v.\"Id\" ORDER BY 1 LIMIT 1");
+        using var http = new HttpClient();
+        byte[]? png = null;
+        await _c.WaitUntilAsync(
+            async () =>
+            {
+                try
+                {
+                    using var response = await http.GetAsync(new Uri($"{api.Url}/api/views/{sop}/heatmap.png?size=256"));
+                    png = response.IsSuccessStatusCode ? await response.Content.ReadAsByteArrayAsync() : null;
+                    return png is not null;
+                }
+                catch (HttpRequestException)
+                {
+                    return false; // the api process is still starting
+                }
+            },
+            Deadline,
+            "the api to serve a heatmap");
+        var decoded = MuraPipeline.Imaging.Png.DecodeGray(png!); // a valid PNG (every chunk's CRC checked)
+        Assert.Equal(256, Math.Max(decoded.Width, decoded.Height));
+        Assert.Equal(2, png![25]); // IHDR colour type 2: RGB, the colour map over the gray derivative
+        using var missing = await http.GetAsync(new Uri($"{api.Url}/api/views/1.2.3.4/heatmap.png"));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
     }
 
     /// <summary>The model with its doc_string (ModelProto field 6) set: a later occurrence of a field wins in protobuf.</summary>

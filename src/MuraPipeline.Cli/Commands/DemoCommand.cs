@@ -18,7 +18,7 @@ public static class DemoCommand
         var seed = new Option<ulong>("--seed") { Description = "Phantom seed.", DefaultValueFactory = _ => DefaultSeed };
         var keep = new Option<DirectoryInfo?>("--out") { Description = "Keep the phantoms and reports in this folder (default: a temporary folder, removed afterwards)." };
         var model = new Option<FileInfo?>("--model") { Description = "ONNX model. Default: the bundled demo model." };
-        var cmd = new Command("demo", "Generate phantom studies, screen them, and print AUC and Cohen's kappa against their labels.") { studies, seed, keep, model };
+        var cmd = new Command("demo", "Generate phantom studies, screen them, and print AUC, Cohen's kappa, body-part accuracy and the heatmap pointing game against their labels.") { studies, seed, keep, model };
         cmd.SetAction(async (parse, ct) =>
         {
             var n = parse.GetValue(studies);
@@ -41,7 +41,8 @@ public static class DemoCommand
                     return code;
                 }
 
-                PrintAgreement(result, Labels.Read(Path.Combine(phantoms, "labels.csv")));
+                var labelsPath = Path.Combine(phantoms, "labels.csv");
+                PrintAgreement(result, Labels.Read(labelsPath), Labels.ReadBoxes(labelsPath));
                 return code;
             }
             finally
@@ -64,13 +65,26 @@ public static class DemoCommand
         return (auc, kappa, scored.Count);
     }
 
-    private static void PrintAgreement(ScreenResult result, IReadOnlyDictionary<string, StudyLabel> labels)
+    private static void PrintAgreement(ScreenResult result, IReadOnlyDictionary<string, StudyLabel> labels, IReadOnlyList<LabelBox> boxes)
     {
         var (auc, kappa, count) = Agreement(result, labels);
+        var views = result.Views.Where(v => v.State == Data.ViewState.Scored).Select(v => new ViewPoint(v.StudyInstanceUid, v.SopInstanceUid, v.File, v.PredictedBodyPart, v.PeakX, v.PeakY)).ToList();
+        var pointing = Evaluator.PointingGame(views, boxes);
+        var bodyPart = Evaluator.BodyPartAccuracy(views, labels);
         var table = new Table().Title("Agreement with labels.csv (study level)").AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
         table.AddRow("studies", count.ToString(CultureInfo.InvariantCulture));
         table.AddRow("AUC", auc.ToString("0.000", CultureInfo.InvariantCulture));
         table.AddRow("Cohen's kappa (threshold 0.5)", kappa.ToString("0.000", CultureInfo.InvariantCulture));
+        if (bodyPart is { Accuracy: { } b })
+        {
+            table.AddRow("body-part accuracy (views)", string.Create(CultureInfo.InvariantCulture, $"{b:0.000} ({bodyPart.Correct}/{bodyPart.Views})"));
+        }
+
+        if (pointing is { Accuracy: { } p })
+        {
+            table.AddRow("pointing game (abnormal views)", string.Create(CultureInfo.InvariantCulture, $"{p:0.000} ({pointing.Correct}/{pointing.Views})"));
+        }
+
         AnsiConsole.Write(table);
     }
 }

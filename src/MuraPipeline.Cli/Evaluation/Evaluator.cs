@@ -59,7 +59,7 @@ public static class Evaluator
     public static EvaluationReport Evaluate(IReadOnlyList<StudyPrediction> predictions, IReadOnlyDictionary<string, StudyLabel> labels, int resamples = 2000, int seed = 2026) =>
         Evaluate(predictions, labels, [], [], resamples, seed);
 
-    public static EvaluationReport Evaluate(IReadOnlyList<StudyPrediction> predictions, IReadOnlyDictionary<string, StudyLabel> labels, IReadOnlyList<ViewPoint> views, IReadOnlyList<LesionBox> boxes, int resamples = 2000, int seed = 2026)
+    public static EvaluationReport Evaluate(IReadOnlyList<StudyPrediction> predictions, IReadOnlyDictionary<string, StudyLabel> labels, IReadOnlyList<ViewPoint> views, IReadOnlyList<LabelBox> boxes, int resamples = 2000, int seed = 2026)
     {
         var joined = predictions.Where(p => labels.ContainsKey(p.StudyInstanceUid)).Select(p => (Prediction: p, Label: labels[p.StudyInstanceUid])).ToList();
         if (joined.Count == 0)
@@ -137,7 +137,7 @@ public static class Evaluator
     /// boxes. A box names its view by SOP Instance UID or by a MURA-layout path that the view's file ends with.
     /// Null when no boxed view was scored with a heatmap.
     /// </summary>
-    public static ViewEvaluation? PointingGame(IReadOnlyList<ViewPoint> views, IReadOnlyList<LesionBox> boxes)
+    public static ViewEvaluation? PointingGame(IReadOnlyList<ViewPoint> views, IReadOnlyList<LabelBox> boxes)
     {
         if (boxes.Count == 0)
         {

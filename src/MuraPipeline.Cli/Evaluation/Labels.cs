@@ -6,7 +6,7 @@ namespace MuraPipeline.Cli.Evaluation;
 public sealed record StudyLabel(string StudyInstanceUid, string BodyPart, int Label);
 
 /// <summary>A lesion box on one view, in that view's pixel grid (inclusive corners): labels.csv's "VIEW x0 y0 x1 y1".</summary>
-public sealed record LesionBox(string View, int X0, int Y0, int X1, int Y1)
+public sealed record LabelBox(string View, int X0, int Y0, int X1, int Y1)
 {
     /// <summary>Whether a point (continuous pixel coordinates) lies on the box's pixels.</summary>
     public bool Contains(double x, double y) => x >= X0 && x <= X1 + 1 && y >= Y0 && y <= Y1 + 1;
@@ -29,7 +29,7 @@ public static class Labels
     /// The lesion boxes of an optional "boxes" column: "VIEW x0 y0 x1 y1" joined by ';', VIEW being a SOP Instance UID
     /// or a MURA-layout path (XR_WRIST/patient…/study1_positive/image1.png). Empty when the column is absent.
     /// </summary>
-    public static IReadOnlyList<LesionBox> ReadBoxes(string path)
+    public static IReadOnlyList<LabelBox> ReadBoxes(string path)
     {
         var header = Reporting.Csv.Split(File.ReadLines(path).FirstOrDefault() ?? string.Empty);
         if (!header.Contains("boxes"))
@@ -37,7 +37,7 @@ public static class Labels
             return [];
         }
 
-        var boxes = new List<LesionBox>();
+        var boxes = new List<LabelBox>();
         foreach (var row in Reporting.Csv.ReadRows(path, "study_uid", "boxes"))
         {
             foreach (var item in row("boxes").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -49,7 +49,7 @@ public static class Labels
                 }
 
                 var c = f.Skip(1).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-                boxes.Add(new LesionBox(f[0], Math.Min(c[0], c[2]), Math.Min(c[1], c[3]), Math.Max(c[0], c[2]), Math.Max(c[1], c[3])));
+                boxes.Add(new LabelBox(f[0], Math.Min(c[0], c[2]), Math.Min(c[1], c[3]), Math.Max(c[0], c[2]), Math.Max(c[1], c[3])));
             }
         }
 

@@ -80,21 +80,8 @@ public static class ReportWriter
             return string.Empty;
         }
 
-        var image = Png.DecodeGray(png);
-        byte[] thumb;
-        if (heat is not null)
-        {
-            var grid = new float[heat.Width * heat.Height];
-            Buffer.BlockCopy(heat.Grid, 0, grid, 0, heat.Grid.Length);
-            thumb = Png.Encode(Imaging.Heatmap.Overlay(image, grid, heat.Width, heat.Height, 192));
-        }
-        else
-        {
-            var (w, h) = PixelPipeline.Fit(image.Width, image.Height, 192);
-            thumb = Png.Encode(Resampler.ResizeGray(image, w, h));
-        }
-
-        return string.Create(CultureInfo.InvariantCulture, $"<figure><img alt=\"view heatmap\" src=\"data:image/png;base64,{Convert.ToBase64String(thumb)}\"><figcaption>{v.Probability:0.000} {Enc(v.PredictedBodyPart ?? string.Empty)}</figcaption></figure>");
+        var thumb = Imaging.Heatmap.RenderPng(png, heat?.Grid, heat?.Width ?? 0, heat?.Height ?? 0, 192);
+        return string.Create(CultureInfo.InvariantCulture, $"<figure><img alt=\"view heatmap\" src=\"data:image/png;base64,{Convert.ToBase64String(thumb)}\"><figcaption>{v.Probability:0.000} {Enc(v.PredictedBodyPart ?? string.Empty)}{(v.BodyPartMismatch == true ? " (body part differs from the DICOM tags)" : string.Empty)}</figcaption></figure>");
     }
 
     private static string Enc(string s) => WebUtility.HtmlEncode(s);
