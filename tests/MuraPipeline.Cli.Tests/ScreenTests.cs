@@ -98,7 +98,7 @@ public sealed class ScreenTests : IDisposable
         var (code, result) = await ScreenCommand.RunAsync(settings, default);
         Assert.Equal(ExitCodes.SomeInputFailed, code);
         var views = ReadCsv(Path.Combine(settings.OutDir, "views.csv"));
-        string Error(string file) => views.Single(v => v[2].EndsWith(file, StringComparison.Ordinal))[5];
+        string Error(string file) => views.Single(v => v[2].EndsWith(file, StringComparison.Ordinal))[^1];
         Assert.Equal("file is empty (0 bytes)", Error("zero.dcm"));
         Assert.Contains("not a DICOM file", Error("noise.dcm"), StringComparison.Ordinal);
         Assert.Contains("Enhanced SR", Error("report-sr.dcm"), StringComparison.Ordinal);
