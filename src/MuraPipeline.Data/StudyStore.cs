@@ -269,9 +269,9 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
         {
             var completed = new List<CompletedStudy>();
             var now = clock.GetUtcNow();
-            var studyOf = await db.Views.Where(v => viewIds.Contains(v.Id)).ToDictionaryAsync(v => v.Id, v => v.StudyId, token);
-            var studyIds = studyOf.Values.Distinct().ToList();
-            var partOf = await db.Studies.Where(s => studyIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, s => s.BodyPart, token);
+            var rows = await db.Views.Where(v => viewIds.Contains(v.Id)).Select(v => new { v.Id, v.StudyId, v.Study!.BodyPart }).ToListAsync(token);
+            var studyOf = rows.ToDictionary(r => r.Id, r => r.StudyId);
+            var partOf = rows.DistinctBy(r => r.StudyId).ToDictionary(r => r.StudyId, r => r.BodyPart);
             var touched = new SortedSet<Guid>();
             foreach (var o in outcomes.Where(o => studyOf.ContainsKey(o.ViewId)).OrderBy(o => studyOf[o.ViewId]).ThenBy(o => o.ViewId))
             {
@@ -415,13 +415,10 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
             }
 
             abnormal = StudyAggregate.IsAbnormal(score, s.BodyPart, merged);
-            if (modelSha256 is null && sha is not null)
-            {
-                await db.Studies.Where(x => x.Id == studyId).ExecuteUpdateAsync(set => set.SetProperty(x => x.ModelSha256, sha), ct);
-            }
+            modelSha256 = sha;
         }
 
-        await db.Studies.Where(x => x.Id == studyId).ExecuteUpdateAsync(set => set.SetProperty(x => x.Abnormal, abnormal), ct);
+        await db.Studies.Where(x => x.Id == studyId).ExecuteUpdateAsync(set => set.SetProperty(x => x.Abnormal, abnormal).SetProperty(x => x.ModelSha256, modelSha256), ct);
         return new CompletedStudy(studyId, s.StudyInstanceUid, s.BodyPart, s.ScoredViews, s.FailedViews, s.Score, abnormal);
     }
 }

@@ -121,10 +121,11 @@ public sealed partial class ModelProvider(IServiceScopeFactory scopes, IOptions<
             }
             else
             {
-                model = OnnxModel.Load(o.ResolvedModelPath, o.ExecutionProvider, logger);
+                var bytes = OnnxModel.ReadFile(o.ResolvedModelPath);
+                model = OnnxModel.Load(bytes, o.ResolvedModelPath, o.ExecutionProvider, logger);
                 try
                 {
-                    await RegisterAsync(registry, model, await File.ReadAllBytesAsync(model.Path, ct), ct);
+                    await RegisterAsync(registry, model, bytes, ct);
                 }
                 catch
                 {

@@ -60,24 +60,25 @@ public sealed partial class OnnxModel : IDisposable
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
     /// <summary>Loads and checks a model; any problem is a <see cref="ModelLoadException"/> naming the file.</summary>
-    public static OnnxModel Load(string path, string executionProvider = "cpu", ILogger? logger = null)
+    public static OnnxModel Load(string path, string executionProvider = "cpu", ILogger? logger = null) =>
+        Load(ReadFile(path), path, executionProvider, logger);
+
+    /// <summary>A model file's bytes (to load and to register from one read); a missing or unreadable file is a <see cref="ModelLoadException"/>.</summary>
+    public static byte[] ReadFile(string path)
     {
         if (!File.Exists(path))
         {
             throw new ModelLoadException($"model file {path} does not exist");
         }
 
-        byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            return File.ReadAllBytes(path);
         }
         catch (IOException ex)
         {
             throw new ModelLoadException($"model file {path} cannot be read: {ex.Message}", ex);
         }
-
-        return Load(bytes, path, executionProvider, logger);
     }
 
     /// <summary>Loads and checks a model from its bytes (as the registry keeps them); <paramref name="name"/> is what errors call it.</summary>

@@ -176,5 +176,23 @@ public sealed class ScreenTests : IDisposable
         var reference = stdout.Split(' ').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(reference[0], root.GetProperty("overall").GetProperty("kappa").GetDouble(), 12);
         Assert.Equal(reference[1], root.GetProperty("overall").GetProperty("auc").GetDouble(), 12);
+
+        // The same evaluation read from the run's database instead of its CSVs; a database that is not there is refused.
+        var fromDb = Path.Combine(_dir, "from-db");
+        Assert.Equal(ExitCodes.Ok, await MuraCommandLine.Build().Parse(["evaluate", "--labels", labelsPath, "--db", settings.DatabaseFile, "--out", fromDb, "--bootstrap", "200"]).InvokeAsync());
+        using var again = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(fromDb, "evaluation.json")));
+        foreach (var (path, value) in new[] { ("overall.kappa", reference[0]), ("overall.auc", reference[1]), ("pointing_game", pointing) })
+        {
+            var e = again.RootElement;
+            foreach (var part in path.Split('.'))
+            {
+                e = e.GetProperty(part);
+            }
+
+            Assert.Equal(value, e.GetDouble(), 12);
+        }
+
+        Assert.Equal(ExitCodes.StartFailed, await MuraCommandLine.Build().Parse(["evaluate", "--labels", labelsPath, "--db", Path.Combine(_dir, "no-such.db")]).InvokeAsync());
+        Assert.False(File.Exists(Path.Combine(_dir, "no-such.db")));
     }
 }

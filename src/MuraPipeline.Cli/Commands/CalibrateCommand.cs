@@ -41,12 +41,7 @@ public static class CalibrateCommand
             {
                 var input = await EvaluateCommand.ReadInputAsync(dir, dbOption, ct);
                 var label = Labels.Read(parse.GetValue(labels)!.FullName);
-                var target = dbOption is not null ? EvaluationInput.Target(dbOption) : new DatabaseTarget(null, Path.Combine(dir!, "mura.db"));
-                if (!target.IsPostgres && !File.Exists(target.SqliteFile))
-                {
-                    throw new FileNotFoundException($"database file {target.SqliteFile} does not exist: the thresholds are stored with the model version in the database the screen run used (give --db)");
-                }
-
+                var target = AdminDatabase.Resolve(dbOption ?? Path.Combine(dir!, "mura.db"), mustExist: true);
                 var sha = ModelOf(input.Studies.Where(p => label.ContainsKey(p.StudyInstanceUid)).ToList(), parse.GetValue(model));
                 var chosen = Calibration.Choose(input.Studies.Where(p => p.ModelSha256 == sha).ToList(), label, parse.GetValue(sensitivity));
                 var thresholds = chosen.Where(c => c.Threshold is not null).ToDictionary(c => c.BodyPart, c => c.Threshold!.Value);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using MuraPipeline.Cli.Evaluation;
 using Spectre.Console;
 
@@ -39,7 +40,7 @@ public static class EvaluateCommand
                 AnsiConsole.MarkupLineInterpolated($"written: {Path.Combine(dir, "evaluation.json")}");
                 return ExitCodes.Ok;
             }
-            catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or UnauthorizedAccessException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or UnauthorizedAccessException or InvalidOperationException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
             {
                 AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
                 return ExitCodes.StartFailed;
@@ -49,10 +50,17 @@ public static class EvaluateCommand
     }
 
     /// <summary>A screen run's CSVs, or with --db every scored study of that database.</summary>
-    public static Task<EvaluationInput> ReadInputAsync(string? dir, string? database, CancellationToken ct) =>
-        database is not null
-            ? EvaluationInput.WithDatabaseAsync(EvaluationInput.Target(database), db => EvaluationInput.FromDatabaseAsync(db, ct))
-            : Task.FromResult(EvaluationInput.FromCsv(dir!));
+    public static async Task<EvaluationInput> ReadInputAsync(string? dir, string? database, CancellationToken ct)
+    {
+        if (database is null)
+        {
+            return EvaluationInput.FromCsv(dir!);
+        }
+
+        await using var services = await AdminDatabase.OpenAsync(AdminDatabase.Resolve(database, mustExist: true), ct);
+        await using var scope = services.CreateAsyncScope();
+        return await EvaluationInput.FromDatabaseAsync(scope.ServiceProvider.GetRequiredService<Data.MuraDbContext>(), ct);
+    }
 
     private static void Print(EvaluationReport r)
     {

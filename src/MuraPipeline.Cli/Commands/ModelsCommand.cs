@@ -33,7 +33,8 @@ public static class ModelsCommand
         cmd.SetAction((parse, ct) => Guarded(async () =>
         {
             var path = parse.GetValue(file)!.FullName;
-            using var model = OnnxModel.Load(path);
+            var bytes = OnnxModel.ReadFile(path);
+            using var model = OnnxModel.Load(bytes, path);
             if (!PrintCheck(model, path))
             {
                 return ExitCodes.StartFailed;
@@ -42,7 +43,7 @@ public static class ModelsCommand
             await using var services = await AdminDatabase.OpenAsync(AdminDatabase.Resolve(parse.GetValue(db)), ct);
             await using var scope = services.CreateAsyncScope();
             var registry = scope.ServiceProvider.GetRequiredService<ModelRegistry>();
-            var added = await ModelProvider.RegisterAsync(registry, model, await File.ReadAllBytesAsync(path, ct), ct, parse.GetValue(name));
+            var added = await ModelProvider.RegisterAsync(registry, model, bytes, ct, parse.GetValue(name));
             AnsiConsole.MarkupLineInterpolated($"{(added ? "registered" : "already registered")}: {model.Sha256} ({model.Contract} contract)");
             if (parse.GetValue(activate))
             {

@@ -20,27 +20,4 @@ public sealed record EvaluationInput(List<StudyPrediction> Studies, List<ViewPoi
         var views = await ScreenRunner.ViewRows(db, db.Views.Where(v => v.State == ViewState.Scored)).ToListAsync(ct);
         return new(studies, views.Select(v => new ViewPoint(v.StudyInstanceUid, v.SopInstanceUid, v.File, v.PredictedBodyPart, v.PeakX, v.PeakY)).ToList());
     }
-
-    /// <summary>
-    /// The database a --db value names: a PostgreSQL connection string (it contains '='), else a SQLite file, which
-    /// must exist (a typo must not silently evaluate an empty new database).
-    /// </summary>
-    public static DatabaseTarget Target(string value)
-    {
-        if (value.Contains('=', StringComparison.Ordinal))
-        {
-            return new DatabaseTarget(value, "mura.db");
-        }
-
-        var file = Path.GetFullPath(value);
-        return File.Exists(file) ? new DatabaseTarget(null, file) : throw new FileNotFoundException($"database file {file} does not exist");
-    }
-
-    public static async Task<T> WithDatabaseAsync<T>(DatabaseTarget target, Func<MuraDbContext, Task<T>> work)
-    {
-        var options = new DbContextOptionsBuilder<MuraDbContext>();
-        options.UseTarget(target);
-        await using var db = new MuraDbContext(options.Options);
-        return await work(db);
-    }
 }

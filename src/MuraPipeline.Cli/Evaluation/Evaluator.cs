@@ -56,9 +56,6 @@ public sealed record BootstrapSettings(
 /// </summary>
 public static class Evaluator
 {
-    public static EvaluationReport Evaluate(IReadOnlyList<StudyPrediction> predictions, IReadOnlyDictionary<string, StudyLabel> labels, int resamples = 2000, int seed = 2026) =>
-        Evaluate(predictions, labels, [], [], resamples, seed);
-
     public static EvaluationReport Evaluate(IReadOnlyList<StudyPrediction> predictions, IReadOnlyDictionary<string, StudyLabel> labels, IReadOnlyList<ViewPoint> views, IReadOnlyList<LabelBox> boxes, int resamples = 2000, int seed = 2026)
     {
         var joined = predictions.Where(p => labels.ContainsKey(p.StudyInstanceUid)).Select(p => (Prediction: p, Label: labels[p.StudyInstanceUid])).ToList();
