@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -5,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using MuraPipeline.Contracts;
 using MuraPipeline.Data;
 
 namespace MuraPipeline.Api;
@@ -61,8 +63,43 @@ public static class ApiRegistration
                 ? Results.NotFound(new { error = $"no stored image for view {sopInstanceUid}" })
                 : Results.File(MuraPipeline.Imaging.Heatmap.RenderPng(row.Png, row.Grid, row.Width, row.Height, Math.Clamp(size ?? 512, 32, 2048)), "image/png");
         });
+
+        // Ground truth: a reader's verdict on a study (every verdict is kept; the latest wins) and the audit trail.
+        app.MapPost("/api/studies/{studyInstanceUid}/verdicts", async (MuraDbContext db, GroundTruthStore store, string studyInstanceUid, VerdictRequest request, CancellationToken ct) =>
+        {
+            if (request.Problem() is { } problem)
+            {
+                return Results.BadRequest(new { error = problem });
+            }
+
+            if (!await db.Studies.AnyAsync(s => s.StudyInstanceUid == studyInstanceUid, ct))
+            {
+                return Results.NotFound(new { error = $"no study {studyInstanceUid}" });
+            }
+
+            var verdict = new VerdictInput(studyInstanceUid, request.Abnormal!.Value, StudyTypes.Normalise(request.BodyPart), request.Reader!.Trim(), request.ReadAt?.ToUniversalTime());
+            var recorded = await store.AddAsync([verdict], "api", ct);
+            return Results.Created($"/api/studies/{studyInstanceUid}/verdicts", new { id = recorded.LastId, duplicate = recorded.Duplicates > 0 });
+        });
+        app.MapGet("/api/studies/{studyInstanceUid}/verdicts", async (GroundTruthStore store, string studyInstanceUid, CancellationToken ct) =>
+            Results.Json((await store.HistoryAsync(studyInstanceUid, ct)).Select(v => new { id = v.Id, abnormal = v.Abnormal, body_part = v.BodyPart, reader = v.ReaderId, read_at = v.ReadAt, recorded_at = v.RecordedAt, source = v.Source })));
         return app;
     }
+}
+
+/// <summary>The body of POST /api/studies/{uid}/verdicts: {"abnormal": true, "reader": "dr-lee", "body_part": "WRIST", "read_at": "2026-11-23T08:00:00Z"}; body_part and read_at are optional.</summary>
+public sealed record VerdictRequest(
+    [property: JsonPropertyName("abnormal")] bool? Abnormal,
+    [property: JsonPropertyName("reader")] string? Reader,
+    [property: JsonPropertyName("body_part")] string? BodyPart,
+    [property: JsonPropertyName("read_at")] DateTimeOffset? ReadAt)
+{
+    /// <summary>What is wrong with the request, or null.</summary>
+    public string? Problem() =>
+        Abnormal is null ? "abnormal (true or false) is required"
+        : string.IsNullOrWhiteSpace(Reader) || Reader.Length > 128 ? "reader (1-128 characters) is required"
+        : BodyPart is not null && StudyTypes.Normalise(BodyPart) is null ? $"body_part '{BodyPart}' is not one of {string.Join(", ", StudyTypes.All)}"
+        : null;
 }
 
 internal sealed class DatabaseHealthCheck(MuraDbContext db) : IHealthCheck

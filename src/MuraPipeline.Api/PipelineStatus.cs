@@ -21,6 +21,23 @@ public sealed record WaitingStudy(
     [property: JsonPropertyName("since")] DateTimeOffset Since,
     [property: JsonPropertyName("age_seconds")] double AgeSeconds);
 
+/// <summary>One retraining export run, as `mura status` lists it.</summary>
+public sealed record ExportRunRow(
+    [property: JsonPropertyName("run")] long Run,
+    [property: JsonPropertyName("trigger")] string Trigger,
+    [property: JsonPropertyName("instance")] string Instance,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("started")] DateTimeOffset Started,
+    [property: JsonPropertyName("ended")] DateTimeOffset? Ended,
+    [property: JsonPropertyName("studies")] int Studies,
+    [property: JsonPropertyName("images")] int Images,
+    [property: JsonPropertyName("skipped")] int Skipped,
+    [property: JsonPropertyName("watermark")] long? Watermark,
+    [property: JsonPropertyName("folder")] string? Folder,
+    [property: JsonPropertyName("error")] string? Error,
+    [property: JsonPropertyName("training")] string? Training,
+    [property: JsonPropertyName("training_detail")] string? TrainingDetail);
+
 /// <summary>What `mura status --json` prints and GET /api/status returns. State names are the lower-case view states; a study still assembling counts as received.</summary>
 public sealed record PipelineStatus(
     [property: JsonPropertyName("studies")] SortedDictionary<string, int> Studies,
@@ -30,7 +47,8 @@ public sealed record PipelineStatus(
     [property: JsonPropertyName("oldest_waiting")] WaitingStudy? OldestWaiting,
     [property: JsonPropertyName("database")] string Database,
     [property: JsonPropertyName("broker")] string Broker,
-    [property: JsonPropertyName("broker_error")] string? BrokerError)
+    [property: JsonPropertyName("broker_error")] string? BrokerError,
+    [property: JsonPropertyName("exports")] IReadOnlyList<ExportRunRow> Exports)
 {
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
@@ -50,6 +68,9 @@ public sealed class PipelineStatusReader(MuraDbContext db, DatabaseTarget databa
 {
     /// <summary>The window over which the scoring rate is averaged.</summary>
     public static readonly TimeSpan RateWindow = TimeSpan.FromMinutes(5);
+
+    /// <summary>How many of the latest export runs the status shows.</summary>
+    public const int ExportHistory = 10;
 
     public async Task<PipelineStatus> ReadAsync(CancellationToken ct)
     {
@@ -82,8 +103,11 @@ public sealed class PipelineStatusReader(MuraDbContext db, DatabaseTarget databa
             .OrderBy(s => s.CreatedAt).Select(s => new { s.StudyInstanceUid, s.State, s.CreatedAt }).FirstOrDefaultAsync(ct);
         var waiting = oldest is null ? null : new WaitingStudy(oldest.StudyInstanceUid, PipelineStatus.Name(oldest.State), oldest.CreatedAt, Math.Round((now - oldest.CreatedAt).TotalSeconds, 1));
 
+        var exports = (await db.ExportRuns.AsNoTracking().OrderByDescending(r => r.Id).Take(ExportHistory).ToListAsync(ct))
+            .Select(r => new ExportRunRow(r.Id, r.Trigger, r.Instance, r.Status.ToString().ToLowerInvariant(), r.StartedAt, r.EndedAt, r.Studies, r.Images, r.Skipped, r.ToWatermark, r.Folder, r.Error, r.TrainingStatus, r.TrainingDetail))
+            .ToList();
         var (queues, broker, error) = await ReadQueuesAsync(ct);
-        return new PipelineStatus(studies, views, queues, Math.Round(recent / RateWindow.TotalMinutes, 2), waiting, database.Describe(), broker, error);
+        return new PipelineStatus(studies, views, queues, Math.Round(recent / RateWindow.TotalMinutes, 2), waiting, database.Describe(), broker, error, exports);
     }
 
     private async Task<(IReadOnlyList<QueueStatus>, string, string?)> ReadQueuesAsync(CancellationToken ct)

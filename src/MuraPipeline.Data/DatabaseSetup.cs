@@ -89,6 +89,7 @@ public static class DataRegistration
         services.AddDbContext<MuraDbContext>(o => o.UseTarget(target));
         services.AddScoped<StudyStore>();
         services.AddScoped<ModelRegistry>();
+        services.AddScoped<GroundTruthStore>();
         services.TryAddSingleton(TimeProvider.System);
         return services;
     }

@@ -192,3 +192,108 @@ public sealed class ModelFile
 
     public required byte[] Content { get; set; }
 }
+
+/// <summary>
+/// A reader's verdict on a study (ground truth): every verdict is kept for audit, the latest (highest Id) wins. Ids are
+/// handed out in commit order (see <see cref="GroundTruthStore"/>), so "verdicts after Id N" is an exact watermark.
+/// </summary>
+public sealed class Verdict
+{
+    public long Id { get; set; }
+
+    public required string StudyInstanceUid { get; set; }
+
+    public bool Abnormal { get; set; }
+
+    /// <summary>The reader's study type, when they give one; it overrides the DICOM body part in the export.</summary>
+    public string? BodyPart { get; set; }
+
+    public required string ReaderId { get; set; }
+
+    /// <summary>When the reader read the study (their clock, or the import's).</summary>
+    public DateTimeOffset ReadAt { get; set; }
+
+    /// <summary>When the pipeline recorded it.</summary>
+    public DateTimeOffset RecordedAt { get; set; }
+
+    /// <summary>"api" or "import:FILE".</summary>
+    public required string Source { get; set; }
+}
+
+public enum ExportRunStatus
+{
+    Running = 0,
+    Succeeded = 1,
+    Failed = 2,
+
+    /// <summary>Another export held the export lock; nothing was done.</summary>
+    Skipped = 3,
+}
+
+/// <summary>One retraining export (scheduled or by hand): its window of verdicts, what it wrote, and the training hook's outcome.</summary>
+public sealed class ExportRun
+{
+    public long Id { get; set; }
+
+    /// <summary>"schedule" or "manual".</summary>
+    public required string Trigger { get; set; }
+
+    /// <summary>The host (and Quartz instance) that ran it.</summary>
+    public required string Instance { get; set; }
+
+    public ExportRunStatus Status { get; set; }
+
+    public DateTimeOffset StartedAt { get; set; }
+
+    public DateTimeOffset? EndedAt { get; set; }
+
+    /// <summary>Verdicts with an Id above this were considered …</summary>
+    public long FromWatermark { get; set; }
+
+    /// <summary>… up to and including this one (set when the run read its window).</summary>
+    public long? ToWatermark { get; set; }
+
+    public int Studies { get; set; }
+
+    public int Images { get; set; }
+
+    /// <summary>Studies with new verdicts that were not exported (unknown study, no body part, no image, unchanged label).</summary>
+    public int Skipped { get; set; }
+
+    /// <summary>The export's folder once renamed into place.</summary>
+    public string? Folder { get; set; }
+
+    public string? Error { get; set; }
+
+    /// <summary>The training hook's outcome: null (no hook, or nothing new), "activated", "rejected" or "failed".</summary>
+    public string? TrainingStatus { get; set; }
+
+    public string? CandidateSha256 { get; set; }
+
+    public double? CandidateKappa { get; set; }
+
+    public double? ActiveKappa { get; set; }
+
+    public string? TrainingDetail { get; set; }
+}
+
+/// <summary>Where a study went in the exports: its pseudonymous path (stable across exports) and what was exported last.</summary>
+public sealed class ExportedStudy
+{
+    public required string StudyInstanceUid { get; set; }
+
+    public required string Patient { get; set; }
+
+    public int StudyNumber { get; set; }
+
+    /// <summary>"train" or "valid" (by patient: a patient is never in both).</summary>
+    public required string Split { get; set; }
+
+    public required string BodyPart { get; set; }
+
+    public bool Abnormal { get; set; }
+
+    public long LastRunId { get; set; }
+
+    public long LastVerdictId { get; set; }
+}

@@ -20,6 +20,12 @@ public sealed class MuraDbContext(DbContextOptions<MuraDbContext> options) : DbC
 
     public DbSet<ModelFile> ModelFiles => Set<ModelFile>();
 
+    public DbSet<Verdict> Verdicts => Set<Verdict>();
+
+    public DbSet<ExportRun> ExportRuns => Set<ExportRun>();
+
+    public DbSet<ExportedStudy> ExportedStudies => Set<ExportedStudy>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(MuraDbContext).Assembly);
 
@@ -29,6 +35,7 @@ public sealed class MuraDbContext(DbContextOptions<MuraDbContext> options) : DbC
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
         configurationBuilder.Properties<StudyState>().HaveConversion<int>();
         configurationBuilder.Properties<ViewState>().HaveConversion<int>();
+        configurationBuilder.Properties<ExportRunStatus>().HaveConversion<int>();
     }
 }
 
@@ -125,5 +132,53 @@ internal sealed class ModelFileConfiguration : IEntityTypeConfiguration<ModelFil
         b.HasKey(m => m.Sha256);
         b.Property(m => m.Sha256).HasMaxLength(64);
         b.HasOne<ModelVersion>().WithOne().HasForeignKey<ModelFile>(m => m.Sha256).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class VerdictConfiguration : IEntityTypeConfiguration<Verdict>
+{
+    public void Configure(EntityTypeBuilder<Verdict> b)
+    {
+        b.ToTable("verdicts");
+        b.HasKey(v => v.Id);
+        b.Property(v => v.Id).ValueGeneratedOnAdd();
+        b.HasIndex(v => new { v.StudyInstanceUid, v.Id });
+        b.Property(v => v.StudyInstanceUid).HasMaxLength(64);
+        b.Property(v => v.BodyPart).HasMaxLength(16);
+        b.Property(v => v.ReaderId).HasMaxLength(128);
+        b.Property(v => v.Source).HasMaxLength(256);
+    }
+}
+
+internal sealed class ExportRunConfiguration : IEntityTypeConfiguration<ExportRun>
+{
+    public void Configure(EntityTypeBuilder<ExportRun> b)
+    {
+        b.ToTable("export_runs");
+        b.HasKey(r => r.Id);
+        b.Property(r => r.Id).ValueGeneratedOnAdd();
+        b.HasIndex(r => new { r.Status, r.Id });
+        b.Property(r => r.Trigger).HasMaxLength(16);
+        b.Property(r => r.Instance).HasMaxLength(256);
+        b.Property(r => r.Folder).HasMaxLength(1024);
+        b.Property(r => r.Error).HasMaxLength(4000);
+        b.Property(r => r.TrainingStatus).HasMaxLength(16);
+        b.Property(r => r.CandidateSha256).HasMaxLength(64);
+        b.Property(r => r.TrainingDetail).HasMaxLength(4000);
+    }
+}
+
+internal sealed class ExportedStudyConfiguration : IEntityTypeConfiguration<ExportedStudy>
+{
+    public void Configure(EntityTypeBuilder<ExportedStudy> b)
+    {
+        b.ToTable("exported_studies");
+        b.HasKey(e => e.StudyInstanceUid);
+        b.Property(e => e.StudyInstanceUid).HasMaxLength(64);
+        b.Property(e => e.Patient).HasMaxLength(32);
+        b.Property(e => e.Split).HasMaxLength(8);
+        b.Property(e => e.BodyPart).HasMaxLength(16);
+        b.HasIndex(e => new { e.Patient, e.StudyNumber }).IsUnique();
+        b.HasIndex(e => e.Split);
     }
 }

@@ -57,23 +57,33 @@ def load_resized(path, h, w):
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
-def scan(root):
-    items = []
-    for dirpath, _, files in os.walk(root):
-        for f in sorted(files):
-            p = os.path.join(dirpath, f).replace("\\", "/")
-            m = PATH_RE.search(p)
-            if m:
-                part = m.group(1).upper()
-                items.append((p, STUDY_TYPES.index(part), 1 if m.group(4).lower() == "positive" else 0, "/".join(m.group(1, 2, 3))))
+def scan(roots):
+    """Images under one or more MURA-layout folders. With several (incremental exports, oldest first), a study that
+    appears again (patientP/studyK with a corrected label or body part) is taken from the last folder only."""
+    studies = {}
+    for root in [roots] if isinstance(roots, str) else roots:
+        found = {}
+        for dirpath, _, files in os.walk(root):
+            for f in sorted(files):
+                p = os.path.join(dirpath, f).replace("\\", "/")
+                m = PATH_RE.search(p)
+                if m:
+                    part = m.group(1).upper()
+                    found.setdefault(m.group(2, 3), []).append((p, STUDY_TYPES.index(part), 1 if m.group(4).lower() == "positive" else 0, "/".join(m.group(1, 2, 3))))
+        studies.update(found)
+    items = [i for v in studies.values() for i in v]
     items.sort()
     return items
 
 
 def read_boxes(root):
     """Lesion boxes from <root>/labels.csv (as `mura phantoms` writes it): {relative image path: [(x0, y0, x1, y1), ...]}."""
-    path = os.path.join(root, "labels.csv")
     boxes = {}
+    if not isinstance(root, str):
+        for r in root:
+            boxes.update(read_boxes(r))
+        return boxes
+    path = os.path.join(root, "labels.csv")
     if not os.path.exists(path):
         return boxes
     import csv
@@ -371,8 +381,8 @@ def check_with_onnxruntime(path, probe, reference):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--train", help="MURA-layout folder with the training studies")
-    ap.add_argument("--valid", help="MURA-layout folder with the validation studies")
+    ap.add_argument("--train", nargs="+", help="MURA-layout folder(s) with the training studies (several: incremental exports, oldest first)")
+    ap.add_argument("--valid", nargs="+", help="MURA-layout folder(s) with the validation studies")
     ap.add_argument("--out", required=True, help="ONNX file to write")
     ap.add_argument("--arch", default="densenet169", choices=["densenet169", "densenet121", "resnet18", "compact"])
     ap.add_argument("--size", type=int, default=224, help="input height and width (224 or 320 in the paper)")
@@ -408,12 +418,13 @@ def main():
     rng = np.random.default_rng(args.seed)
 
     if args.epochs == 0:
-        if not args.init:
-            ap.error("--epochs 0 exports a model and needs --init WEIGHTS")
-        model = Backbone(args.arch, args.channels, None, args.pool, args.cam_stride)
-        model.load_state_dict(torch.load(args.init, map_location="cpu"))
-        export(model, args, args.out, {"mura.training": json.dumps({"exported_from": os.path.basename(args.init)})})
-        print(f"exported {args.init} as {args.out} ({args.contract} contract)")
+        # Export only: trained weights (--init) under another contract, or an untrained network as a baseline.
+        model = Backbone(args.arch, args.channels, args.pretrained, args.pool, args.cam_stride)
+        if args.init:
+            model.load_state_dict(torch.load(args.init, map_location="cpu"))
+        source = os.path.basename(args.init) if args.init else f"untrained (seed {args.seed})"
+        export(model, args, args.out, {"mura.training": json.dumps({"exported_from": source})})
+        print(f"exported {source} as {args.out} ({args.contract} contract)")
         return
     if not args.train or not args.valid:
         ap.error("--train and --valid are required to train")

@@ -4,6 +4,7 @@ using MuraPipeline.Cli.Embedded;
 using MuraPipeline.Cli.Evaluation;
 using MuraPipeline.Cli.Reporting;
 using MuraPipeline.Data;
+using MuraPipeline.Inference;
 using MuraPipeline.Phantoms;
 using MuraPipeline.Tests;
 

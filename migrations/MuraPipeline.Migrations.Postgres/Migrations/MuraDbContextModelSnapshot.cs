@@ -22,6 +22,124 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("MuraPipeline.Data.ExportRun", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<double?>("ActiveKappa")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("CandidateKappa")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("CandidateSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<string>("Folder")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
+
+                    b.Property<long>("FromWatermark")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Images")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Instance")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int>("Skipped")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Studies")
+                        .HasColumnType("integer");
+
+                    b.Property<long?>("ToWatermark")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("TrainingDetail")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<string>("TrainingStatus")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status", "Id");
+
+                    b.ToTable("export_runs", (string)null);
+                });
+
+            modelBuilder.Entity("MuraPipeline.Data.ExportedStudy", b =>
+                {
+                    b.Property<string>("StudyInstanceUid")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<bool>("Abnormal")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("BodyPart")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long>("LastRunId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("LastVerdictId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Patient")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Split")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
+                    b.Property<int>("StudyNumber")
+                        .HasColumnType("integer");
+
+                    b.HasKey("StudyInstanceUid");
+
+                    b.HasIndex("Split");
+
+                    b.HasIndex("Patient", "StudyNumber")
+                        .IsUnique();
+
+                    b.ToTable("exported_studies", (string)null);
+                });
+
             modelBuilder.Entity("MuraPipeline.Data.Heatmap", b =>
                 {
                     b.Property<Guid>("ViewId")
@@ -221,6 +339,49 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                     b.HasIndex("State", "LastInstanceAt");
 
                     b.ToTable("studies", (string)null);
+                });
+
+            modelBuilder.Entity("MuraPipeline.Data.Verdict", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<bool>("Abnormal")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("BodyPart")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long>("ReadAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ReaderId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("StudyInstanceUid")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StudyInstanceUid", "Id");
+
+                    b.ToTable("verdicts", (string)null);
                 });
 
             modelBuilder.Entity("MuraPipeline.Data.View", b =>

@@ -17,6 +17,122 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.5");
 
+            modelBuilder.Entity("MuraPipeline.Data.ExportRun", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("ActiveKappa")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("CandidateKappa")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("CandidateSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Folder")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FromWatermark")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Images")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Instance")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Skipped")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Studies")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ToWatermark")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TrainingDetail")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TrainingStatus")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status", "Id");
+
+                    b.ToTable("export_runs", (string)null);
+                });
+
+            modelBuilder.Entity("MuraPipeline.Data.ExportedStudy", b =>
+                {
+                    b.Property<string>("StudyInstanceUid")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Abnormal")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BodyPart")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastRunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastVerdictId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Patient")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Split")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("StudyNumber")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("StudyInstanceUid");
+
+                    b.HasIndex("Split");
+
+                    b.HasIndex("Patient", "StudyNumber")
+                        .IsUnique();
+
+                    b.ToTable("exported_studies", (string)null);
+                });
+
             modelBuilder.Entity("MuraPipeline.Data.Heatmap", b =>
                 {
                     b.Property<Guid>("ViewId")
@@ -216,6 +332,47 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                     b.HasIndex("State", "LastInstanceAt");
 
                     b.ToTable("studies", (string)null);
+                });
+
+            modelBuilder.Entity("MuraPipeline.Data.Verdict", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Abnormal")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BodyPart")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReadAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReaderId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StudyInstanceUid")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StudyInstanceUid", "Id");
+
+                    b.ToTable("verdicts", (string)null);
                 });
 
             modelBuilder.Entity("MuraPipeline.Data.View", b =>

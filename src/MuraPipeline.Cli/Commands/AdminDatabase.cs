@@ -30,12 +30,14 @@ internal static class AdminDatabase
     }
 
     /// <summary>Services over the database with its schema in place (migrated on SQLite; checked on PostgreSQL, as `serve` does).</summary>
-    public static async Task<ServiceProvider> OpenAsync(DatabaseTarget target, CancellationToken ct)
+    public static async Task<ServiceProvider> OpenAsync(DatabaseTarget target, CancellationToken ct, Action<IServiceCollection, IConfiguration>? configure = null)
     {
-        var provider = new ServiceCollection()
-            .AddSingleton<IConfiguration>(ServiceHost.LoadConfiguration())
-            .AddMuraDatabase(target)
-            .BuildServiceProvider();
+        var configuration = ServiceHost.LoadConfiguration();
+        var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddMuraDatabase(target);
+        configure?.Invoke(services, configuration);
+        var provider = services.BuildServiceProvider();
         try
         {
             await ServiceHost.EnsureSchemaAsync(provider, ct);

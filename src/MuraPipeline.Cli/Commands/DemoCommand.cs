@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using MuraPipeline.Cli.Embedded;
 using MuraPipeline.Cli.Evaluation;
+using MuraPipeline.Inference;
 using MuraPipeline.Phantoms;
 using Spectre.Console;
 

@@ -88,5 +88,26 @@ public static class StatusCommand
 
             AnsiConsole.Write(queues);
         }
+
+        if (s.Exports.Count > 0)
+        {
+            var runs = new Table().Title("Retraining exports (latest first)").AddColumn("run").AddColumn("trigger").AddColumn("status").AddColumn("started (UTC)").AddColumn("took")
+                .AddColumn(new TableColumn("studies").RightAligned()).AddColumn(new TableColumn("images").RightAligned()).AddColumn("training").AddColumn("folder / error");
+            foreach (var r in s.Exports)
+            {
+                var status = r.Status switch { "failed" => "[red]failed[/]", "running" => "[yellow]running[/]", _ => r.Status };
+                var took = r.Ended is { } e ? $"{(e - r.Started).TotalSeconds:0} s" : "-";
+                runs.AddRow(
+                    r.Run.ToString(CultureInfo.InvariantCulture), r.Trigger, status, r.Started.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), took,
+                    r.Studies.ToString(CultureInfo.InvariantCulture), r.Images.ToString(CultureInfo.InvariantCulture), Markup.Escape(r.Training ?? "-"), Markup.Escape(r.Error ?? (r.Folder is null ? "-" : Path.GetFileName(r.Folder))));
+            }
+
+            AnsiConsole.Write(runs);
+        }
+        else
+        {
+            AnsiConsole.MarkupLine("retraining exports: none yet");
+        }
     }
+
 }

@@ -1,3 +1,5 @@
+using MuraPipeline.Inference;
+
 namespace MuraPipeline.Cli.Evaluation;
 
 /// <summary>One body part's operating point chosen on a validation set; <see cref="Threshold"/> is null when none could be chosen (see <see cref="Note"/>).</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
+using MuraPipeline.Inference;
 
 namespace MuraPipeline.Cli.Evaluation;
 

@@ -7,6 +7,7 @@ using MuraPipeline.Api;
 using MuraPipeline.Data;
 using MuraPipeline.Inference;
 using MuraPipeline.Ingest;
+using MuraPipeline.Scheduler;
 using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Cli.Serve;
@@ -66,6 +67,11 @@ public static class ServiceHost
         if (roles.Contains(Roles.Ingest))
         {
             builder.AddIngest();
+        }
+
+        if (roles.Contains(Roles.Scheduler))
+        {
+            builder.AddScheduler();
         }
 
         if (roles.Contains(Roles.Api))

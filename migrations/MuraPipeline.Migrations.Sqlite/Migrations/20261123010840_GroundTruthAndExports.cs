@@ -1,0 +1,114 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace MuraPipeline.Migrations.Sqlite.Migrations
+{
+    /// <inheritdoc />
+    public partial class GroundTruthAndExports : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "export_runs",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Trigger = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Instance = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    StartedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    EndedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    FromWatermark = table.Column<long>(type: "INTEGER", nullable: false),
+                    ToWatermark = table.Column<long>(type: "INTEGER", nullable: true),
+                    Studies = table.Column<int>(type: "INTEGER", nullable: false),
+                    Images = table.Column<int>(type: "INTEGER", nullable: false),
+                    Skipped = table.Column<int>(type: "INTEGER", nullable: false),
+                    Folder = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: true),
+                    Error = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    TrainingStatus = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true),
+                    CandidateSha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    CandidateKappa = table.Column<double>(type: "REAL", nullable: true),
+                    ActiveKappa = table.Column<double>(type: "REAL", nullable: true),
+                    TrainingDetail = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_export_runs", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "exported_studies",
+                columns: table => new
+                {
+                    StudyInstanceUid = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Patient = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    StudyNumber = table.Column<int>(type: "INTEGER", nullable: false),
+                    Split = table.Column<string>(type: "TEXT", maxLength: 8, nullable: false),
+                    BodyPart = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Abnormal = table.Column<bool>(type: "INTEGER", nullable: false),
+                    LastRunId = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastVerdictId = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_exported_studies", x => x.StudyInstanceUid);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "verdicts",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StudyInstanceUid = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Abnormal = table.Column<bool>(type: "INTEGER", nullable: false),
+                    BodyPart = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true),
+                    ReaderId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    ReadAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    RecordedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Source = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_verdicts", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_export_runs_Status_Id",
+                table: "export_runs",
+                columns: new[] { "Status", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_exported_studies_Patient_StudyNumber",
+                table: "exported_studies",
+                columns: new[] { "Patient", "StudyNumber" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_exported_studies_Split",
+                table: "exported_studies",
+                column: "Split");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_verdicts_StudyInstanceUid_Id",
+                table: "verdicts",
+                columns: new[] { "StudyInstanceUid", "Id" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "export_runs");
+
+            migrationBuilder.DropTable(
+                name: "exported_studies");
+
+            migrationBuilder.DropTable(
+                name: "verdicts");
+        }
+    }
+}

@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MuraPipeline.Data;
+using MuraPipeline.Imaging;
+using MuraPipeline.Inference;
+
+namespace MuraPipeline.Scheduler;
+
+/// <summary>The training hook's outcome: "activated", "rejected" or "failed", and why.</summary>
+public sealed record TrainingOutcome(string Status, string Detail, string? CandidateSha256, double? CandidateKappa, double? ActiveKappa);
+
+/// <summary>
+/// After an export: runs the configured training command, registers the candidate it writes, scores the frozen
+/// validation split (every study ever exported to "valid", with its current ground truth) with the candidate and
+/// with the active model, and activates the candidate only when its kappa beats the active model's by the margin.
+/// The outcome is recorded on the export run either way.
+/// </summary>
+public sealed partial class PromotionGate(IServiceScopeFactory scopes, IOptions<ExportOptions> options, ILogger<PromotionGate> logger)
+{
+    private const int BatchSize = 16;
+
+    /// <summary>Runs the hook for export run <paramref name="runId"/>; null when no command is configured.</summary>
+    public async Task<TrainingOutcome?> RunAsync(long runId, string exportFolder, string exportRoot, CancellationToken ct)
+    {
+        var training = options.Value.Training;
+        if (string.IsNullOrWhiteSpace(training.Command))
+        {
+            return null;
+        }
+
+        TrainingOutcome outcome;
+        try
+        {
+            outcome = await TrainAndGateAsync(runId, training, exportFolder, exportRoot, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            outcome = new TrainingOutcome("failed", $"{ex.GetType().Name}: {ex.Message}", null, null, null);
+        }
+
+        LogOutcome(logger, runId, outcome.Status, outcome.Detail);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<MuraDbContext>();
+        var detail = outcome.Detail.Length > 4000 ? outcome.Detail[^4000..] : outcome.Detail;
+        await db.ExportRuns.Where(r => r.Id == runId).ExecuteUpdateAsync(
+            s => s.SetProperty(r => r.TrainingStatus, outcome.Status)
+                .SetProperty(r => r.TrainingDetail, detail)
+                .SetProperty(r => r.CandidateSha256, outcome.CandidateSha256)
+                .SetProperty(r => r.CandidateKappa, outcome.CandidateKappa)
+                .SetProperty(r => r.ActiveKappa, outcome.ActiveKappa),
+            ct);
+        return outcome;
+    }
+
+    private async Task<TrainingOutcome> TrainAndGateAsync(long runId, TrainingOptions training, string exportFolder, string exportRoot, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<MuraDbContext>();
+        var folders = await db.ExportRuns.AsNoTracking().Where(r => r.Status == ExportRunStatus.Succeeded && r.Folder != null).OrderBy(r => r.Id).Select(r => r.Folder!).ToListAsync(ct);
+        var candidateDir = Directory.CreateDirectory(Path.Combine(exportRoot, ".candidates")).FullName;
+        var candidate = Path.Combine(candidateDir, $"run-{runId:D6}.onnx");
+        var command = training.Command!
+            .Replace("{export}", Quote(exportFolder), StringComparison.Ordinal)
+            .Replace("{exports}", Quote(exportRoot), StringComparison.Ordinal)
+            .Replace("{train}", string.Join(' ', folders.Select(f => Path.Combine(f, "train")).Where(Directory.Exists).Select(Quote)), StringComparison.Ordinal)
+            .Replace("{valid}", string.Join(' ', folders.Select(f => Path.Combine(f, "valid")).Where(Directory.Exists).Select(Quote)), StringComparison.Ordinal)
+            .Replace("{candidate}", Quote(candidate), StringComparison.Ordinal);
+        LogTraining(logger, runId, command);
+        var (code, output) = await RunShellAsync(command, TimeSpan.FromMinutes(training.TimeoutMinutes), ct);
+        if (code != 0)
+        {
+            return new TrainingOutcome("failed", $"the training command exited with {code}: {output}", null, null, null);
+        }
+
+        if (!File.Exists(candidate))
+        {
+            return new TrainingOutcome("failed", $"the training command succeeded but wrote no model to {candidate}", null, null, null);
+        }
+
+        var registry = scope.ServiceProvider.GetRequiredService<ModelRegistry>();
+        var bytes = OnnxModel.ReadFile(candidate);
+        using var model = OnnxModel.Load(bytes, candidate);
+        await ModelProvider.RegisterAsync(registry, model, bytes, ct, $"candidate of export run {runId}");
+        var active = await registry.GetActiveAsync(ct);
+        if (active?.Sha256 == model.Sha256)
+        {
+            return new TrainingOutcome("rejected", "the candidate is the active model already", model.Sha256, null, null);
+        }
+
+        var validation = await LoadValidationAsync(db, ct);
+        if (validation.Count == 0)
+        {
+            return new TrainingOutcome("rejected", "no validation studies with ground truth to compare on; the candidate is registered, not activated", model.Sha256, null, null);
+        }
+
+        var candidateKappa = Kappa(model, null, validation);
+        double? activeKappa = null;
+        if (active is not null && await registry.ContentAsync(active.Sha256, ct) is { } activeBytes)
+        {
+            using var activeModel = OnnxModel.Load(activeBytes, active.Name);
+            activeKappa = Kappa(activeModel, active.Thresholds, validation);
+        }
+
+        var margin = training.Margin;
+        var summary = string.Create(CultureInfo.InvariantCulture, $"kappa on {validation.Count} validation studies: candidate {Show(candidateKappa)}, active {(active is null ? "none" : Show(activeKappa))}, margin {margin:0.###}");
+        if (!double.IsNaN(candidateKappa) && (activeKappa is null || double.IsNaN(activeKappa.Value) || candidateKappa > activeKappa.Value + margin))
+        {
+            await registry.ActivateAsync(model.Sha256, ct);
+            return new TrainingOutcome("activated", summary, model.Sha256, Finite(candidateKappa), Finite(activeKappa));
+        }
+
+        return new TrainingOutcome("rejected", summary, model.Sha256, Finite(candidateKappa), Finite(activeKappa));
+    }
+
+    private sealed record ValidationStudy(string BodyPart, bool Abnormal, List<byte[]> Images);
+
+    /// <summary>The frozen validation split: every study exported to "valid", its current verdict and its images.</summary>
+    private static async Task<List<ValidationStudy>> LoadValidationAsync(MuraDbContext db, CancellationToken ct)
+    {
+        var rows = await (from e in db.ExportedStudies.AsNoTracking().Where(e => e.Split == "valid")
+                          join s in db.Studies.AsNoTracking() on e.StudyInstanceUid equals s.StudyInstanceUid
+                          join v in db.Views.AsNoTracking() on s.Id equals v.StudyId
+                          join i in db.ViewImages.AsNoTracking() on v.Id equals i.ViewId
+                          select new { e.StudyInstanceUid, e.BodyPart, e.Abnormal, i.Png }).ToListAsync(ct);
+        return rows.GroupBy(r => r.StudyInstanceUid, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new ValidationStudy(g.First().BodyPart, g.First().Abnormal, g.Select(r => r.Png).ToList())).ToList();
+    }
+
+    /// <summary>Study-level Cohen's kappa: the mean of the views' probabilities against the model's threshold for the body part (0.5 when not calibrated).</summary>
+    private static double Kappa(OnnxModel model, string? thresholdsJson, List<ValidationStudy> studies)
+    {
+        var thresholds = ModelRegistry.ParseThresholds(thresholdsJson);
+        var images = studies.SelectMany((s, i) => s.Images.Select(png => (Study: i, Png: png))).ToList();
+        var sums = new double[studies.Count];
+        foreach (var batch in images.Chunk(BatchSize))
+        {
+            var predictions = model.Predict(batch.Select(b => Png.DecodeGray(b.Png)).ToList());
+            for (var k = 0; k < batch.Length; k++)
+            {
+                sums[batch[k].Study] += predictions[k].Probability;
+            }
+        }
+
+        var truth = studies.Select(s => s.Abnormal ? 1 : 0).ToList();
+        var calls = studies.Select((s, i) => sums[i] / s.Images.Count >= thresholds.GetValueOrDefault(s.BodyPart, 0.5) ? 1 : 0).ToList();
+        return Metrics.CohenKappa(truth, calls);
+    }
+
+    private static async Task<(int Code, string Output)> RunShellAsync(string command, TimeSpan timeout, CancellationToken ct)
+    {
+        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(command);
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start /bin/sh");
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) => Append(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout);
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            if (ct.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            return (-1, $"timed out after {timeout.TotalMinutes:0} min");
+        }
+
+        process.WaitForExit();
+        lock (output)
+        {
+            var text = output.ToString().Trim();
+            return (process.ExitCode, text.Length > 2000 ? "…" + text[^2000..] : text);
+        }
+    }
+
+    private static void Append(StringBuilder sb, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (sb)
+        {
+            sb.Append(line).Append('\n');
+            if (sb.Length > 64_000)
+            {
+                sb.Remove(0, sb.Length - 16_000);
+            }
+        }
+    }
+
+    private static string Quote(string path) => "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private static string Show(double? kappa) => kappa is { } k && !double.IsNaN(k) ? k.ToString("0.###", CultureInfo.InvariantCulture) : "undefined";
+
+    private static double? Finite(double? v) => v is { } x && !double.IsNaN(x) ? x : null;
+
+    [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "Export run {RunId}: training command {Command}")]
+    private static partial void LogTraining(ILogger logger, long runId, string command);
+
+    [LoggerMessage(EventId = 6102, Level = LogLevel.Information, Message = "Export run {RunId}: candidate {Status} ({Detail})")]
+    private static partial void LogOutcome(ILogger logger, long runId, string status, string detail);
+}
