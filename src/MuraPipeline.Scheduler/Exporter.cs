@@ -30,20 +30,21 @@ public sealed partial class Exporter(IServiceScopeFactory scopes, DatabaseTarget
     public static string Instance => $"{Environment.MachineName}/{Environment.ProcessId}";
 
     /// <summary>Runs one export (and the training hook when <paramref name="train"/> and one is configured).</summary>
-    public async Task<ExportResult> RunAsync(string trigger, string? folder, bool train, CancellationToken ct)
+    public async Task<ExportResult> RunAsync(string trigger, string? folder, bool train, CancellationToken ct, string? schedulerInstance = null)
     {
+        var instance = schedulerInstance is null ? Instance : $"{Instance} (scheduler {schedulerInstance})";
         var o = options.Value;
         var pseudonyms = new Pseudonyms(o.RequireKey());
         var root = Path.GetFullPath(folder ?? o.Folder);
         await using var exportLock = await ExportLock.TryAcquireAsync(target, ct);
         if (exportLock is null)
         {
-            var skipped = await RecordSkippedAsync(trigger, ct);
+            var skipped = await RecordSkippedAsync(trigger, instance, ct);
             LogLocked(logger, skipped);
             return new ExportResult(skipped, ExportRunStatus.Skipped, 0, 0, 0, null, "another export is running", null, null);
         }
 
-        var run = await StartRunAsync(trigger, ct);
+        var run = await StartRunAsync(trigger, instance, ct);
         var partial = Path.Combine(root, $".partial-{run.Id}");
         var final = Path.Combine(root, $"export-{run.Id:D6}");
         Written written;
@@ -304,7 +305,7 @@ public sealed partial class Exporter(IServiceScopeFactory scopes, DatabaseTarget
 
     private static string Sha(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
-    private async Task<ExportRun> StartRunAsync(string trigger, CancellationToken ct)
+    private async Task<ExportRun> StartRunAsync(string trigger, string instance, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<MuraDbContext>();
@@ -314,18 +315,18 @@ public sealed partial class Exporter(IServiceScopeFactory scopes, DatabaseTarget
         await db.ExportRuns.Where(r => r.Status == ExportRunStatus.Running).ExecuteUpdateAsync(
             s => s.SetProperty(r => r.Status, ExportRunStatus.Failed).SetProperty(r => r.EndedAt, now).SetProperty(r => r.Error, "abandoned: the process running it ended before it finished"), ct);
         var from = await db.ExportRuns.Where(r => r.Status == ExportRunStatus.Succeeded).MaxAsync(r => r.ToWatermark, ct) ?? 0;
-        var run = new ExportRun { Trigger = trigger, Instance = Instance, Status = ExportRunStatus.Running, StartedAt = now, FromWatermark = from };
+        var run = new ExportRun { Trigger = trigger, Instance = instance, Status = ExportRunStatus.Running, StartedAt = now, FromWatermark = from };
         db.ExportRuns.Add(run);
         await db.SaveChangesAsync(ct);
         return run;
     }
 
-    private async Task<long> RecordSkippedAsync(string trigger, CancellationToken ct)
+    private async Task<long> RecordSkippedAsync(string trigger, string instance, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<MuraDbContext>();
         var now = clock.GetUtcNow();
-        var run = new ExportRun { Trigger = trigger, Instance = Instance, Status = ExportRunStatus.Skipped, StartedAt = now, EndedAt = now, Error = "another export was running" };
+        var run = new ExportRun { Trigger = trigger, Instance = instance, Status = ExportRunStatus.Skipped, StartedAt = now, EndedAt = now, Error = "another export was running" };
         db.ExportRuns.Add(run);
         await db.SaveChangesAsync(ct);
         return run.Id;

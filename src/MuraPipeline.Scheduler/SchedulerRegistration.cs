@@ -75,7 +75,7 @@ public sealed partial class ExportJob(Exporter exporter, ILogger<ExportJob> logg
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
         LogFired(logger, context.ScheduledFireTimeUtc ?? context.FireTimeUtc, context.Scheduler.SchedulerInstanceId);
-        await exporter.RunAsync("schedule", null, train: true, cancellationToken);
+        await exporter.RunAsync("schedule", null, train: true, cancellationToken, context.Scheduler.SchedulerInstanceId);
     }
 
     [LoggerMessage(EventId = 6201, Level = LogLevel.Information, Message = "Export trigger for {FireTime:o} fired on scheduler instance {Instance}")]
