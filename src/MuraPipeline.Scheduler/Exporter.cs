@@ -99,9 +99,7 @@ public sealed partial class Exporter(IServiceScopeFactory scopes, DatabaseTarget
         return new ExportResult(run.Id, ExportRunStatus.Succeeded, written.Studies.Count, written.Images, written.Skipped, final, null, training?.Status, training?.Detail);
     }
 
-    private sealed record ExportedRow(ExportedStudy Study, string Folder);
-
-    private sealed record Written(List<ExportedRow> Studies, int Images, int Skipped, long ToWatermark);
+    private sealed record Written(List<ExportedStudy> Studies, int Images, int Skipped, long ToWatermark);
 
     private async Task<Written> WriteAsync(ExportRun run, string dir, Pseudonyms pseudonyms, int validPercent, CancellationToken ct)
     {
@@ -174,7 +172,7 @@ public sealed partial class Exporter(IServiceScopeFactory scopes, DatabaseTarget
 
         var models = await db.ModelVersions.AsNoTracking().Select(m => new { m.Sha256, m.Name, m.Active }).ToListAsync(ct);
         var files = new List<(string Path, string Sha256, long Bytes)>();
-        var rows = new List<ExportedRow>();
+        var rows = new List<ExportedStudy>();
         var imagePaths = new Dictionary<string, StringBuilder> { ["train"] = new(), ["valid"] = new() };
         var labelled = new Dictionary<string, StringBuilder> { ["train"] = new(), ["valid"] = new() };
         var hardCases = new JsonArray();
@@ -224,9 +222,7 @@ public sealed partial class Exporter(IServiceScopeFactory scopes, DatabaseTarget
                     });
                 }
 
-                rows.Add(new ExportedRow(
-                    new ExportedStudy { StudyInstanceUid = p.Study.StudyInstanceUid, Patient = p.Patient, StudyNumber = number, Split = p.Split, BodyPart = p.BodyPart, Abnormal = p.Verdict.Abnormal, LastRunId = run.Id, LastVerdictId = p.Verdict.Id },
-                    studyFolder));
+                rows.Add(new ExportedStudy { StudyInstanceUid = p.Study.StudyInstanceUid, Patient = p.Patient, StudyNumber = number, Split = p.Split, BodyPart = p.BodyPart, Abnormal = p.Verdict.Abnormal, LastRunId = run.Id, LastVerdictId = p.Verdict.Id });
             }
         }
 
@@ -242,7 +238,7 @@ public sealed partial class Exporter(IServiceScopeFactory scopes, DatabaseTarget
     }
 
     private JsonObject Manifest(
-        ExportRun run, long from, long to, int validPercent, List<ExportedRow> rows, Dictionary<string, string?> scoredBy,
+        ExportRun run, long from, long to, int validPercent, List<ExportedStudy> rows, Dictionary<string, string?> scoredBy,
         List<(string Sha256, string Name, bool Active)> models, JsonArray hardCases, SortedDictionary<string, int> skipped, int images, List<(string Path, string Sha256, long Bytes)> files)
     {
         var counts = new JsonObject();
@@ -251,18 +247,18 @@ public sealed partial class Exporter(IServiceScopeFactory scopes, DatabaseTarget
             var bySplit = new JsonObject();
             foreach (var part in StudyTypes.All)
             {
-                var here = rows.Where(r => r.Study.Split == split && r.Study.BodyPart == part).ToList();
-                bySplit[$"XR_{part}"] = new JsonObject { ["positive"] = here.Count(r => r.Study.Abnormal), ["negative"] = here.Count(r => !r.Study.Abnormal) };
+                var here = rows.Where(r => r.Split == split && r.BodyPart == part).ToList();
+                bySplit[$"XR_{part}"] = new JsonObject { ["positive"] = here.Count(r => r.Abnormal), ["negative"] = here.Count(r => !r.Abnormal) };
             }
 
             counts[split] = bySplit;
         }
 
-        var used = rows.Select(r => scoredBy.GetValueOrDefault(r.Study.StudyInstanceUid)).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var used = rows.Select(r => scoredBy.GetValueOrDefault(r.StudyInstanceUid)).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var modelList = new JsonArray();
         foreach (var m in models.Where(m => m.Active || used.Contains(m.Sha256)).OrderBy(m => m.Sha256, StringComparer.Ordinal))
         {
-            modelList.Add(new JsonObject { ["sha256"] = m.Sha256, ["name"] = m.Name, ["active"] = m.Active, ["studies_scored"] = rows.Count(r => scoredBy.GetValueOrDefault(r.Study.StudyInstanceUid) == m.Sha256) });
+            modelList.Add(new JsonObject { ["sha256"] = m.Sha256, ["name"] = m.Name, ["active"] = m.Active, ["studies_scored"] = rows.Count(r => scoredBy.GetValueOrDefault(r.StudyInstanceUid) == m.Sha256) });
         }
 
         var skippedList = new JsonArray();
@@ -286,7 +282,7 @@ public sealed partial class Exporter(IServiceScopeFactory scopes, DatabaseTarget
             ["watermark"] = new JsonObject { ["from_verdict"] = from, ["to_verdict"] = to },
             ["split"] = new JsonObject { ["valid_percent"] = validPercent, ["unit"] = "patient (keyed hash): no patient is in both splits" },
             ["studies"] = rows.Count,
-            ["patients"] = rows.Select(r => r.Study.Patient).Distinct(StringComparer.Ordinal).Count(),
+            ["patients"] = rows.Select(r => r.Patient).Distinct(StringComparer.Ordinal).Count(),
             ["images"] = images,
             ["counts"] = counts,
             ["model_versions"] = modelList,
@@ -340,13 +336,13 @@ public sealed partial class Exporter(IServiceScopeFactory scopes, DatabaseTarget
         {
             db.ChangeTracker.Clear();
             await using var tx = await db.Database.BeginTransactionAsync(token);
-            var uids = written.Studies.Select(s => s.Study.StudyInstanceUid).ToList();
+            var uids = written.Studies.Select(s => s.StudyInstanceUid).ToList();
             foreach (var chunk in uids.Chunk(500))
             {
                 await db.ExportedStudies.Where(e => chunk.Contains(e.StudyInstanceUid)).ExecuteDeleteAsync(token);
             }
 
-            db.ExportedStudies.AddRange(written.Studies.Select(s => s.Study));
+            db.ExportedStudies.AddRange(written.Studies);
             await db.SaveChangesAsync(token);
             await db.ExportRuns.Where(r => r.Id == runId).ExecuteUpdateAsync(
                 s => s.SetProperty(r => r.Status, ExportRunStatus.Succeeded)

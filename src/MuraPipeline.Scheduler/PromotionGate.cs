@@ -92,22 +92,27 @@ public sealed partial class PromotionGate(IServiceScopeFactory scopes, IOptions<
             return new TrainingOutcome("rejected", "the candidate is the active model already", model.Sha256, null, null);
         }
 
-        var validation = await LoadValidationAsync(db, ct);
-        if (validation.Count == 0)
+        OnnxModel? activeModel = null;
+        if (active is not null && await registry.ContentAsync(active.Sha256, ct) is { } activeBytes)
+        {
+            activeModel = OnnxModel.Load(activeBytes, active.Name);
+        }
+
+        double candidateKappa;
+        double? activeKappa;
+        int studies;
+        using (activeModel)
+        {
+            (studies, candidateKappa, activeKappa) = await CompareAsync(db, model, activeModel, active?.Thresholds, ct);
+        }
+
+        if (studies == 0)
         {
             return new TrainingOutcome("rejected", "no validation studies with ground truth to compare on; the candidate is registered, not activated", model.Sha256, null, null);
         }
 
-        var candidateKappa = Kappa(model, null, validation);
-        double? activeKappa = null;
-        if (active is not null && await registry.ContentAsync(active.Sha256, ct) is { } activeBytes)
-        {
-            using var activeModel = OnnxModel.Load(activeBytes, active.Name);
-            activeKappa = Kappa(activeModel, active.Thresholds, validation);
-        }
-
         var margin = training.Margin;
-        var summary = string.Create(CultureInfo.InvariantCulture, $"kappa on {validation.Count} validation studies: candidate {Show(candidateKappa)}, active {(active is null ? "none" : Show(activeKappa))}, margin {margin:0.###}");
+        var summary = string.Create(CultureInfo.InvariantCulture, $"kappa on {studies} validation studies: candidate {Show(candidateKappa)}, active {(active is null ? "none" : Show(activeKappa))}, margin {margin:0.###}");
         if (!double.IsNaN(candidateKappa) && (activeKappa is null || double.IsNaN(activeKappa.Value) || candidateKappa > activeKappa.Value + margin))
         {
             await registry.ActivateAsync(model.Sha256, ct);
@@ -117,38 +122,54 @@ public sealed partial class PromotionGate(IServiceScopeFactory scopes, IOptions<
         return new TrainingOutcome("rejected", summary, model.Sha256, Finite(candidateKappa), Finite(activeKappa));
     }
 
-    private sealed record ValidationStudy(string BodyPart, bool Abnormal, List<byte[]> Images);
-
-    /// <summary>The frozen validation split: every study exported to "valid", its current verdict and its images.</summary>
-    private static async Task<List<ValidationStudy>> LoadValidationAsync(MuraDbContext db, CancellationToken ct)
+    /// <summary>
+    /// Study-level Cohen's kappa of the candidate (threshold 0.5: it is not calibrated yet) and of the active model (its
+    /// calibrated thresholds, else 0.5) on the frozen validation split: every study exported to "valid", with the
+    /// label it was last exported with, the study score being the mean of its views. Images are read a chunk of
+    /// studies at a time and decoded once for both models.
+    /// </summary>
+    private static async Task<(int Studies, double Candidate, double? Active)> CompareAsync(MuraDbContext db, OnnxModel candidate, OnnxModel? active, string? activeThresholdsJson, CancellationToken ct)
     {
-        var rows = await (from e in db.ExportedStudies.AsNoTracking().Where(e => e.Split == "valid")
-                          join s in db.Studies.AsNoTracking() on e.StudyInstanceUid equals s.StudyInstanceUid
-                          join v in db.Views.AsNoTracking() on s.Id equals v.StudyId
-                          join i in db.ViewImages.AsNoTracking() on v.Id equals i.ViewId
-                          select new { e.StudyInstanceUid, e.BodyPart, e.Abnormal, i.Png }).ToListAsync(ct);
-        return rows.GroupBy(r => r.StudyInstanceUid, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => new ValidationStudy(g.First().BodyPart, g.First().Abnormal, g.Select(r => r.Png).ToList())).ToList();
-    }
-
-    /// <summary>Study-level Cohen's kappa: the mean of the views' probabilities against the model's threshold for the body part (0.5 when not calibrated).</summary>
-    private static double Kappa(OnnxModel model, string? thresholdsJson, List<ValidationStudy> studies)
-    {
-        var thresholds = ModelRegistry.ParseThresholds(thresholdsJson);
-        var images = studies.SelectMany((s, i) => s.Images.Select(png => (Study: i, Png: png))).ToList();
-        var sums = new double[studies.Count];
-        foreach (var batch in images.Chunk(BatchSize))
+        var studies = await (from e in db.ExportedStudies.AsNoTracking().Where(e => e.Split == "valid")
+                             join s in db.Studies.AsNoTracking() on e.StudyInstanceUid equals s.StudyInstanceUid
+                             orderby e.StudyInstanceUid
+                             select new { s.Id, e.BodyPart, e.Abnormal }).ToListAsync(ct);
+        var activeThresholds = ModelRegistry.ParseThresholds(activeThresholdsJson);
+        var truth = new List<int>();
+        var candidateCalls = new List<int>();
+        var activeCalls = new List<int>();
+        foreach (var chunk in studies.Chunk(64))
         {
-            var predictions = model.Predict(batch.Select(b => Png.DecodeGray(b.Png)).ToList());
-            for (var k = 0; k < batch.Length; k++)
+            var ids = chunk.Select(c => c.Id).ToList();
+            var images = await (from v in db.Views.AsNoTracking().Where(v => ids.Contains(v.StudyId))
+                                join i in db.ViewImages.AsNoTracking() on v.Id equals i.ViewId
+                                select new { v.StudyId, i.Png }).ToListAsync(ct);
+            var decoded = images.Select(i => (i.StudyId, Image: Png.DecodeGray(i.Png))).ToList();
+            var candidateMeans = Means(candidate, decoded);
+            var activeMeans = active is null ? null : Means(active, decoded);
+            foreach (var s in chunk.Where(s => candidateMeans.ContainsKey(s.Id)))
             {
-                sums[batch[k].Study] += predictions[k].Probability;
+                truth.Add(s.Abnormal ? 1 : 0);
+                candidateCalls.Add(candidateMeans[s.Id] >= 0.5 ? 1 : 0);
+                if (activeMeans is not null)
+                {
+                    activeCalls.Add(activeMeans[s.Id] >= activeThresholds.GetValueOrDefault(s.BodyPart, 0.5) ? 1 : 0);
+                }
             }
         }
 
-        var truth = studies.Select(s => s.Abnormal ? 1 : 0).ToList();
-        var calls = studies.Select((s, i) => sums[i] / s.Images.Count >= thresholds.GetValueOrDefault(s.BodyPart, 0.5) ? 1 : 0).ToList();
-        return Metrics.CohenKappa(truth, calls);
+        return (truth.Count, Metrics.CohenKappa(truth, candidateCalls), active is null ? null : Metrics.CohenKappa(truth, activeCalls));
+    }
+
+    private static Dictionary<Guid, double> Means(OnnxModel model, List<(Guid StudyId, GrayImage Image)> views)
+    {
+        var probabilities = new List<double>(views.Count);
+        foreach (var batch in views.Chunk(BatchSize))
+        {
+            probabilities.AddRange(model.Predict(batch.Select(b => b.Image).ToList()).Select(p => p.Probability));
+        }
+
+        return views.Zip(probabilities).GroupBy(x => x.First.StudyId).ToDictionary(g => g.Key, g => g.Average(x => x.Second));
     }
 
     private static async Task<(int Code, string Output)> RunShellAsync(string command, TimeSpan timeout, CancellationToken ct)

@@ -208,6 +208,7 @@ public sealed partial class DistributedTests
         Assert.True(code == 0, text);
         Assert.Contains("training: activated", text, StringComparison.Ordinal);
         Assert.Equal(demoSha, await _c.ScalarAsync<string>("SELECT \"Sha256\" FROM model_versions WHERE \"Active\""));
+        output.WriteLine($"gate, run 1: {await _c.ScalarAsync<string>("SELECT \"TrainingDetail\" FROM export_runs WHERE \"Id\" = 1")}; run 2: {await _c.ScalarAsync<string>("SELECT \"TrainingDetail\" FROM export_runs WHERE \"Id\" = 2")}");
         Assert.Equal(1, await _c.ScalarAsync<int>($"SELECT count(*) FROM export_runs WHERE \"Id\" = 2 AND \"TrainingStatus\" = 'activated' AND \"CandidateSha256\" = '{demoSha}' AND \"CandidateKappa\" > coalesce(\"ActiveKappa\", -1) + 0.02"));
     }
 
