@@ -109,9 +109,15 @@ public sealed partial class Exporter(IServiceScopeFactory scopes, DatabaseTarget
         var from = run.FromWatermark;
         await db.ExportRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.ToWatermark, to), ct);
 
-        // The latest verdict of every study that got one in (from, to].
-        var changed = db.Verdicts.Where(v => v.Id > from && v.Id <= to).Select(v => v.StudyInstanceUid).Distinct();
-        var latestIds = db.Verdicts.Where(v => v.Id <= to && changed.Contains(v.StudyInstanceUid)).GroupBy(v => v.StudyInstanceUid).Select(g => g.Max(v => v.Id));
+        // The latest verdict of every study that got one in (from, to], and of every study in the database with a
+        // verdict that was never exported (its verdict may have come before its images, below an earlier watermark).
+        var changed = db.Verdicts.Where(v => v.Id > from && v.Id <= to).Select(v => v.StudyInstanceUid);
+        var pending = db.Verdicts.Where(v => v.Id <= from
+                && db.Studies.Any(s => s.StudyInstanceUid == v.StudyInstanceUid)
+                && !db.ExportedStudies.Any(e => e.StudyInstanceUid == v.StudyInstanceUid))
+            .Select(v => v.StudyInstanceUid);
+        var candidates = changed.Union(pending);
+        var latestIds = db.Verdicts.Where(v => v.Id <= to && candidates.Contains(v.StudyInstanceUid)).GroupBy(v => v.StudyInstanceUid).Select(g => g.Max(v => v.Id));
         var verdicts = await db.Verdicts.AsNoTracking().Where(v => latestIds.Contains(v.Id)).ToListAsync(ct);
 
         var skipped = new SortedDictionary<string, int>(StringComparer.Ordinal);

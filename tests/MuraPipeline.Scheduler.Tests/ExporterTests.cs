@@ -49,14 +49,14 @@ public sealed partial class ExporterTests : IAsyncLifetime
     }
 
     /// <summary>A scored study of <paramref name="views"/> views whose derivatives carry the patient's name in a PNG text chunk (as a careless source might).</summary>
-    private async Task<Study> AddStudyAsync(int n, string patientId, string? bodyPart, int views, bool? modelCall)
+    private async Task<Study> AddStudyAsync(int n, string patientId, string? bodyPart, int views, bool? modelCall, string? uid = null)
     {
         await using var scope = _services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<MuraDbContext>();
         var study = new Study
         {
             Id = Guid.NewGuid(),
-            StudyInstanceUid = $"1.2.826.0.1.{n}",
+            StudyInstanceUid = uid ?? $"1.2.826.0.1.{n}",
             PatientId = patientId,
             BodyPart = bodyPart,
             Source = "dicom",
@@ -245,6 +245,13 @@ public sealed partial class ExporterTests : IAsyncLifetime
         var third = await ExportAsync();
         Assert.Equal((ExportRunStatus.Succeeded, 0, (string?)null), (third.Status, third.Studies, third.Folder));
         Assert.Equal(2, Directory.GetDirectories(Root).Length);
+
+        // The study whose verdict came before its images is exported once they arrive, though its verdict is below the watermark.
+        await AddStudyAsync(102, "PAT901-SECRET", "ELBOW", 2, modelCall: true, uid: "9.9.9.9");
+        var fourth = await ExportAsync();
+        Assert.Equal((ExportRunStatus.Succeeded, 1, 2), (fourth.Status, fourth.Studies, fourth.Images));
+        Assert.Single(StudyFolders(fourth.Folder!), f => f.Contains("XR_WRIST/", StringComparison.Ordinal) && f.EndsWith("_positive", StringComparison.Ordinal));
+        Assert.Equal(0, (await ExportAsync()).Studies);
     }
 
     [Fact]
