@@ -90,9 +90,13 @@ public sealed partial class DistributedTests
             ["Scheduler__TimeZone"] = "UTC",
         });
         var replicas = new[] { _c.Serve("scheduler-1", "scheduler,api", settings), _c.Serve("scheduler-2", "scheduler", settings) };
-        await _c.WaitUntilAsync(() => Task.FromResult(replicas.All(r => r.Log.Contains("Retraining export scheduled", StringComparison.Ordinal))), Deadline, "both replicas to schedule the export");
+        // Both replicas have scheduled the trigger and checked in with the cluster (the check-in follows the start).
+        await _c.WaitUntilAsync(
+            async () => replicas.All(r => r.Log.Contains("Retraining export scheduled", StringComparison.Ordinal))
+                && await _c.ScalarAsync<int>("SELECT count(*) FROM qrtz_scheduler_state") == 2,
+            Deadline,
+            "both replicas to schedule the export and check in with the cluster");
         Assert.True(DateTimeOffset.UtcNow < fireAt.AddSeconds(-1), "the replicas took too long to start for this test's trigger");
-        Assert.Equal(2, await _c.ScalarAsync<int>("SELECT count(*) FROM qrtz_scheduler_state"));
 
         var fireMs = fireAt.ToUnixTimeMilliseconds() / 1000 * 1000;
         await _c.WaitUntilAsync(
@@ -106,7 +110,8 @@ public sealed partial class DistributedTests
         Assert.Equal(1, await _c.ScalarAsync<int>("SELECT count(*) FROM export_runs"));
         Assert.Equal(1, await _c.ScalarAsync<int>("SELECT count(*) FROM qrtz_execution_history"));
         Assert.Equal("succeeded 8 schedule", await _c.ScalarAsync<string>("SELECT CASE \"Status\" WHEN 1 THEN 'succeeded' ELSE 'status ' || \"Status\" || ': ' || coalesce(\"Error\", '') END || ' ' || \"Studies\" || ' ' || \"Trigger\" FROM export_runs"));
-        Assert.Equal(1, replicas.Count(r => r.Log.Contains("Export run 1:", StringComparison.Ordinal)));
+        await _c.WaitUntilAsync(() => Task.FromResult(replicas.Any(r => r.Log.Contains("Export run 1:", StringComparison.Ordinal))), Deadline, "the replica that ran the export to log it (console logging is asynchronous)");
+        Assert.Equal(1, replicas.Count(r => r.Log.Contains("Export trigger for", StringComparison.Ordinal)));
 
         // A reader's verdicts on the other eight studies through the API (a bad request and an unknown study are refused).
         using var http = new HttpClient { BaseAddress = new Uri(replicas[0].Url) };
