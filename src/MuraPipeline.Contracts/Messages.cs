@@ -12,7 +12,11 @@ public sealed record ViewQueued(
     string? BodyPart,
     byte[] DerivativePng);
 
-/// <summary>A study's last view reached a terminal state and its score was computed.</summary>
+/// <summary>
+/// A study's last view reached a terminal state and its score was computed (or every view failed: then
+/// <see cref="Score"/> is null). Published by whichever role completed it: inference, or ingest when a last view
+/// could not be read. <see cref="ModelSha256"/> is null when no view was scored.
+/// </summary>
 public sealed record StudyScored(
     Guid StudyId,
     string StudyInstanceUid,
@@ -21,4 +25,4 @@ public sealed record StudyScored(
     int FailedViews,
     double? Score,
     bool? Abnormal,
-    string ModelSha256);
+    string? ModelSha256);

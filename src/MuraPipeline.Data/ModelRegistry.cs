@@ -86,6 +86,10 @@ public sealed class ModelRegistry(MuraDbContext db, TimeProvider clock)
     public Task<byte[]?> ContentAsync(string sha256, CancellationToken ct) =>
         db.ModelFiles.AsNoTracking().Where(f => f.Sha256 == sha256).Select(f => f.Content).SingleOrDefaultAsync(ct);
 
+    /// <summary>A model version's calibrated thresholds as stored (JSON), null when it has none or is not registered.</summary>
+    public Task<string?> ThresholdsAsync(string sha256, CancellationToken ct) =>
+        db.ModelVersions.AsNoTracking().Where(m => m.Sha256 == sha256).Select(m => m.Thresholds).FirstOrDefaultAsync(ct);
+
     /// <summary>Stores calibrated per-body-part thresholds with a model version (replacing earlier ones).</summary>
     public async Task SetThresholdsAsync(string sha256, IReadOnlyDictionary<string, double> thresholds, CancellationToken ct)
     {

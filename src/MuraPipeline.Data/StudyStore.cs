@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using MuraPipeline.Contracts;
 
 namespace MuraPipeline.Data;
 
@@ -15,13 +16,17 @@ public sealed record QueueableView(Guid ViewId, string SopInstanceUid, byte[] De
 public sealed record QueueableStudy(Guid StudyId, string StudyInstanceUid, string? BodyPart, IReadOnlyList<QueueableView> Views);
 
 /// <summary>A study whose last view just ended, as committed.</summary>
-public sealed record CompletedStudy(Guid StudyId, string StudyInstanceUid, string? BodyPart, int ScoredViews, int FailedViews, double? Score, bool? Abnormal);
+public sealed record CompletedStudy(Guid StudyId, string StudyInstanceUid, string? BodyPart, int ScoredViews, int FailedViews, double? Score, bool? Abnormal, string? ModelSha256)
+{
+    /// <summary>The event that tells every role the study is done.</summary>
+    public StudyScored ToMessage() => new(StudyId, StudyInstanceUid, BodyPart, ScoredViews, FailedViews, Score, Abnormal, ModelSha256);
+}
 
 /// <summary>
 /// The state transitions, each idempotent on the view's SOP Instance UID and atomic in the database,
 /// so redelivered messages and concurrent replicas neither double-count a view nor miss a study's last one.
 /// </summary>
-public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
+public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdPolicy thresholds)
 {
     public MuraDbContext Db => db;
 
@@ -262,7 +267,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
     /// counters reach its view count is completed by exactly one caller, with the mean computed in SQL.
     /// Studies are locked in id order, so two replicas' batches over the same studies cannot deadlock.
     /// </summary>
-    public async Task<IReadOnlyList<CompletedStudy>> RecordOutcomesAsync(IReadOnlyList<ViewOutcome> outcomes, string modelSha256, IReadOnlyDictionary<string, double>? thresholds, Guid batchId, CancellationToken ct)
+    public async Task<IReadOnlyList<CompletedStudy>> RecordOutcomesAsync(IReadOnlyList<ViewOutcome> outcomes, string modelSha256, Guid batchId, CancellationToken ct)
     {
         var viewIds = outcomes.Select(o => o.ViewId).Distinct().ToList();
         return await InTransactionAsync(async token =>
@@ -315,7 +320,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
             await db.SaveChangesAsync(token);
             foreach (var studyId in touched)
             {
-                if (await CompleteIfDoneAsync(studyId, modelSha256, thresholds, now, token) is { } c)
+                if (await CompleteIfDoneAsync(studyId, modelSha256, now, token) is { } c)
                 {
                     completed.Add(c);
                 }
@@ -326,7 +331,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
     }
 
     /// <summary>Fails one view with a reason an operator can read (an unreadable file, a message that kept failing).</summary>
-    public Task<CompletedStudy?> FailViewAsync(Guid viewId, string reason, string? modelSha256, IReadOnlyDictionary<string, double>? thresholds, CancellationToken ct) =>
+    public Task<CompletedStudy?> FailViewAsync(Guid viewId, string reason, string? modelSha256, CancellationToken ct) =>
         InTransactionAsync(async token =>
         {
             var studyId = await db.Views.Where(v => v.Id == viewId).Select(v => (Guid?)v.StudyId).SingleOrDefaultAsync(token);
@@ -336,7 +341,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
                 return null;
             }
 
-            return await CompleteIfDoneAsync(studyId.Value, modelSha256, thresholds, now, token);
+            return await CompleteIfDoneAsync(studyId.Value, modelSha256, now, token);
         }, ct);
 
     /// <summary>Gives a failed view another chance (a re-run after the file was fixed); its study's failure count goes back.</summary>
@@ -384,7 +389,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
         return changed;
     }
 
-    private async Task<CompletedStudy?> CompleteIfDoneAsync(Guid studyId, string? modelSha256, IReadOnlyDictionary<string, double>? thresholds, DateTimeOffset now, CancellationToken ct)
+    private async Task<CompletedStudy?> CompleteIfDoneAsync(Guid studyId, string? modelSha256, DateTimeOffset now, CancellationToken ct)
     {
         // Only the transaction that moves the study out of Open/Queued completes it.
         var changed = await db.Studies
@@ -405,20 +410,13 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock)
         bool? abnormal = null;
         if (s.Score is { } score)
         {
-            // The operating point: the scoring model's calibrated threshold for the body part, else the configured one, else 0.5.
+            // The operating point comes from the one threshold policy (calibrated for the scoring model, configured, 0.5).
             var sha = modelSha256 ?? await db.Views.Where(v => v.StudyId == studyId && v.State == ViewState.Scored).OrderByDescending(v => v.ScoredAt).Select(v => v.ModelSha256).FirstOrDefaultAsync(ct);
-            var merged = new Dictionary<string, double>(thresholds ?? new Dictionary<string, double>(), StringComparer.OrdinalIgnoreCase);
-            var calibrated = sha is null ? null : await db.ModelVersions.Where(m => m.Sha256 == sha).Select(m => m.Thresholds).FirstOrDefaultAsync(ct);
-            foreach (var (part, t) in ModelRegistry.ParseThresholds(calibrated))
-            {
-                merged[part] = t;
-            }
-
-            abnormal = StudyAggregate.IsAbnormal(score, s.BodyPart, merged);
+            abnormal = StudyAggregate.IsAbnormal(score, await thresholds.ThresholdAsync(sha, s.BodyPart, ct));
             modelSha256 = sha;
         }
 
         await db.Studies.Where(x => x.Id == studyId).ExecuteUpdateAsync(set => set.SetProperty(x => x.Abnormal, abnormal).SetProperty(x => x.ModelSha256, modelSha256), ct);
-        return new CompletedStudy(studyId, s.StudyInstanceUid, s.BodyPart, s.ScoredViews, s.FailedViews, s.Score, abnormal);
+        return new CompletedStudy(studyId, s.StudyInstanceUid, s.BodyPart, s.ScoredViews, s.FailedViews, s.Score, abnormal, modelSha256);
     }
 }

@@ -13,6 +13,12 @@ public sealed record MuraPath(string StudyKey, string StudyType, string Patient,
     public string SopInstanceUid => DicomUid.FromName($"mura/{StudyKey}/{FileName}");
 }
 
+/// <summary>A MURA-layout study folder: <c>XR_WRIST/patient11185/study1_positive</c> (the key, whatever is mounted above it).</summary>
+public sealed record MuraStudyFolder(string StudyKey, string StudyType, string Patient, bool? Positive)
+{
+    public string StudyInstanceUid => MuraLayout.StudyUid(StudyKey);
+}
+
 public static partial class MuraLayout
 {
     public static string StudyFolder(string studyType, int patient, int study, bool positive) =>
@@ -23,17 +29,33 @@ public static partial class MuraLayout
     /// <summary>Parses the last four segments of a path; null when it is not a MURA-layout image path.</summary>
     public static MuraPath? TryParse(string path)
     {
-        var parts = path.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length < 4)
+        var slash = path.Replace('\\', '/').TrimEnd('/');
+        var cut = slash.LastIndexOf('/');
+        var file = slash[(cut + 1)..];
+        if (cut < 0 || !file.EndsWith(".png", StringComparison.OrdinalIgnoreCase) || TryParseStudyFolder(slash[..cut]) is not { } folder)
         {
             return null;
         }
 
-        var type = parts[^4];
-        var patient = parts[^3];
-        var study = parts[^2];
-        var file = parts[^1];
-        if (!type.StartsWith("XR_", StringComparison.OrdinalIgnoreCase) || !PatientPattern().IsMatch(patient) || !file.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+        return new MuraPath(folder.StudyKey, folder.StudyType, folder.Patient, folder.Positive, file);
+    }
+
+    /// <summary>
+    /// Parses a study folder's path (its last three segments <c>XR_PART/patientN/studyK[_positive|_negative]</c>, a
+    /// trailing slash allowed, any prefix before them ignored); null when it is not one.
+    /// </summary>
+    public static MuraStudyFolder? TryParseStudyFolder(string path)
+    {
+        var parts = path.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length < 3)
+        {
+            return null;
+        }
+
+        var type = parts[^3];
+        var patient = parts[^2];
+        var study = parts[^1];
+        if (!type.StartsWith("XR_", StringComparison.OrdinalIgnoreCase) || type.Length < 4 || !PatientPattern().IsMatch(patient))
         {
             return null;
         }
@@ -45,7 +67,7 @@ public static partial class MuraLayout
         }
 
         bool? positive = m.Groups[2].Value.ToLowerInvariant() switch { "positive" => true, "negative" => false, _ => null };
-        return new MuraPath($"{type.ToUpperInvariant()}/{patient}/{study}", type[3..].ToUpperInvariant(), patient, positive, file);
+        return new MuraStudyFolder($"{type.ToUpperInvariant()}/{patient}/{study}", type[3..].ToUpperInvariant(), patient, positive);
     }
 
     [GeneratedRegex("^patient[0-9]+$", RegexOptions.IgnoreCase)]

@@ -30,9 +30,6 @@ public sealed class InferenceOptions
     [Range(100, 600_000)]
     public int ModelPollMs { get; set; } = 2000;
 
-    /// <summary>Per-body-part abnormality thresholds for models without calibrated ones (0.5 when absent).</summary>
-    public Dictionary<string, double> Thresholds { get; set; } = new(StringComparer.OrdinalIgnoreCase);
-
     /// <summary>Where the bundled demo model is when <see cref="ModelPath"/> is empty.</summary>
     public static string BundledModelPath => Path.Combine(AppContext.BaseDirectory, "models", "mura-demo.onnx");
 

@@ -59,6 +59,9 @@ public sealed partial class OnnxModel : IDisposable
 
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
+    /// <summary>The provider the session runs on: "cpu", or "cuda"/"tensorrt" when the configured one loaded.</summary>
+    public string ExecutionProvider { get; private set; } = "cpu";
+
     /// <summary>Loads and checks a model; any problem is a <see cref="ModelLoadException"/> naming the file.</summary>
     public static OnnxModel Load(string path, string executionProvider = "cpu", ILogger? logger = null) =>
         Load(ReadFile(path), path, executionProvider, logger);
@@ -90,25 +93,52 @@ public sealed partial class OnnxModel : IDisposable
         }
 
         var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        var options = CreateSessionOptions(executionProvider, logger);
+        var (options, provider) = CreateSessionOptions(executionProvider, logger);
         InferenceSession session;
         try
         {
-            session = new InferenceSession(bytes, options);
+            session = NewSession(bytes, options, ref provider, logger);
         }
         catch (OnnxRuntimeException ex)
         {
             throw new ModelLoadException($"model file {name} is not a valid ONNX model: {FirstLine(ex.Message)}", ex);
         }
+        finally
+        {
+            options.Dispose();
+        }
 
         try
         {
-            return FromSession(name, sha, session);
+            var model = FromSession(name, sha, session);
+            model.ExecutionProvider = provider;
+            return model;
         }
         catch
         {
             session.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>A session on the provider's options; a GPU provider that loaded but cannot start (no device) falls back to the CPU.</summary>
+    private static InferenceSession NewSession(byte[] bytes, SessionOptions options, ref string provider, ILogger? logger)
+    {
+        try
+        {
+            return new InferenceSession(bytes, options);
+        }
+        catch (OnnxRuntimeException ex) when (provider != "cpu")
+        {
+            var reason = ProviderFailure(ex.Message);
+            if (logger is not null && Warned.TryAdd($"{provider}|{reason}", true))
+            {
+                LogProviderFallback(logger, provider, reason);
+            }
+
+            provider = "cpu";
+            using var cpu = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+            return new InferenceSession(bytes, cpu);
         }
     }
 
@@ -180,35 +210,60 @@ public sealed partial class OnnxModel : IDisposable
         return parts.Select(p => float.Parse(p, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
     }
 
-    private static SessionOptions CreateSessionOptions(string provider, ILogger? logger)
+    /// <summary>Warnings already given, by provider and reason: a worker that loads model after model warns once.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Warned = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Session options for the configured provider (cpu, cuda or tensorrt). A GPU provider that cannot load (no GPU, no
+    /// driver, a CUDA or cuDNN of another major, the CPU-only package) leaves the session on the CPU, and the process logs
+    /// one warning naming the library that is missing.
+    /// </summary>
+    internal static (SessionOptions Options, string Provider) CreateSessionOptions(string provider, ILogger? logger)
     {
         var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-        switch (provider.ToLowerInvariant())
+        var wanted = provider.ToLowerInvariant();
+        var used = "cpu";
+        if (wanted == "tensorrt" && TryAppend(options, "tensorrt", o => o.AppendExecutionProvider_Tensorrt(), logger))
         {
-            case "cuda":
-            case "tensorrt":
-                try
-                {
-                    if (provider.Equals("tensorrt", StringComparison.OrdinalIgnoreCase))
-                    {
-                        options.AppendExecutionProvider_Tensorrt();
-                    }
-
-                    options.AppendExecutionProvider_CUDA();
-                }
-                catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
-                {
-                    if (logger is not null)
-                    {
-                        LogProviderFallback(logger, provider, FirstLine(ex.Message));
-                    }
-                }
-
-                break;
+            used = "tensorrt";
         }
 
-        return options;
+        if (wanted is "cuda" or "tensorrt" && TryAppend(options, "cuda", o => o.AppendExecutionProvider_CUDA(), logger) && used == "cpu")
+        {
+            used = "cuda";
+        }
+
+        return (options, used);
     }
+
+    private static bool TryAppend(SessionOptions options, string provider, Action<SessionOptions> append, ILogger? logger)
+    {
+        try
+        {
+            append(options);
+            return true;
+        }
+        catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            var reason = ProviderFailure(ex.Message);
+            if (logger is not null && Warned.TryAdd($"{provider}|{reason}", true))
+            {
+                LogProviderFallback(logger, provider, reason);
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>What an operator needs from ONNX Runtime's load error: the missing library, when it names one.</summary>
+    internal static string ProviderFailure(string message)
+    {
+        var missing = MissingLibrary().Match(message);
+        return missing.Success ? $"{missing.Groups[1].Value} is missing: {FirstLine(message[missing.Index..])}" : FirstLine(message);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(lib[A-Za-z0-9_.+-]+\.so[0-9.]*): cannot open shared object file")]
+    private static partial System.Text.RegularExpressions.Regex MissingLibrary();
 
     /// <summary>Scores a batch of derivatives; the outputs come back in input order.</summary>
     public IReadOnlyList<ViewPrediction> Predict(IReadOnlyList<GrayImage> images)
@@ -299,6 +354,6 @@ public sealed partial class OnnxModel : IDisposable
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Execution provider {Provider} is not available ({Reason}); scoring on the CPU")]
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Execution provider {Provider} is not available: {Reason}; scoring on the CPU")]
     private static partial void LogProviderFallback(ILogger logger, string provider, string reason);
 }

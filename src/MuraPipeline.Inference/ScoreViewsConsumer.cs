@@ -8,10 +8,11 @@ using MuraPipeline.Imaging;
 namespace MuraPipeline.Inference;
 
 /// <summary>
-/// Scores batches of queued views. One bad view never faults the batch: an undecodable derivative fails that
-/// view with its reason, and a model error on the whole batch is retried view by view so only the culprit fails.
+/// Scores batches of queued views. Each derivative is decoded once, here. One bad view never faults the batch: an
+/// undecodable derivative fails that view with its reason at once (a permanent error: no bus retry, no error queue),
+/// and a model error on the whole batch is retried view by view so only the culprit fails.
 /// </summary>
-public sealed partial class ScoreViewsConsumer(ModelProvider models, StudyStore store, IOptions<InferenceOptions> options, ILogger<ScoreViewsConsumer> logger)
+public sealed partial class ScoreViewsConsumer(ModelProvider models, StudyStore store, ILogger<ScoreViewsConsumer> logger)
     : IConsumer<Batch<ViewQueued>>
 {
     public async Task Consume(ConsumeContext<Batch<ViewQueued>> context)
@@ -36,11 +37,11 @@ public sealed partial class ScoreViewsConsumer(ModelProvider models, StudyStore 
         using var lease = await models.AcquireAsync(context.CancellationToken);
         var model = lease.Model;
         outcomes.AddRange(Score(model, decoded));
-        var completed = await store.RecordOutcomesAsync(outcomes, model.Sha256, options.Value.Thresholds, Guid.NewGuid(), context.CancellationToken);
+        var completed = await store.RecordOutcomesAsync(outcomes, model.Sha256, Guid.NewGuid(), context.CancellationToken);
         foreach (var c in completed)
         {
             LogStudyScored(logger, c.StudyInstanceUid, c.Score, model.Sha256);
-            await context.Publish(new StudyScored(c.StudyId, c.StudyInstanceUid, c.BodyPart, c.ScoredViews, c.FailedViews, c.Score, c.Abnormal, model.Sha256), context.CancellationToken);
+            await context.Publish(c.ToMessage(), context.CancellationToken);
         }
     }
 
@@ -103,7 +104,6 @@ public sealed class ScoreViewsConsumerDefinition : ConsumerDefinition<ScoreViews
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ScoreViewsConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.PrefetchCount = Math.Max(endpointConfigurator.PrefetchCount, _options.BatchSize * _options.Concurrency * 2);
-        endpointConfigurator.UseFilter(new DerivativeCheckFilter());
         consumerConfigurator.Options<BatchOptions>(b => b
             .SetMessageLimit(_options.BatchSize)
             .SetTimeLimit(TimeSpan.FromMilliseconds(_options.BatchTimeLimitMs))

@@ -11,7 +11,7 @@ namespace MuraPipeline.Inference;
 /// with the reason, so its study completes and an operator sees why; replaying the message from the error queue
 /// after a fix finds the view terminal and changes nothing.
 /// </summary>
-public sealed partial class ViewFaultConsumer(StudyStore store, IOptions<InferenceOptions> options, ILogger<ViewFaultConsumer> logger) : IConsumer<Fault<ViewQueued>>
+public sealed partial class ViewFaultConsumer(StudyStore store, ILogger<ViewFaultConsumer> logger) : IConsumer<Fault<ViewQueued>>
 {
     public async Task Consume(ConsumeContext<Fault<ViewQueued>> context)
     {
@@ -19,7 +19,10 @@ public sealed partial class ViewFaultConsumer(StudyStore store, IOptions<Inferen
         var first = context.Message.Exceptions.FirstOrDefault();
         var reason = first is null ? "scoring failed" : first.Message.Split('\n')[0];
         LogFaulted(logger, view.StudyInstanceUid, view.SopInstanceUid, reason);
-        await store.FailViewAsync(view.ViewId, reason, null, options.Value.Thresholds, context.CancellationToken);
+        if (await store.FailViewAsync(view.ViewId, reason, null, context.CancellationToken) is { } completed)
+        {
+            await context.Publish(completed.ToMessage(), context.CancellationToken);
+        }
     }
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "View {SopInstanceUid} of study {StudyInstanceUid} faulted after its retries and is marked failed: {Reason}")]

@@ -43,6 +43,12 @@ public sealed class IngestOptions : IValidatableObject
     [Range(1, 1000)]
     public int MaxRequeues { get; set; } = 5;
 
+    /// <summary>Files read at once (decoding is CPU work); 0 means one per processor.</summary>
+    [Range(0, 256)]
+    public int Parallelism { get; set; }
+
+    public int ResolvedParallelism => Parallelism > 0 ? Parallelism : Environment.ProcessorCount;
+
     public string ResolvedArchiveDir => Path.GetFullPath(ArchiveDir ?? Path.TrimEndingDirectorySeparator(Path.GetFullPath(WatchDir!)) + ".archive");
 
     public string ResolvedFailedDir => Path.GetFullPath(FailedDir ?? Path.TrimEndingDirectorySeparator(Path.GetFullPath(WatchDir!)) + ".failed");

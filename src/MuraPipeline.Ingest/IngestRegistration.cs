@@ -7,14 +7,21 @@ namespace MuraPipeline.Ingest;
 public static class IngestRegistration
 {
     /// <summary>
-    /// The ingest role as a service: the watched folder (when Ingest:WatchDir is set), study assembly after the quiet
+    /// The ingest role's stages (file ingest, study assembly, reconciler) and, with <paramref name="loops"/>, the role as a service: the watched folder (when Ingest:WatchDir is set), study assembly after the quiet
     /// period, the reconciler, and the DICOM C-STORE receiver when Scp:Port is set. Options are validated at start: a missing watched folder stops the host with its name.
     /// </summary>
-    public static IHostApplicationBuilder AddIngest(this IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddIngest(this IHostApplicationBuilder builder, bool loops = true)
     {
         builder.Services.AddOptions<IngestOptions>().Bind(builder.Configuration.GetSection(IngestOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddScoped<IngestService>();
-        builder.Services.AddScoped<FolderIngest>();
+        builder.Services.AddScoped<FileIngest>();
+        builder.Services.AddScoped<StudyAssembler>();
+        builder.Services.AddScoped<Reconciler>();
+        if (!loops)
+        {
+            // `screen`: the same stages, driven once by the caller instead of by timers.
+            return builder;
+        }
+
         if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{IngestOptions.Section}:{nameof(IngestOptions.WatchDir)}"]))
         {
             builder.Services.AddHostedService<WatchedFolderWorker>();

@@ -66,41 +66,28 @@ public sealed class WatchedFolderWorker(IServiceScopeFactory scopes, IOptions<In
     protected override async Task PassAsync(CancellationToken ct)
     {
         var settledBefore = clock.GetUtcNow().UtcDateTime - TimeSpan.FromMilliseconds(_options.SettleMs);
-        var files = Directory.EnumerateFiles(_options.WatchDir!, "*", SearchOption.AllDirectories)
-            .Where(f => !Path.GetFileName(f).StartsWith('.') && InputFile.IsCandidate(f))
+        var files = InputFile.Enumerate([_options.WatchDir!]).Files
             .Where(f => File.GetLastWriteTimeUtc(f) <= settledBefore)
-            .Order(StringComparer.Ordinal)
             .ToList();
-        foreach (var f in files)
-        {
-            ct.ThrowIfCancellationRequested();
-            await using var scope = Scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<FolderIngest>().TakeAsync(f, ct);
-        }
+        await FileIngest.TakeAllAsync(Scopes, files, FileDisposition.Archive, _options.ResolvedParallelism, ct);
     }
 }
 
 /// <summary>
-/// Queues studies that have been quiet for <see cref="IngestOptions.QuietPeriodSeconds"/>: claims each with a lease (so of
-/// several ingest replicas one sends it), publishes a <see cref="ViewQueued"/> per view not yet sent, then marks the study Queued.
+/// Study assembly: claims studies quiet since a moment with a lease (so of several ingest replicas one sends each),
+/// publishes a <see cref="ViewQueued"/> per view not yet sent, then marks the study Queued. The ingest role runs it
+/// on a timer after the quiet period; `screen` runs it once every file is in, with a zero quiet period.
 /// </summary>
-public sealed partial class StudyAssemblerWorker(IServiceScopeFactory scopes, IOptions<IngestOptions> options, TimeProvider clock, ILogger<StudyAssemblerWorker> logger)
-    : IngestLoop(scopes, logger)
+public sealed partial class StudyAssembler(StudyStore store, IPublishEndpoint publisher, IOptions<IngestOptions> options, ILogger<StudyAssembler> logger)
 {
-    private readonly IngestOptions _options = options.Value;
-
     /// <summary>This replica's name on its claims: host, process and a random part, so a restarted process is a new owner.</summary>
     public static readonly string Owner = $"{Guid.NewGuid():N}/{Environment.ProcessId}/{Environment.MachineName}" is var o && o.Length > 128 ? o[..128] : o;
 
-    protected override TimeSpan Interval => TimeSpan.FromMilliseconds(_options.ScanIntervalMs);
-
-    protected override async Task PassAsync(CancellationToken ct)
+    /// <summary>One pass over at most <paramref name="max"/> studies quiet since <paramref name="quietSince"/>; returns the studies and views it queued.</summary>
+    public async Task<(int Studies, int Views)> AssembleAsync(DateTimeOffset quietSince, int max, CancellationToken ct)
     {
-        await using var scope = Scopes.CreateAsyncScope();
-        var store = scope.ServiceProvider.GetRequiredService<StudyStore>();
-        var publisher = scope.ServiceProvider.GetRequiredService<IPublishEndpoint>();
-        var quietSince = clock.GetUtcNow() - TimeSpan.FromSeconds(_options.QuietPeriodSeconds);
-        foreach (var studyId in await store.ClaimQuietStudiesAsync(Owner, quietSince, TimeSpan.FromSeconds(_options.LeaseSeconds), 100, ct))
+        var (studies, views) = (0, 0);
+        foreach (var studyId in await store.ClaimQuietStudiesAsync(Owner, quietSince, TimeSpan.FromSeconds(options.Value.LeaseSeconds), max, ct))
         {
             var study = await store.QueueableViewsAsync(studyId, ct);
             if (study is null)
@@ -116,44 +103,64 @@ public sealed partial class StudyAssemblerWorker(IServiceScopeFactory scopes, IO
 
             await store.ReleaseQueuedStudyAsync(studyId, Owner, ct);
             LogQueued(logger, study.StudyInstanceUid, study.Views.Count);
+            studies++;
+            views += study.Views.Count;
         }
+
+        return (studies, views);
     }
 
     [LoggerMessage(EventId = 2110, Level = LogLevel.Information, Message = "Study {StudyInstanceUid} is quiet: queued {Views} views")]
     private static partial void LogQueued(ILogger logger, string studyInstanceUid, int views);
 }
 
-/// <summary>
-/// Re-sends views left Queued longer than <see cref="IngestOptions.ReconcileAfterSeconds"/>: a lost message costs time,
-/// never data. A view re-sent <see cref="IngestOptions.MaxRequeues"/> times without a result fails with that reason.
-/// </summary>
-public sealed partial class ReconcilerWorker(IServiceScopeFactory scopes, IOptions<IngestOptions> options, TimeProvider clock, ILogger<ReconcilerWorker> logger)
+/// <summary>Runs <see cref="StudyAssembler"/> after the quiet period of <see cref="IngestOptions.QuietPeriodSeconds"/>.</summary>
+public sealed class StudyAssemblerWorker(IServiceScopeFactory scopes, IOptions<IngestOptions> options, TimeProvider clock, ILogger<StudyAssemblerWorker> logger)
     : IngestLoop(scopes, logger)
 {
     private readonly IngestOptions _options = options.Value;
 
-    protected override TimeSpan Interval => TimeSpan.FromMilliseconds(_options.ReconcileIntervalMs);
+    protected override TimeSpan Interval => TimeSpan.FromMilliseconds(_options.ScanIntervalMs);
 
     protected override async Task PassAsync(CancellationToken ct)
     {
         await using var scope = Scopes.CreateAsyncScope();
-        var store = scope.ServiceProvider.GetRequiredService<StudyStore>();
-        var publisher = scope.ServiceProvider.GetRequiredService<IPublishEndpoint>();
-        var cutoff = clock.GetUtcNow() - TimeSpan.FromSeconds(_options.ReconcileAfterSeconds);
-        var thresholds = scope.ServiceProvider.GetRequiredService<IOptions<ScoringOptions>>().Value.Thresholds;
-        foreach (var (study, requeues) in await store.ClaimStaleQueuedViewsAsync(cutoff, 500, ct))
+        await scope.ServiceProvider.GetRequiredService<StudyAssembler>().AssembleAsync(clock.GetUtcNow() - TimeSpan.FromSeconds(_options.QuietPeriodSeconds), 100, ct);
+    }
+}
+
+/// <summary>
+/// Re-sends views left Queued since a moment: a lost message costs time, never data. A view re-sent
+/// <see cref="IngestOptions.MaxRequeues"/> times without a result fails with that reason. The ingest role runs it on a
+/// timer for views older than <see cref="IngestOptions.ReconcileAfterSeconds"/>; `screen` runs it once at its start for
+/// views an earlier run left on its in-memory bus.
+/// </summary>
+public sealed partial class Reconciler(StudyStore store, IPublishEndpoint publisher, IOptions<IngestOptions> options, ILogger<Reconciler> logger)
+{
+    /// <summary>Re-sends (or gives up on) up to <paramref name="max"/> views queued before <paramref name="queuedBefore"/>; returns how many it handled.</summary>
+    public async Task<int> ReconcileAsync(DateTimeOffset queuedBefore, int max, CancellationToken ct)
+    {
+        var handled = 0;
+        foreach (var (study, requeues) in await store.ClaimStaleQueuedViewsAsync(queuedBefore, max, ct))
         {
+            handled++;
             var v = study.Views[0];
-            if (requeues > _options.MaxRequeues)
+            if (requeues > options.Value.MaxRequeues)
             {
                 LogGaveUp(logger, study.StudyInstanceUid, v.SopInstanceUid, requeues - 1);
-                await store.FailViewAsync(v.ViewId, $"no result after the view was sent {requeues - 1} times; see the inference workers' logs and the error queues", null, thresholds, ct);
+                if (await store.FailViewAsync(v.ViewId, $"no result after the view was sent {requeues - 1} times; see the inference workers' logs and the error queues", null, ct) is { } completed)
+                {
+                    await Publishing.StudyCompletedAsync(publisher, completed, ct);
+                }
+
                 continue;
             }
 
             LogRequeued(logger, study.StudyInstanceUid, v.SopInstanceUid, requeues);
             await Publishing.PublishAsync(publisher, study, v, ct);
         }
+
+        return handled;
     }
 
     [LoggerMessage(EventId = 2121, Level = LogLevel.Error, Message = "View {SopInstanceUid} of study {StudyInstanceUid} was sent {Times} times without a result; marked failed")]
@@ -163,6 +170,21 @@ public sealed partial class ReconcilerWorker(IServiceScopeFactory scopes, IOptio
     private static partial void LogRequeued(ILogger logger, string studyInstanceUid, string sopInstanceUid, int requeues);
 }
 
+/// <summary>Runs <see cref="Reconciler"/> every <see cref="IngestOptions.ReconcileIntervalMs"/>.</summary>
+public sealed class ReconcilerWorker(IServiceScopeFactory scopes, IOptions<IngestOptions> options, TimeProvider clock, ILogger<ReconcilerWorker> logger)
+    : IngestLoop(scopes, logger)
+{
+    private readonly IngestOptions _options = options.Value;
+
+    protected override TimeSpan Interval => TimeSpan.FromMilliseconds(_options.ReconcileIntervalMs);
+
+    protected override async Task PassAsync(CancellationToken ct)
+    {
+        await using var scope = Scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<Reconciler>().ReconcileAsync(clock.GetUtcNow() - TimeSpan.FromSeconds(_options.ReconcileAfterSeconds), 500, ct);
+    }
+}
+
 /// <summary>Publishing retries a broker hiccup a few times with backoff before the pass gives up (and the next pass tries again).</summary>
 internal static class Publishing
 {
@@ -170,6 +192,10 @@ internal static class Publishing
         Pipeline.ExecuteAsync(
             async token => await publisher.Publish(new ViewQueued(v.ViewId, study.StudyId, study.StudyInstanceUid, v.SopInstanceUid, study.BodyPart, v.DerivativePng), token),
             ct);
+
+    /// <summary>Tells every role that a study ingest completed (its last view could not be read) is done.</summary>
+    public static ValueTask StudyCompletedAsync(IPublishEndpoint publisher, CompletedStudy study, CancellationToken ct) =>
+        Pipeline.ExecuteAsync(async token => await publisher.Publish(study.ToMessage(), token), ct);
 
     private static readonly ResiliencePipeline Pipeline = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions

@@ -4,6 +4,9 @@ using MuraPipeline.Imaging;
 
 namespace MuraPipeline.Ingest;
 
+/// <summary>The files an input holds, and how many were left out as OS litter (hidden files, __MACOSX, Thumbs.db…) or as reports and notes.</summary>
+public sealed record InputListing(IReadOnlyList<string> Files, int SkippedLitter, int SkippedOther);
+
 /// <summary>What ingest learned of one file before reading its pixels: the keys it is filed under, or why it cannot be.</summary>
 public sealed record InputFile(
     string Path,
@@ -18,13 +21,31 @@ public sealed record InputFile(
     /// <summary>Files that are never images: reports, labels, notes. They are skipped, not failed.</summary>
     private static readonly HashSet<string> Ignored = new(StringComparer.OrdinalIgnoreCase) { ".csv", ".txt", ".json", ".html", ".htm", ".md", ".db", ".db-wal", ".db-shm", ".npy", ".npz", ".log" };
 
+    /// <summary>Files an operating system leaves in folders it shows (Windows' thumbnail cache and folder settings).</summary>
+    private static readonly HashSet<string> OsLitter = new(StringComparer.OrdinalIgnoreCase) { "Thumbs.db", "ehthumbs.db", "desktop.ini" };
+
+    /// <summary>
+    /// Hidden files and folders (a name starting with '.', such as macOS's .DS_Store and ._ resource forks), macOS's
+    /// __MACOSX archive folder, Thumbs.db and desktop.ini: never a study. <paramref name="relative"/> is the path
+    /// below the input root, so a root that is itself under a hidden folder still counts.
+    /// </summary>
+    public static bool IsLitter(string relative)
+    {
+        var parts = relative.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return parts.Any(p => p.StartsWith('.') || p.Equals("__MACOSX", StringComparison.OrdinalIgnoreCase)) || (parts.Length > 0 && OsLitter.Contains(parts[^1]));
+    }
+
     /// <summary>False for files that are never images (reports, labels, notes, databases).</summary>
     public static bool IsCandidate(string path) => !Ignored.Contains(System.IO.Path.GetExtension(path));
 
-    /// <summary>Every file under the paths (folders recursively), in a stable order, reports and notes left out.</summary>
-    public static IReadOnlyList<string> Enumerate(IEnumerable<string> paths)
+    /// <summary>
+    /// Every file under the paths (folders recursively), in a stable order; OS litter and reports are left out and
+    /// counted. A path that does not exist is an error.
+    /// </summary>
+    public static InputListing Enumerate(IEnumerable<string> paths)
     {
         var files = new List<string>();
+        int litter = 0, other = 0;
         foreach (var p in paths)
         {
             if (File.Exists(p))
@@ -33,9 +54,21 @@ public sealed record InputFile(
             }
             else if (Directory.Exists(p))
             {
-                files.AddRange(Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories)
-                    .Where(IsCandidate)
-                    .Select(System.IO.Path.GetFullPath));
+                foreach (var f in Directory.EnumerateFiles(p, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true }))
+                {
+                    if (IsLitter(System.IO.Path.GetRelativePath(p, f)))
+                    {
+                        litter++;
+                    }
+                    else if (!IsCandidate(f))
+                    {
+                        other++;
+                    }
+                    else
+                    {
+                        files.Add(System.IO.Path.GetFullPath(f));
+                    }
+                }
             }
             else
             {
@@ -43,7 +76,7 @@ public sealed record InputFile(
             }
         }
 
-        return files.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return new InputListing(files.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(), litter, other);
     }
 
     /// <summary>Classifies a file. Never throws for bad content: a file that cannot be filed gets its own study keyed by its path, and an error.</summary>
@@ -54,9 +87,16 @@ public sealed record InputFile(
             return new InputFile(path, "mura", mura.StudyInstanceUid, mura.SopInstanceUid, StudyTypes.Normalise(mura.StudyType), mura.Patient, null, null);
         }
 
+        if (MuraLayout.TryParseStudyFolder(System.IO.Path.GetDirectoryName(path) ?? string.Empty) is { } folder)
+        {
+            // Inside a MURA study folder, a file that is no PNG image is a view of that study that cannot be read.
+            var name = System.IO.Path.GetFileName(path);
+            return new InputFile(path, "mura", folder.StudyInstanceUid, DicomUid.FromName($"mura/{folder.StudyKey}/{name}"), StudyTypes.Normalise(folder.StudyType), folder.Patient, null, $"{name} is not a PNG image (a MURA study folder holds imageN.png files)");
+        }
+
         if (path.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
         {
-            return Unfiled(path, "mura", "PNG is not in a MURA-layout tree (expected …/XR_<PART>/patient<N>/study<K>_<positive|negative>/image<M>.png)");
+            return Unfiled(path, "PNG is not in a MURA-layout tree (expected …/XR_<PART>/patient<N>/study<K>_<positive|negative>/image<M>.png)");
         }
 
         try
@@ -66,20 +106,21 @@ public sealed record InputFile(
             var sop = ds.GetString(DicomTag.SopInstanceUid);
             if (string.IsNullOrEmpty(study) || string.IsNullOrEmpty(sop))
             {
-                return Unfiled(path, "dicom", $"DICOM file has no {(string.IsNullOrEmpty(study) ? "Study" : "SOP")} Instance UID");
+                return Unfiled(path, $"DICOM file has no {(string.IsNullOrEmpty(study) ? "Study" : "SOP")} Instance UID");
             }
 
             return new InputFile(path, "dicom", study, sop, StudyTypes.Normalise(ds.GetString(DicomTag.BodyPartExamined)), ds.GetString(DicomTag.PatientId), ds.GetString(DicomTag.ViewPosition), null);
         }
         catch (Exception ex) when (ex is DicomException or DicomTruncatedException or IOException or UnauthorizedAccessException)
         {
-            return Unfiled(path, "dicom", ex.Message);
+            return Unfiled(path, ex.Message);
         }
     }
 
-    private static InputFile Unfiled(string path, string source, string error)
+    /// <summary>A file with no study to be filed under: it gets a stand-in study of its own (never reported as a study) and its reason.</summary>
+    private static InputFile Unfiled(string path, string error)
     {
         var key = DicomUid.FromName($"file/{path}");
-        return new InputFile(path, source, key, key, null, null, null, error);
+        return new InputFile(path, Data.ResultRows.UnfiledSource, key, key, null, null, null, error);
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MuraPipeline.Data;
+using MuraPipeline.Evaluation;
 using MuraPipeline.Imaging;
 using MuraPipeline.Inference;
 
@@ -20,7 +21,7 @@ public sealed record TrainingOutcome(string Status, string Detail, string? Candi
 /// with the active model, and activates the candidate only when its kappa beats the active model's by the margin.
 /// The outcome is recorded on the export run either way.
 /// </summary>
-public sealed partial class PromotionGate(IServiceScopeFactory scopes, IOptions<ExportOptions> options, ILogger<PromotionGate> logger)
+public sealed partial class PromotionGate(IServiceScopeFactory scopes, IOptions<ExportOptions> options, ThresholdPolicy thresholds, ILogger<PromotionGate> logger)
 {
     private const int BatchSize = 16;
 
@@ -103,7 +104,9 @@ public sealed partial class PromotionGate(IServiceScopeFactory scopes, IOptions<
         int studies;
         using (activeModel)
         {
-            (studies, candidateKappa, activeKappa) = await CompareAsync(db, model, activeModel, active?.Thresholds, ct);
+            var candidateThreshold = await thresholds.ForModelAsync(model.Sha256, ct);
+            var activeThreshold = await thresholds.ForModelAsync(active?.Sha256, ct);
+            (studies, candidateKappa, activeKappa) = await CompareAsync(db, model, activeModel, candidateThreshold, activeThreshold, ct);
         }
 
         if (studies == 0)
@@ -123,18 +126,17 @@ public sealed partial class PromotionGate(IServiceScopeFactory scopes, IOptions<
     }
 
     /// <summary>
-    /// Study-level Cohen's kappa of the candidate (threshold 0.5: it is not calibrated yet) and of the active model (its
-    /// calibrated thresholds, else 0.5) on the frozen validation split: every study exported to "valid", with the
+    /// Study-level Cohen's kappa of the candidate and of the active model, each at the operating point the threshold
+    /// policy gives it (the candidate is not calibrated yet, so it gets the configured thresholds, else 0.5), on the frozen validation split: every study exported to "valid", with the
     /// label it was last exported with, the study score being the mean of its views. Images are read a chunk of
     /// studies at a time and decoded once for both models.
     /// </summary>
-    private static async Task<(int Studies, double Candidate, double? Active)> CompareAsync(MuraDbContext db, OnnxModel candidate, OnnxModel? active, string? activeThresholdsJson, CancellationToken ct)
+    private static async Task<(int Studies, double Candidate, double? Active)> CompareAsync(MuraDbContext db, OnnxModel candidate, OnnxModel? active, Func<string?, double> candidateThreshold, Func<string?, double> activeThreshold, CancellationToken ct)
     {
         var studies = await (from e in db.ExportedStudies.AsNoTracking().Where(e => e.Split == "valid")
                              join s in db.Studies.AsNoTracking() on e.StudyInstanceUid equals s.StudyInstanceUid
                              orderby e.StudyInstanceUid
                              select new { s.Id, e.BodyPart, e.Abnormal }).ToListAsync(ct);
-        var activeThresholds = ModelRegistry.ParseThresholds(activeThresholdsJson);
         var truth = new List<int>();
         var candidateCalls = new List<int>();
         var activeCalls = new List<int>();
@@ -150,10 +152,10 @@ public sealed partial class PromotionGate(IServiceScopeFactory scopes, IOptions<
             foreach (var s in chunk.Where(s => candidateMeans.ContainsKey(s.Id)))
             {
                 truth.Add(s.Abnormal ? 1 : 0);
-                candidateCalls.Add(candidateMeans[s.Id] >= 0.5 ? 1 : 0);
+                candidateCalls.Add(StudyAggregate.IsAbnormal(candidateMeans[s.Id], candidateThreshold(s.BodyPart)) ? 1 : 0);
                 if (activeMeans is not null)
                 {
-                    activeCalls.Add(activeMeans[s.Id] >= activeThresholds.GetValueOrDefault(s.BodyPart, 0.5) ? 1 : 0);
+                    activeCalls.Add(StudyAggregate.IsAbnormal(activeMeans[s.Id], activeThreshold(s.BodyPart)) ? 1 : 0);
                 }
             }
         }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MuraPipeline.Data;
+using MuraPipeline.Evaluation;
 
 namespace MuraPipeline.ServiceDefaults;
 
@@ -26,11 +27,8 @@ public static class ServiceComposition
         // Per-statement and per-request logs are for debugging (Logging__LogLevel__Microsoft=Information brings them back).
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
-        builder.Services.AddOptions<ScoringOptions>().Bind(builder.Configuration.GetSection(ScoringOptions.Section));
         builder.Services.AddOptions<MessagingOptions>().Bind(builder.Configuration.GetSection(MessagingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-
-        var database = DatabaseTarget.From(builder.Configuration, defaultSqliteFile);
-        builder.Services.AddMuraDatabase(database);
+        builder.Services.AddMuraData(DatabaseTarget.From(builder.Configuration, defaultSqliteFile), builder.Configuration);
 
         var rabbit = builder.Configuration.GetConnectionString("RabbitMq");
         var messaging = builder.Configuration.GetSection(MessagingOptions.Section).Get<MessagingOptions>() ?? new MessagingOptions();
@@ -69,6 +67,17 @@ public static class ServiceComposition
             });
         });
         return builder;
+    }
+
+    /// <summary>
+    /// The database and what every user of it shares: the store, the model registry, ground truth, and the one
+    /// threshold policy (Inference:Thresholds bound once). Roles get it through <see cref="AddMuraDefaults"/>, admin commands directly.
+    /// </summary>
+    public static IServiceCollection AddMuraData(this IServiceCollection services, DatabaseTarget database, IConfiguration configuration)
+    {
+        services.AddMuraDatabase(database);
+        services.AddThresholdPolicy(configuration);
+        return services;
     }
 
     /// <summary>True when ConnectionStrings:RabbitMq names a broker.</summary>

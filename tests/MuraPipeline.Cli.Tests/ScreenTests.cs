@@ -1,7 +1,7 @@
 using System.Globalization;
 using MuraPipeline.Cli.Commands;
 using MuraPipeline.Cli.Embedded;
-using MuraPipeline.Cli.Evaluation;
+using MuraPipeline.Evaluation;
 using MuraPipeline.Cli.Reporting;
 using MuraPipeline.Data;
 using MuraPipeline.Inference;
@@ -40,7 +40,7 @@ public sealed class ScreenTests : IDisposable
         var settings = Settings(input);
         var (code, result) = await ScreenCommand.RunAsync(settings, default);
         Assert.Equal(ExitCodes.Ok, code);
-        var labels = Labels.Read(Path.Combine(input, "labels.csv"));
+        var labels = Labels.Read(Path.Combine(input, "labels.csv")).ByStudy;
 
         var studies = ReadCsv(Path.Combine(settings.OutDir, "studies.csv"));
         Assert.Equal(labels.Keys.Order(StringComparer.Ordinal), studies.Select(s => s[0]).Order(StringComparer.Ordinal));
@@ -106,7 +106,7 @@ public sealed class ScreenTests : IDisposable
         Assert.Contains("not a PNG", Error("image1.png"), StringComparison.Ordinal);
         // truncated.bin repeats the SOP Instance UID of a good file: the good copy is kept and scored.
         Assert.DoesNotContain(views, v => v[2].EndsWith("truncated.bin", StringComparison.Ordinal));
-        var labels = Labels.Read(Path.Combine(input, "labels.csv"));
+        var labels = Labels.Read(Path.Combine(input, "labels.csv")).ByStudy;
         Assert.All(labels.Keys, uid => Assert.NotNull(result!.Studies.Single(s => s.StudyInstanceUid == uid).Score));
     }
 

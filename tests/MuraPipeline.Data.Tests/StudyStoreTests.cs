@@ -1,4 +1,7 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using MuraPipeline.Evaluation;
 using MuraPipeline.Tests;
 
 namespace MuraPipeline.Data.Tests;
@@ -8,6 +11,11 @@ public sealed class StudyStoreTests : IAsyncLifetime
     private readonly string _dir = Peers.TempDir();
     private MuraDbContext _db = null!;
     private StudyStore _store = null!;
+    private ServiceProvider _services = null!;
+    private ThresholdPolicy _policy = null!;
+
+    /// <summary>The real threshold policy over the test database, with WRIST configured at 0.9.</summary>
+    private ThresholdPolicy Policy() => _policy;
 
     public async Task InitializeAsync()
     {
@@ -15,11 +23,15 @@ public sealed class StudyStoreTests : IAsyncLifetime
         o.UseEmbeddedSqlite(Path.Combine(_dir, "t.db"));
         _db = new MuraDbContext(o.Options);
         await DatabaseSetup.MigrateAsync(_db, default);
-        _store = new StudyStore(_db, TimeProvider.System);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Inference:Thresholds:WRIST"] = "0.9" }).Build();
+        _services = new ServiceCollection().AddMuraSqlite(Path.Combine(_dir, "t.db")).AddThresholdPolicy(configuration).BuildServiceProvider();
+        _policy = _services.GetRequiredService<ThresholdPolicy>();
+        _store = new StudyStore(_db, TimeProvider.System, _policy);
     }
 
     public async Task DisposeAsync()
     {
+        await _services.DisposeAsync();
         await _db.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_dir, recursive: true);
@@ -45,18 +57,18 @@ public sealed class StudyStoreTests : IAsyncLifetime
         Assert.Equal(0.5, StudyAggregate.Score([0.2, 0.9, 0.4]));
         Assert.Null(StudyAggregate.Score([]));
         Assert.Throws<ArgumentOutOfRangeException>(() => StudyAggregate.Score([1.5]));
-        Assert.True(StudyAggregate.IsAbnormal(0.5, "WRIST", null));
-        Assert.False(StudyAggregate.IsAbnormal(0.6, "WRIST", new Dictionary<string, double> { ["WRIST"] = 0.7 }));
+        Assert.True(StudyAggregate.IsAbnormal(0.5, Thresholds.Default));
+        Assert.False(StudyAggregate.IsAbnormal(0.6, 0.7));
     }
 
     [Fact]
     public async Task Study_score_is_mean_of_view_probabilities_once_the_last_view_is_scored()
     {
         var (study, views) = await StudyWithViews("1.1", 3);
-        var first = await _store.RecordOutcomesAsync([new ViewOutcome(views[0].Id, 0.2, "WRIST", null, null), new ViewOutcome(views[1].Id, 0.9, "WRIST", null, null)], "sha", null, Guid.NewGuid(), default);
+        var first = await _store.RecordOutcomesAsync([new ViewOutcome(views[0].Id, 0.2, "WRIST", null, null), new ViewOutcome(views[1].Id, 0.9, "WRIST", null, null)], "sha", Guid.NewGuid(), default);
         Assert.Empty(first);
         Assert.Null((await Reload(study.Id)).Score);
-        var done = await _store.RecordOutcomesAsync([new ViewOutcome(views[2].Id, 0.4, "WRIST", null, null)], "sha", null, Guid.NewGuid(), default);
+        var done = await _store.RecordOutcomesAsync([new ViewOutcome(views[2].Id, 0.4, "WRIST", null, null)], "sha", Guid.NewGuid(), default);
         var c = Assert.Single(done);
         Assert.Equal(0.5, c.Score!.Value, 12);
         var row = await Reload(study.Id);
@@ -69,8 +81,8 @@ public sealed class StudyStoreTests : IAsyncLifetime
     {
         var (study, views) = await StudyWithViews("1.2", 2);
         var batch = views.Select(v => new ViewOutcome(v.Id, 0.3, null, null, null)).ToList();
-        Assert.Single(await _store.RecordOutcomesAsync(batch, "sha", null, Guid.NewGuid(), default));
-        Assert.Empty(await _store.RecordOutcomesAsync(batch, "sha", null, Guid.NewGuid(), default));
+        Assert.Single(await _store.RecordOutcomesAsync(batch, "sha", Guid.NewGuid(), default));
+        Assert.Empty(await _store.RecordOutcomesAsync(batch, "sha", Guid.NewGuid(), default));
         var row = await Reload(study.Id);
         Assert.Equal((2, 0), (row.ScoredViews, row.FailedViews));
     }
@@ -89,15 +101,15 @@ public sealed class StudyStoreTests : IAsyncLifetime
     public async Task Failed_views_are_left_out_of_the_mean_and_a_study_with_none_scored_fails()
     {
         var (study, views) = await StudyWithViews("1.4", 2);
-        await _store.FailViewAsync(views[0].Id, "file is truncated", null, null, default);
-        await _store.RecordOutcomesAsync([new ViewOutcome(views[1].Id, 0.8, null, null, null)], "sha", null, Guid.NewGuid(), default);
+        await _store.FailViewAsync(views[0].Id, "file is truncated", null, default);
+        await _store.RecordOutcomesAsync([new ViewOutcome(views[1].Id, 0.8, null, null, null)], "sha", Guid.NewGuid(), default);
         var row = await Reload(study.Id);
         Assert.Equal((StudyState.Scored, 1, 1), (row.State, row.ScoredViews, row.FailedViews));
         Assert.Equal(0.8, row.Score!.Value, 12);
         Assert.Equal("file is truncated", (await _db.Views.AsNoTracking().SingleAsync(v => v.Id == views[0].Id)).Error);
 
         var (other, otherViews) = await StudyWithViews("1.5", 1);
-        await _store.FailViewAsync(otherViews[0].Id, "not an image", null, null, default);
+        await _store.FailViewAsync(otherViews[0].Id, "not an image", null, default);
         var failed = await Reload(other.Id);
         Assert.Equal(StudyState.Failed, failed.State);
         Assert.Null(failed.Score);
@@ -107,11 +119,11 @@ public sealed class StudyStoreTests : IAsyncLifetime
     public async Task A_view_arriving_after_scoring_reopens_the_study_and_the_score_is_recomputed()
     {
         var (study, views) = await StudyWithViews("1.6", 1);
-        await _store.RecordOutcomesAsync([new ViewOutcome(views[0].Id, 0.2, null, null, null)], "sha", null, Guid.NewGuid(), default);
+        await _store.RecordOutcomesAsync([new ViewOutcome(views[0].Id, 0.2, null, null, null)], "sha", Guid.NewGuid(), default);
         var (late, _) = await _store.AddViewAsync(study, "1.6.late", "/late", null, default);
         var reopened = await Reload(study.Id);
         Assert.Equal((StudyState.Open, null), (reopened.State, reopened.Score));
-        await _store.RecordOutcomesAsync([new ViewOutcome(late.Id, 0.6, null, null, null)], "sha", null, Guid.NewGuid(), default);
+        await _store.RecordOutcomesAsync([new ViewOutcome(late.Id, 0.6, null, null, null)], "sha", Guid.NewGuid(), default);
         Assert.Equal(0.4, (await Reload(study.Id)).Score!.Value, 12);
     }
 
@@ -119,7 +131,7 @@ public sealed class StudyStoreTests : IAsyncLifetime
     public async Task A_quiet_study_is_claimed_by_one_replica_until_its_lease_ends_and_a_late_instance_keeps_it_open()
     {
         var clock = new ManualClock(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
-        var store = new StudyStore(_db, clock);
+        var store = new StudyStore(_db, clock, Policy());
         var study = await store.GetOrCreateStudyAsync("2.1", "dicom", "HAND", "P2", default);
         await store.AddViewAsync(study, "2.1.0", "/a", null, default);
         var quiet = TimeSpan.FromSeconds(10);
@@ -149,7 +161,7 @@ public sealed class StudyStoreTests : IAsyncLifetime
     public async Task A_view_left_queued_too_long_is_claimed_for_resending_once_per_age()
     {
         var clock = new ManualClock(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
-        var store = new StudyStore(_db, clock);
+        var store = new StudyStore(_db, clock, Policy());
         var study = await store.GetOrCreateStudyAsync("2.2", "dicom", "HAND", "P2", default);
         var (view, _) = await store.AddViewAsync(study, "2.2.0", "/a", null, default);
         await store.MarkQueuedAsync(view.Id, new Derivative([1, 2, 3], 1, 1, 1, 1), default);
@@ -162,7 +174,7 @@ public sealed class StudyStoreTests : IAsyncLifetime
         Assert.Empty(await store.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
 
         // Scored views are never re-sent.
-        await store.RecordOutcomesAsync([new ViewOutcome(view.Id, 0.3, null, null, null)], "sha", null, Guid.NewGuid(), default);
+        await store.RecordOutcomesAsync([new ViewOutcome(view.Id, 0.3, null, null, null)], "sha", Guid.NewGuid(), default);
         clock.Advance(age * 2);
         Assert.Empty(await store.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
         Assert.Equal(1, await _db.Scores.CountAsync(x => x.ViewId == view.Id));
@@ -184,18 +196,17 @@ public sealed class StudyStoreTests : IAsyncLifetime
         Assert.True(await registry.AddAsync("a1b2c3d4e5f6", "calibrated", "/m.onnx", "mura", null, [1, 2, 3], default));
         Assert.False(await registry.AddAsync("a1b2c3d4e5f6", "again", "/m.onnx", "mura", null, [1, 2, 3], default));
         await registry.SetThresholdsAsync("a1b2c3d4e5f6", new Dictionary<string, double> { ["wrist"] = 0.3 }, default);
-        var configured = new Dictionary<string, double> { ["WRIST"] = 0.9 };
 
         // Mean 0.35: abnormal under the model's 0.3 although the configured 0.9 (and the default 0.5) would say normal.
         var (study, views) = await StudyWithViews("3.1", 2);
         var batch = Guid.NewGuid();
-        var done = await _store.RecordOutcomesAsync([new ViewOutcome(views[0].Id, 0.3, "WRIST", null, null), new ViewOutcome(views[1].Id, 0.4, "ELBOW", null, null)], "a1b2c3d4e5f6", configured, batch, default);
+        var done = await _store.RecordOutcomesAsync([new ViewOutcome(views[0].Id, 0.3, "WRIST", null, null), new ViewOutcome(views[1].Id, 0.4, "ELBOW", null, null)], "a1b2c3d4e5f6", batch, default);
         Assert.True(Assert.Single(done).Abnormal);
         Assert.True((await Reload(study.Id)).Abnormal);
 
-        // The same scores under a model without calibration: the configured threshold applies.
+        // The same scores under a model without calibration: the configured threshold (0.9) applies.
         var (other, otherViews) = await StudyWithViews("3.2", 2);
-        await _store.RecordOutcomesAsync([new ViewOutcome(otherViews[0].Id, 0.3, "WRIST", null, null), new ViewOutcome(otherViews[1].Id, 0.4, "WRIST", null, null)], "uncalibrated", configured, Guid.NewGuid(), default);
+        await _store.RecordOutcomesAsync([new ViewOutcome(otherViews[0].Id, 0.3, "WRIST", null, null), new ViewOutcome(otherViews[1].Id, 0.4, "WRIST", null, null)], "uncalibrated", Guid.NewGuid(), default);
         Assert.False((await Reload(other.Id)).Abnormal);
 
         // The study is tagged WRIST: the view the model calls ELBOW is flagged, the WRIST one is not; both scores name the batch.

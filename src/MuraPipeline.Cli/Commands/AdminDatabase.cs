@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MuraPipeline.Cli.Serve;
 using MuraPipeline.Data;
+using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Cli.Commands;
 
@@ -35,7 +36,7 @@ internal static class AdminDatabase
         var configuration = ServiceHost.LoadConfiguration();
         var services = new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)
-            .AddMuraDatabase(target);
+            .AddMuraData(target, configuration);
         configure?.Invoke(services, configuration);
         var provider = services.BuildServiceProvider();
         try

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using MuraPipeline.Cli.Evaluation;
+using MuraPipeline.Evaluation;
 using MuraPipeline.Data;
 using Spectre.Console;
 
@@ -40,7 +40,7 @@ public static class CalibrateCommand
             try
             {
                 var input = await EvaluateCommand.ReadInputAsync(dir, dbOption, ct);
-                var label = Labels.Read(parse.GetValue(labels)!.FullName);
+                var label = Labels.Read(parse.GetValue(labels)!.FullName).ByStudy;
                 var target = AdminDatabase.Resolve(dbOption ?? Path.Combine(dir!, "mura.db"), mustExist: true);
                 var sha = ModelOf(input.Studies.Where(p => label.ContainsKey(p.StudyInstanceUid)).ToList(), parse.GetValue(model));
                 var chosen = Calibration.Choose(input.Studies.Where(p => p.ModelSha256 == sha).ToList(), label, parse.GetValue(sensitivity));
@@ -48,7 +48,7 @@ public static class CalibrateCommand
                 await using (var services = await AdminDatabase.OpenAsync(target, ct))
                 await using (var scope = services.CreateAsyncScope())
                 {
-                    await scope.ServiceProvider.GetRequiredService<ModelRegistry>().SetThresholdsAsync(sha, thresholds, ct);
+                    await scope.ServiceProvider.GetRequiredService<ThresholdPolicy>().CalibrateAsync(sha, thresholds, ct);
                 }
 
                 Print(chosen, sha, target);

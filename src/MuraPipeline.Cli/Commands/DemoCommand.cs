@@ -1,8 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MuraPipeline.Cli.Embedded;
-using MuraPipeline.Cli.Evaluation;
-using MuraPipeline.Inference;
+using MuraPipeline.Evaluation;
 using MuraPipeline.Phantoms;
 using Spectre.Console;
 
@@ -43,7 +42,8 @@ public static class DemoCommand
                 }
 
                 var labelsPath = Path.Combine(phantoms, "labels.csv");
-                PrintAgreement(result, Labels.Read(labelsPath), Labels.ReadBoxes(labelsPath));
+                var set = Labels.Read(labelsPath);
+                PrintAgreement(result, set.ByStudy, set.Boxes);
                 return code;
             }
             finally

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using MuraPipeline.Cli.Evaluation;
+using MuraPipeline.Evaluation;
 using Spectre.Console;
 
 namespace MuraPipeline.Cli.Commands;
@@ -14,7 +14,7 @@ public static class EvaluateCommand
 
     public static Command Create()
     {
-        var labels = new Option<FileInfo>("--labels") { Description = "labels.csv: study_uid, body_part, label (1 abnormal, 0 normal), optionally boxes ('VIEW x0 y0 x1 y1;…').", Required = true };
+        var labels = new Option<FileInfo>("--labels") { Description = "labels.csv (study_uid, label as 1/0, positive/negative or abnormal/normal; optional body_part, boxes 'VIEW x0 y0 x1 y1;…'), or MURA's own valid_labeled_studies.csv / valid_image_paths.csv as shipped.", Required = true };
         var output = new Option<DirectoryInfo?>("--out") { Description = "A `mura screen` output folder: its studies.csv and views.csv are evaluated and evaluation.json is written there." };
         var database = new Option<string?>("--db") { Description = "Evaluate every scored study in a database instead: a SQLite file or a PostgreSQL connection string (evaluation.json goes to --out, else here)." };
         var resamples = new Option<int>("--bootstrap") { Description = "Bootstrap resamples for the confidence intervals.", DefaultValueFactory = _ => 2000 };
@@ -32,7 +32,8 @@ public static class EvaluateCommand
             {
                 var input = await ReadInputAsync(parse.GetValue(output)?.FullName, parse.GetValue(database), ct);
                 var labelsPath = parse.GetValue(labels)!.FullName;
-                var report = Evaluator.Evaluate(input.Studies, Labels.Read(labelsPath), input.Views, Labels.ReadBoxes(labelsPath), Math.Max(100, parse.GetValue(resamples)), parse.GetValue(seed));
+                var set = Labels.Read(labelsPath);
+                var report = Evaluator.Evaluate(input.Studies, set.ByStudy, input.Views, set.Boxes, Math.Max(100, parse.GetValue(resamples)), parse.GetValue(seed));
                 var dir = parse.GetValue(output)?.FullName ?? Directory.GetCurrentDirectory();
                 Directory.CreateDirectory(dir);
                 File.WriteAllText(Path.Combine(dir, "evaluation.json"), JsonSerializer.Serialize(report, Json));
@@ -59,7 +60,7 @@ public static class EvaluateCommand
 
         await using var services = await AdminDatabase.OpenAsync(AdminDatabase.Resolve(database, mustExist: true), ct);
         await using var scope = services.CreateAsyncScope();
-        return await EvaluationInput.FromDatabaseAsync(scope.ServiceProvider.GetRequiredService<Data.MuraDbContext>(), ct);
+        return await EvaluationInput.FromDatabaseAsync(scope.ServiceProvider.GetRequiredService<Data.MuraDbContext>(), scope.ServiceProvider.GetRequiredService<ThresholdPolicy>(), ct);
     }
 
     private static void Print(EvaluationReport r)

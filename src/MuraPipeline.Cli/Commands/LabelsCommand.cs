@@ -1,9 +1,7 @@
-using System.Globalization;
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
-using MuraPipeline.Cli.Reporting;
-using MuraPipeline.Contracts;
 using MuraPipeline.Data;
+using MuraPipeline.Evaluation;
 using Spectre.Console;
 
 namespace MuraPipeline.Cli.Commands;
@@ -20,7 +18,7 @@ public static class LabelsCommand
 
     private static Command Import()
     {
-        var file = new Argument<FileInfo>("file") { Description = "CSV with a header: study_uid and label (1/0, abnormal/normal, positive/negative); optional body_part, reader and read_at (ISO 8601)." };
+        var file = new Argument<FileInfo>("file") { Description = "A CSV with a header (study_uid, label as 1/0, abnormal/normal or positive/negative; optional body_part, reader, read_at as ISO 8601), or MURA's own *_labeled_studies.csv / *_image_paths.csv." };
         var reader = new Option<string>("--reader") { Description = "Reader id for rows without a reader column.", DefaultValueFactory = _ => "import" };
         var db = new Option<string?>("--db") { Description = "A SQLite file or a PostgreSQL connection string (default: ConnectionStrings__Postgres, else mura.db here)." };
         var cmd = new Command("import", "Record the verdicts of a CSV file (as `mura phantoms` writes labels.csv). Re-importing a file with read_at records nothing twice.") { file, reader, db };
@@ -50,38 +48,7 @@ public static class LabelsCommand
         return cmd;
     }
 
-    /// <summary>Reads every row or none: a bad row is an error naming its line, so a half-read file is never recorded.</summary>
-    public static List<VerdictInput> Read(string path, string defaultReader)
-    {
-        var verdicts = new List<VerdictInput>();
-        var line = 1;
-        foreach (var row in Csv.ReadRows(path, "study_uid", "label"))
-        {
-            line++;
-            var uid = row("study_uid").Trim();
-            if (uid.Length is 0 or > 64)
-            {
-                throw new InvalidDataException($"{path} line {line}: study_uid is empty or longer than 64 characters");
-            }
-
-            var abnormal = ParseLabel(row("label")) ?? throw new InvalidDataException($"{path} line {line}: label '{row("label")}' is not 1/0, abnormal/normal or positive/negative");
-            var part = row("body_part").Trim();
-            var bodyPart = part.Length == 0 ? null : StudyTypes.Normalise(part) ?? throw new InvalidDataException($"{path} line {line}: body_part '{part}' is not one of {string.Join(", ", StudyTypes.All)}");
-            var readAt = row("read_at").Trim();
-            DateTimeOffset? at = readAt.Length == 0 ? null
-                : DateTimeOffset.TryParse(readAt, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t.ToUniversalTime()
-                : throw new InvalidDataException($"{path} line {line}: read_at '{readAt}' is not an ISO 8601 time");
-            var who = row("reader").Trim();
-            verdicts.Add(new VerdictInput(uid, abnormal, bodyPart, who.Length == 0 ? defaultReader : who, at));
-        }
-
-        return verdicts;
-    }
-
-    public static bool? ParseLabel(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "1" or "abnormal" or "positive" or "true" => true,
-        "0" or "normal" or "negative" or "false" => false,
-        _ => null,
-    };
+    /// <summary>Every row of a labels file as a verdict, or none: the one labels reader refuses a bad row naming its line.</summary>
+    public static List<VerdictInput> Read(string path, string defaultReader) =>
+        Labels.Read(path).Rows.Select(r => new VerdictInput(r.StudyInstanceUid, r.Label == 1, r.BodyPart, r.Reader ?? defaultReader, r.ReadAt)).ToList();
 }

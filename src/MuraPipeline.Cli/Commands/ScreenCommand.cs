@@ -17,7 +17,7 @@ public static class ScreenCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for studies.csv, views.csv and report.html.", Required = true };
         var db = new Option<FileInfo?>("--db") { Description = "The embedded state (SQLite). Default: mura.db in the --out folder." };
         var model = new Option<FileInfo?>("--model") { Description = "ONNX model. Default: the bundled demo model." };
-        var batch = new Option<int>("--batch-size") { Description = "Views per inference batch.", DefaultValueFactory = _ => 16 };
+        var batch = new Option<int?>("--batch-size") { Description = "Views per inference batch (Inference:BatchSize, default 16)." };
         var verbose = new Option<bool>("--verbose") { Description = "Log warnings (every failed input) to standard error." };
         var cmd = new Command("screen", "Screen studies on this machine: ingest, score every view, write the worklist.") { paths, output, db, model, batch, verbose };
         cmd.SetAction(async (parse, ct) =>
@@ -84,6 +84,13 @@ public static class ScreenCommand
         summary.AddRow("views scored", r.Views.Count(v => v.State == Data.ViewState.Scored).ToString(CultureInfo.InvariantCulture));
         summary.AddRow("views failed", r.FailedViews.ToString(CultureInfo.InvariantCulture));
         summary.AddRow("views sent to the model this run", r.QueuedThisRun.ToString(CultureInfo.InvariantCulture));
+        if (r.UnfiledFiles > 0)
+        {
+            summary.AddRow("files that belong to no study (failed, in views.csv)", r.UnfiledFiles.ToString(CultureInfo.InvariantCulture));
+        }
+
+        summary.AddRow("hidden and OS files skipped (.DS_Store, __MACOSX, Thumbs.db…)", r.SkippedLitter.ToString(CultureInfo.InvariantCulture));
+        summary.AddRow("reports and notes skipped (csv, txt, json…)", r.SkippedOther.ToString(CultureInfo.InvariantCulture));
         AnsiConsole.Write(summary);
 
         var top = new Table().Title("Worklist (top 10 by score)").AddColumn("#").AddColumn("study").AddColumn("body part").AddColumn(new TableColumn("views").RightAligned()).AddColumn(new TableColumn("score").RightAligned()).AddColumn("flag");

@@ -1,142 +1,177 @@
+using System.Collections.Concurrent;
 using System.Globalization;
+using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MuraPipeline.Cli.Serve;
+using MuraPipeline.Contracts;
 using MuraPipeline.Data;
 using MuraPipeline.Inference;
 using MuraPipeline.Ingest;
 
 namespace MuraPipeline.Cli.Embedded;
 
-public sealed record ScreenSettings(IReadOnlyList<string> Inputs, string OutDir, string DatabaseFile, string? ModelPath, int BatchSize = 16, LogLevel LogLevel = LogLevel.Error);
+/// <summary>
+/// What `screen` was asked: its inputs, output folder and database, and the settings its options gave (null: not given,
+/// so configuration decides: appsettings.json, then environment variables such as Inference__BatchSize).
+/// </summary>
+public sealed record ScreenSettings(IReadOnlyList<string> Inputs, string OutDir, string DatabaseFile, string? ModelPath, int? BatchSize = null, LogLevel LogLevel = LogLevel.Error);
 
-public sealed record StudyRow(string StudyInstanceUid, string? BodyPart, int Views, int ScoredViews, int FailedViews, double? Score, bool? Abnormal, string? ModelSha256, StudyState State);
-
-/// <summary>A view's outcome; the heatmap's peak is in the view's own pixel grid (where lesion boxes are drawn).</summary>
-public sealed record ViewRow(string StudyInstanceUid, string SopInstanceUid, string File, ViewState State, double? Probability, string? PredictedBodyPart, bool? BodyPartMismatch, double? PeakX, double? PeakY, string? ModelSha256, string? Error);
-
-public sealed record ScreenResult(IReadOnlyList<StudyRow> Studies, IReadOnlyList<ViewRow> Views, string ModelSha256, int QueuedThisRun)
+/// <summary>
+/// A screen run's outcome. <see cref="SkippedLitter"/> counts hidden files and OS litter left out of the input,
+/// <see cref="SkippedOther"/> reports and notes (csv, txt…); <see cref="UnfiledFiles"/> files that belong to no study.
+/// </summary>
+public sealed record ScreenResult(IReadOnlyList<StudyRow> Studies, IReadOnlyList<ViewRow> Views, string ModelSha256, int QueuedThisRun, int SkippedLitter = 0, int SkippedOther = 0)
 {
     public int FailedViews => Views.Count(v => v.State == ViewState.Failed);
+
+    /// <summary>Failed files that could not be filed under any study (not DICOM, no UIDs, a PNG outside a MURA tree).</summary>
+    public int UnfiledFiles => Views.Count(v => v.State == ViewState.Failed) - Studies.Sum(s => s.FailedViews);
 }
 
-/// <summary>The embedded `screen` run: register, derive and queue, wait until every study touched is terminal, then report.</summary>
+/// <summary>
+/// The embedded `screen` run: the ingest and inference roles' own stages in one process (in-memory bus, SQLite), driven
+/// once instead of by timers. First the reconciler re-sends what an earlier run left queued on its (gone) bus; then
+/// every file goes through the file ingest, leaving the user's files untouched; then study assembly, with a zero quiet
+/// period, queues every complete study; the run ends when every study it touched is terminal, as the
+/// <see cref="StudyScored"/> events say.
+/// </summary>
 public static class ScreenRunner
 {
-    /// <summary>How long the run may go without any view finishing before it gives up.</summary>
+    /// <summary>How long the run may go without any study finishing before it gives up.</summary>
     public static readonly TimeSpan StallLimit = TimeSpan.FromMinutes(10);
 
     public static async Task<ScreenResult> RunAsync(ScreenSettings s, Action<int, int>? progress, CancellationToken ct)
     {
         Directory.CreateDirectory(s.OutDir);
-        var files = InputFile.Enumerate(s.Inputs);
-        var settings = new Dictionary<string, string?>
+        var listing = InputFile.Enumerate(s.Inputs);
+        var overrides = new Dictionary<string, string?>();
+        if (s.ModelPath is not null)
         {
-            ["Inference:ModelPath"] = s.ModelPath,
-            ["Inference:BatchSize"] = s.BatchSize.ToString(CultureInfo.InvariantCulture),
-        };
-        using var host = EmbeddedHost.Build(s.DatabaseFile, settings, s.LogLevel);
-
-        // Fail fast, before touching any input: the database must migrate and the model must load.
-        await using (var scope = host.Services.CreateAsyncScope())
-        {
-            await DatabaseSetup.MigrateAsync(scope.ServiceProvider.GetRequiredService<MuraDbContext>(), ct);
+            overrides["Inference:ModelPath"] = s.ModelPath;
         }
 
+        if (s.BatchSize is { } batch)
+        {
+            overrides["Inference:BatchSize"] = batch.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var completions = new StudyCompletions();
+        using var host = ServiceHost.BuildEmbedded(s.DatabaseFile, overrides, s.LogLevel, (bus, services) =>
+        {
+            services.AddSingleton(completions);
+            bus.AddConsumer<StudyCompletionConsumer>();
+        });
+
+        // Fail fast, before touching any input: the database must migrate and the model must load.
+        await ServiceHost.EnsureSchemaAsync(host.Services, ct);
         var models = host.Services.GetRequiredService<ModelProvider>();
         await models.InitializeAsync(ct);
 
         await host.StartAsync(ct);
         try
         {
-            var thresholds = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<InferenceOptions>>().Value.Thresholds;
-            IReadOnlyList<StudyWork> work;
-            await using (var scope = host.Services.CreateAsyncScope())
+            var scopes = host.Services.GetRequiredService<IServiceScopeFactory>();
+            var started = host.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+            await using (var scope = scopes.CreateAsyncScope())
             {
-                work = await scope.ServiceProvider.GetRequiredService<IngestService>().RegisterAsync(files, thresholds, ct);
+                while (await scope.ServiceProvider.GetRequiredService<Reconciler>().ReconcileAsync(started, 500, ct) > 0)
+                {
+                }
             }
 
-            var ids = work.Select(w => w.StudyId).ToList();
-            var queue = Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct }, async (w, token) =>
+            var parallelism = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<IngestOptions>>().Value.ResolvedParallelism;
+            var taken = await FileIngest.TakeAllAsync(scopes, listing.Files, FileDisposition.LeaveInPlace, parallelism, ct);
+            var ids = taken.Select(t => t.StudyId).Distinct().ToList();
+
+            var queued = 0;
+            await using (var scope = scopes.CreateAsyncScope())
             {
-                await using var scope = host.Services.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<IngestService>().QueueAsync(w, thresholds, token);
-            });
-            await WaitForStudiesAsync(host.Services, ids, queue, progress, ct);
-            await queue;
-            return await ReadResultAsync(host.Services, ids, models.CurrentSha256!, work.Sum(w => w.Pending.Count), ct);
+                var assembler = scope.ServiceProvider.GetRequiredService<StudyAssembler>();
+                var quietSince = host.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+                while (await assembler.AssembleAsync(quietSince, 500, ct) is { Studies: > 0 } pass)
+                {
+                    queued += pass.Views;
+                }
+            }
+
+            await completions.WaitAsync(scopes, ids, progress, StallLimit, ct);
+            await using var read = scopes.CreateAsyncScope();
+            var (studies, views) = await ResultRows.ReadAsync(read.ServiceProvider.GetRequiredService<MuraDbContext>(), ids, ct);
+            return new ScreenResult(studies, views, models.CurrentSha256!, queued, listing.SkippedLitter, listing.SkippedOther);
         }
         finally
         {
             await host.StopAsync(CancellationToken.None);
         }
     }
+}
 
-    private static async Task WaitForStudiesAsync(IServiceProvider services, List<Guid> ids, Task queueing, Action<int, int>? progress, CancellationToken ct)
+/// <summary>The studies this process has seen completed (from <see cref="StudyScored"/>), and a signal on each.</summary>
+public sealed class StudyCompletions
+{
+    private readonly ConcurrentDictionary<Guid, int> _done = new();
+    private readonly SemaphoreSlim _signal = new(0);
+
+    public void Completed(StudyScored study)
     {
-        var lastDone = -1;
-        var lastChange = DateTime.UtcNow;
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        _done[study.StudyId] = study.ScoredViews + study.FailedViews;
+        _signal.Release();
+    }
+
+    /// <summary>
+    /// Waits until every study in <paramref name="ids"/> is terminal: those already terminal in the database when the
+    /// wait starts, the rest as their events arrive. Progress is reported as views done of views in the studies. With no
+    /// completion for <paramref name="stallLimit"/> the state is read again (an event could have been missed) and,
+    /// with still no progress, the run gives up.
+    /// </summary>
+    public async Task WaitAsync(IServiceScopeFactory scopes, IReadOnlyCollection<Guid> ids, Action<int, int>? progress, TimeSpan stallLimit, CancellationToken ct)
+    {
+        var (views, pending) = await OpenStudiesAsync(scopes, ids, ct);
         while (true)
         {
-            int totalViews, doneViews, openStudies;
-            await using (var scope = services.CreateAsyncScope())
-            {
-                var db = scope.ServiceProvider.GetRequiredService<MuraDbContext>();
-                var counts = await db.Studies.Where(x => ids.Contains(x.Id))
-                    .GroupBy(_ => 1)
-                    .Select(g => new { Views = g.Sum(x => x.ViewCount), Done = g.Sum(x => x.ScoredViews + x.FailedViews), Open = g.Count(x => x.State == StudyState.Open || x.State == StudyState.Queued) })
-                    .SingleOrDefaultAsync(ct);
-                (totalViews, doneViews, openStudies) = counts is null ? (0, 0, 0) : (counts.Views, counts.Done, counts.Open);
-            }
-
-            progress?.Invoke(doneViews, totalViews);
-            if (queueing.IsFaulted)
-            {
-                await queueing;
-            }
-
-            if (openStudies == 0 && queueing.IsCompleted)
+            pending.RemoveWhere(_done.ContainsKey);
+            progress?.Invoke(Math.Max(0, views.Total - pending.Sum(id => views.ByStudy.GetValueOrDefault(id))), views.Total);
+            if (pending.Count == 0)
             {
                 return;
             }
 
-            if (doneViews != lastDone)
+            if (!await _signal.WaitAsync(stallLimit, ct))
             {
-                lastDone = doneViews;
-                lastChange = DateTime.UtcNow;
+                var before = pending.Count;
+                (_, pending) = await OpenStudiesAsync(scopes, pending, ct);
+                if (pending.Count == before)
+                {
+                    throw new TimeoutException($"no study finished for {stallLimit.TotalMinutes:0} minutes; {pending.Count} studies are still open (see the log with --verbose)");
+                }
             }
-            else if (DateTime.UtcNow - lastChange > StallLimit)
-            {
-                throw new TimeoutException($"no view finished for {StallLimit.TotalMinutes:0} minutes; {openStudies} studies are still open (see the log with --verbose)");
-            }
-
-            await timer.WaitForNextTickAsync(ct);
         }
     }
 
-    public static async Task<ScreenResult> ReadResultAsync(IServiceProvider services, IReadOnlyCollection<Guid> ids, string modelSha, int queued, CancellationToken ct)
+    private static async Task<((int Total, Dictionary<Guid, int> ByStudy) Views, HashSet<Guid> Open)> OpenStudiesAsync(IServiceScopeFactory scopes, IReadOnlyCollection<Guid> ids, CancellationToken ct)
     {
-        await using var scope = services.CreateAsyncScope();
+        await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<MuraDbContext>();
-        var studies = await db.Studies.AsNoTracking().Where(x => ids.Contains(x.Id))
-            .Select(x => new StudyRow(x.StudyInstanceUid, x.BodyPart, x.ViewCount, x.ScoredViews, x.FailedViews, x.Score, x.Abnormal, x.ModelSha256, x.State))
-            .ToListAsync(ct);
-        var views = await ViewRows(db, db.Views.Where(v => ids.Contains(v.StudyId))).ToListAsync(ct);
-        return new ScreenResult(
-            studies.OrderByDescending(x => x.Score ?? -1).ThenBy(x => x.StudyInstanceUid, StringComparer.Ordinal).ToList(),
-            views.OrderBy(v => v.StudyInstanceUid, StringComparer.Ordinal).ThenBy(v => v.File, StringComparer.Ordinal).ToList(),
-            modelSha,
-            queued);
-    }
+        var rows = new List<(Guid Id, int Views, StudyState State)>();
+        foreach (var chunk in ids.Chunk(500))
+        {
+            rows.AddRange((await db.Studies.AsNoTracking().Where(x => chunk.Contains(x.Id)).Select(x => new { x.Id, x.ViewCount, x.State }).ToListAsync(ct)).Select(x => (x.Id, x.ViewCount, x.State)));
+        }
 
-    /// <summary>The report's view rows (heatmap peak in the view's own pixel grid) for a set of views.</summary>
-    public static IQueryable<ViewRow> ViewRows(MuraDbContext db, IQueryable<View> views) =>
-        from v in views.AsNoTracking()
-        join h in db.Heatmaps.AsNoTracking() on v.Id equals h.ViewId into heat
-        from h in heat.DefaultIfEmpty()
-        select new ViewRow(
-            v.Study!.StudyInstanceUid, v.SopInstanceUid, v.SourcePath, v.State, v.Probability, v.PredictedBodyPart, v.BodyPartMismatch,
-            h == null ? null : h.PeakX * v.SourceWidth, h == null ? null : h.PeakY * v.SourceHeight, v.ModelSha256, v.Error);
+        var open = rows.Where(r => r.State is StudyState.Open or StudyState.Queued).Select(r => r.Id).ToHashSet();
+        return ((rows.Sum(r => r.Views), rows.ToDictionary(r => r.Id, r => r.Views)), open);
+    }
+}
+
+/// <summary>Feeds <see cref="StudyCompletions"/> from the bus.</summary>
+public sealed class StudyCompletionConsumer(StudyCompletions completions) : IConsumer<StudyScored>
+{
+    public Task Consume(ConsumeContext<StudyScored> context)
+    {
+        completions.Completed(context.Message);
+        return Task.CompletedTask;
+    }
 }

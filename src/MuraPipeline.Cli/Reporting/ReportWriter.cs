@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MuraPipeline.Cli.Embedded;
 using MuraPipeline.Data;
+using MuraPipeline.Evaluation;
 using MuraPipeline.Imaging;
 
 namespace MuraPipeline.Cli.Reporting;
@@ -12,13 +13,13 @@ namespace MuraPipeline.Cli.Reporting;
 /// <summary>studies.csv, views.csv and report.html (the worklist by score, each view's heatmap overlay).</summary>
 public static class ReportWriter
 {
-    public const string StudiesHeader = "study_uid,body_part,views,score,abnormal,model_sha256";
+    public const string StudiesHeader = "study_uid,body_part,views,score,abnormal,model_sha256,study_path";
     public const string ViewsHeader = "study_uid,sop_instance_uid,file,state,probability,predicted_body_part,body_part_mismatch,peak_x,peak_y,model_sha256,error";
 
     public static void WriteCsv(ScreenResult r, string outDir)
     {
         Csv.Write(Path.Combine(outDir, "studies.csv"), StudiesHeader,
-            r.Studies.Select(s => new object?[] { s.StudyInstanceUid, s.BodyPart, s.Views, s.Score, s.Abnormal, s.ModelSha256 }));
+            r.Studies.Select(s => new object?[] { s.StudyInstanceUid, s.BodyPart, s.Views, s.Score, s.Abnormal, s.ModelSha256, s.StudyPath }));
         Csv.Write(Path.Combine(outDir, "views.csv"), ViewsHeader,
             r.Views.Select(v => new object?[] { v.StudyInstanceUid, v.SopInstanceUid, v.File, v.State.ToString().ToLowerInvariant(), v.Probability, v.PredictedBodyPart, v.BodyPartMismatch, v.PeakX, v.PeakY, v.ModelSha256, v.Error }));
     }

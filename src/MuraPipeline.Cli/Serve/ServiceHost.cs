@@ -3,6 +3,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MassTransit;
 using MuraPipeline.Api;
 using MuraPipeline.Data;
 using MuraPipeline.Inference;
@@ -34,10 +36,18 @@ public static class Roles
     }
 }
 
-/// <summary>Composes a host from its roles: the same code embedded (in-memory bus, SQLite) or distributed (RabbitMQ, PostgreSQL).</summary>
+/// <summary>
+/// The one composition root: every command and role gets its configuration from <see cref="LoadConfiguration"/> and its
+/// services from the roles' own registrations, so a setting means the same thing in `screen`, `serve` and the admin
+/// commands. The same code runs embedded (in-memory bus, SQLite) or distributed (RabbitMQ, PostgreSQL).
+/// </summary>
 public static class ServiceHost
 {
-    /// <summary>Configuration every admin command and service reads: appsettings.json (working folder), then environment variables (.NET conventions, e.g. ConnectionStrings__Postgres).</summary>
+    /// <summary>
+    /// Configuration, lowest precedence first: appsettings.json beside the program, appsettings.json in the working
+    /// folder, environment variables (.NET's <c>Section__Key</c>, e.g. Inference__Thresholds__WRIST), then what the
+    /// command line gave (<paramref name="overrides"/>).
+    /// </summary>
     public static IConfigurationRoot LoadConfiguration(IDictionary<string, string?>? overrides = null) => new ConfigurationBuilder()
         .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
         .AddJsonFile(Path.GetFullPath("appsettings.json"), optional: true)
@@ -51,29 +61,10 @@ public static class ServiceHost
     /// </summary>
     public static IHost Build(IReadOnlySet<string> roles, IDictionary<string, string?> overrides)
     {
-        var configuration = LoadConfiguration(overrides);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
-        builder.Configuration.AddConfiguration(configuration);
-        builder.AddMuraDefaults(
-            bus =>
-            {
-                if (roles.Contains(Roles.Inference))
-                {
-                    builder.AddInference(bus);
-                }
-            },
-            defaultSqliteFile: "mura.db");
+        builder.Configuration.AddConfiguration(LoadConfiguration(overrides));
+        AddRoles(builder, roles, loops: true, extraBus: null, defaultSqliteFile: "mura.db");
         builder.AddHealth();
-        if (roles.Contains(Roles.Ingest))
-        {
-            builder.AddIngest();
-        }
-
-        if (roles.Contains(Roles.Scheduler))
-        {
-            builder.AddScheduler();
-        }
-
         if (roles.Contains(Roles.Api))
         {
             builder.AddApi();
@@ -87,6 +78,51 @@ public static class ServiceHost
         }
 
         return app;
+    }
+
+    /// <summary>
+    /// The one-shot embedded host of `screen`: the ingest and inference roles' stages in one process on the in-memory
+    /// bus and a SQLite file (a broker or server named in the environment is not for it), with the ingest stages driven
+    /// by the caller instead of by their timers. <paramref name="extraBus"/> adds the caller's own consumers.
+    /// </summary>
+    public static IHost BuildEmbedded(string databaseFile, IDictionary<string, string?> overrides, LogLevel logLevel, Action<IBusRegistrationConfigurator, IServiceCollection> extraBus)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var settings = new Dictionary<string, string?>(overrides)
+        {
+            ["ConnectionStrings:RabbitMq"] = string.Empty,
+            ["ConnectionStrings:Postgres"] = string.Empty,
+            ["Database:SqliteFile"] = databaseFile,
+        };
+        builder.Configuration.AddConfiguration(LoadConfiguration(settings));
+        AddRoles(builder, new HashSet<string>(StringComparer.Ordinal) { Roles.Ingest, Roles.Inference }, loops: false, extraBus, defaultSqliteFile: databaseFile);
+        builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(logLevel);
+        return builder.Build();
+    }
+
+    private static void AddRoles(IHostApplicationBuilder builder, IReadOnlySet<string> roles, bool loops, Action<IBusRegistrationConfigurator, IServiceCollection>? extraBus, string defaultSqliteFile)
+    {
+        builder.AddMuraDefaults(
+            bus =>
+            {
+                if (roles.Contains(Roles.Inference))
+                {
+                    builder.AddInference(bus);
+                }
+
+                extraBus?.Invoke(bus, builder.Services);
+            },
+            defaultSqliteFile);
+        if (roles.Contains(Roles.Ingest))
+        {
+            builder.AddIngest(loops);
+        }
+
+        if (roles.Contains(Roles.Scheduler))
+        {
+            builder.AddScheduler();
+        }
     }
 
     /// <summary>

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
-using MuraPipeline.Inference;
 
-namespace MuraPipeline.Cli.Evaluation;
+namespace MuraPipeline.Evaluation;
 
 /// <summary>One study's prediction: its score and the abnormal/normal call made at the operating point.</summary>
 public sealed record StudyPrediction(string StudyInstanceUid, string BodyPart, double Score, int Abnormal, string? ModelSha256 = null);
@@ -67,7 +66,7 @@ public static class Evaluator
 
         var scored = predictions.Select(p => p.StudyInstanceUid).ToHashSet(StringComparer.Ordinal);
         var byType = new SortedDictionary<string, GroupEvaluation>(StringComparer.Ordinal);
-        foreach (var group in joined.GroupBy(j => j.Label.BodyPart.ToUpperInvariant()))
+        foreach (var group in joined.GroupBy(j => StudyType(j.Label, j.Prediction)))
         {
             byType[group.Key] = Group(group.ToList(), resamples, seed);
         }
@@ -117,10 +116,13 @@ public static class Evaluator
             new Confusion(tp, fp, tn, fn));
     }
 
+    /// <summary>The study type a labelled study is reported under: the label's body part, else the study's own.</summary>
+    public static string StudyType(StudyLabel label, StudyPrediction prediction) => (label.BodyPart ?? prediction.BodyPart).ToUpperInvariant();
+
     /// <summary>Of the labelled studies' views with a predicted body part, the share whose prediction is the study's labelled type; null without views.</summary>
     public static ViewEvaluation? BodyPartAccuracy(IReadOnlyList<ViewPoint> views, IReadOnlyDictionary<string, StudyLabel> labels)
     {
-        var rows = views.Where(v => v.PredictedBodyPart is not null && labels.ContainsKey(v.StudyInstanceUid)).ToList();
+        var rows = views.Where(v => v.PredictedBodyPart is not null && labels.TryGetValue(v.StudyInstanceUid, out var l) && l.BodyPart is not null).ToList();
         if (rows.Count == 0)
         {
             return null;
@@ -223,7 +225,7 @@ public static class Evaluator
     /// <summary>Predictions from a screen run's studies.csv (study_uid, body_part, views, score, abnormal, model_sha256).</summary>
     public static List<StudyPrediction> ReadStudiesCsv(string path)
     {
-        return Reporting.Csv.ReadRows(path, "study_uid", "body_part", "score", "abnormal")
+        return Csv.ReadRows(path, "study_uid", "body_part", "score", "abnormal")
             .Where(row => row("score").Length > 0) // a study whose views all failed has no score
             .Select(row => new StudyPrediction(row("study_uid"), row("body_part"), double.Parse(row("score"), CultureInfo.InvariantCulture), row("abnormal") == "1" ? 1 : 0, row("model_sha256") is { Length: > 0 } sha ? sha : null))
             .ToList();
@@ -238,7 +240,7 @@ public static class Evaluator
         }
 
         static double? Number(string s) => s.Length == 0 ? null : double.Parse(s, CultureInfo.InvariantCulture);
-        return Reporting.Csv.ReadRows(path, "study_uid", "sop_instance_uid", "file", "state", "predicted_body_part", "peak_x", "peak_y")
+        return Csv.ReadRows(path, "study_uid", "sop_instance_uid", "file", "state", "predicted_body_part", "peak_x", "peak_y")
             .Where(row => row("state") == "scored")
             .Select(row => new ViewPoint(row("study_uid"), row("sop_instance_uid"), row("file"), row("predicted_body_part") is { Length: > 0 } p ? p : null, Number(row("peak_x")), Number(row("peak_y"))))
             .ToList();

@@ -1,6 +1,5 @@
-using MuraPipeline.Inference;
 
-namespace MuraPipeline.Cli.Evaluation;
+namespace MuraPipeline.Evaluation;
 
 /// <summary>One body part's operating point chosen on a validation set; <see cref="Threshold"/> is null when none could be chosen (see <see cref="Note"/>).</summary>
 public sealed record PartThreshold(string BodyPart, int Studies, double? Threshold, double? KappaBefore, double? KappaAfter, double? Sensitivity, double? Specificity, string? Note);
@@ -16,7 +15,7 @@ public static class Calibration
     {
         var result = new List<PartThreshold>();
         var joined = predictions.Where(p => labels.ContainsKey(p.StudyInstanceUid)).ToList();
-        foreach (var group in joined.GroupBy(p => labels[p.StudyInstanceUid].BodyPart.ToUpperInvariant()).OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var group in joined.GroupBy(p => Evaluator.StudyType(labels[p.StudyInstanceUid], p)).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var truth = group.Select(p => labels[p.StudyInstanceUid].Label).ToArray();
             var scores = group.Select(p => p.Score).ToArray();

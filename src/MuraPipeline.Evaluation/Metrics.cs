@@ -1,4 +1,4 @@
-namespace MuraPipeline.Inference;
+namespace MuraPipeline.Evaluation;
 
 /// <summary>Agreement and discrimination statistics (plain code; checked against scikit-learn in tests).</summary>
 public static class Metrics

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace MuraPipeline.Cli.Reporting;
+namespace MuraPipeline.Evaluation;
 
 /// <summary>RFC 4180 CSV: fields with a comma, quote or line break are quoted.</summary>
 public static class Csv

@@ -1,0 +1,114 @@
+using Microsoft.EntityFrameworkCore;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using MuraPipeline.Data;
+using MuraPipeline.ServiceDefaults;
+using MuraPipeline.Phantoms;
+using MuraPipeline.Tests;
+
+namespace MuraPipeline.Ingest.Tests;
+
+/// <summary>The one per-file ingest stage on a real (SQLite) database and real files, for the watched folder and for `screen`.</summary>
+public sealed class FileIngestTests : IAsyncLifetime
+{
+    private readonly string _dir = Peers.TempDir();
+    private ServiceProvider _services = null!;
+    private AsyncServiceScope _scope;
+    private MuraDbContext _db = null!;
+    private FileIngest _ingest = null!;
+
+    private string Watch => Path.Combine(_dir, "watch");
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Watch);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Ingest:WatchDir"] = Watch }).Build();
+        var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddLogging()
+            .AddMuraData(new DatabaseTarget(null, Path.Combine(_dir, "t.db")), configuration)
+            .AddMassTransitTestHarness()
+            .AddScoped<FileIngest>();
+        services.AddOptions<IngestOptions>().Bind(configuration.GetSection(IngestOptions.Section));
+        _services = services.BuildServiceProvider();
+        _scope = _services.CreateAsyncScope();
+        _db = _scope.ServiceProvider.GetRequiredService<MuraDbContext>();
+        await DatabaseSetup.MigrateAsync(_db, default);
+        _ingest = _scope.ServiceProvider.GetRequiredService<FileIngest>();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _scope.DisposeAsync();
+        await _services.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Files_are_archived_after_their_rows_a_corrupt_one_fails_with_a_reason_and_a_resend_is_kept_aside()
+    {
+        var study = new PhantomGenerator(7, minSide: 300, maxSide: 400).Generate(0);
+        var staging = Path.Combine(_dir, "staging");
+        PhantomWriter.WriteDicom(study, staging);
+        var files = Directory.GetFiles(staging, "*.dcm", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        var first = Path.Combine(Watch, "a", Path.GetFileName(files[0]));
+        Directory.CreateDirectory(Path.GetDirectoryName(first)!);
+        File.Copy(files[0], first);
+        var corrupt = Path.Combine(Watch, "broken.dcm");
+        File.WriteAllBytes(corrupt, File.ReadAllBytes(files[0])[..400]);
+
+        Assert.Equal(FileOutcome.Registered, (await _ingest.TakeAsync(first, FileDisposition.Archive, default)).Outcome);
+        Assert.Equal(FileOutcome.Failed, (await _ingest.TakeAsync(corrupt, FileDisposition.Archive, default)).Outcome);
+
+        // Registered: row, derivative, file moved under the same relative path; nothing left in the watched folder.
+        Assert.False(File.Exists(first));
+        var archived = Path.Combine(Watch + ".archive", "a", Path.GetFileName(files[0]));
+        Assert.True(File.Exists(archived));
+        var view = await _db.Views.AsNoTracking().SingleAsync(v => v.SourcePath == archived);
+        Assert.Equal(ViewState.Received, view.State);
+        Assert.True(await _db.ViewImages.AnyAsync(i => i.ViewId == view.Id));
+
+        // Failed: the view carries the reason, the file sits in the failed folder beside a reason an operator can read.
+        var failed = Path.Combine(Watch + ".failed", "broken.dcm");
+        Assert.True(File.Exists(failed));
+        var reason = (await File.ReadAllTextAsync(failed + ".reason.txt")).Trim();
+        Assert.Contains("broken.dcm", (await _db.Views.AsNoTracking().SingleAsync(v => v.State == ViewState.Failed)).SourcePath, StringComparison.Ordinal);
+        Assert.Equal(reason, (await _db.Views.AsNoTracking().SingleAsync(v => v.State == ViewState.Failed)).Error);
+        Assert.False(string.IsNullOrWhiteSpace(reason));
+
+        // The same instance sent again once it is queued: no second row, the copy is kept under .duplicates.
+        await _scope.ServiceProvider.GetRequiredService<StudyStore>().MarkViewQueuedAsync(view.Id, default);
+        File.Copy(files[0], first);
+        Assert.Equal(FileOutcome.Duplicate, (await _ingest.TakeAsync(first, FileDisposition.Archive, default)).Outcome);
+        Assert.True(File.Exists(Path.Combine(Watch + ".archive", ".duplicates", "a", Path.GetFileName(files[0]))));
+        Assert.Equal(2, await _db.Views.CountAsync());
+        Assert.Empty(Directory.EnumerateFiles(Watch, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Screen_leaves_the_users_files_untouched_and_a_second_copy_of_an_instance_is_a_duplicate_not_a_second_view()
+    {
+        var input = Path.Combine(_dir, "input");
+        PhantomWriter.WriteDicom(new PhantomGenerator(8, minSide: 300, maxSide: 400).Generate(0), input);
+        var file = Directory.GetFiles(input, "*.dcm", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+        var copy = Path.Combine(input, "copy-of-first.dcm");
+        File.Copy(file, copy);
+        var broken = Path.Combine(input, "broken.dcm");
+        File.WriteAllBytes(broken, File.ReadAllBytes(file)[..400]);
+        var before = Directory.GetFiles(input, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Select(f => (f, File.GetLastWriteTimeUtc(f), new FileInfo(f).Length)).ToList();
+
+        Assert.Equal(FileOutcome.Registered, (await _ingest.TakeAsync(file, FileDisposition.LeaveInPlace, default)).Outcome);
+        Assert.Equal(FileOutcome.Duplicate, (await _ingest.TakeAsync(copy, FileDisposition.LeaveInPlace, default)).Outcome);
+        var failed = await _ingest.TakeAsync(broken, FileDisposition.LeaveInPlace, default);
+        Assert.Equal(FileOutcome.Failed, failed.Outcome);
+        Assert.False(string.IsNullOrWhiteSpace(failed.Reason));
+
+        // Nothing moved, renamed, added or changed in the input; the rows point at the files where they are.
+        Assert.Equal(before, Directory.GetFiles(input, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Select(f => (f, File.GetLastWriteTimeUtc(f), new FileInfo(f).Length)).ToList());
+        Assert.Equal([broken, file], (await _db.Views.AsNoTracking().Select(v => v.SourcePath).ToListAsync()).Order(StringComparer.Ordinal));
+        Assert.False(Directory.Exists(Watch + ".archive"));
+        Assert.False(Directory.Exists(Watch + ".failed"));
+    }
+}
