@@ -218,7 +218,7 @@ public sealed partial class OnnxModel : IDisposable
     /// driver, a CUDA or cuDNN of another major, the CPU-only package) leaves the session on the CPU, and the process logs
     /// one warning naming the library that is missing.
     /// </summary>
-    internal static (SessionOptions Options, string Provider) CreateSessionOptions(string provider, ILogger? logger)
+    private static (SessionOptions Options, string Provider) CreateSessionOptions(string provider, ILogger? logger)
     {
         var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         var wanted = provider.ToLowerInvariant();
@@ -256,7 +256,7 @@ public sealed partial class OnnxModel : IDisposable
     }
 
     /// <summary>What an operator needs from ONNX Runtime's load error: the missing library, when it names one.</summary>
-    internal static string ProviderFailure(string message)
+    public static string ProviderFailure(string message)
     {
         var missing = MissingLibrary().Match(message);
         return missing.Success ? $"{missing.Groups[1].Value} is missing: {FirstLine(message[missing.Index..])}" : FirstLine(message);

@@ -49,9 +49,9 @@ public sealed class IngestOptions : IValidatableObject
 
     public int ResolvedParallelism => Parallelism > 0 ? Parallelism : Environment.ProcessorCount;
 
-    public string ResolvedArchiveDir => Path.GetFullPath(ArchiveDir ?? Path.TrimEndingDirectorySeparator(Path.GetFullPath(WatchDir!)) + ".archive");
+    public string ResolvedArchiveDir => WatchDir is not { Length: > 0 } ? string.Empty : Path.GetFullPath(ArchiveDir ?? Path.TrimEndingDirectorySeparator(Path.GetFullPath(WatchDir!)) + ".archive");
 
-    public string ResolvedFailedDir => Path.GetFullPath(FailedDir ?? Path.TrimEndingDirectorySeparator(Path.GetFullPath(WatchDir!)) + ".failed");
+    public string ResolvedFailedDir => WatchDir is not { Length: > 0 } ? string.Empty : Path.GetFullPath(FailedDir ?? Path.TrimEndingDirectorySeparator(Path.GetFullPath(WatchDir!)) + ".failed");
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

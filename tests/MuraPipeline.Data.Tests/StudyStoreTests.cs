@@ -14,7 +14,7 @@ public sealed class StudyStoreTests : IAsyncLifetime
     private ServiceProvider _services = null!;
     private ThresholdPolicy _policy = null!;
 
-    /// <summary>The real threshold policy over the test database, with WRIST configured at 0.9.</summary>
+    /// <summary>The real threshold policy over the test database, with WRIST configured at 0.36.</summary>
     private ThresholdPolicy Policy() => _policy;
 
     public async Task InitializeAsync()
@@ -23,7 +23,7 @@ public sealed class StudyStoreTests : IAsyncLifetime
         o.UseEmbeddedSqlite(Path.Combine(_dir, "t.db"));
         _db = new MuraDbContext(o.Options);
         await DatabaseSetup.MigrateAsync(_db, default);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Inference:Thresholds:WRIST"] = "0.9" }).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Inference:Thresholds:WRIST"] = "0.36" }).Build();
         _services = new ServiceCollection().AddMuraSqlite(Path.Combine(_dir, "t.db")).AddThresholdPolicy(configuration).BuildServiceProvider();
         _policy = _services.GetRequiredService<ThresholdPolicy>();
         _store = new StudyStore(_db, TimeProvider.System, _policy);
@@ -197,14 +197,14 @@ public sealed class StudyStoreTests : IAsyncLifetime
         Assert.False(await registry.AddAsync("a1b2c3d4e5f6", "again", "/m.onnx", "mura", null, [1, 2, 3], default));
         await registry.SetThresholdsAsync("a1b2c3d4e5f6", new Dictionary<string, double> { ["wrist"] = 0.3 }, default);
 
-        // Mean 0.35: abnormal under the model's 0.3 although the configured 0.9 (and the default 0.5) would say normal.
+        // Mean 0.35: abnormal under the model's 0.3 although the configured 0.36 (and the default 0.5) would say normal.
         var (study, views) = await StudyWithViews("3.1", 2);
         var batch = Guid.NewGuid();
         var done = await _store.RecordOutcomesAsync([new ViewOutcome(views[0].Id, 0.3, "WRIST", null, null), new ViewOutcome(views[1].Id, 0.4, "ELBOW", null, null)], "a1b2c3d4e5f6", batch, default);
         Assert.True(Assert.Single(done).Abnormal);
         Assert.True((await Reload(study.Id)).Abnormal);
 
-        // The same scores under a model without calibration: the configured threshold (0.9) applies.
+        // The same scores under a model without calibration: the configured threshold (0.36) applies.
         var (other, otherViews) = await StudyWithViews("3.2", 2);
         await _store.RecordOutcomesAsync([new ViewOutcome(otherViews[0].Id, 0.3, "WRIST", null, null), new ViewOutcome(otherViews[1].Id, 0.4, "WRIST", null, null)], "uncalibrated", Guid.NewGuid(), default);
         Assert.False((await Reload(other.Id)).Abnormal);

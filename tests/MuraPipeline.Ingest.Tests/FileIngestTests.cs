@@ -107,7 +107,7 @@ public sealed class FileIngestTests : IAsyncLifetime
 
         // Nothing moved, renamed, added or changed in the input; the rows point at the files where they are.
         Assert.Equal(before, Directory.GetFiles(input, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Select(f => (f, File.GetLastWriteTimeUtc(f), new FileInfo(f).Length)).ToList());
-        Assert.Equal([broken, file], (await _db.Views.AsNoTracking().Select(v => v.SourcePath).ToListAsync()).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { broken, file }.Order(StringComparer.Ordinal), (await _db.Views.AsNoTracking().Select(v => v.SourcePath).ToListAsync()).Order(StringComparer.Ordinal));
         Assert.False(Directory.Exists(Watch + ".archive"));
         Assert.False(Directory.Exists(Watch + ".failed"));
     }

@@ -1,0 +1,153 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using MuraPipeline.Contracts;
+using MuraPipeline.Data;
+using MuraPipeline.Imaging;
+using MuraPipeline.ServiceDefaults;
+using MuraPipeline.Tests;
+
+namespace MuraPipeline.Inference.Tests;
+
+/// <summary>The inference role on MassTransit's in-memory bus with a SQLite file: a derivative that can never decode is not retried.</summary>
+public sealed class PermanentFailureTests : IDisposable
+{
+    private readonly string _dir = Peers.TempDir();
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task An_undecodable_derivative_is_consumed_once_and_fails_its_view_while_the_good_view_is_scored()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Database:SqliteFile"] = Path.Combine(_dir, "t.db"),
+            ["Messaging:RetryIntervalsMs"] = "200,200,200",
+            ["Inference:BatchTimeLimitMs"] = "50",
+        });
+        builder.AddMuraDefaults(bus => builder.AddInference(bus));
+        using var host = builder.Build();
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            await DatabaseSetup.MigrateAsync(scope.ServiceProvider.GetRequiredService<MuraDbContext>(), default);
+        }
+
+        await host.Services.GetRequiredService<ModelProvider>().InitializeAsync(default);
+        var bus = host.Services.GetRequiredService<IBus>();
+        var observer = new Observer();
+        using var consumed = bus.ConnectConsumeObserver(observer);
+        using var published = bus.ConnectPublishObserver(observer);
+        await host.StartAsync();
+        try
+        {
+            var messages = new List<ViewQueued>();
+            Guid studyId;
+            await using (var scope = host.Services.CreateAsyncScope())
+            {
+                var store = scope.ServiceProvider.GetRequiredService<StudyStore>();
+                var study = await store.GetOrCreateStudyAsync("1.2.826.0.1.3680043.10.543.7", "dicom", "WRIST", "P1", default);
+                studyId = study.Id;
+                for (var i = 0; i < 2; i++)
+                {
+                    var (view, _) = await store.AddViewAsync(study, $"1.2.826.0.1.3680043.10.543.7.{i}", $"/in/{i}.dcm", null, default);
+                    var png = Png.Encode(new GrayImage(64, 48, Enumerable.Range(0, 64 * 48).Select(p => (byte)(p % 200)).ToArray()));
+                    if (i == 1)
+                    {
+                        png[png.Length / 2] ^= 0xFF; // a CRC failure: no retry can ever decode it
+                    }
+
+                    await store.MarkQueuedAsync(view.Id, new Derivative(png, 64, 48, 64, 48), default);
+                    messages.Add(new ViewQueued(view.Id, study.Id, study.StudyInstanceUid, view.SopInstanceUid, "WRIST", png));
+                }
+
+                await store.MarkStudyQueuedAsync(study.Id, default);
+            }
+
+            foreach (var m in messages)
+            {
+                await bus.Publish(m);
+            }
+
+            // The study completes (StudyScored) once both views are terminal.
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+            while (!observer.Published.Contains(typeof(StudyScored)))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the study did not complete within a minute");
+                await observer.Changed.WaitAsync(TimeSpan.FromSeconds(5));
+            }
+
+            await using var check = host.Services.CreateAsyncScope();
+            var db = check.ServiceProvider.GetRequiredService<MuraDbContext>();
+            var views = await db.Views.AsNoTracking().Where(v => v.StudyId == studyId).OrderBy(v => v.SopInstanceUid).ToListAsync();
+            Assert.Equal([ViewState.Scored, ViewState.Failed], views.Select(v => v.State));
+            Assert.StartsWith("derivative image is unreadable:", views[1].Error, StringComparison.Ordinal);
+            Assert.Equal(1, views[1].Attempts);
+            Assert.Equal(StudyState.Scored, (await db.Studies.AsNoTracking().SingleAsync(s => s.Id == studyId)).State);
+
+            // Each view message went through the consume pipe exactly once, none faulted, and no fault was published.
+            Assert.Equal(2, observer.ViewConsumes);
+            Assert.Equal(0, observer.Faults);
+            Assert.DoesNotContain(typeof(Fault<ViewQueued>), observer.Published);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    private sealed class Observer : IConsumeObserver, IPublishObserver
+    {
+        private int _viewConsumes;
+        private int _faults;
+
+        public SemaphoreSlim Changed { get; } = new(0);
+
+        public System.Collections.Concurrent.ConcurrentBag<Type> Published { get; } = [];
+
+        public int ViewConsumes => Volatile.Read(ref _viewConsumes);
+
+        public int Faults => Volatile.Read(ref _faults);
+
+        public Task PreConsume<T>(ConsumeContext<T> context)
+            where T : class
+        {
+            if (typeof(T) == typeof(ViewQueued))
+            {
+                Interlocked.Increment(ref _viewConsumes);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task PostConsume<T>(ConsumeContext<T> context)
+            where T : class => Task.CompletedTask;
+
+        public Task ConsumeFault<T>(ConsumeContext<T> context, Exception exception)
+            where T : class
+        {
+            Interlocked.Increment(ref _faults);
+            return Task.CompletedTask;
+        }
+
+        public Task PrePublish<T>(PublishContext<T> context)
+            where T : class => Task.CompletedTask;
+
+        public Task PostPublish<T>(PublishContext<T> context)
+            where T : class
+        {
+            Published.Add(typeof(T));
+            Changed.Release();
+            return Task.CompletedTask;
+        }
+
+        public Task PublishFault<T>(PublishContext<T> context, Exception exception)
+            where T : class => Task.CompletedTask;
+    }
+}
