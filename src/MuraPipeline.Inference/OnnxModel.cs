@@ -245,13 +245,37 @@ public sealed partial class OnnxModel : IDisposable
         }
         catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
         {
-            var reason = ProviderFailure(ex.Message);
+            var reason = ProviderFailure(WhyProviderWillNotLoad(provider) ?? ex.Message);
             if (logger is not null && Warned.TryAdd($"{provider}|{reason}", true))
             {
                 LogProviderFallback(logger, provider, reason);
             }
 
             return false;
+        }
+    }
+
+    /// <summary>
+    /// ONNX Runtime's own error says only that the provider library failed to load; the loader says which of its
+    /// dependencies is missing. Null when the provider library loads (the failure lies elsewhere).
+    /// </summary>
+    private static string? WhyProviderWillNotLoad(string provider)
+    {
+        var name = $"libonnxruntime_providers_{provider}.so";
+        var path = new[] { System.IO.Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", name), System.IO.Path.Combine(AppContext.BaseDirectory, name) }.FirstOrDefault(File.Exists);
+        if (path is null)
+        {
+            return $"{name}: cannot open shared object file (this build has ONNX Runtime's CPU-only package; the default build has the GPU one)";
+        }
+
+        try
+        {
+            System.Runtime.InteropServices.NativeLibrary.Free(System.Runtime.InteropServices.NativeLibrary.Load(path));
+            return null;
+        }
+        catch (DllNotFoundException ex)
+        {
+            return ex.Message;
         }
     }
 

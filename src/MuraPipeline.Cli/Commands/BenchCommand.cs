@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using MuraPipeline.Dicom;
 using MuraPipeline.Imaging;
 using MuraPipeline.Phantoms;
@@ -21,6 +22,13 @@ public static class BenchCommand
         var dicom = new Command("dicom", "Read a DX and make its 8-bit image: MuraPipeline beside dcmj2pnm.") { file, iterations };
         dicom.SetAction(parse => Run(parse.GetValue(file), Math.Max(3, parse.GetValue(iterations))));
         cmd.Subcommands.Add(dicom);
+
+        var modelFile = new Option<FileInfo?>("--model") { Description = "The ONNX model (default: the bundled demo model)." };
+        var batch = new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call.", DefaultValueFactory = _ => 16 };
+        var provider = new Option<string>("--provider") { Description = "cpu, cuda or tensorrt (Inference:ExecutionProvider's values).", DefaultValueFactory = _ => "cpu" };
+        var model = new Command("model", "The model's own speed: milliseconds per image of ONNX Runtime on batches of derivative-sized images, and which provider ran.") { modelFile, batch, provider, iterations };
+        model.SetAction(parse => RunModel(parse.GetValue(modelFile)?.FullName ?? Inference.InferenceOptions.BundledModelPath, Math.Max(1, parse.GetValue(batch)), parse.GetValue(provider)!, Math.Max(3, parse.GetValue(iterations))));
+        cmd.Subcommands.Add(model);
         return cmd;
     }
 
@@ -94,6 +102,23 @@ public static class BenchCommand
     }
 
     /// <summary>A 2048x2500 12-bit DX: a phantom radiograph scaled up, with a VOI window in the file.</summary>
+    private static int RunModel(string path, int batchSize, string provider, int iterations)
+    {
+        using var loggers = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
+        using var model = Inference.OnnxModel.Load(path, provider, loggers.CreateLogger("bench"));
+        var rng = new Random(1);
+        var images = Enumerable.Range(0, batchSize).Select(_ => new GrayImage(512, 410, Enumerable.Range(0, 512 * 410).Select(_ => (byte)rng.Next(256)).ToArray())).ToList();
+        model.Predict(images); // warm-up: first-run allocations and graph optimisation
+        var ms = Time(iterations, () => model.Predict(images)).Select(t => t / batchSize).ToArray();
+        var package = File.Exists(Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libonnxruntime_providers_cuda.so")) ? "Microsoft.ML.OnnxRuntime.Gpu" : "Microsoft.ML.OnnxRuntime (CPU only)";
+        Console.WriteLine($"model {model.Sha256[..12]} ({model.Channels}x{model.Height}x{model.Width}), package {package}, provider {model.ExecutionProvider}, batch {batchSize}, {iterations} batches");
+        Console.WriteLine("| | ms per image (median) | fastest |");
+        Console.WriteLine("| --- | --- | --- |");
+        Console.WriteLine(Row("Predict (resize, normalise, Session.Run, outputs)", ms));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"images per second: {1000 / Median(ms):0}"));
+        return ExitCodes.Ok;
+    }
+
     private static string WriteBenchDx(string path)
     {
         const int Columns = 2048, Rows = 2500;
