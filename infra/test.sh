@@ -22,8 +22,13 @@ fi
 
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
+# Restore first, then refuse a package that resolved to another version than its pin (NuGet would take the next one
+# silently when the registry lacks the pinned version).
+dotnet restore MuraPipeline.sln
+python3 infra/check-pins.py
+
 set +e
-dotnet test MuraPipeline.sln -c Release --logger "trx" --results-directory "$results" 2>&1 | tee "$results/log.txt"
+dotnet test MuraPipeline.sln -c Release --no-restore --logger "trx" --results-directory "$results" 2>&1 | tee "$results/log.txt"
 status=${PIPESTATUS[0]}
 set -e
 

@@ -58,8 +58,16 @@ public static class DatabaseSetup
             .MigrationsAssembly(PostgresMigrationsAssembly)
             .EnableRetryOnFailure(maxRetryCount: 12, maxRetryDelay: TimeSpan.FromSeconds(8), errorCodesToAdd: null));
 
+    /// <summary>
+    /// The target's provider. A failed command is logged at Debug, not Error: the store expects some (two replicas or
+    /// two ingest workers creating the same study meet on the unique index and converge), and every other failure
+    /// reaches the caller as an exception that is reported where it is handled.
+    /// </summary>
     public static DbContextOptionsBuilder UseTarget(this DbContextOptionsBuilder options, DatabaseTarget target) =>
-        target.IsPostgres ? options.UsePostgres(target.PostgresConnectionString!) : options.UseEmbeddedSqlite(target.SqliteFile);
+        (target.IsPostgres ? options.UsePostgres(target.PostgresConnectionString!) : options.UseEmbeddedSqlite(target.SqliteFile))
+            .ConfigureWarnings(w => w.Log(
+                (Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.CommandError, Microsoft.Extensions.Logging.LogLevel.Debug),
+                (Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.SaveChangesFailed, Microsoft.Extensions.Logging.LogLevel.Debug)));
 
     /// <summary>Applies pending migrations (and switches a SQLite file to WAL mode).</summary>
     public static async Task MigrateAsync(MuraDbContext db, CancellationToken ct)

@@ -61,12 +61,12 @@ public static class Labels
         }
 
         var cell = header[0];
-        if (MuraLayout.TryParseStudyFolder(cell) is null)
+        if (MuraLayout.TryParseStudyFolder(cell) is null && MuraLayout.TryParse(cell) is null)
         {
             throw new InvalidDataException($"{path} line {first.i + 1}: expected a header with study_uid and label, or MURA's CSV rows ('MURA-v1.1/valid/XR_WRIST/patient11185/study1_positive/,1' or '…/study1_positive/image1.png'); found '{first.text}'");
         }
 
-        return cell.EndsWith(".png", StringComparison.OrdinalIgnoreCase) ? ReadMuraImages(path, lines) : ReadMuraStudies(path, lines);
+        return MuraLayout.TryParse(cell) is not null ? ReadMuraImages(path, lines) : ReadMuraStudies(path, lines);
     }
 
     /// <summary>1/0, positive/negative, abnormal/normal (any case); null for anything else.</summary>
