@@ -83,6 +83,13 @@ public sealed class ExportCommandTests : IDisposable
             }
 
             Assert.False(serve.HasExited, $"serve exited with {(serve.HasExited ? serve.ExitCode : 0)}");
+
+            // The folder is renamed into place before the run's row is marked succeeded: wait for the row too.
+            while (File.Exists(manifest) && !serve.HasExited && watch.Elapsed < TimeSpan.FromMinutes(2) && !LastRunEnded(db))
+            {
+                serve.WaitForExit(200);
+            }
+
             serve.Kill(entireProcessTree: true);
             serve.WaitForExit();
         }
@@ -99,5 +106,19 @@ public sealed class ExportCommandTests : IDisposable
         using var status = JsonDocument.Parse(text);
         var first = status.RootElement.GetProperty("exports").EnumerateArray().Last();
         Assert.Equal((1L, "schedule", "succeeded", 6), (first.GetProperty("run").GetInt64(), first.GetProperty("trigger").GetString(), first.GetProperty("status").GetString(), first.GetProperty("studies").GetInt32()));
+    }
+
+    /// <summary>Whether the newest export run in the database has left the running state.</summary>
+    private bool LastRunEnded(string db)
+    {
+        var (code, text) = Mura(Env(), "status", "--db", db, "--json");
+        if (code != 0)
+        {
+            return false;
+        }
+
+        using var status = JsonDocument.Parse(text);
+        var runs = status.RootElement.GetProperty("exports").EnumerateArray().ToList();
+        return runs.Count > 0 && runs.Any(r => r.GetProperty("status").GetString() != "running");
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MuraPipeline.Data;
+using MuraPipeline.Evaluation;
 using MuraPipeline.Imaging;
 using MuraPipeline.Tests;
 
@@ -35,6 +36,7 @@ public sealed partial class ExporterTests : IAsyncLifetime
             .AddSingleton<IConfiguration>(configuration)
             .AddLogging()
             .AddMuraSqlite(DbFile)
+            .AddThresholdPolicy(configuration)
             .AddExport(configuration)
             .BuildServiceProvider();
         await using var scope = _services.CreateAsyncScope();
