@@ -132,8 +132,11 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
         return (view, true);
     }
 
-    /// <summary>Keeps a view's derivative (once); ingest stores it when it registers the file, before the file is archived.</summary>
-    public async Task StoreDerivativeAsync(Guid viewId, Derivative derivative, CancellationToken ct)
+    /// <summary>
+    /// Keeps a view's derivative (once); ingest stores it when it registers the file, before the file is archived.
+    /// With <paramref name="sourcePath"/> the view names that file as its source (the copy whose pixels it has).
+    /// </summary>
+    public async Task StoreDerivativeAsync(Guid viewId, Derivative derivative, CancellationToken ct, string? sourcePath = null)
     {
         if (!await db.ViewImages.AnyAsync(i => i.ViewId == viewId, ct))
         {
@@ -157,7 +160,8 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
 
         await db.Views.Where(v => v.Id == viewId).ExecuteUpdateAsync(set => set
             .SetProperty(v => v.Width, derivative.Width).SetProperty(v => v.Height, derivative.Height)
-            .SetProperty(v => v.SourceWidth, derivative.SourceWidth).SetProperty(v => v.SourceHeight, derivative.SourceHeight), ct);
+            .SetProperty(v => v.SourceWidth, derivative.SourceWidth).SetProperty(v => v.SourceHeight, derivative.SourceHeight)
+            .SetProperty(v => v.SourcePath, v => sourcePath ?? v.SourcePath), ct);
     }
 
     /// <summary>Stores a view's derivative (once) and marks it Queued; a view already scored stays scored.</summary>
@@ -330,13 +334,17 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
         }, ct);
     }
 
-    /// <summary>Fails one view with a reason an operator can read (an unreadable file, a message that kept failing).</summary>
-    public Task<CompletedStudy?> FailViewAsync(Guid viewId, string reason, string? modelSha256, CancellationToken ct) =>
+    /// <summary>
+    /// Fails one view with a reason an operator can read (an unreadable file, a message that kept failing). With
+    /// <paramref name="unlessDerived"/> (a file that could not be read) a view that already has a derivative, from
+    /// another copy of the same instance, is left alone.
+    /// </summary>
+    public Task<CompletedStudy?> FailViewAsync(Guid viewId, string reason, string? modelSha256, CancellationToken ct, bool unlessDerived = false) =>
         InTransactionAsync(async token =>
         {
-            var studyId = await db.Views.Where(v => v.Id == viewId).Select(v => (Guid?)v.StudyId).SingleOrDefaultAsync(token);
+            var studyId = await db.Views.Where(v => v.Id == viewId && (!unlessDerived || v.Width == 0)).Select(v => (Guid?)v.StudyId).SingleOrDefaultAsync(token);
             var now = clock.GetUtcNow();
-            if (studyId is null || await FailViewCoreAsync(viewId, studyId.Value, reason, now, token) != 1)
+            if (studyId is null || await FailViewCoreAsync(viewId, studyId.Value, reason, now, token, unlessDerived) != 1)
             {
                 return null;
             }
@@ -376,10 +384,10 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
             },
             ct);
 
-    private async Task<int> FailViewCoreAsync(Guid viewId, Guid studyId, string reason, DateTimeOffset now, CancellationToken ct)
+    private async Task<int> FailViewCoreAsync(Guid viewId, Guid studyId, string reason, DateTimeOffset now, CancellationToken ct, bool unlessDerived = false)
     {
         var text = reason.Length > 2000 ? reason[..2000] : reason;
-        var changed = await db.Views.Where(v => v.Id == viewId && v.State != ViewState.Scored && v.State != ViewState.Failed)
+        var changed = await db.Views.Where(v => v.Id == viewId && v.State != ViewState.Scored && v.State != ViewState.Failed && (!unlessDerived || v.Width == 0))
             .ExecuteUpdateAsync(set => set.SetProperty(v => v.State, ViewState.Failed).SetProperty(v => v.Error, text).SetProperty(v => v.Attempts, v => v.Attempts + 1).SetProperty(v => v.ScoredAt, now), ct);
         if (changed == 1)
         {

@@ -82,14 +82,18 @@ public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publis
         }
         catch (Exception ex) when (ex is DicomException or DicomTruncatedException or PngException or IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            await FailAsync(view.Id, ex.Message, ct);
+            // A bad copy never fails a view another copy of the same instance has already given a derivative.
+            await FailAsync(view.Id, ex.Message, ct, unlessDerived: true);
             return Fail(path, relative, disposition, study.Id, ex.Message);
         }
 
-        await store.StoreDerivativeAsync(view.Id, derivative, ct);
+        // This file's pixels are the view's: it is the view's source, and a bad copy of the same instance that failed
+        // the view meanwhile (files are taken in parallel) is overruled.
+        await store.StoreDerivativeAsync(view.Id, derivative, ct, keptAt);
+        await store.RetryFailedViewAsync(view.Id, ct);
         if (archive)
         {
-            MoveUnique(path, created ? keptAt : view.SourcePath);
+            MoveUnique(path, keptAt);
         }
 
         LogRegistered(logger, path, file.StudyInstanceUid, file.SopInstanceUid);
@@ -112,9 +116,9 @@ public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publis
     }
 
     /// <summary>Fails a view with its reason; when that was the study's last view, tells every role the study is done.</summary>
-    private async Task FailAsync(Guid viewId, string reason, CancellationToken ct)
+    private async Task FailAsync(Guid viewId, string reason, CancellationToken ct, bool unlessDerived = false)
     {
-        if (await store.FailViewAsync(viewId, reason, null, ct) is { } completed)
+        if (await store.FailViewAsync(viewId, reason, null, ct, unlessDerived) is { } completed)
         {
             await Publishing.StudyCompletedAsync(publisher, completed, ct);
         }

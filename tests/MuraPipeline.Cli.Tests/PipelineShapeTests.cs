@@ -14,6 +14,7 @@ namespace MuraPipeline.Cli.Tests;
 /// What a MURA holder and a newcomer meet first: a tree with OS litter, MURA's own CSVs, labels spelled as words, one
 /// setting honoured the same way by `screen` and by `serve`.
 /// </summary>
+[Collection(ConsoleCollection.Name)]
 public sealed class PipelineShapeTests : IDisposable
 {
     private readonly string _dir = Peers.TempDir();

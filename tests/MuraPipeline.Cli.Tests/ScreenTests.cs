@@ -11,6 +11,7 @@ using MuraPipeline.Tests;
 namespace MuraPipeline.Cli.Tests;
 
 /// <summary>The embedded `screen` end to end: real DICOM phantoms, the bundled ONNX model, MassTransit in memory, SQLite.</summary>
+[Collection(ConsoleCollection.Name)]
 public sealed class ScreenTests : IDisposable
 {
     private readonly string _dir = Peers.TempDir();

@@ -111,4 +111,31 @@ public sealed class FileIngestTests : IAsyncLifetime
         Assert.False(Directory.Exists(Watch + ".archive"));
         Assert.False(Directory.Exists(Watch + ".failed"));
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Of_a_truncated_and_a_good_copy_of_one_instance_the_good_one_is_the_view_whichever_comes_first(bool badFirst)
+    {
+        var input = Path.Combine(_dir, "copies");
+        PhantomWriter.WriteDicom(new PhantomGenerator(9, minSide: 300, maxSide: 400).Generate(0), input);
+        var good = Directory.GetFiles(input, "*.dcm", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+        var bad = Path.Combine(input, "truncated.bin");
+        File.WriteAllBytes(bad, File.ReadAllBytes(good)[..(int)(new FileInfo(good).Length / 3)]);
+
+        var order = badFirst ? new[] { bad, good } : [good, bad];
+        var outcomes = new List<FileOutcome>();
+        foreach (var f in order)
+        {
+            outcomes.Add((await _ingest.TakeAsync(f, FileDisposition.LeaveInPlace, default)).Outcome);
+        }
+
+        // A copy that comes after the view has its derivative is not read at all: it is a duplicate.
+        Assert.Equal(badFirst ? [FileOutcome.Failed, FileOutcome.Registered] : new[] { FileOutcome.Registered, FileOutcome.Duplicate }, outcomes);
+        var view = await _db.Views.AsNoTracking().SingleAsync();
+        Assert.Equal((ViewState.Received, good, (string?)null), (view.State, view.SourcePath, view.Error));
+        Assert.True(view.Width > 0);
+        var study = await _db.Studies.AsNoTracking().SingleAsync();
+        Assert.Equal((1, 0, StudyState.Open), (study.ViewCount, study.FailedViews, study.State));
+    }
 }

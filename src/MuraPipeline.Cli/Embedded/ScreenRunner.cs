@@ -109,30 +109,46 @@ public static class ScreenRunner
     }
 }
 
-/// <summary>The studies this process has seen completed (from <see cref="StudyScored"/>), and a signal on each.</summary>
+/// <summary>The studies this process has heard completed (from <see cref="StudyScored"/>, numbered in arrival order), and a signal on each.</summary>
 public sealed class StudyCompletions
 {
-    private readonly ConcurrentDictionary<Guid, int> _done = new();
+    private readonly ConcurrentDictionary<Guid, long> _done = new();
     private readonly SemaphoreSlim _signal = new(0);
+    private long _events;
 
     public void Completed(StudyScored study)
     {
-        _done[study.StudyId] = study.ScoredViews + study.FailedViews;
+        _done[study.StudyId] = Interlocked.Increment(ref _events);
         _signal.Release();
     }
 
     /// <summary>
     /// Waits until every study in <paramref name="ids"/> is terminal: those already terminal in the database when the
-    /// wait starts, the rest as their events arrive. Progress is reported as views done of views in the studies. With no
-    /// completion for <paramref name="stallLimit"/> the state is read again (an event could have been missed) and,
-    /// with still no progress, the run gives up.
+    /// wait starts, the rest as their events arrive. An event is a wake-up, confirmed against the state (a study that
+    /// ingest completed as failed and a good copy of its file re-opened is not done). Progress is reported as views
+    /// done of views in the studies. With no completion for <paramref name="stallLimit"/> the state is read again (an
+    /// event could have been missed) and, with still no progress, the run gives up.
     /// </summary>
     public async Task WaitAsync(IServiceScopeFactory scopes, IReadOnlyCollection<Guid> ids, Action<int, int>? progress, TimeSpan stallLimit, CancellationToken ct)
     {
         var (views, pending) = await OpenStudiesAsync(scopes, ids, ct);
         while (true)
         {
-            pending.RemoveWhere(_done.ContainsKey);
+            var reported = pending.Select(id => _done.TryGetValue(id, out var seq) ? KeyValuePair.Create(id, seq) : default).Where(kv => kv.Key != Guid.Empty).ToList();
+            if (reported.Count > 0)
+            {
+                var (_, stillOpen) = await OpenStudiesAsync(scopes, reported.Select(kv => kv.Key).ToList(), ct);
+                foreach (var kv in reported)
+                {
+                    // Forget the event it was (a later one for the same study stays), and drop the study if it is done.
+                    _done.TryRemove(kv);
+                    if (!stillOpen.Contains(kv.Key))
+                    {
+                        pending.Remove(kv.Key);
+                    }
+                }
+            }
+
             progress?.Invoke(Math.Max(0, views.Total - pending.Sum(id => views.ByStudy.GetValueOrDefault(id))), views.Total);
             if (pending.Count == 0)
             {
