@@ -35,6 +35,8 @@ public static class ServiceComposition
         var intervals = messaging.RetryIntervals();
         builder.Services.AddMassTransit(bus =>
         {
+            // Nothing leaves the site: MassTransit's anonymous usage report (on by default since 8.4) stays off.
+            bus.ConfigureUsageTelemetryOptions(o => o.Enabled = false);
             roles(bus);
             if (string.IsNullOrWhiteSpace(rabbit))
             {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using MuraPipeline.Cli.Serve;
 using MuraPipeline.ServiceDefaults;
 
@@ -15,6 +17,27 @@ public sealed class ServeTests
         Assert.Equal(new Uri("http://broker:15672/"), d.ManagementUri(null));
         var ex = Assert.Throws<FormatException>(() => RabbitMqAddress.Parse("rabbitmq://broker"));
         Assert.Contains("ConnectionStrings:RabbitMq", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void No_role_reports_usage_to_masstransit_and_every_process_composes_the_one_threshold_policy()
+    {
+        var dir = MuraPipeline.Tests.Peers.TempDir();
+        try
+        {
+            var overrides = new Dictionary<string, string?> { ["Database:SqliteFile"] = Path.Combine(dir, "m.db"), ["Inference:Thresholds:WRIST"] = "0.7" };
+            using var serve = ServiceHost.Build(Roles.Parse("ingest,inference,api"), overrides);
+            using var screen = ServiceHost.BuildEmbedded(Path.Combine(dir, "s.db"), overrides, Microsoft.Extensions.Logging.LogLevel.Error, (_, _) => { });
+            foreach (var host in new[] { serve, screen })
+            {
+                Assert.False(host.Services.GetRequiredService<IOptions<MassTransit.UsageTelemetryOptions>>().Value.Enabled);
+                Assert.Equal(0.7, host.Services.GetRequiredService<Evaluation.ThresholdPolicy>().Configured["wrist"]);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public sealed class FileIngestTests : IAsyncLifetime
             .AddSingleton<IConfiguration>(configuration)
             .AddLogging()
             .AddMuraData(new DatabaseTarget(null, Path.Combine(_dir, "t.db")), configuration)
-            .AddMassTransitTestHarness()
+            .AddMassTransitTestHarness(bus => bus.ConfigureUsageTelemetryOptions(o => o.Enabled = false))
             .AddScoped<FileIngest>();
         services.AddOptions<IngestOptions>().Bind(configuration.GetSection(IngestOptions.Section));
         _services = services.BuildServiceProvider();
