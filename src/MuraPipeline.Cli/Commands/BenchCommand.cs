@@ -29,6 +29,13 @@ public static class BenchCommand
         var model = new Command("model", "The model's own speed: milliseconds per image of ONNX Runtime on batches of derivative-sized images, and which provider ran.") { modelFile, batch, provider, iterations };
         model.SetAction(parse => RunModel(parse.GetValue(modelFile)?.FullName ?? Inference.InferenceOptions.BundledModelPath, Math.Max(1, parse.GetValue(batch)), parse.GetValue(provider)!, Math.Max(3, parse.GetValue(iterations))));
         cmd.Subcommands.Add(model);
+
+        var studies = new Option<int>("--studies") { Description = "Phantom studies (generated once per size and cached).", DefaultValueFactory = _ => 200 };
+        var peer = new Option<bool>("--peer") { Description = "Also run tests/peers/bench_peer.py (pydicom, PIL, PyTorch; the same network) on the same files." };
+        var cache = new Option<DirectoryInfo?>("--cache") { Description = "Where the phantoms are kept (default ~/.cache/murapipeline/bench)." };
+        var pipeline = new Command("pipeline", "The whole pipeline beside the model alone and a plain reference script, in one run: views per second, per-stage CPU, peak RSS, batch fill, ratios.") { studies, modelFile, peer, provider, cache, batch };
+        pipeline.SetAction((parse, ct) => PipelineBench.RunAsync(new PipelineBenchSettings(Math.Max(1, parse.GetValue(studies)), parse.GetValue(modelFile)?.FullName, parse.GetValue(peer), parse.GetValue(provider)!, parse.GetValue(cache)?.FullName, Math.Max(1, parse.GetValue(batch))), ct));
+        cmd.Subcommands.Add(pipeline);
         return cmd;
     }
 

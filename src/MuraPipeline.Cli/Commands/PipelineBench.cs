@@ -1,0 +1,290 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using MuraPipeline.Dicom;
+using MuraPipeline.Evaluation;
+using MuraPipeline.Imaging;
+using MuraPipeline.Inference;
+using MuraPipeline.Ingest;
+using MuraPipeline.Phantoms;
+
+namespace MuraPipeline.Cli.Commands;
+
+/// <summary>What <c>mura bench pipeline</c> was asked.</summary>
+public sealed record PipelineBenchSettings(int Studies, string? ModelPath, bool Peer, string Provider, string? CacheDir, int BatchSize);
+
+/// <summary>
+/// <c>mura bench pipeline</c>: in one run, on the same phantoms (generated once and cached), the model's raw
+/// <c>Session.Run</c> rate, `mura screen` end to end (its own process: wall time, CPU time, peak RSS, mean batch fill),
+/// the CPU each front-end stage costs per view, and with <c>--peer</c> a plain pydicom + PyTorch script running the same
+/// exported network (tests/peers/bench_peer.py); then the ratios.
+/// </summary>
+public static class PipelineBench
+{
+    private const ulong Seed = 1414;
+
+    public static async Task<int> RunAsync(PipelineBenchSettings s, CancellationToken ct)
+    {
+        var model = s.ModelPath ?? InferenceOptions.BundledModelPath;
+        var phantoms = Phantoms(s.Studies, s.CacheDir);
+        var files = InputFile.Enumerate([phantoms]).Files;
+        Console.WriteLine($"phantoms: {s.Studies} studies, {files.Count} views of 12-bit DX/CR (1500-2500 px a side) in {phantoms}");
+
+        // 1. The model alone: Session.Run on a ready tensor, the batch size and session options the pipeline uses.
+        double raw;
+        string provider;
+        using (var onnx = OnnxModel.Load(model, s.Provider))
+        {
+            provider = onnx.ExecutionProvider;
+            if (!string.Equals(provider, s.Provider, StringComparison.OrdinalIgnoreCase))
+            {
+                Console.Error.WriteLine($"bench: execution provider {s.Provider} is not available on this machine (scoring would run on {provider}); stopping");
+                return ExitCodes.StartFailed;
+            }
+
+            raw = RawRate(onnx, s.BatchSize);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"model {onnx.Sha256[..12]} ({onnx.Channels}x{onnx.Height}x{onnx.Width}) on {provider}, batch {s.BatchSize}: raw Session.Run {raw:0.0} images/s"));
+        }
+
+        // 2. The front end's stages, one view at a time on one core, on a sample of the views.
+        var stages = Stages(files.Take(24).ToList(), model, s.Provider);
+
+        // 3. screen end to end, in its own process, on a fresh database.
+        var work = Directory.CreateTempSubdirectory("mura-bench-pipeline-").FullName;
+        try
+        {
+            var screen = await ScreenAsync(phantoms, Path.Combine(work, "screen"), s, ct);
+
+            // 4. The peer: the same files and network through pydicom, PIL and PyTorch.
+            PeerRun? peer = s.Peer ? RunPeer(files, model, Path.Combine(work, "files.txt"), screen.Probabilities) : null;
+
+            Print(s, files.Count, raw, stages, screen, peer);
+            return screen.Code == 0 ? ExitCodes.Ok : ExitCodes.SomeInputFailed;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>The phantom set, made once per size and kept (a marker file says it is complete).</summary>
+    private static string Phantoms(int studies, string? cacheDir)
+    {
+        var root = cacheDir ?? Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } x ? x : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "murapipeline", "bench");
+        var dir = Path.Combine(root, string.Create(CultureInfo.InvariantCulture, $"phantoms-{studies}-seed{Seed}"));
+        if (File.Exists(Path.Combine(dir, ".complete")))
+        {
+            return dir;
+        }
+
+        var partial = dir + ".partial";
+        if (Directory.Exists(partial))
+        {
+            Directory.Delete(partial, recursive: true);
+        }
+
+        Console.WriteLine($"generating {studies} phantom studies once into {dir} …");
+        PhantomWriter.WriteAll(new PhantomGenerator(Seed), studies, partial, PhantomFormat.Dicom);
+        File.WriteAllText(Path.Combine(partial, ".complete"), string.Empty);
+        if (Directory.Exists(dir))
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+
+        Directory.Move(partial, dir);
+        return dir;
+    }
+
+    private static double RawRate(OnnxModel onnx, int batch)
+    {
+        var rng = new Random(3);
+        var input = new float[batch * onnx.Channels * onnx.Height * onnx.Width];
+        for (var i = 0; i < input.Length; i++)
+        {
+            input[i] = (float)((rng.NextDouble() * 4) - 2);
+        }
+
+        onnx.RunRaw(input, batch);
+        onnx.RunRaw(input, batch);
+        var watch = Stopwatch.StartNew();
+        var runs = 0;
+        while (runs < 5 || watch.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            onnx.RunRaw(input, batch);
+            runs++;
+        }
+
+        return runs * batch / watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Milliseconds per view of each stage, each run over the whole sample on this thread.</summary>
+    private static List<(string Stage, double Ms)> Stages(List<string> sample, string model, string provider)
+    {
+        var opened = sample.Select(DicomFile.Open).ToList();
+        var decoded = opened.Select(f => (Pixels: DicomPixelData.From(f), File: f)).Select(x => (x.File, Frame: x.Pixels.DecodeFrame(0), x.Pixels.Photometric)).ToList();
+        var derived = decoded.Select(d => PixelPipeline.Derive(d.Frame, GrayscaleTransform.From(d.File.Dataset, d.Photometric))).ToList();
+        var pngs = derived.Select(Png.Encode).ToList();
+        using var onnx = OnnxModel.Load(model, provider);
+        var perView = new List<(string, double)>
+        {
+            ("read and parse the file", Time(sample.Count, () => sample.ForEach(f => DicomFile.Open(f)))),
+            ("decode pixel data to stored values", Time(sample.Count, () => opened.ForEach(f => DicomPixelData.From(f).DecodeFrame(0)))),
+            ("VOI and area reduction to the 512-px derivative", Time(sample.Count, () => decoded.ForEach(d => PixelPipeline.Derive(d.Frame, GrayscaleTransform.From(d.File.Dataset, d.Photometric))))),
+            ("PNG encode of the derivative", Time(sample.Count, () => derived.ForEach(d => Png.Encode(d)))),
+            ("PNG decode on the inference side", Time(sample.Count, () => pngs.ForEach(p => Png.DecodeGray(p)))),
+            ("model: resize, normalise, Session.Run (batch of all)", Time(sample.Count, () => onnx.Predict(derived))),
+        };
+        return perView;
+    }
+
+    private static double Time(int views, Action action)
+    {
+        action();
+        var watch = Stopwatch.StartNew();
+        action();
+        return watch.Elapsed.TotalMilliseconds / views;
+    }
+
+    private sealed record ScreenRun(int Code, double Seconds, double CpuSeconds, long PeakRssBytes, int Scored, double BatchFill, Dictionary<string, double> Probabilities);
+
+    private static async Task<ScreenRun> ScreenAsync(string input, string outDir, PipelineBenchSettings s, CancellationToken ct)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "mura.dll"), "screen", input, "--out", outDir, "--batch-size", s.BatchSize.ToString(CultureInfo.InvariantCulture) })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        if (s.ModelPath is not null)
+        {
+            psi.ArgumentList.Add("--model");
+            psi.ArgumentList.Add(s.ModelPath);
+        }
+
+        psi.Environment["Inference__ExecutionProvider"] = s.Provider;
+        var watch = Stopwatch.StartNew();
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync(ct);
+        var stderr = p.StandardError.ReadToEndAsync(ct);
+        long peak = 0;
+        double cpu = 0;
+        while (!p.HasExited)
+        {
+            // The high-water mark and CPU time as the kernel keeps them; the last reading before exit is the run's.
+            (peak, cpu) = ProcStatus(p.Id) is { } now ? (Math.Max(peak, now.Peak), Math.Max(cpu, now.Cpu)) : (peak, cpu);
+            await Task.WhenAny(p.WaitForExitAsync(ct), Task.Delay(100, ct));
+        }
+
+        var seconds = watch.Elapsed.TotalSeconds;
+        await p.WaitForExitAsync(ct);
+        _ = await stdout;
+        var err = await stderr;
+        if (p.ExitCode is not (0 or 3))
+        {
+            throw new InvalidOperationException($"mura screen failed ({p.ExitCode}): {err}");
+        }
+
+        var views = File.ReadAllLines(Path.Combine(outDir, "views.csv")).Skip(1).Select(Csv.Split).Where(v => v[3] == "scored").ToList();
+        var probabilities = views.ToDictionary(v => v[2], v => double.Parse(v[4], CultureInfo.InvariantCulture), StringComparer.Ordinal);
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(outDir, "mura.db")};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT count(*), count(DISTINCT \"BatchId\") FROM scores";
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        var fill = r.GetInt64(1) == 0 ? 0 : (double)r.GetInt64(0) / r.GetInt64(1) / s.BatchSize;
+        return new ScreenRun(p.ExitCode, seconds, cpu, peak, views.Count, fill, probabilities);
+    }
+
+    /// <summary>VmHWM (peak resident set) and utime+stime of a live process, from /proc.</summary>
+    private static (long Peak, double Cpu)? ProcStatus(int pid)
+    {
+        try
+        {
+            var hwm = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            var peak = hwm is null ? 0 : long.Parse(hwm.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+            return (peak, ticks / 100.0);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    private sealed record PeerRun(double ViewsPerSecond, double Seconds, double MeanAbsDifference, int Compared);
+
+    private static PeerRun RunPeer(IReadOnlyList<string> files, string model, string list, Dictionary<string, double> ours)
+    {
+        var script = FindPeerScript();
+        File.WriteAllLines(list, files);
+        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { script, list, model, "--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture) })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start /usr/bin/python3");
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"the peer script failed ({p.ExitCode}): {stderr}");
+        }
+
+        using var json = JsonDocument.Parse(stdout.Result);
+        var root = json.RootElement;
+        var diffs = root.GetProperty("probabilities").EnumerateObject().Where(o => ours.ContainsKey(o.Name)).Select(o => Math.Abs(o.Value.GetDouble() - ours[o.Name])).ToList();
+        return new PeerRun(root.GetProperty("views_per_second").GetDouble(), root.GetProperty("seconds").GetDouble(), diffs.Count == 0 ? double.NaN : diffs.Average(), diffs.Count);
+    }
+
+    /// <summary>tests/peers/bench_peer.py of the checkout this program was built from.</summary>
+    private static string FindPeerScript()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            var candidate = Path.Combine(d.FullName, "tests", "peers", "bench_peer.py");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException("--peer runs tests/peers/bench_peer.py from a checkout of the repository; none was found above " + AppContext.BaseDirectory);
+    }
+
+    private static void Print(PipelineBenchSettings s, int views, double raw, List<(string Stage, double Ms)> stages, ScreenRun screen, PeerRun? peer)
+    {
+        static string F(double v, string format = "0.0") => v.ToString(format, CultureInfo.InvariantCulture);
+        var e2e = screen.Scored / screen.Seconds;
+        Console.WriteLine();
+        Console.WriteLine("| stage (one core, per view) | ms |");
+        Console.WriteLine("| --- | --- |");
+        foreach (var (stage, ms) in stages)
+        {
+            Console.WriteLine($"| {stage} | {F(ms, "0.00")} |");
+        }
+
+        var front = stages.Take(3).Sum(x => x.Ms);
+        Console.WriteLine($"| front end, file to derivative (the first three) | {F(front, "0.00")} |");
+        Console.WriteLine();
+        Console.WriteLine("| run | views/s | ratio |");
+        Console.WriteLine("| --- | --- | --- |");
+        Console.WriteLine($"| raw Session.Run, batch {s.BatchSize} | {F(raw)} | 1 |");
+        Console.WriteLine($"| `mura screen` end to end ({screen.Scored} of {views} views in {F(screen.Seconds)} s) | {F(e2e)} | {F(e2e / raw, "0.000")} of raw |");
+        if (peer is not null)
+        {
+            Console.WriteLine($"| peer: pydicom + PIL + PyTorch, same network, {Environment.ProcessorCount} threads ({F(peer.Seconds)} s) | {F(peer.ViewsPerSecond)} | we are {F(e2e / peer.ViewsPerSecond, "0.00")}x |");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"screen: CPU {F(screen.CpuSeconds)} s ({F(screen.CpuSeconds * 1000 / Math.Max(1, screen.Scored))} ms per view over all cores), peak RSS {F(screen.PeakRssBytes / 1048576.0, "0")} MiB, mean batch fill {F(screen.BatchFill * 100, "0")} % of {s.BatchSize}");
+        if (peer is not null)
+        {
+            Console.WriteLine($"peer agreement: mean |p_peer - p_ours| = {F(peer.MeanAbsDifference, "0.0000")} over {peer.Compared} views (different resampling, same network)");
+        }
+    }
+}
