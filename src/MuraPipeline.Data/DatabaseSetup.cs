@@ -47,7 +47,7 @@ public static class DatabaseSetup
     }.ToString();
 
     public static DbContextOptionsBuilder UseEmbeddedSqlite(this DbContextOptionsBuilder options, string file) =>
-        options.UseSqlite(SqliteConnectionString(file), o => o.MigrationsAssembly(SqliteMigrationsAssembly));
+        options.UseSqlite(SqliteConnectionString(file), o => o.MigrationsAssembly(SqliteMigrationsAssembly)).AddInterceptors(SqliteBusyTimeout.Instance);
 
     /// <summary>
     /// PostgreSQL with EF Core's retrying execution strategy: a dropped connection or a restart is retried with backoff
@@ -82,6 +82,32 @@ public static class DatabaseSetup
     /// <summary>The migrations not yet applied, oldest first.</summary>
     public static async Task<IReadOnlyList<string>> PendingMigrationsAsync(MuraDbContext db, CancellationToken ct) =>
         (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
+}
+
+/// <summary>
+/// Lets SQLite itself wait for a lock (PRAGMA busy_timeout, a few milliseconds at a time) on every connection opened:
+/// Microsoft.Data.Sqlite's own retry on SQLITE_BUSY sleeps 150 ms a time (dotnet/efcore#36658), which left the
+/// embedded mode's writers asleep much of the time.
+/// </summary>
+internal sealed class SqliteBusyTimeout : Microsoft.EntityFrameworkCore.Diagnostics.DbConnectionInterceptor
+{
+    public static readonly SqliteBusyTimeout Instance = new();
+
+    private const string Pragma = "PRAGMA busy_timeout = 60000;";
+
+    public override void ConnectionOpened(System.Data.Common.DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEndEventData eventData)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = Pragma;
+        cmd.ExecuteNonQuery();
+    }
+
+    public override async Task ConnectionOpenedAsync(System.Data.Common.DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = Pragma;
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
 }
 
 public static class DataRegistration

@@ -13,6 +13,31 @@ public sealed class PngTests
         Assert.Equal(px, back.Pixels);
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(67, 5)]
+    [InlineData(512, 410)]
+    public void Pillow_reads_what_we_write_pixel_for_pixel(int width, int height)
+    {
+        var rng = new Random(width);
+        var px = Enumerable.Range(0, width * height).Select(i => (byte)((i % width * 3) + (i / width) + rng.Next(7))).ToArray();
+        var dir = Peers.TempDir();
+        try
+        {
+            var path = Path.Combine(dir, "ours.png");
+            File.WriteAllBytes(path, Png.Encode(new GrayImage(width, height, px)));
+            var (code, stdout, stderr) = Peers.Python("import sys; from PIL import Image; im = Image.open(sys.argv[1]); im.load(); print(im.mode, im.size[0], im.size[1])", path);
+            Assert.True(code == 0, stderr);
+            Assert.StartsWith($"L {width} {height}\n", stdout, StringComparison.Ordinal);
+            var (_, bytes, _) = Peers.Run("/usr/bin/python3", "-c", "import sys; from PIL import Image; sys.stdout.write(Image.open(sys.argv[1]).tobytes().hex())", path);
+            Assert.Equal(Convert.ToHexStringLower(px), bytes.Trim());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void Corrupt_and_truncated_pngs_fail_with_a_reason()
     {
