@@ -352,6 +352,10 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
             return await CompleteIfDoneAsync(studyId.Value, modelSha256, now, token);
         }, ct);
 
+    /// <summary>Whether a view is Failed now (one indexed read, for the rare case ingest must overrule a bad copy).</summary>
+    public Task<bool> IsFailedAsync(Guid viewId, CancellationToken ct) =>
+        db.Views.AnyAsync(v => v.Id == viewId && v.State == ViewState.Failed, ct);
+
     /// <summary>Gives a failed view another chance (a re-run after the file was fixed); its study's failure count goes back.</summary>
     public Task<bool> RetryFailedViewAsync(Guid viewId, CancellationToken ct) =>
         InTransactionAsync(async token =>

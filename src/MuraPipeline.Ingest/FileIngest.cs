@@ -90,7 +90,10 @@ public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publis
         // This file's pixels are the view's: it is the view's source, and a bad copy of the same instance that failed
         // the view meanwhile (files are taken in parallel) is overruled.
         await store.StoreDerivativeAsync(view.Id, derivative, ct, keptAt);
-        await store.RetryFailedViewAsync(view.Id, ct);
+        if (await store.IsFailedAsync(view.Id, ct))
+        {
+            await store.RetryFailedViewAsync(view.Id, ct);
+        }
         if (archive)
         {
             MoveUnique(path, keptAt);
