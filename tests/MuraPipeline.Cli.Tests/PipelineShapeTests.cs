@@ -126,23 +126,6 @@ public sealed class PipelineShapeTests : IDisposable
     }
 
     [Fact]
-    public void A_label_that_is_not_one_of_the_three_spellings_is_an_error_naming_the_line()
-    {
-        var path = Path.Combine(_dir, "labels.csv");
-        File.WriteAllLines(path, ["study_uid,label", "1.2.3,positive", "1.2.4,maybe"]);
-        var ex = Assert.Throws<InvalidDataException>(() => Labels.Read(path));
-        Assert.Contains("line 3", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("'maybe'", ex.Message, StringComparison.Ordinal);
-        File.WriteAllLines(path, ["MURA-v1.1/valid/XR_WRIST/patient11185/study1_positive/,1", "MURA-v1.1/valid/XR_WRIST/patient11186/study1_negative/,yes"]);
-        Assert.Contains("line 2", Assert.Throws<InvalidDataException>(() => Labels.Read(path)).Message, StringComparison.Ordinal);
-        File.WriteAllLines(path, ["MURA-v1.1/valid/XR_WRIST/patient11185/study1_positive/,1"]);
-        var set = Labels.Read(path);
-        Assert.Equal(LabelsFormat.MuraStudies, set.Format);
-        Assert.Equal(Imaging.MuraLayout.StudyUid("XR_WRIST/patient11185/study1_positive"), Assert.Single(set.Rows).StudyInstanceUid);
-        Assert.Equal("WRIST", set.Rows[0].BodyPart);
-    }
-
-    [Fact]
     public async Task The_same_threshold_setting_is_honoured_by_screen_and_by_serve()
     {
         var input = Path.Combine(_dir, "in");
