@@ -29,44 +29,58 @@ public static class ReportWriter
         var options = new DbContextOptionsBuilder<MuraDbContext>();
         options.UseEmbeddedSqlite(databaseFile);
         await using var db = new MuraDbContext(options.Options);
-        var html = new StringBuilder();
-        var scored = r.Studies.Count(s => s.Score is not null);
-        html.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>MuraPipeline worklist</title><style>")
-            .Append("body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}table{border-collapse:collapse;width:100%}")
-            .Append("th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#f4f4f4}")
-            .Append(".abn{color:#b00020;font-weight:600}.ok{color:#1b5e20}.fail{color:#777}.bar{display:inline-block;height:.6rem;background:#b00020;margin-right:.4rem}")
-            .Append("figure{display:inline-block;margin:0 .4rem .4rem 0}figcaption{font-size:.75rem;color:#555}img{display:block;border:1px solid #ccc}code{font-size:.8rem}")
-            .Append("</style></head><body>")
-            .Append(CultureInfo.InvariantCulture, $"<h1>Worklist</h1><p>{r.Studies.Count} studies, {scored} scored, {r.Studies.Count(s => s.Abnormal == true)} flagged abnormal, {r.FailedViews} views failed. Model <code>{r.ModelSha256[..12]}</code>. Sorted by score, highest first; the heatmap shows where the model looked.</p>")
-            .Append("<table><thead><tr><th>#</th><th>Study</th><th>Body part</th><th>Score</th><th>Flag</th><th>Views</th></tr></thead><tbody>");
-        var viewsByStudy = r.Views.ToLookup(v => v.StudyInstanceUid);
-        var rank = 0;
-        foreach (var s in r.Studies)
+
+        // Written as it goes, a study at a time, so memory stays bounded by the largest study whatever the backlog;
+        // renamed into place at the end, so a reader never opens half a report.
+        var target = Path.Combine(outDir, "report.html");
+        var partial = target + ".partial";
+        var file = new StreamWriter(partial, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        await using (file)
         {
-            rank++;
-            var flag = s.Abnormal switch { true => "<span class=\"abn\">abnormal</span>", false => "<span class=\"ok\">normal</span>", _ => "<span class=\"fail\">not scored</span>" };
-            var score = s.Score is { } sc ? string.Create(CultureInfo.InvariantCulture, $"<span class=\"bar\" style=\"width:{sc * 80:0}px\"></span>{sc:0.000}") : "–";
-            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{rank}</td><td><code>{Enc(s.StudyInstanceUid)}</code></td><td>{Enc(s.BodyPart ?? "?")}</td><td>{score}</td><td>{flag}</td><td>");
-            // One query per study for its derivatives and heatmaps, so memory stays bounded by the largest study.
-            var views = viewsByStudy[s.StudyInstanceUid].ToList();
-            var sops = views.Where(v => v.State == ViewState.Scored).Select(v => v.SopInstanceUid).ToList();
-            var media = await (
-                from v in db.Views.AsNoTracking()
-                where sops.Contains(v.SopInstanceUid)
-                join i in db.ViewImages.AsNoTracking() on v.Id equals i.ViewId
-                join h in db.Heatmaps.AsNoTracking() on v.Id equals h.ViewId into heatmaps
-                from h in heatmaps.DefaultIfEmpty()
-                select new { v.SopInstanceUid, i.Png, Heatmap = h }).ToDictionaryAsync(x => x.SopInstanceUid, ct);
-            foreach (var v in views)
+            var html = new StringBuilder();
+            var scored = r.Studies.Count(s => s.Score is not null);
+            html.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>MuraPipeline worklist</title><style>")
+                .Append("body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}table{border-collapse:collapse;width:100%}")
+                .Append("th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#f4f4f4}")
+                .Append(".abn{color:#b00020;font-weight:600}.ok{color:#1b5e20}.fail{color:#777}.bar{display:inline-block;height:.6rem;background:#b00020;margin-right:.4rem}")
+                .Append("figure{display:inline-block;margin:0 .4rem .4rem 0}figcaption{font-size:.75rem;color:#555}img{display:block;border:1px solid #ccc}code{font-size:.8rem}")
+                .Append("</style></head><body>")
+                .Append(CultureInfo.InvariantCulture, $"<h1>Worklist</h1><p>{r.Studies.Count} studies, {scored} scored, {r.Studies.Count(s => s.Abnormal == true)} flagged abnormal, {r.FailedViews} views failed. Model <code>{r.ModelSha256[..12]}</code>. Sorted by score, highest first; the heatmap shows where the model looked.</p>")
+                .Append("<table><thead><tr><th>#</th><th>Study</th><th>Body part</th><th>Score</th><th>Flag</th><th>Views</th></tr></thead><tbody>");
+            await file.WriteAsync(html, ct);
+            html.Clear();
+            var viewsByStudy = r.Views.ToLookup(v => v.StudyInstanceUid);
+            var rank = 0;
+            foreach (var s in r.Studies)
             {
-                html.Append(media.TryGetValue(v.SopInstanceUid, out var m) ? Figure(v, m.Png, m.Heatmap) : Figure(v, null, null));
+                rank++;
+                var flag = s.Abnormal switch { true => "<span class=\"abn\">abnormal</span>", false => "<span class=\"ok\">normal</span>", _ => "<span class=\"fail\">not scored</span>" };
+                var score = s.Score is { } sc ? string.Create(CultureInfo.InvariantCulture, $"<span class=\"bar\" style=\"width:{sc * 80:0}px\"></span>{sc:0.000}") : "–";
+                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{rank}</td><td><code>{Enc(s.StudyInstanceUid)}</code></td><td>{Enc(s.BodyPart ?? "?")}</td><td>{score}</td><td>{flag}</td><td>");
+                // One query per study for its derivatives and heatmaps, so memory stays bounded by the largest study.
+                var views = viewsByStudy[s.StudyInstanceUid].ToList();
+                var sops = views.Where(v => v.State == ViewState.Scored).Select(v => v.SopInstanceUid).ToList();
+                var media = await (
+                    from v in db.Views.AsNoTracking()
+                    where sops.Contains(v.SopInstanceUid)
+                    join i in db.ViewImages.AsNoTracking() on v.Id equals i.ViewId
+                    join h in db.Heatmaps.AsNoTracking() on v.Id equals h.ViewId into heatmaps
+                    from h in heatmaps.DefaultIfEmpty()
+                    select new { v.SopInstanceUid, i.Png, Heatmap = h }).ToDictionaryAsync(x => x.SopInstanceUid, ct);
+                foreach (var v in views)
+                {
+                    html.Append(media.TryGetValue(v.SopInstanceUid, out var m) ? Figure(v, m.Png, m.Heatmap) : Figure(v, null, null));
+                }
+
+                html.Append("</td></tr>");
+                await file.WriteAsync(html, ct);
+                html.Clear();
             }
 
-            html.Append("</td></tr>");
+            await file.WriteAsync("</tbody></table></body></html>".AsMemory(), ct);
         }
 
-        html.Append("</tbody></table></body></html>");
-        await File.WriteAllTextAsync(Path.Combine(outDir, "report.html"), html.ToString(), ct);
+        File.Move(partial, target, overwrite: true);
     }
 
     private static string Figure(ViewRow v, byte[]? png, Data.Heatmap? heat)
