@@ -164,13 +164,6 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
             .SetProperty(v => v.SourcePath, v => sourcePath ?? v.SourcePath), ct);
     }
 
-    /// <summary>Stores a view's derivative (once) and marks it Queued; a view already scored stays scored.</summary>
-    public async Task MarkQueuedAsync(Guid viewId, Derivative derivative, CancellationToken ct)
-    {
-        await StoreDerivativeAsync(viewId, derivative, ct);
-        await MarkViewQueuedAsync(viewId, ct);
-    }
-
     /// <summary>Marks a view Queued (its message is about to be published); a view already scored or failed stays so.</summary>
     public Task<int> MarkViewQueuedAsync(Guid viewId, CancellationToken ct)
     {
@@ -178,11 +171,6 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
         return db.Views.Where(v => v.Id == viewId && (v.State == ViewState.Received || v.State == ViewState.Queued))
             .ExecuteUpdateAsync(set => set.SetProperty(v => v.State, ViewState.Queued).SetProperty(v => v.QueuedAt, now), ct);
     }
-
-    /// <summary>Marks the study's views as sent; called once a study is stable (all its views are known).</summary>
-    public Task MarkStudyQueuedAsync(Guid studyId, CancellationToken ct) =>
-        db.Studies.Where(s => s.Id == studyId && s.State == StudyState.Open)
-            .ExecuteUpdateAsync(set => set.SetProperty(s => s.State, StudyState.Queued).SetProperty(s => s.UpdatedAt, clock.GetUtcNow()), ct);
 
     /// <summary>
     /// Claims open studies that have been quiet since <paramref name="quietSince"/> for <paramref name="owner"/> until the

@@ -164,7 +164,8 @@ public sealed class StudyStoreTests : IAsyncLifetime
         var store = new StudyStore(_db, clock, Policy());
         var study = await store.GetOrCreateStudyAsync("2.2", "dicom", "HAND", "P2", default);
         var (view, _) = await store.AddViewAsync(study, "2.2.0", "/a", null, default);
-        await store.MarkQueuedAsync(view.Id, new Derivative([1, 2, 3], 1, 1, 1, 1), default);
+        await store.StoreDerivativeAsync(view.Id, new Derivative([1, 2, 3], 1, 1, 1, 1), default);
+        await store.MarkViewQueuedAsync(view.Id, default);
         var age = TimeSpan.FromMinutes(10);
 
         Assert.Empty(await store.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));

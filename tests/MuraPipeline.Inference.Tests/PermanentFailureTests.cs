@@ -63,11 +63,11 @@ public sealed class PermanentFailureTests : IDisposable
                         png[png.Length / 2] ^= 0xFF; // a CRC failure: no retry can ever decode it
                     }
 
-                    await store.MarkQueuedAsync(view.Id, new Derivative(png, 64, 48, 64, 48), default);
+                    await store.StoreDerivativeAsync(view.Id, new Derivative(png, 64, 48, 64, 48), default);
+                    await store.MarkViewQueuedAsync(view.Id, default);
                     messages.Add(new ViewQueued(view.Id, study.Id, study.StudyInstanceUid, view.SopInstanceUid, "WRIST", png));
                 }
 
-                await store.MarkStudyQueuedAsync(study.Id, default);
             }
 
             foreach (var m in messages)

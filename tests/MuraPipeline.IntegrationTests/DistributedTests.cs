@@ -166,11 +166,11 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
                 png[png.Length / 2] ^= 0xFF;
             }
 
-            await store.MarkQueuedAsync(view.Id, new Derivative(png, 200, 160, 200, 160), default);
+            await store.StoreDerivativeAsync(view.Id, new Derivative(png, 200, 160, 200, 160), default);
+            await store.MarkViewQueuedAsync(view.Id, default);
             messages.Add(new ViewQueued(view.Id, study.Id, study.StudyInstanceUid, view.SopInstanceUid, "WRIST", png));
         }
 
-        await store.MarkStudyQueuedAsync(study.Id, default);
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host("127.0.0.1", 5672, _c.Id, h =>
         {
             h.Username("guest");
