@@ -5,7 +5,8 @@ NuGet takes the next version silently when a registry lacks the pinned one (NU16
 version nobody chose. After `dotnet restore`, every obj*/project.assets.json says what was resolved; this compares each
 package named in Directory.Packages.props with its pin, exactly.
 
-Usage: infra/check-pins.py [REPO]   (default: the folder above this script). Exit 0 all exact, 1 a mismatch, 2 no input.
+Usage: infra/check-pins.py [REPO] [--obj NAME]   (default: the folder above this script; every obj* folder, or only
+those named NAME, e.g. obj-cpu for the CPU-only build). Exit 0 all exact, 1 a mismatch, 2 no input.
 """
 import json
 import pathlib
@@ -34,13 +35,18 @@ def resolved(assets: pathlib.Path) -> dict:
 
 
 def main(argv: list) -> int:
+    only = None
+    if "--obj" in argv:
+        at = argv.index("--obj")
+        only = argv[at + 1]
+        argv = argv[:at] + argv[at + 2:]
     repo = pathlib.Path(argv[1] if len(argv) > 1 else pathlib.Path(__file__).resolve().parent.parent)
     props = repo / "Directory.Packages.props"
     if not props.is_file():
         print(f"check-pins: {props} not found", file=sys.stderr)
         return 2
     wanted = pins(props)
-    files = sorted(p for p in repo.rglob("project.assets.json") if p.parent.name.startswith("obj"))
+    files = sorted(p for p in repo.rglob("project.assets.json") if (p.parent.name == only if only else p.parent.name.startswith("obj")))
     if not files:
         print(f"check-pins: no obj*/project.assets.json under {repo}: run dotnet restore first", file=sys.stderr)
         return 2

@@ -23,6 +23,8 @@ public sealed class OnnxPackageTests : IDisposable
         const string CudaProvider = "runtimes/linux-x64/native/libonnxruntime_providers_cuda.so";
         Assert.False(File.Exists(Path.Combine(slim, CudaProvider)), "the slim build carries the CUDA provider");
         Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, CudaProvider)), "the default build lacks the CUDA provider");
+        var (pins, _, pinErrors) = Peers.Run("/usr/bin/python3", Path.Combine(root, "infra", "check-pins.py"), root, "--obj", "obj-cpu");
+        Assert.True(pins == 0, pinErrors);
 
         var input = Path.Combine(_dir, "in");
         PhantomWriter.WriteAll(new PhantomGenerator(47, minSide: 400, maxSide: 560), 5, input, PhantomFormat.Mura);

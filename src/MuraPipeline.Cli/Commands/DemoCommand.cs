@@ -75,7 +75,7 @@ public static class DemoCommand
         var table = new Table().Title("Agreement with labels.csv (study level)").AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
         table.AddRow("studies", count.ToString(CultureInfo.InvariantCulture));
         table.AddRow("AUC", auc.ToString("0.000", CultureInfo.InvariantCulture));
-        table.AddRow("Cohen's kappa (threshold 0.5)", kappa.ToString("0.000", CultureInfo.InvariantCulture));
+        table.AddRow("Cohen's kappa (at the operating point)", kappa.ToString("0.000", CultureInfo.InvariantCulture));
         if (bodyPart is { Accuracy: { } b })
         {
             table.AddRow("body-part accuracy (views)", string.Create(CultureInfo.InvariantCulture, $"{b:0.000} ({bodyPart.Correct}/{bodyPart.Views})"));
