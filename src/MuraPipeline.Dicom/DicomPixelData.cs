@@ -5,6 +5,12 @@ namespace MuraPipeline.Dicom;
 /// <summary>One frame of stored pixel values, samples interleaved (RGB as R,G,B per pixel).</summary>
 public sealed record StoredFrame(int Width, int Height, int SamplesPerPixel, int[] Values);
 
+/// <summary>
+/// One frame of a one-sample 16-bit image as little-endian words before Bits Stored is masked out: each stored value
+/// is bits <c>HighBit + 1 - BitsStored</c> .. <c>HighBit</c> of its word, two's complement when <paramref name="Signed"/>.
+/// </summary>
+public sealed record WordFrame(int Width, int Height, ReadOnlyMemory<byte> Words, int BitsStored, int HighBit, bool Signed);
+
 /// <summary>The image pixel module of a data set, and decoding of its frames to stored values.</summary>
 public sealed class DicomPixelData
 {
@@ -94,35 +100,12 @@ public sealed class DicomPixelData
     /// <summary>Decodes frame <paramref name="frame"/> to stored values: Bits Stored masked, sign-extended when signed, samples interleaved.</summary>
     public StoredFrame DecodeFrame(int frame = 0)
     {
-        if (frame < 0 || frame >= Frames)
-        {
-            throw new DicomException($"frame {frame} does not exist; the image has {Frames}");
-        }
-
+        CheckFrame(frame);
         var element = _dataset.Get(DicomTag.PixelData)!;
-        var pixels = Rows * Columns;
-        var samples = pixels * SamplesPerPixel;
-        if (element.Fragments is { } fragments)
+        var samples = Rows * Columns * SamplesPerPixel;
+        if (element.Fragments is null && BitsAllocated == 1)
         {
-            if (BitsAllocated is not (8 or 16 or 32))
-            {
-                throw new DicomException($"compressed pixel data with Bits Allocated {BitsAllocated} is not supported");
-            }
-
-            var compressed = FrameBytes(fragments, frame);
-            var decoded = DecodeCompressed(compressed, out var planar);
-            var expected = samples * (BitsAllocated / 8);
-            if (decoded.Length < expected)
-            {
-                throw new DicomException($"the {DicomUids.Describe(_transferSyntax)} frame decoded to {decoded.Length} bytes; {Columns}x{Rows}x{SamplesPerPixel} at {BitsAllocated} bits needs {expected}");
-            }
-
-            return ToStored(decoded.AsSpan(0, expected), planar);
-        }
-
-        var data = element.Value.Span;
-        if (BitsAllocated == 1)
-        {
+            var data = element.Value.Span;
             var needBits = (frame + 1) * (long)samples;
             if ((needBits + 7) / 8 > data.Length)
             {
@@ -139,7 +122,63 @@ public sealed class DicomPixelData
             return new StoredFrame(Columns, Rows, SamplesPerPixel, bitsOut);
         }
 
-        var subsampled = Photometric is "YBR_FULL_422" && SamplesPerPixel == 3 && BitsAllocated == 8;
+        var bytes = FrameBytes(frame, out var planar, out var subsampled);
+        return subsampled ? Expand422(bytes.Span) : ToStored(bytes.Span, planar);
+    }
+
+    /// <summary>
+    /// Frame <paramref name="frame"/> of a one-sample 16-bit image as little-endian words, Bits Stored not yet masked
+    /// out: a slice of the pixel data when it is native (nothing copied), the codec's output when compressed. Null for
+    /// any other layout (colour, 1, 8 or 32 bits, a High Bit that does not hold Bits Stored), which
+    /// <see cref="DecodeFrame"/> reads.
+    /// </summary>
+    public WordFrame? DecodeWords(int frame = 0)
+    {
+        CheckFrame(frame);
+        if (SamplesPerPixel != 1 || BitsAllocated != 16 || HighBit > 15 || HighBit + 1 < BitsStored)
+        {
+            return null;
+        }
+
+        return new WordFrame(Columns, Rows, FrameBytes(frame, out _, out _), BitsStored, HighBit, PixelRepresentation == 1);
+    }
+
+    private void CheckFrame(int frame)
+    {
+        if (frame < 0 || frame >= Frames)
+        {
+            throw new DicomException($"frame {frame} does not exist; the image has {Frames}");
+        }
+    }
+
+    /// <summary>The little-endian bytes of one frame (8, 16 or 32 bits allocated): sliced from native data, decoded from encapsulated.</summary>
+    private ReadOnlyMemory<byte> FrameBytes(int frame, out bool planar, out bool subsampled)
+    {
+        var element = _dataset.Get(DicomTag.PixelData)!;
+        var pixels = Rows * Columns;
+        var samples = pixels * SamplesPerPixel;
+        if (element.Fragments is { } fragments)
+        {
+            subsampled = false;
+            if (BitsAllocated is not (8 or 16 or 32))
+            {
+                throw new DicomException($"compressed pixel data with Bits Allocated {BitsAllocated} is not supported");
+            }
+
+            var compressed = FrameBytes(fragments, frame);
+            var decoded = DecodeCompressed(compressed, out planar);
+            var expected = samples * (BitsAllocated / 8);
+            if (decoded.Length < expected)
+            {
+                throw new DicomException($"the {DicomUids.Describe(_transferSyntax)} frame decoded to {decoded.Length} bytes; {Columns}x{Rows}x{SamplesPerPixel} at {BitsAllocated} bits needs {expected}");
+            }
+
+            return decoded.AsMemory(0, expected);
+        }
+
+        var data = element.Value;
+        subsampled = Photometric is "YBR_FULL_422" && SamplesPerPixel == 3 && BitsAllocated == 8;
+        planar = PlanarConfiguration == 1;
         var frameBytes = subsampled ? pixels * 2 : samples * (BitsAllocated / 8);
         var offset = (long)frame * frameBytes;
         if (offset + frameBytes > data.Length)
@@ -147,8 +186,7 @@ public sealed class DicomPixelData
             throw new DicomException($"pixel data is {data.Length} bytes, too short for frame {frame} of {Columns}x{Rows}x{SamplesPerPixel} at {BitsAllocated} bits ({offset + frameBytes} needed)");
         }
 
-        var src = data.Slice((int)offset, frameBytes);
-        return subsampled ? Expand422(src) : ToStored(src, PlanarConfiguration == 1);
+        return data.Slice((int)offset, frameBytes);
     }
 
     /// <summary>Native little-endian bytes of one frame to stored values.</summary>

@@ -13,11 +13,14 @@ public static class DicomReader
     private const uint UndefinedLength = 0xFFFFFFFF;
     private const int MaxSequenceDepth = 32;
 
-    public static DicomFile Read(byte[] bytes, bool stopAtPixelData)
+    public static DicomFile Read(byte[] bytes, bool stopAtPixelData) => Read(bytes.AsMemory(), stopAtPixelData);
+
+    /// <summary>Parses <paramref name="data"/>; the values of the result are slices of it, valid as long as it is.</summary>
+    public static DicomFile Read(ReadOnlyMemory<byte> data, bool stopAtPixelData)
     {
         try
         {
-            return ReadCore(bytes, stopAtPixelData);
+            return ReadCore(data, stopAtPixelData);
         }
         catch (DicomTruncatedException ex) when (!stopAtPixelData)
         {
@@ -36,14 +39,14 @@ public static class DicomReader
         return new Parser(bytes, explicitVr: true, stopAtPixelData: false).ParseMeta(132, new DicomDataset());
     }
 
-    private static DicomFile ReadCore(byte[] bytes, bool stopAtPixelData)
+    private static DicomFile ReadCore(ReadOnlyMemory<byte> memory, bool stopAtPixelData)
     {
+        var bytes = memory.Span;
         if (bytes.Length == 0)
         {
             throw new DicomException("file is empty (0 bytes)");
         }
 
-        var memory = new ReadOnlyMemory<byte>(bytes);
         int pos;
         var meta = new DicomDataset();
         string? bareSyntax = null;
@@ -70,7 +73,7 @@ public static class DicomReader
         var end = bytes.Length;
         if (ts == DicomUids.DeflatedExplicitVrLittleEndian)
         {
-            memory = Inflate(bytes, pos, tolerateTruncation: stopAtPixelData);
+            memory = Inflate(memory[pos..], tolerateTruncation: stopAtPixelData);
             pos = 0;
             end = memory.Length;
         }
@@ -90,11 +93,11 @@ public static class DicomReader
     }
 
     /// <summary>The data set of a deflated file: raw deflate (RFC 1951) from the end of the file meta to the end of the file.</summary>
-    private static ReadOnlyMemory<byte> Inflate(byte[] bytes, int pos, bool tolerateTruncation)
+    private static ReadOnlyMemory<byte> Inflate(ReadOnlyMemory<byte> deflated, bool tolerateTruncation)
     {
-        using var input = new MemoryStream(bytes, pos, bytes.Length - pos, writable: false);
+        using var input = new MemoryStream(deflated.ToArray(), writable: false);
         using var inflater = new System.IO.Compression.DeflateStream(input, System.IO.Compression.CompressionMode.Decompress);
-        using var output = new MemoryStream(Math.Max(4096, (bytes.Length - pos) * 3));
+        using var output = new MemoryStream(Math.Max(4096, deflated.Length * 3));
         try
         {
             inflater.CopyTo(output);
@@ -111,7 +114,7 @@ public static class DicomReader
         return new ReadOnlyMemory<byte>(output.GetBuffer(), 0, (int)output.Length);
     }
 
-    private static bool LooksLikeBareDataset(byte[] b)
+    private static bool LooksLikeBareDataset(ReadOnlySpan<byte> b)
     {
         if (b.Length < 8)
         {
@@ -122,7 +125,7 @@ public static class DicomReader
         return group is 0x0002 or 0x0008 or 0x0200 or 0x0800;
     }
 
-    private static string GuessBareSyntax(byte[] b)
+    private static string GuessBareSyntax(ReadOnlySpan<byte> b)
     {
         var explicitVr = char.IsAsciiLetterUpper((char)b[4]) && char.IsAsciiLetterUpper((char)b[5]);
         if (BinaryPrimitives.ReadUInt16LittleEndian(b) is 0x0200 or 0x0800)

@@ -1,3 +1,7 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using MuraPipeline.Dicom;
 
 namespace MuraPipeline.Imaging;
@@ -43,6 +47,12 @@ public sealed record GrayscaleTransform(
 /// Stored values → modality LUT → VOI window (or robust percentiles) → MONOCHROME1 inversion → 8-bit,
 /// then an area-averaging reduction so the long side is at most <see cref="DefaultMaxSide"/>.
 /// </summary>
+/// <remarks>
+/// One pass over the stored values finds their range, a table maps each stored value to its display value, and one
+/// more pass looks every pixel up in it (eight at a time with AVX2) and sums the rows it reads into one output row's
+/// column accumulator; the accumulated row is then reduced across. A 16-bit image is read straight from its pixel
+/// data's words (<see cref="DicomPixelData.DecodeWords"/>): no array of stored values is made. Buffers are pooled.
+/// </remarks>
 public static class PixelPipeline
 {
     public const int DefaultMaxSide = 512;
@@ -55,14 +65,16 @@ public static class PixelPipeline
     public static GrayImage Derive(DicomFile file, int maxSide = DefaultMaxSide, int frame = 0)
     {
         var pixels = DicomPixelData.From(file);
+        if (pixels.DecodeWords(frame) is { } words)
+        {
+            RequireGray(pixels.Photometric);
+            return Derive(words, GrayscaleTransform.From(file.Dataset, pixels.Photometric), maxSide);
+        }
+
         var stored = pixels.DecodeFrame(frame);
         var gray = stored.SamplesPerPixel == 3 ? ToLuma(stored, pixels.Photometric) : stored;
         var photometric = stored.SamplesPerPixel == 3 ? "MONOCHROME2" : pixels.Photometric;
-        if (photometric is not ("MONOCHROME1" or "MONOCHROME2"))
-        {
-            throw new DicomException($"photometric interpretation {photometric} is not supported for a grayscale derivative");
-        }
-
+        RequireGray(photometric);
         var transform = stored.SamplesPerPixel == 3
             ? new GrayscaleTransform(1, 0, 127.5, 256, false)
             : GrayscaleTransform.From(file.Dataset, photometric);
@@ -77,55 +89,91 @@ public static class PixelPipeline
             throw new ArgumentException("expects one sample per pixel", nameof(frame));
         }
 
-        var (lo, hi) = VoiRange(frame.Values, t);
-        var lut = BuildLut(frame.Values, t, lo, hi, out var minStored);
-        var (w, h) = Fit(frame.Width, frame.Height, maxSide);
-        return new GrayImage(w, h, ReduceThroughLut(frame, lut, minStored, w, h));
+        return Derive(new IntRows(frame.Values, frame.Width, frame.Height), t, maxSide);
+    }
+
+    /// <summary>Applies the grayscale pipeline to a 16-bit frame's words and reduces the result.</summary>
+    public static GrayImage Derive(WordFrame frame, GrayscaleTransform t, int maxSide = DefaultMaxSide)
+    {
+        if (frame.Words.Length < 2L * frame.Width * frame.Height)
+        {
+            throw new ArgumentException($"{frame.Words.Length} bytes cannot hold {frame.Width}x{frame.Height} words", nameof(frame));
+        }
+
+        return Derive(new WordRows(frame), t, maxSide);
+    }
+
+    private static GrayImage Derive<TRows>(TRows rows, GrayscaleTransform t, int maxSide)
+        where TRows : struct, IStoredRows
+    {
+        var (min, max) = rows.Range();
+        if ((long)max - min > 1 << 24)
+        {
+            throw new DicomException($"stored value range {min}..{max} is too wide to window");
+        }
+
+        var (lo, hi) = t.WindowCenter is not null && t.WindowWidth is not null ? WindowRange(t) : PercentileRange(Histogram(rows, min, max), min, (long)rows.Width * rows.Height, t);
+        var lut = BuildLut(t, lo, hi, min, max);
+        var (w, h) = Fit(rows.Width, rows.Height, maxSide);
+        return new GrayImage(w, h, ReduceThroughLut(rows, lut, min, w, h));
+    }
+
+    private static void RequireGray(string photometric)
+    {
+        if (photometric is not ("MONOCHROME1" or "MONOCHROME2"))
+        {
+            throw new DicomException($"photometric interpretation {photometric} is not supported for a grayscale derivative");
+        }
     }
 
     /// <summary>The window as a [lower, upper) range of modality values (DICOM PS3.3 C.11.2.1.2.1).</summary>
-    public static (double Lo, double Hi) VoiRange(int[] stored, GrayscaleTransform t)
-    {
-        if (t.WindowCenter is { } c && t.WindowWidth is { } w)
-        {
-            if (t.VoiFunction == "LINEAR_EXACT")
-            {
-                return (c - (w / 2), c + (w / 2));
-            }
+    public static (double Lo, double Hi) VoiRange(int[] stored, GrayscaleTransform t) =>
+        t.WindowCenter is not null && t.WindowWidth is not null ? WindowRange(t) : PercentileRange(stored, t);
 
-            // LINEAR: y = ((x - (c - 0.5)) / (w - 1) + 0.5) * range, clipped.
-            var ww = Math.Max(w - 1, 1e-6);
-            return (c - 0.5 - (ww / 2), c - 0.5 + (ww / 2));
+    private static (double Lo, double Hi) WindowRange(GrayscaleTransform t)
+    {
+        var c = t.WindowCenter!.Value;
+        var w = t.WindowWidth!.Value;
+        if (t.VoiFunction == "LINEAR_EXACT")
+        {
+            return (c - (w / 2), c + (w / 2));
         }
 
-        return PercentileRange(stored, t);
+        // LINEAR: y = ((x - (c - 0.5)) / (w - 1) + 0.5) * range, clipped.
+        var ww = Math.Max(w - 1, 1e-6);
+        return (c - 0.5 - (ww / 2), c - 0.5 + (ww / 2));
     }
 
     /// <summary>The 0.5th and 99.5th percentiles of modality values, from a histogram of stored values.</summary>
     public static (double Lo, double Hi) PercentileRange(int[] stored, GrayscaleTransform t)
     {
-        var min = int.MaxValue;
-        var max = int.MinValue;
-        foreach (var v in stored)
-        {
-            min = Math.Min(min, v);
-            max = Math.Max(max, v);
-        }
-
-        if (max - min > 1 << 24)
+        var rows = new IntRows(stored, stored.Length, 1);
+        var (min, max) = rows.Range();
+        if ((long)max - min > 1 << 24)
         {
             throw new DicomException($"stored value range {min}..{max} is too wide to window");
         }
 
+        return PercentileRange(Histogram(rows, min, max), min, stored.Length, t);
+    }
+
+    private static long[] Histogram<TRows>(TRows rows, int min, int max)
+        where TRows : struct, IStoredRows
+    {
         var hist = new long[max - min + 1];
-        foreach (var v in stored)
+        for (var y = 0; y < rows.Height; y++)
         {
-            hist[v - min]++;
+            rows.Count(y, hist, min);
         }
 
+        return hist;
+    }
+
+    private static (double Lo, double Hi) PercentileRange(long[] hist, int min, long count, GrayscaleTransform t)
+    {
         int Quantile(double q)
         {
-            var target = (long)Math.Floor(q * (stored.Length - 1));
+            var target = (long)Math.Floor(q * (count - 1));
             long acc = 0;
             for (var i = 0; i < hist.Length; i++)
             {
@@ -136,7 +184,7 @@ public static class PixelPipeline
                 }
             }
 
-            return max;
+            return min + hist.Length - 1;
         }
 
         var a = (Quantile(LowPercentile) * t.RescaleSlope) + t.RescaleIntercept;
@@ -155,29 +203,8 @@ public static class PixelPipeline
     }
 
     /// <summary>A table from stored value to display value 0..255 (inversion applied), so each pixel costs one lookup.</summary>
-    private static float[] BuildLut(int[] stored, GrayscaleTransform t, double lo, double hi, out int minStored)
+    private static float[] BuildLut(GrayscaleTransform t, double lo, double hi, int min, int max)
     {
-        var min = int.MaxValue;
-        var max = int.MinValue;
-        foreach (var v in stored)
-        {
-            if (v < min)
-            {
-                min = v;
-            }
-
-            if (v > max)
-            {
-                max = v;
-            }
-        }
-
-        if ((long)max - min > 1 << 24)
-        {
-            throw new DicomException($"stored value range {min}..{max} is too wide to window");
-        }
-
-        minStored = min;
         var lut = new float[max - min + 1];
         var span = hi - lo;
         for (var i = 0; i < lut.Length; i++)
@@ -212,61 +239,138 @@ public static class PixelPipeline
         return (Math.Max(1, (int)Math.Round(w * s)), Math.Max(1, (int)Math.Round(h * s)));
     }
 
-    private static byte[] ReduceThroughLut(StoredFrame f, float[] lut, int minStored, int ow, int oh)
+    /// <summary>
+    /// Area averaging: output pixel (x, y) covers source [x*sx, (x+1)*sx) × [y*sy, (y+1)*sy) with fractional edge
+    /// weights. Each source row is looked up once (a row on the boundary of two output rows serves both), summed
+    /// down into a column accumulator, and each output row is then summed across from it.
+    /// </summary>
+    private static byte[] ReduceThroughLut<TRows>(TRows src, float[] lut, int minStored, int ow, int oh)
+        where TRows : struct, IStoredRows
     {
-        var src = f.Values;
-        var iw = f.Width;
-        var ih = f.Height;
+        var iw = src.Width;
+        var ih = src.Height;
         var output = new byte[ow * oh];
-        if (ow == iw && oh == ih)
+        var row = ArrayPool<float>.Shared.Rent(iw);
+        try
         {
-            for (var i = 0; i < src.Length; i++)
+            if (ow == iw && oh == ih)
             {
-                output[i] = (byte)(lut[src[i] - minStored] + 0.5f);
-            }
-
-            return output;
-        }
-
-        // Area averaging: output pixel (x, y) covers source [x*sx, (x+1)*sx) × [y*sy, (y+1)*sy) with fractional edge weights.
-        var xs = Resampler.AreaWeights(iw, ow);
-        var sy = (double)ih / oh;
-        Parallel.For(0, oh, oy =>
-        {
-            var row = new double[ow];
-            var y0 = oy * sy;
-            var y1 = (oy + 1) * sy;
-            var total = 0.0;
-            for (var y = (int)y0; y < Math.Min(ih, (int)Math.Ceiling(y1)); y++)
-            {
-                var wy = Math.Min(y + 1, y1) - Math.Max(y, y0);
-                if (wy <= 0)
+                for (var y = 0; y < ih; y++)
                 {
-                    continue;
+                    src.Lookup(y, lut, minStored, row);
+                    var o = output.AsSpan(y * iw, iw);
+                    for (var x = 0; x < o.Length; x++)
+                    {
+                        o[x] = (byte)(row[x] + 0.5f);
+                    }
                 }
 
-                total += wy;
-                var rowOffset = y * iw;
-                for (var ox = 0; ox < ow; ox++)
+                return output;
+            }
+
+            var columns = ArrayPool<double>.Shared.Rent(iw);
+            try
+            {
+                var (starts, weights, stride) = FlatWeights(Resampler.AreaWeights(iw, ow));
+                var sy = (double)ih / oh;
+                var looked = -1;
+                for (var oy = 0; oy < oh; oy++)
                 {
-                    var (start, weights) = xs[ox];
-                    double acc = 0;
-                    for (var k = 0; k < weights.Length; k++)
+                    var acc = columns.AsSpan(0, iw);
+                    acc.Clear();
+                    var y0 = oy * sy;
+                    var y1 = (oy + 1) * sy;
+                    var total = 0.0;
+                    for (var y = (int)y0; y < Math.Min(ih, (int)Math.Ceiling(y1)); y++)
                     {
-                        acc += weights[k] * lut[src[rowOffset + start + k] - minStored];
+                        var wy = Math.Min(y + 1, y1) - Math.Max(y, y0);
+                        if (wy <= 0)
+                        {
+                            continue;
+                        }
+
+                        total += wy;
+                        if (looked != y)
+                        {
+                            src.Lookup(y, lut, minStored, row);
+                            looked = y;
+                        }
+
+                        AddScaled(acc, row.AsSpan(0, iw), wy);
                     }
 
-                    row[ox] += acc * wy;
+                    var o = output.AsSpan(oy * ow, ow);
+                    for (var ox = 0; ox < o.Length; ox++)
+                    {
+                        var cols = acc.Slice(starts[ox], stride);
+                        var wx = weights.AsSpan(ox * stride, stride);
+                        double sum = 0;
+                        for (var k = 0; k < wx.Length; k++)
+                        {
+                            sum += wx[k] * cols[k];
+                        }
+
+                        o[ox] = (byte)Math.Clamp((int)((sum / total) + 0.5), 0, 255);
+                    }
                 }
             }
-
-            var o = oy * ow;
-            for (var ox = 0; ox < ow; ox++)
+            finally
             {
-                output[o + ox] = (byte)Math.Clamp((int)((row[ox] / total) + 0.5), 0, 255);
+                ArrayPool<double>.Shared.Return(columns);
             }
-        });
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(row);
+        }
+
         return output;
+    }
+
+    /// <summary>
+    /// The area weights in one array, <c>stride</c> to a column, padded with zeros (a zero weight adds an exact 0, so
+    /// sums are unchanged); a start is moved left where the padding would run past the edge.
+    /// </summary>
+    private static (int[] Starts, double[] Weights, int Stride) FlatWeights((int Start, double[] Weights)[] xs)
+    {
+        var inSize = xs.Length == 0 ? 0 : xs[^1].Start + xs[^1].Weights.Length;
+        var stride = xs.Length == 0 ? 0 : xs.Max(x => x.Weights.Length);
+        var starts = new int[xs.Length];
+        var weights = new double[xs.Length * stride];
+        for (var o = 0; o < xs.Length; o++)
+        {
+            var (start, w) = xs[o];
+            var shift = Math.Max(0, start + stride - inSize);
+            starts[o] = start - shift;
+            w.CopyTo(weights, (o * stride) + shift);
+        }
+
+        return (starts, weights, stride);
+    }
+
+    /// <summary><c>acc[x] += w * row[x]</c> in double precision.</summary>
+    private static void AddScaled(Span<double> acc, ReadOnlySpan<float> row, double w)
+    {
+        var x = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var wv = Vector256.Create(w);
+            ref var a = ref MemoryMarshal.GetReference(acc);
+            ref var r = ref MemoryMarshal.GetReference(row);
+            for (; x + 8 <= row.Length; x += 8)
+            {
+                var f = Vector256.LoadUnsafe(ref r, (nuint)x);
+                var lower = Vector256.LoadUnsafe(ref a, (nuint)x) + (wv * Vector256.WidenLower(f));
+                var upper = Vector256.LoadUnsafe(ref a, (nuint)(x + 4)) + (wv * Vector256.WidenUpper(f));
+                lower.StoreUnsafe(ref a, (nuint)x);
+                upper.StoreUnsafe(ref a, (nuint)(x + 4));
+            }
+        }
+
+        for (; x < row.Length; x++)
+        {
+            acc[x] += w * row[x];
+        }
     }
 
     private static StoredFrame ToLuma(StoredFrame rgb, string photometric)
@@ -283,5 +387,208 @@ public static class PixelPipeline
         }
 
         return new StoredFrame(rgb.Width, rgb.Height, 1, o);
+    }
+
+    /// <summary>Where the reduction reads stored values from, a row at a time.</summary>
+    private interface IStoredRows
+    {
+        int Width { get; }
+
+        int Height { get; }
+
+        /// <summary>The smallest and largest stored value.</summary>
+        (int Min, int Max) Range();
+
+        /// <summary>Adds row <paramref name="y"/>'s values to <paramref name="hist"/>, indexed by value − <paramref name="min"/>.</summary>
+        void Count(int y, long[] hist, int min);
+
+        /// <summary><c>row[x] = lut[value(x, y) − min]</c> for the whole row.</summary>
+        void Lookup(int y, float[] lut, int min, float[] row);
+    }
+
+    /// <summary>Stored values already decoded to an array.</summary>
+    private readonly struct IntRows(int[] values, int width, int height) : IStoredRows
+    {
+        public int Width => width;
+
+        public int Height => height;
+
+        public (int Min, int Max) Range()
+        {
+            var span = values.AsSpan(0, width * height);
+            if (span.IsEmpty)
+            {
+                return (0, 0);
+            }
+
+            int min = int.MaxValue, max = int.MinValue;
+            foreach (var v in span)
+            {
+                min = Math.Min(min, v);
+                max = Math.Max(max, v);
+            }
+
+            return (min, max);
+        }
+
+        public void Count(int y, long[] hist, int min)
+        {
+            foreach (var v in values.AsSpan(y * width, width))
+            {
+                hist[v - min]++;
+            }
+        }
+
+        public unsafe void Lookup(int y, float[] lut, int min, float[] row)
+        {
+            var src = values.AsSpan(y * width, width);
+            var x = 0;
+            if (Avx2.IsSupported)
+            {
+                var mv = Vector256.Create(min);
+                fixed (float* table = lut)
+                {
+                    for (; x + 8 <= src.Length; x += 8)
+                    {
+                        var i = Vector256.Create<int>(src.Slice(x, 8)) - mv;
+                        Avx2.GatherVector256(table, i, 4).StoreUnsafe(ref row[0], (nuint)x);
+                    }
+                }
+            }
+
+            for (; x < src.Length; x++)
+            {
+                row[x] = lut[src[x] - min];
+            }
+        }
+    }
+
+    /// <summary>
+    /// A 16-bit frame's words as the pixel data holds them: a stored value is <c>(word &lt;&lt; left) &gt;&gt; right</c>
+    /// in 16 bits (an arithmetic shift when signed), which keeps bits <c>HighBit + 1 − BitsStored</c> .. <c>HighBit</c>
+    /// and extends the sign.
+    /// </summary>
+    private readonly struct WordRows : IStoredRows
+    {
+        private readonly ReadOnlyMemory<byte> _bytes;
+        private readonly int _left;
+        private readonly int _right;
+        private readonly bool _signed;
+
+        public WordRows(WordFrame f)
+        {
+            _bytes = f.Words;
+            Width = f.Width;
+            Height = f.Height;
+            _left = 15 - f.HighBit;
+            _right = 16 - f.BitsStored;
+            _signed = f.Signed;
+        }
+
+        public int Width { get; }
+
+        public int Height { get; }
+
+        private ReadOnlySpan<ushort> Words(int y, int rows) => MemoryMarshal.Cast<byte, ushort>(_bytes.Span).Slice(y * Width, rows * Width);
+
+        private int Value(ushort w) => _signed ? (short)(w << _left) >> _right : (ushort)(w << _left) >> _right;
+
+        public (int Min, int Max) Range()
+        {
+            var words = Words(0, Height);
+            var x = 0;
+            int min = int.MaxValue, max = int.MinValue;
+            if (Vector256.IsHardwareAccelerated && words.Length >= 16)
+            {
+                ref var w = ref MemoryMarshal.GetReference(words);
+                if (_signed)
+                {
+                    var lo = Vector256.Create(short.MaxValue);
+                    var hi = Vector256.Create(short.MinValue);
+                    for (; x + 16 <= words.Length; x += 16)
+                    {
+                        var v = Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(Vector256.LoadUnsafe(ref w, (nuint)x).AsInt16(), _left), _right);
+                        lo = Vector256.Min(lo, v);
+                        hi = Vector256.Max(hi, v);
+                    }
+
+                    for (var i = 0; i < 16; i++)
+                    {
+                        min = Math.Min(min, lo[i]);
+                        max = Math.Max(max, hi[i]);
+                    }
+                }
+                else
+                {
+                    var lo = Vector256.Create(ushort.MaxValue);
+                    var hi = Vector256<ushort>.Zero;
+                    for (; x + 16 <= words.Length; x += 16)
+                    {
+                        var v = Vector256.ShiftRightLogical(Vector256.ShiftLeft(Vector256.LoadUnsafe(ref w, (nuint)x), _left), _right);
+                        lo = Vector256.Min(lo, v);
+                        hi = Vector256.Max(hi, v);
+                    }
+
+                    for (var i = 0; i < 16; i++)
+                    {
+                        min = Math.Min(min, lo[i]);
+                        max = Math.Max(max, hi[i]);
+                    }
+                }
+            }
+
+            for (; x < words.Length; x++)
+            {
+                var v = Value(words[x]);
+                min = Math.Min(min, v);
+                max = Math.Max(max, v);
+            }
+
+            return words.IsEmpty ? (0, 0) : (min, max);
+        }
+
+        public void Count(int y, long[] hist, int min)
+        {
+            foreach (var w in Words(y, 1))
+            {
+                hist[Value(w) - min]++;
+            }
+        }
+
+        public unsafe void Lookup(int y, float[] lut, int min, float[] row)
+        {
+            var words = Words(y, 1);
+            var x = 0;
+            if (Avx2.IsSupported)
+            {
+                var mv = Vector256.Create(min);
+                ref var w = ref MemoryMarshal.GetReference(words);
+                fixed (float* table = lut)
+                {
+                    for (; x + 16 <= words.Length; x += 16)
+                    {
+                        var raw = Vector256.LoadUnsafe(ref w, (nuint)x);
+                        Vector256<int> a, b;
+                        if (_signed)
+                        {
+                            (a, b) = Vector256.Widen(Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(raw.AsInt16(), _left), _right));
+                        }
+                        else
+                        {
+                            var (ua, ub) = Vector256.Widen(Vector256.ShiftRightLogical(Vector256.ShiftLeft(raw, _left), _right));
+                            (a, b) = (ua.AsInt32(), ub.AsInt32());
+                        }
+
+                        Avx2.GatherVector256(table, a - mv, 4).StoreUnsafe(ref row[0], (nuint)x);
+                        Avx2.GatherVector256(table, b - mv, 4).StoreUnsafe(ref row[0], (nuint)(x + 8));
+                    }
+                }
+            }
+
+            for (; x < words.Length; x++)
+            {
+                row[x] = lut[Value(words[x]) - min];
+            }
+        }
     }
 }

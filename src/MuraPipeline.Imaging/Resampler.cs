@@ -30,7 +30,13 @@ public static class Resampler
     public static float[] Resize(GrayImage src, int ow, int oh)
     {
         var tmp = new float[ow * src.Height];
-        ResizeAxis(src.Pixels.Select(b => (float)b).ToArray(), src.Width, src.Height, ow, horizontal: true, tmp);
+        var pixels = new float[src.Pixels.Length];
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            pixels[i] = src.Pixels[i];
+        }
+
+        ResizeAxis(pixels, src.Width, src.Height, ow, horizontal: true, tmp);
         var o = new float[ow * oh];
         ResizeAxis(tmp, ow, src.Height, oh, horizontal: false, o);
         return o;

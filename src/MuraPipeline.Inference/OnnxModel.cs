@@ -297,22 +297,9 @@ public sealed partial class OnnxModel : IDisposable
             return [];
         }
 
-        var plane = Height * Width;
-        var data = new float[images.Count * Channels * plane];
-        Parallel.For(0, images.Count, n =>
-        {
-            var resized = Resampler.Resize(images[n], Width, Height);
-            for (var c = 0; c < Channels; c++)
-            {
-                var offset = ((n * Channels) + c) * plane;
-                var m = _mean[c];
-                var s = _std[c];
-                for (var i = 0; i < plane; i++)
-                {
-                    data[offset + i] = ((resized[i] / 255f) - m) / s;
-                }
-            }
-        });
+        var image = Channels * Height * Width;
+        var data = new float[images.Count * image];
+        Parallel.For(0, images.Count, n => FillInput(images[n], data.AsSpan(n * image, image)));
 
         var tensor = new DenseTensor<float>(data, [images.Count, Channels, Height, Width]);
         using var results = _session.Run([NamedOnnxValue.CreateFromTensor(_adapter?.Input ?? "image", tensor)]);
@@ -349,6 +336,23 @@ public sealed partial class OnnxModel : IDisposable
         }
 
         return output;
+    }
+
+    /// <summary>One image's model input, [C, H, W]: the derivative resized to the model's input and normalised per channel.</summary>
+    public void FillInput(GrayImage derivative, Span<float> input)
+    {
+        var plane = Height * Width;
+        var resized = Resampler.Resize(derivative, Width, Height);
+        for (var c = 0; c < Channels; c++)
+        {
+            var dst = input.Slice(c * plane, plane);
+            var m = _mean[c];
+            var s = _std[c];
+            for (var i = 0; i < plane; i++)
+            {
+                dst[i] = ((resized[i] / 255f) - m) / s;
+            }
+        }
     }
 
     /// <summary>The name at the highest logit of row <paramref name="n"/>, or null when the model has more classes than names.</summary>

@@ -33,7 +33,8 @@ public static class Derivatives
             return (w == image.Width && h == image.Height ? image : Resampler.ResizeGray(image, w, h), image.Width, image.Height);
         }
 
-        var dicom = DicomFile.Open(file.Path);
+        using var lease = DicomFile.OpenPooled(file.Path);
+        var dicom = lease.File;
         var derivative = PixelPipeline.Derive(dicom);
         return (derivative, dicom.Dataset.GetInt(DicomTag.Columns) ?? derivative.Width, dicom.Dataset.GetInt(DicomTag.Rows) ?? derivative.Height);
     }

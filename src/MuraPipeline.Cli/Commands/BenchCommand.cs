@@ -54,7 +54,12 @@ public static class BenchCommand
                 var image = PixelPipeline.Derive(DicomFile.Open(path), maxSide: int.MaxValue);
                 WritePgm(oursPgm, image);
             });
-            var derivative = Time(iterations, () => PixelPipeline.Derive(DicomFile.Open(path)));
+            var derivative = Time(iterations, () =>
+            {
+                using var lease = DicomFile.OpenPooled(path);
+                PixelPipeline.Derive(lease.File);
+            });
+            var stages = FrontEnd(path, iterations);
 
             var theirsPgm = Path.Combine(dir, "dcmj2pnm.pgm");
             double[] theirs;
@@ -93,6 +98,16 @@ public static class BenchCommand
             Console.WriteLine(Row("dcmj2pnm --version (process start alone)", startup));
             Console.WriteLine(Row("MuraPipeline: read + model derivative (512 px long side)", derivative));
             Console.WriteLine();
+            Console.WriteLine("The front end, one view on one thread, stage by stage (CPU is the whole process's, GC included):");
+            Console.WriteLine();
+            Console.WriteLine("| stage | median ms | CPU ms |");
+            Console.WriteLine("|---|---:|---:|");
+            foreach (var (stage, ms, cpu) in stages)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {stage} | {Median(ms):0.00} | {cpu:0.00} |"));
+            }
+
+            Console.WriteLine();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio (dcmj2pnm / MuraPipeline, same conversion): {Median(theirs) / Median(ours):0.00}x; without dcmj2pnm's process start: {(Median(theirs) - Median(startup)) / Median(ours):0.00}x"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"agreement of the two PGMs: {equal:P2} of pixels equal, largest difference {maxDiff} grey levels"));
             return ExitCodes.Ok;
@@ -106,6 +121,43 @@ public static class BenchCommand
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// Each step from the file to the model's input, timed alone on this thread, then the whole chain: read, derive,
+    /// PNG encode (the derivative as stored and queued), PNG decode and the bundled model's input (resize, normalise).
+    /// </summary>
+    private static List<(string Stage, double[] Ms, double CpuMs)> FrontEnd(string path, int iterations)
+    {
+        using var model = Inference.OnnxModel.Load(Inference.InferenceOptions.BundledModelPath);
+        var input = new float[model.Channels * model.Height * model.Width];
+        var file = DicomFile.Open(path);
+        var image = PixelPipeline.Derive(file);
+        var png = Png.Encode(image);
+        var result = new List<(string, double[], double)>();
+        void Stage(string name, Action action)
+        {
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var ms = Time(iterations, action);
+            result.Add((name, ms, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / (iterations + 1)));
+        }
+
+        Stage("read and parse the file (into a pooled buffer)", () => DicomFile.OpenPooled(path).Dispose());
+        Stage("derivative from the parsed file: range, LUT, area reduction", () => PixelPipeline.Derive(file));
+        Stage("PNG encode (stored, and carried by the message)", () => Png.Encode(image));
+        Stage("PNG decode on the inference side", () => Png.DecodeGray(png));
+        Stage($"model input: resize to {model.Width}x{model.Height}, normalise", () => model.FillInput(image, input));
+        Stage("**file to model input** (read, derive, model input)", () =>
+        {
+            using var lease = DicomFile.OpenPooled(path);
+            model.FillInput(PixelPipeline.Derive(lease.File), input);
+        });
+        Stage("the same with the PNG a separate inference process decodes (read, derive, encode, decode, model input)", () =>
+        {
+            using var lease = DicomFile.OpenPooled(path);
+            model.FillInput(Png.DecodeGray(Png.Encode(PixelPipeline.Derive(lease.File))), input);
+        });
+        return result;
     }
 
     /// <summary>A 2048x2500 12-bit DX: a phantom radiograph scaled up, with a VOI window in the file.</summary>
