@@ -18,6 +18,12 @@ public sealed class DicomFile
         _bareSyntax = bareSyntax;
     }
 
+    /// <summary>
+    /// The file buffers' own pool: a few arrays a size, whichever thread took them (the shared pool would keep one of
+    /// these large arrays per thread that ever read a file).
+    /// </summary>
+    internal static readonly ArrayPool<byte> Buffers = ArrayPool<byte>.Create(1 << 30, Math.Max(4, Environment.ProcessorCount * 2));
+
     private readonly string? _bareSyntax;
 
     public DicomDataset Meta { get; }
@@ -59,7 +65,7 @@ public sealed class DicomFile
                 throw new DicomException($"file is {length} bytes, larger than this reader accepts");
             }
 
-            buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(length, 1));
+            buffer = Buffers.Rent((int)Math.Max(length, 1));
             var read = 0;
             while (read < length)
             {
@@ -84,7 +90,7 @@ public sealed class DicomFile
         {
             if (buffer is not null)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                Buffers.Return(buffer);
             }
         }
     }
@@ -168,7 +174,7 @@ public sealed class DicomFileLease(DicomFile file, byte[] buffer) : IDisposable
     {
         if (Interlocked.Exchange(ref _buffer, null) is { } b)
         {
-            ArrayPool<byte>.Shared.Return(b);
+            DicomFile.Buffers.Return(b);
         }
     }
 }

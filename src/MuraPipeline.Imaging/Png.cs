@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Numerics;
 
 namespace MuraPipeline.Imaging;
 
@@ -180,6 +181,19 @@ public static class Png
         {
             idat.Position = 0;
             using var z = new ZLibStream(idat, CompressionMode.Decompress);
+            if (colorType == 0 && depth == 8 && interlace == 0)
+            {
+                // The derivatives' own layout: inflate straight into rows of the right size and unfilter in place.
+                raw = new byte[height * (width + 1)];
+                var got = z.ReadAtLeast(raw, raw.Length, throwOnEndOfStream: false);
+                if (got < raw.Length)
+                {
+                    throw new PngException("PNG image data is shorter than its dimensions need (truncated PNG)");
+                }
+
+                return new GrayImage(width, height, UnfilterGray8(raw, width, height));
+            }
+
             using var inflated = new MemoryStream();
             z.CopyTo(inflated);
             raw = inflated.ToArray();
@@ -241,6 +255,57 @@ public static class Png
         }
 
         return new GrayImage(width, height, o);
+    }
+
+    /// <summary>8-bit gray, not interlaced: each row unfiltered into the output (Up and None, the encoder's, a vector add or a copy).</summary>
+    private static byte[] UnfilterGray8(byte[] raw, int width, int height)
+    {
+        var o = new byte[width * height];
+        ReadOnlySpan<byte> prev = new byte[width];
+        for (var y = 0; y < height; y++)
+        {
+            var filter = raw[y * (width + 1)];
+            var src = raw.AsSpan((y * (width + 1)) + 1, width);
+            var cur = o.AsSpan(y * width, width);
+            switch (filter)
+            {
+                case 0:
+                    src.CopyTo(cur);
+                    break;
+                case 2:
+                    var x = 0;
+                    for (; x + Vector<byte>.Count <= width; x += Vector<byte>.Count)
+                    {
+                        (new Vector<byte>(src[x..]) + new Vector<byte>(prev[x..])).CopyTo(cur[x..]);
+                    }
+
+                    for (; x < width; x++)
+                    {
+                        cur[x] = (byte)(src[x] + prev[x]);
+                    }
+
+                    break;
+                case 1 or 3 or 4:
+                    for (var i = 0; i < width; i++)
+                    {
+                        int a = i >= 1 ? cur[i - 1] : 0, b = prev[i], c = i >= 1 ? prev[i - 1] : 0;
+                        cur[i] = filter switch
+                        {
+                            1 => (byte)(src[i] + a),
+                            3 => (byte)(src[i] + ((a + b) >> 1)),
+                            _ => (byte)(src[i] + Paeth(a, b, c)),
+                        };
+                    }
+
+                    break;
+                default:
+                    throw new PngException($"PNG row {y} has unknown filter type {filter}");
+            }
+
+            prev = cur;
+        }
+
+        return o;
     }
 
     private static int Unfilter(byte[] raw, int rp, int w, int h, int bitsPerPixel, int channels, int depth, ushort[] samples, int fullWidth, int x0, int y0, int dx, int dy)

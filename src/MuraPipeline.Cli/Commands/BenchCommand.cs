@@ -59,7 +59,7 @@ public static class BenchCommand
                 using var lease = DicomFile.OpenPooled(path);
                 PixelPipeline.Derive(lease.File);
             });
-            var stages = FrontEnd(path, iterations);
+            var stages = FrontEnd([path], Inference.InferenceOptions.BundledModelPath, "cpu", iterations);
 
             var theirsPgm = Path.Combine(dir, "dcmj2pnm.pgm");
             double[] theirs;
@@ -98,15 +98,7 @@ public static class BenchCommand
             Console.WriteLine(Row("dcmj2pnm --version (process start alone)", startup));
             Console.WriteLine(Row("MuraPipeline: read + model derivative (512 px long side)", derivative));
             Console.WriteLine();
-            Console.WriteLine("The front end, one view on one thread, stage by stage (CPU is the whole process's, GC included):");
-            Console.WriteLine();
-            Console.WriteLine("| stage | median ms | CPU ms |");
-            Console.WriteLine("|---|---:|---:|");
-            foreach (var (stage, ms, cpu) in stages)
-            {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {stage} | {Median(ms):0.00} | {cpu:0.00} |"));
-            }
-
+            PrintFrontEnd(stages);
             Console.WriteLine();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio (dcmj2pnm / MuraPipeline, same conversion): {Median(theirs) / Median(ours):0.00}x; without dcmj2pnm's process start: {(Median(theirs) - Median(startup)) / Median(ours):0.00}x"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"agreement of the two PGMs: {equal:P2} of pixels equal, largest difference {maxDiff} grey levels"));
@@ -124,40 +116,61 @@ public static class BenchCommand
     }
 
     /// <summary>
-    /// Each step from the file to the model's input, timed alone on this thread, then the whole chain: read, derive,
-    /// PNG encode (the derivative as stored and queued), PNG decode and the bundled model's input (resize, normalise).
+    /// Each step from the file to the model's input as the pipeline takes it, timed alone on this thread over
+    /// <paramref name="files"/> (per view, the median of <paramref name="rounds"/> rounds; CPU is the whole process's,
+    /// GC included), then the whole chain: read into a pooled buffer, derive, the model's input (resize, normalise);
+    /// and beside it the PNG the derivative is stored and queued as (encode, and decode in another process).
     /// </summary>
-    private static List<(string Stage, double[] Ms, double CpuMs)> FrontEnd(string path, int iterations)
+    internal static List<(string Stage, double Ms, double CpuMs)> FrontEnd(IReadOnlyList<string> files, string modelPath, string provider, int rounds)
     {
-        using var model = Inference.OnnxModel.Load(Inference.InferenceOptions.BundledModelPath);
+        using var model = Inference.OnnxModel.Load(modelPath, provider);
         var input = new float[model.Channels * model.Height * model.Width];
-        var file = DicomFile.Open(path);
-        var image = PixelPipeline.Derive(file);
-        var png = Png.Encode(image);
-        var result = new List<(string, double[], double)>();
-        void Stage(string name, Action action)
+        var parsed = files.Select(DicomFile.OpenPooled).ToList();
+        try
         {
-            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-            var ms = Time(iterations, action);
-            result.Add((name, ms, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / (iterations + 1)));
-        }
+            var images = parsed.Select(l => PixelPipeline.Derive(l.File)).ToList();
+            var pngs = images.Select(Png.Encode).ToList();
+            var result = new List<(string, double, double)>();
+            void Stage(string name, Action<int> action)
+            {
+                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var ms = Time(rounds, () =>
+                {
+                    for (var i = 0; i < files.Count; i++)
+                    {
+                        action(i);
+                    }
+                });
+                var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / (rounds + 1) / files.Count;
+                result.Add((name, Median(ms) / files.Count, cpuMs));
+            }
 
-        Stage("read and parse the file (into a pooled buffer)", () => DicomFile.OpenPooled(path).Dispose());
-        Stage("derivative from the parsed file: range, LUT, area reduction", () => PixelPipeline.Derive(file));
-        Stage("PNG encode (stored, and carried by the message)", () => Png.Encode(image));
-        Stage("PNG decode on the inference side", () => Png.DecodeGray(png));
-        Stage($"model input: resize to {model.Width}x{model.Height}, normalise", () => model.FillInput(image, input));
-        Stage("**file to model input** (read, derive, model input)", () =>
+            Stage("read and parse the file (into a pooled buffer)", i => DicomFile.OpenPooled(files[i]).Dispose());
+            Stage("derivative from the parsed file: range, LUT, area reduction", i => PixelPipeline.Derive(parsed[i].File));
+            Stage($"model input: resize to {model.Width}x{model.Height}, normalise", i => model.FillInput(images[i], input));
+            Stage("**file to model input** (the three above in one go)", i =>
+            {
+                using var lease = DicomFile.OpenPooled(files[i]);
+                model.FillInput(PixelPipeline.Derive(lease.File), input);
+            });
+            Stage("PNG encode (the derivative as stored and queued)", i => Png.Encode(images[i]));
+            Stage("PNG decode (an inference process's copy of it)", i => Png.DecodeGray(pngs[i]));
+            return result;
+        }
+        finally
         {
-            using var lease = DicomFile.OpenPooled(path);
-            model.FillInput(PixelPipeline.Derive(lease.File), input);
-        });
-        Stage("the same with the PNG a separate inference process decodes (read, derive, encode, decode, model input)", () =>
+            parsed.ForEach(l => l.Dispose());
+        }
+    }
+
+    internal static void PrintFrontEnd(List<(string Stage, double Ms, double CpuMs)> stages)
+    {
+        Console.WriteLine("| front-end stage, one view on one thread | median ms | CPU ms |");
+        Console.WriteLine("|---|---:|---:|");
+        foreach (var (stage, ms, cpu) in stages)
         {
-            using var lease = DicomFile.OpenPooled(path);
-            model.FillInput(Png.DecodeGray(Png.Encode(PixelPipeline.Derive(lease.File))), input);
-        });
-        return result;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {stage} | {ms:0.00} | {cpu:0.00} |"));
+        }
     }
 
     /// <summary>A 2048x2500 12-bit DX: a phantom radiograph scaled up, with a VOI window in the file.</summary>

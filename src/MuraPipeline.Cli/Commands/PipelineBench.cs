@@ -47,7 +47,7 @@ public static class PipelineBench
         }
 
         // 2. The front end's stages, one view at a time on one core, on a sample of the views.
-        var stages = Stages(files.Take(24).ToList(), model, s.Provider);
+        var stages = BenchCommand.FrontEnd(files.Take(24).ToList(), model, s.Provider, rounds: 3);
 
         // 3. screen end to end, in its own process, on a fresh database.
         var work = Directory.CreateTempSubdirectory("mura-bench-pipeline-").FullName;
@@ -115,34 +115,6 @@ public static class PipelineBench
         }
 
         return runs * batch / watch.Elapsed.TotalSeconds;
-    }
-
-    /// <summary>Milliseconds per view of each stage, each run over the whole sample on this thread.</summary>
-    private static List<(string Stage, double Ms)> Stages(List<string> sample, string model, string provider)
-    {
-        var opened = sample.Select(DicomFile.Open).ToList();
-        var decoded = opened.Select(f => (Pixels: DicomPixelData.From(f), File: f)).Select(x => (x.File, Frame: x.Pixels.DecodeFrame(0), x.Pixels.Photometric)).ToList();
-        var derived = decoded.Select(d => PixelPipeline.Derive(d.Frame, GrayscaleTransform.From(d.File.Dataset, d.Photometric))).ToList();
-        var pngs = derived.Select(Png.Encode).ToList();
-        using var onnx = OnnxModel.Load(model, provider);
-        var perView = new List<(string, double)>
-        {
-            ("read and parse the file", Time(sample.Count, () => sample.ForEach(f => DicomFile.Open(f)))),
-            ("decode pixel data to stored values", Time(sample.Count, () => opened.ForEach(f => DicomPixelData.From(f).DecodeFrame(0)))),
-            ("VOI and area reduction to the 512-px derivative", Time(sample.Count, () => decoded.ForEach(d => PixelPipeline.Derive(d.Frame, GrayscaleTransform.From(d.File.Dataset, d.Photometric))))),
-            ("PNG encode of the derivative", Time(sample.Count, () => derived.ForEach(d => Png.Encode(d)))),
-            ("PNG decode on the inference side", Time(sample.Count, () => pngs.ForEach(p => Png.DecodeGray(p)))),
-            ("model: resize, normalise, Session.Run (batch of all)", Time(sample.Count, () => onnx.Predict(derived))),
-        };
-        return perView;
-    }
-
-    private static double Time(int views, Action action)
-    {
-        action();
-        var watch = Stopwatch.StartNew();
-        action();
-        return watch.Elapsed.TotalMilliseconds / views;
     }
 
     private sealed record ScreenRun(int Code, double Seconds, double CpuSeconds, long PeakRssBytes, int Scored, double BatchFill, Dictionary<string, double> Probabilities);
@@ -256,20 +228,12 @@ public static class PipelineBench
         throw new FileNotFoundException("--peer runs tests/peers/bench_peer.py from a checkout of the repository; none was found above " + AppContext.BaseDirectory);
     }
 
-    private static void Print(PipelineBenchSettings s, int views, double raw, List<(string Stage, double Ms)> stages, ScreenRun screen, PeerRun? peer)
+    private static void Print(PipelineBenchSettings s, int views, double raw, List<(string Stage, double Ms, double CpuMs)> stages, ScreenRun screen, PeerRun? peer)
     {
         static string F(double v, string format = "0.0") => v.ToString(format, CultureInfo.InvariantCulture);
         var e2e = screen.Scored / screen.Seconds;
         Console.WriteLine();
-        Console.WriteLine("| stage (one core, per view) | ms |");
-        Console.WriteLine("| --- | --- |");
-        foreach (var (stage, ms) in stages)
-        {
-            Console.WriteLine($"| {stage} | {F(ms, "0.00")} |");
-        }
-
-        var front = stages.Take(3).Sum(x => x.Ms);
-        Console.WriteLine($"| front end, file to derivative (the first three) | {F(front, "0.00")} |");
+        BenchCommand.PrintFrontEnd(stages);
         Console.WriteLine();
         Console.WriteLine("| run | views/s | ratio |");
         Console.WriteLine("| --- | --- | --- |");
