@@ -22,6 +22,24 @@ public sealed record CompletedStudy(Guid StudyId, string StudyInstanceUid, strin
     public StudyScored ToMessage() => new(StudyId, StudyInstanceUid, BodyPart, ScoredViews, FailedViews, Score, Abnormal, ModelSha256);
 }
 
+/// <summary>One file as ingest found it: its study and instance, and where the file is kept or, when it failed, put.</summary>
+public sealed record InstanceFile(string StudyInstanceUid, string Source, string? BodyPart, string? PatientId, string SopInstanceUid, string? ViewPosition, string KeptAt, string FailedAt);
+
+public enum RegistrationOutcome
+{
+    /// <summary>The view is registered with this file's derivative (new, or a failed or underived view revived).</summary>
+    Registered,
+
+    /// <summary>The instance already has its derivative from an earlier copy: the first copy is kept.</summary>
+    Duplicate,
+
+    /// <summary>The file's view failed with the reason (or, when another copy derived it, was left alone).</summary>
+    Failed,
+}
+
+/// <summary>What one file's registration did; <see cref="Completed"/> when it ended the study's last view.</summary>
+public sealed record Registration(RegistrationOutcome Outcome, Guid StudyId, Guid ViewId, CompletedStudy? Completed);
+
 /// <summary>
 /// The state transitions, each idempotent on the view's SOP Instance UID and atomic in the database,
 /// so redelivered messages and concurrent replicas neither double-count a view nor miss a study's last one.
@@ -30,138 +48,171 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
 {
     public MuraDbContext Db => db;
 
-    /// <summary>Finds or creates the study row. Concurrent creators converge on one row through the unique index.</summary>
-    public async Task<Study> GetOrCreateStudyAsync(string studyInstanceUid, string source, string? bodyPart, string? patientId, CancellationToken ct)
-    {
-        var existing = await db.Studies.SingleOrDefaultAsync(s => s.StudyInstanceUid == studyInstanceUid, ct);
-        if (existing is not null)
-        {
-            if (existing.BodyPart is null && bodyPart is not null)
-            {
-                existing.BodyPart = bodyPart;
-                await db.SaveChangesAsync(ct);
-            }
-
-            return existing;
-        }
-
-        var now = clock.GetUtcNow();
-        var study = new Study
-        {
-            Id = Guid.NewGuid(),
-            StudyInstanceUid = studyInstanceUid,
-            Source = source,
-            BodyPart = bodyPart,
-            PatientId = patientId,
-            State = StudyState.Open,
-            CreatedAt = now,
-            UpdatedAt = now,
-            LastInstanceAt = now,
-        };
-        db.Studies.Add(study);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-            return study;
-        }
-        catch (DbUpdateException)
-        {
-            db.Entry(study).State = EntityState.Detached;
-            return await db.Studies.SingleAsync(s => s.StudyInstanceUid == studyInstanceUid, ct);
-        }
-    }
+    /// <summary>
+    /// Whether ingest can leave a file alone without reading its pixels: its instance is known and already has its
+    /// derivative (or is past that); the study it is filed under, or null. One indexed read, so a re-run or a resend
+    /// does not decode what it has.
+    /// </summary>
+    public Task<Guid?> DerivedInstanceStudyAsync(string sopInstanceUid, CancellationToken ct) =>
+        db.Views.Where(v => v.SopInstanceUid == sopInstanceUid && v.State != ViewState.Failed && (v.State != ViewState.Received || v.Width > 0))
+            .Select(v => (Guid?)v.StudyId).SingleOrDefaultAsync(ct);
 
     /// <summary>
-    /// Registers a view once. Returns the existing row when the SOP Instance UID is known (a resent instance),
-    /// else the new row; a new view re-opens a study that had already been scored, so its score is recomputed,
-    /// and restarts the study's quiet period.
+    /// One file's whole registration in one transaction: its study (found or created), its view (found or created,
+    /// which re-opens the study), then either the derivative (stored once; a failed view is revived, and the file
+    /// becomes the view's source) or the reason the file failed (with <paramref name="unlessDerived"/>, a view another
+    /// copy already derived is left alone), completing the study when that was its last view. Replicas that race on
+    /// one study or instance converge: the loser of a unique index repeats the unit and finds the winner's rows.
     /// </summary>
-    public async Task<(View View, bool Created)> AddViewAsync(Study study, string sopInstanceUid, string sourcePath, string? viewPosition, CancellationToken ct)
+    public async Task<Registration> RegisterAsync(InstanceFile file, Derivative? derivative, string? error, bool unlessDerived, CancellationToken ct)
     {
-        var existing = await db.Views.AsNoTracking().SingleOrDefaultAsync(v => v.SopInstanceUid == sopInstanceUid, ct);
-        if (existing is not null)
+        if ((derivative is null) == (error is null))
         {
-            return (existing, false);
+            throw new ArgumentException("a file registers with either a derivative or the reason it has none");
         }
 
-        var now = clock.GetUtcNow();
-        var view = new View
+        for (var attempt = 1; ; attempt++)
         {
-            Id = Guid.NewGuid(),
-            StudyId = study.Id,
-            SopInstanceUid = sopInstanceUid,
-            SourcePath = sourcePath,
-            ViewPosition = viewPosition,
-            State = ViewState.Received,
-            CreatedAt = now,
-        };
-        try
-        {
-            await InTransactionAsync(async token =>
-            {
-                db.Views.Add(view);
-                await db.SaveChangesAsync(token);
-                await db.Studies.Where(s => s.Id == study.Id).ExecuteUpdateAsync(
-                    set => set
-                        .SetProperty(s => s.ViewCount, s => s.ViewCount + 1)
-                        .SetProperty(s => s.State, StudyState.Open)
-                        .SetProperty(s => s.Score, (double?)null)
-                        .SetProperty(s => s.Abnormal, (bool?)null)
-                        .SetProperty(s => s.LastInstanceAt, now)
-                        .SetProperty(s => s.LeaseOwner, (string?)null)
-                        .SetProperty(s => s.LeaseUntil, (DateTimeOffset?)null)
-                        .SetProperty(s => s.UpdatedAt, now),
-                    token);
-                return true;
-            }, ct);
-        }
-        catch (DbUpdateException)
-        {
-            // Another replica registered the same instance first: converge on its row.
-            db.ChangeTracker.Clear();
-            var winner = await db.Views.AsNoTracking().SingleOrDefaultAsync(v => v.SopInstanceUid == sopInstanceUid, ct);
-            if (winner is null)
-            {
-                throw;
-            }
-
-            return (winner, false);
-        }
-
-        db.ChangeTracker.Clear();
-        return (view, true);
-    }
-
-    /// <summary>
-    /// Keeps a view's derivative (once); ingest stores it when it registers the file, before the file is archived.
-    /// With <paramref name="sourcePath"/> the view names that file as its source (the copy whose pixels it has).
-    /// </summary>
-    public async Task StoreDerivativeAsync(Guid viewId, Derivative derivative, CancellationToken ct, string? sourcePath = null)
-    {
-        if (!await db.ViewImages.AnyAsync(i => i.ViewId == viewId, ct))
-        {
-            db.ViewImages.Add(new ViewImage { ViewId = viewId, Png = derivative.Png });
             try
             {
-                await db.SaveChangesAsync(ct);
+                return await InTransactionAsync(token => RegisterCoreAsync(file, derivative, error, unlessDerived, token), ct);
             }
-            catch (DbUpdateException)
+            catch (DbUpdateException) when (attempt < 3)
             {
-                // Stored concurrently by another replica (the same bytes); anything else is a real failure.
+                // Another replica created the study, the view or the image first: the next attempt finds its rows.
                 db.ChangeTracker.Clear();
-                if (!await db.ViewImages.AnyAsync(i => i.ViewId == viewId, ct))
+            }
+        }
+    }
+
+    private async Task<Registration> RegisterCoreAsync(InstanceFile file, Derivative? derivative, string? error, bool unlessDerived, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var view = await db.Views.AsNoTracking().Where(v => v.SopInstanceUid == file.SopInstanceUid)
+            .Select(v => new { v.Id, v.StudyId, v.State, v.Width }).SingleOrDefaultAsync(ct);
+        if (view is null)
+        {
+            var study = await db.Studies.AsNoTracking().Where(s => s.StudyInstanceUid == file.StudyInstanceUid)
+                .Select(s => new { s.Id, s.BodyPart }).SingleOrDefaultAsync(ct);
+            // A new instance: its view (with the derivative when there is one) in one batch of inserts.
+            var studyId = study?.Id ?? Guid.NewGuid();
+            var newView = new View
+            {
+                Id = Guid.NewGuid(),
+                StudyId = studyId,
+                SopInstanceUid = file.SopInstanceUid,
+                SourcePath = derivative is null ? file.FailedAt : file.KeptAt,
+                ViewPosition = file.ViewPosition,
+                State = ViewState.Received,
+                CreatedAt = now,
+                Width = derivative?.Width ?? 0,
+                Height = derivative?.Height ?? 0,
+                SourceWidth = derivative?.SourceWidth ?? 0,
+                SourceHeight = derivative?.SourceHeight ?? 0,
+            };
+            if (study is null)
+            {
+                db.Studies.Add(new Study
                 {
-                    throw;
-                }
+                    Id = studyId,
+                    StudyInstanceUid = file.StudyInstanceUid,
+                    Source = file.Source,
+                    BodyPart = file.BodyPart,
+                    PatientId = file.PatientId,
+                    State = StudyState.Open,
+                    ViewCount = 1,
+                    CreatedAt = now,
+                    UpdatedAt = now,
+                    LastInstanceAt = now,
+                });
             }
 
+            db.Views.Add(newView);
+            if (derivative is not null)
+            {
+                db.ViewImages.Add(new ViewImage { ViewId = newView.Id, Png = derivative.Png });
+            }
+
+            await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
+            if (study is not null)
+            {
+                await ReopenForNewViewAsync(studyId, study.BodyPart is null ? file.BodyPart : null, now, ct);
+            }
+
+            if (error is not null)
+            {
+                return new Registration(RegistrationOutcome.Failed, studyId, newView.Id, await FailViewCoreAsync(newView.Id, studyId, error, now, ct) == 1 ? await CompleteIfDoneAsync(studyId, null, now, ct) : null);
+            }
+
+            return new Registration(RegistrationOutcome.Registered, studyId, newView.Id, null);
+        }
+
+        // A known instance is its own study's, whatever this copy says.
+        if (file.BodyPart is not null)
+        {
+            await db.Studies.Where(s => s.Id == view.StudyId && s.BodyPart == null).ExecuteUpdateAsync(set => set.SetProperty(s => s.BodyPart, file.BodyPart), ct);
+        }
+
+        if (error is not null)
+        {
+            var completed = await FailViewCoreAsync(view.Id, view.StudyId, error, now, ct, unlessDerived) == 1 ? await CompleteIfDoneAsync(view.StudyId, null, now, ct) : null;
+            return new Registration(RegistrationOutcome.Failed, view.StudyId, view.Id, completed);
+        }
+
+        if (view.State == ViewState.Failed)
+        {
+            // A good copy of an instance that failed (a re-run after a fix, or a bad copy that lost the race): revived.
+            await ReviveAsync(view.Id, view.StudyId, ct);
+        }
+        else if (view.State != ViewState.Received || view.Width > 0)
+        {
+            return new Registration(RegistrationOutcome.Duplicate, view.StudyId, view.Id, null);
+        }
+
+        if (!await db.ViewImages.AnyAsync(i => i.ViewId == view.Id, ct))
+        {
+            db.ViewImages.Add(new ViewImage { ViewId = view.Id, Png = derivative!.Png });
+            await db.SaveChangesAsync(ct);
             db.ChangeTracker.Clear();
         }
 
-        await db.Views.Where(v => v.Id == viewId).ExecuteUpdateAsync(set => set
+        await SetDerivedAsync(view.Id, derivative!, file.KeptAt, ct);
+        return new Registration(RegistrationOutcome.Registered, view.StudyId, view.Id, null);
+    }
+
+    /// <summary>A new view re-opens its study: the score is recomputed and the quiet period starts again.</summary>
+    private Task<int> ReopenForNewViewAsync(Guid studyId, string? bodyPart, DateTimeOffset now, CancellationToken ct) =>
+        db.Studies.Where(s => s.Id == studyId).ExecuteUpdateAsync(
+            set => set
+                .SetProperty(s => s.ViewCount, s => s.ViewCount + 1)
+                .SetProperty(s => s.State, StudyState.Open)
+                .SetProperty(s => s.Score, (double?)null)
+                .SetProperty(s => s.Abnormal, (bool?)null)
+                .SetProperty(s => s.BodyPart, s => bodyPart ?? s.BodyPart)
+                .SetProperty(s => s.LastInstanceAt, now)
+                .SetProperty(s => s.LeaseOwner, (string?)null)
+                .SetProperty(s => s.LeaseUntil, (DateTimeOffset?)null)
+                .SetProperty(s => s.UpdatedAt, now),
+            ct);
+
+    private Task<int> SetDerivedAsync(Guid viewId, Derivative derivative, string? sourcePath, CancellationToken ct) =>
+        db.Views.Where(v => v.Id == viewId).ExecuteUpdateAsync(set => set
             .SetProperty(v => v.Width, derivative.Width).SetProperty(v => v.Height, derivative.Height)
             .SetProperty(v => v.SourceWidth, derivative.SourceWidth).SetProperty(v => v.SourceHeight, derivative.SourceHeight)
             .SetProperty(v => v.SourcePath, v => sourcePath ?? v.SourcePath), ct);
+
+    private async Task<bool> ReviveAsync(Guid viewId, Guid studyId, CancellationToken ct)
+    {
+        var changed = await db.Views.Where(v => v.Id == viewId && v.State == ViewState.Failed)
+            .ExecuteUpdateAsync(set => set.SetProperty(v => v.State, ViewState.Received).SetProperty(v => v.Error, (string?)null), ct);
+        if (changed == 1)
+        {
+            await db.Studies.Where(s => s.Id == studyId).ExecuteUpdateAsync(
+                set => set.SetProperty(s => s.FailedViews, s => s.FailedViews - 1).SetProperty(s => s.State, StudyState.Open).SetProperty(s => s.Score, (double?)null).SetProperty(s => s.Abnormal, (bool?)null), ct);
+        }
+
+        return changed == 1;
     }
 
     /// <summary>Marks a view Queued (its message is about to be published); a view already scored or failed stays so.</summary>
@@ -338,26 +389,6 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
             }
 
             return await CompleteIfDoneAsync(studyId.Value, modelSha256, now, token);
-        }, ct);
-
-    /// <summary>Whether a view is Failed now (one indexed read, for the rare case ingest must overrule a bad copy).</summary>
-    public Task<bool> IsFailedAsync(Guid viewId, CancellationToken ct) =>
-        db.Views.AnyAsync(v => v.Id == viewId && v.State == ViewState.Failed, ct);
-
-    /// <summary>Gives a failed view another chance (a re-run after the file was fixed); its study's failure count goes back.</summary>
-    public Task<bool> RetryFailedViewAsync(Guid viewId, CancellationToken ct) =>
-        InTransactionAsync(async token =>
-        {
-            var studyId = await db.Views.Where(v => v.Id == viewId).Select(v => v.StudyId).SingleAsync(token);
-            var changed = await db.Views.Where(v => v.Id == viewId && v.State == ViewState.Failed)
-                .ExecuteUpdateAsync(set => set.SetProperty(v => v.State, ViewState.Received).SetProperty(v => v.Error, (string?)null), token);
-            if (changed == 1)
-            {
-                await db.Studies.Where(s => s.Id == studyId).ExecuteUpdateAsync(
-                    set => set.SetProperty(s => s.FailedViews, s => s.FailedViews - 1).SetProperty(s => s.State, StudyState.Open).SetProperty(s => s.Score, (double?)null).SetProperty(s => s.Abnormal, (bool?)null), token);
-            }
-
-            return changed == 1;
         }, ct);
 
     /// <summary>

@@ -48,59 +48,64 @@ public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publis
         var keptAt = archive ? Path.Combine(_options.ResolvedArchiveDir, relative!) : path;
         var failedAt = archive ? Path.Combine(_options.ResolvedFailedDir, relative!) : path;
 
-        var study = await store.GetOrCreateStudyAsync(file.StudyInstanceUid, file.Source, file.BodyPart, file.PatientId, ct);
-        var (view, created) = await store.AddViewAsync(study, file.SopInstanceUid, file.Error is null ? keptAt : failedAt, file.ViewPosition, ct);
-        if (file.Error is not null)
+        var instance = new InstanceFile(file.StudyInstanceUid, file.Source, file.BodyPart, file.PatientId, file.SopInstanceUid, file.ViewPosition, keptAt, failedAt);
+        Derivative? derivative = null;
+        var error = file.Error;
+        var unlessDerived = false;
+        if (error is null)
         {
-            await FailAsync(view.Id, file.Error, ct);
-            return Fail(path, relative, disposition, study.Id, file.Error);
-        }
-
-        if (!created && view.State == ViewState.Failed && await store.RetryFailedViewAsync(view.Id, ct))
-        {
-            // A good copy of an instance that failed before, or a re-run after a fix: try it again.
-            view.State = ViewState.Received;
-            view.Width = 0;
-        }
-
-        if (!created && (view.State != ViewState.Received || view.Width > 0))
-        {
-            // The same instance again (a PACS resend, a second copy in a tree, a re-run): the first copy is kept.
-            LogDuplicate(logger, path, file.SopInstanceUid);
-            if (archive)
+            if (await store.DerivedInstanceStudyAsync(file.SopInstanceUid, ct) is { } knownStudy)
             {
-                MoveUnique(path, Path.Combine(_options.ResolvedArchiveDir, ".duplicates", relative!));
+                return Duplicate(path, relative, file.SopInstanceUid, knownStudy);
             }
 
-            return new IngestedFile(path, FileOutcome.Duplicate, study.Id, null);
+            try
+            {
+                derivative = Derivatives.MakeStored(file);
+            }
+            catch (Exception ex) when (ex is DicomException or DicomTruncatedException or PngException or IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                // A bad copy never fails a view another copy of the same instance has already given a derivative.
+                error = ex.Message;
+                unlessDerived = true;
+            }
         }
 
-        Derivative derivative;
-        try
+        // The study, the view and the derivative (or the reason) in one transaction; this file's pixels make it the
+        // view's source, and a bad copy that failed the view meanwhile (files are taken in parallel) is overruled.
+        var registered = await store.RegisterAsync(instance, derivative, error, unlessDerived, ct);
+        if (registered.Completed is { } completed)
         {
-            derivative = Derivatives.MakeStored(file);
-        }
-        catch (Exception ex) when (ex is DicomException or DicomTruncatedException or PngException or IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            // A bad copy never fails a view another copy of the same instance has already given a derivative.
-            await FailAsync(view.Id, ex.Message, ct, unlessDerived: true);
-            return Fail(path, relative, disposition, study.Id, ex.Message);
+            await Publishing.StudyCompletedAsync(publisher, completed, ct);
         }
 
-        // This file's pixels are the view's: it is the view's source, and a bad copy of the same instance that failed
-        // the view meanwhile (files are taken in parallel) is overruled.
-        await store.StoreDerivativeAsync(view.Id, derivative, ct, keptAt);
-        if (await store.IsFailedAsync(view.Id, ct))
+        switch (registered.Outcome)
         {
-            await store.RetryFailedViewAsync(view.Id, ct);
+            case RegistrationOutcome.Failed:
+                return Fail(path, relative, disposition, registered.StudyId, error!);
+            case RegistrationOutcome.Duplicate:
+                return Duplicate(path, relative, file.SopInstanceUid, registered.StudyId);
         }
+
         if (archive)
         {
             MoveUnique(path, keptAt);
         }
 
         LogRegistered(logger, path, file.StudyInstanceUid, file.SopInstanceUid);
-        return new IngestedFile(path, FileOutcome.Registered, study.Id, null);
+        return new IngestedFile(path, FileOutcome.Registered, registered.StudyId, null);
+    }
+
+    /// <summary>The same instance again (a PACS resend, a second copy in a tree, a re-run): the first copy is kept.</summary>
+    private IngestedFile Duplicate(string path, string? relative, string sopInstanceUid, Guid studyId)
+    {
+        LogDuplicate(logger, path, sopInstanceUid);
+        if (relative is not null)
+        {
+            MoveUnique(path, Path.Combine(_options.ResolvedArchiveDir, ".duplicates", relative));
+        }
+
+        return new IngestedFile(path, FileOutcome.Duplicate, studyId, null);
     }
 
     /// <summary>
@@ -116,15 +121,6 @@ public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publis
             results[i] = await scope.ServiceProvider.GetRequiredService<FileIngest>().TakeAsync(files[i], disposition, token);
         });
         return results;
-    }
-
-    /// <summary>Fails a view with its reason; when that was the study's last view, tells every role the study is done.</summary>
-    private async Task FailAsync(Guid viewId, string reason, CancellationToken ct, bool unlessDerived = false)
-    {
-        if (await store.FailViewAsync(viewId, reason, null, ct, unlessDerived) is { } completed)
-        {
-            await Publishing.StudyCompletedAsync(publisher, completed, ct);
-        }
     }
 
     private IngestedFile Fail(string path, string? relative, FileDisposition disposition, Guid studyId, string reason)

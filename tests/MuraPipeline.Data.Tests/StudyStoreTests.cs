@@ -37,13 +37,18 @@ public sealed class StudyStoreTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    private async Task<(Study Study, List<View> Views)> StudyWithViews(string uid, int n)
+    /// <summary>Registers one instance as ingest does (with a tiny derivative); its view and study ids.</summary>
+    private static async Task<Registration> Register(StudyStore store, string studyUid, string sop, string bodyPart = "WRIST") =>
+        await store.RegisterAsync(new InstanceFile(studyUid, "dicom", bodyPart, "P1", sop, null, $"/{sop}", $"/{sop}"), new Derivative([1, 2, 3], 1, 1, 1, 1), null, false, default);
+
+    private async Task<(Guid Study, List<Guid> Views)> StudyWithViews(string uid, int n)
     {
-        var study = await _store.GetOrCreateStudyAsync(uid, "dicom", "WRIST", "P1", default);
-        var views = new List<View>();
+        var views = new List<Guid>();
+        var study = Guid.Empty;
         for (var i = 0; i < n; i++)
         {
-            views.Add((await _store.AddViewAsync(study, $"{uid}.{i}", $"/f{i}", null, default)).View);
+            var r = await Register(_store, uid, $"{uid}.{i}");
+            (study, views) = (r.StudyId, [.. views, r.ViewId]);
         }
 
         return (study, views);
@@ -65,13 +70,13 @@ public sealed class StudyStoreTests : IAsyncLifetime
     public async Task Study_score_is_mean_of_view_probabilities_once_the_last_view_is_scored()
     {
         var (study, views) = await StudyWithViews("1.1", 3);
-        var first = await _store.RecordOutcomesAsync([new ViewOutcome(views[0].Id, 0.2, "WRIST", null, null), new ViewOutcome(views[1].Id, 0.9, "WRIST", null, null)], "sha", Guid.NewGuid(), default);
+        var first = await _store.RecordOutcomesAsync([new ViewOutcome(views[0], 0.2, "WRIST", null, null), new ViewOutcome(views[1], 0.9, "WRIST", null, null)], "sha", Guid.NewGuid(), default);
         Assert.Empty(first);
-        Assert.Null((await Reload(study.Id)).Score);
-        var done = await _store.RecordOutcomesAsync([new ViewOutcome(views[2].Id, 0.4, "WRIST", null, null)], "sha", Guid.NewGuid(), default);
+        Assert.Null((await Reload(study)).Score);
+        var done = await _store.RecordOutcomesAsync([new ViewOutcome(views[2], 0.4, "WRIST", null, null)], "sha", Guid.NewGuid(), default);
         var c = Assert.Single(done);
         Assert.Equal(0.5, c.Score!.Value, 12);
-        var row = await Reload(study.Id);
+        var row = await Reload(study);
         Assert.Equal((StudyState.Scored, 3, 0, true, "sha"), (row.State, row.ScoredViews, row.FailedViews, row.Abnormal, row.ModelSha256));
         Assert.Equal(0.5, row.Score!.Value, 12);
     }
@@ -80,10 +85,10 @@ public sealed class StudyStoreTests : IAsyncLifetime
     public async Task Redelivered_outcomes_are_counted_once_and_complete_the_study_once()
     {
         var (study, views) = await StudyWithViews("1.2", 2);
-        var batch = views.Select(v => new ViewOutcome(v.Id, 0.3, null, null, null)).ToList();
+        var batch = views.Select(v => new ViewOutcome(v, 0.3, null, null, null)).ToList();
         Assert.Single(await _store.RecordOutcomesAsync(batch, "sha", Guid.NewGuid(), default));
         Assert.Empty(await _store.RecordOutcomesAsync(batch, "sha", Guid.NewGuid(), default));
-        var row = await Reload(study.Id);
+        var row = await Reload(study);
         Assert.Equal((2, 0), (row.ScoredViews, row.FailedViews));
     }
 
@@ -91,26 +96,56 @@ public sealed class StudyStoreTests : IAsyncLifetime
     public async Task Resent_instance_does_not_add_a_view()
     {
         var (study, views) = await StudyWithViews("1.3", 1);
-        var (again, created) = await _store.AddViewAsync(study, "1.3.0", "/elsewhere", null, default);
-        Assert.False(created);
-        Assert.Equal(views[0].Id, again.Id);
-        Assert.Equal(1, (await Reload(study.Id)).ViewCount);
+        var again = await Register(_store, "1.3", "1.3.0");
+        Assert.Equal(RegistrationOutcome.Duplicate, again.Outcome);
+        Assert.Equal(views[0], again.ViewId);
+        Assert.Equal(1, (await Reload(study)).ViewCount);
+    }
+
+    [Fact]
+    public async Task A_file_registers_in_one_unit_and_a_bad_copy_never_undoes_a_good_one()
+    {
+        var file = new InstanceFile("4.1", "dicom", null, "P4", "4.1.0", null, "/kept/a", "/failed/a");
+        var good = new Derivative([9, 9], 2, 1, 20, 10);
+
+        // The bad copy first: the view fails and, being the study's only view, completes it as failed.
+        var bad = await _store.RegisterAsync(file, null, "file is truncated", unlessDerived: true, default);
+        Assert.Equal(RegistrationOutcome.Failed, bad.Outcome);
+        Assert.Equal((0, 1), (Assert.IsType<CompletedStudy>(bad.Completed).ScoredViews, bad.Completed.FailedViews));
+        Assert.Equal((StudyState.Failed, "/failed/a"), ((await Reload(bad.StudyId)).State, (await _db.Views.AsNoTracking().SingleAsync(v => v.Id == bad.ViewId)).SourcePath));
+
+        // The good copy revives the view, becomes its source and re-opens the study; the tags fill the body part.
+        var revived = await _store.RegisterAsync(file with { BodyPart = "HAND" }, good, null, false, default);
+        Assert.Equal((RegistrationOutcome.Registered, bad.ViewId), (revived.Outcome, revived.ViewId));
+        var view = await _db.Views.AsNoTracking().SingleAsync(v => v.Id == bad.ViewId);
+        Assert.Equal((ViewState.Received, null, 2, 20, "/kept/a"), (view.State, view.Error, view.Width, view.SourceWidth, view.SourcePath));
+        var study = await Reload(bad.StudyId);
+        Assert.Equal((StudyState.Open, 1, 0, "HAND"), (study.State, study.ViewCount, study.FailedViews, study.BodyPart));
+        Assert.Equal([9, 9], (await _db.ViewImages.AsNoTracking().SingleAsync(i => i.ViewId == bad.ViewId)).Png);
+
+        // Another bad copy now leaves the derived view alone; a good one again is a duplicate.
+        Assert.Equal(RegistrationOutcome.Failed, (await _store.RegisterAsync(file, null, "not an image", unlessDerived: true, default)).Outcome);
+        Assert.Equal(ViewState.Received, (await _db.Views.AsNoTracking().SingleAsync(v => v.Id == bad.ViewId)).State);
+        Assert.Equal(RegistrationOutcome.Duplicate, (await _store.RegisterAsync(file, good, null, false, default)).Outcome);
+        Assert.Equal(bad.StudyId, await _store.DerivedInstanceStudyAsync("4.1.0", default));
+        Assert.Null(await _store.DerivedInstanceStudyAsync("4.1.9", default));
+        Assert.Equal((1, 1), (await _db.Views.CountAsync(v => v.StudyId == bad.StudyId), (await Reload(bad.StudyId)).ViewCount));
     }
 
     [Fact]
     public async Task Failed_views_are_left_out_of_the_mean_and_a_study_with_none_scored_fails()
     {
         var (study, views) = await StudyWithViews("1.4", 2);
-        await _store.FailViewAsync(views[0].Id, "file is truncated", null, default);
-        await _store.RecordOutcomesAsync([new ViewOutcome(views[1].Id, 0.8, null, null, null)], "sha", Guid.NewGuid(), default);
-        var row = await Reload(study.Id);
+        await _store.FailViewAsync(views[0], "file is truncated", null, default);
+        await _store.RecordOutcomesAsync([new ViewOutcome(views[1], 0.8, null, null, null)], "sha", Guid.NewGuid(), default);
+        var row = await Reload(study);
         Assert.Equal((StudyState.Scored, 1, 1), (row.State, row.ScoredViews, row.FailedViews));
         Assert.Equal(0.8, row.Score!.Value, 12);
-        Assert.Equal("file is truncated", (await _db.Views.AsNoTracking().SingleAsync(v => v.Id == views[0].Id)).Error);
+        Assert.Equal("file is truncated", (await _db.Views.AsNoTracking().SingleAsync(v => v.Id == views[0])).Error);
 
         var (other, otherViews) = await StudyWithViews("1.5", 1);
-        await _store.FailViewAsync(otherViews[0].Id, "not an image", null, default);
-        var failed = await Reload(other.Id);
+        await _store.FailViewAsync(otherViews[0], "not an image", null, default);
+        var failed = await Reload(other);
         Assert.Equal(StudyState.Failed, failed.State);
         Assert.Null(failed.Score);
     }
@@ -119,12 +154,12 @@ public sealed class StudyStoreTests : IAsyncLifetime
     public async Task A_view_arriving_after_scoring_reopens_the_study_and_the_score_is_recomputed()
     {
         var (study, views) = await StudyWithViews("1.6", 1);
-        await _store.RecordOutcomesAsync([new ViewOutcome(views[0].Id, 0.2, null, null, null)], "sha", Guid.NewGuid(), default);
-        var (late, _) = await _store.AddViewAsync(study, "1.6.late", "/late", null, default);
-        var reopened = await Reload(study.Id);
+        await _store.RecordOutcomesAsync([new ViewOutcome(views[0], 0.2, null, null, null)], "sha", Guid.NewGuid(), default);
+        var late = (await Register(_store, "1.6", "1.6.late")).ViewId;
+        var reopened = await Reload(study);
         Assert.Equal((StudyState.Open, null), (reopened.State, reopened.Score));
-        await _store.RecordOutcomesAsync([new ViewOutcome(late.Id, 0.6, null, null, null)], "sha", Guid.NewGuid(), default);
-        Assert.Equal(0.4, (await Reload(study.Id)).Score!.Value, 12);
+        await _store.RecordOutcomesAsync([new ViewOutcome(late, 0.6, null, null, null)], "sha", Guid.NewGuid(), default);
+        Assert.Equal(0.4, (await Reload(study)).Score!.Value, 12);
     }
 
     [Fact]
@@ -132,29 +167,28 @@ public sealed class StudyStoreTests : IAsyncLifetime
     {
         var clock = new ManualClock(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
         var store = new StudyStore(_db, clock, Policy());
-        var study = await store.GetOrCreateStudyAsync("2.1", "dicom", "HAND", "P2", default);
-        await store.AddViewAsync(study, "2.1.0", "/a", null, default);
+        var study = (await Register(store, "2.1", "2.1.0", "HAND")).StudyId;
         var quiet = TimeSpan.FromSeconds(10);
         var lease = TimeSpan.FromMinutes(2);
 
         Assert.Empty(await store.ClaimQuietStudiesAsync("A", clock.GetUtcNow() - quiet, lease, 10, default));
         clock.Advance(TimeSpan.FromSeconds(11));
-        Assert.Equal([study.Id], await store.ClaimQuietStudiesAsync("A", clock.GetUtcNow() - quiet, lease, 10, default));
+        Assert.Equal([study], await store.ClaimQuietStudiesAsync("A", clock.GetUtcNow() - quiet, lease, 10, default));
         Assert.Empty(await store.ClaimQuietStudiesAsync("B", clock.GetUtcNow() - quiet, lease, 10, default));
 
         // A dies holding the claim: once the lease has lapsed, B takes the study over.
         clock.Advance(lease + TimeSpan.FromSeconds(1));
-        Assert.Equal([study.Id], await store.ClaimQuietStudiesAsync("B", clock.GetUtcNow() - quiet, lease, 10, default));
-        Assert.Equal(0, await store.ReleaseQueuedStudyAsync(study.Id, "A", default));
+        Assert.Equal([study], await store.ClaimQuietStudiesAsync("B", clock.GetUtcNow() - quiet, lease, 10, default));
+        Assert.Equal(0, await store.ReleaseQueuedStudyAsync(study, "A", default));
 
         // An instance arriving while B assembles clears the claim: B's release leaves the study open for the next pass.
-        await store.AddViewAsync(study, "2.1.1", "/b", null, default);
-        Assert.Equal(0, await store.ReleaseQueuedStudyAsync(study.Id, "B", default));
-        Assert.Equal((StudyState.Open, 2), ((await Reload(study.Id)).State, (await Reload(study.Id)).ViewCount));
+        await Register(store, "2.1", "2.1.1", "HAND");
+        Assert.Equal(0, await store.ReleaseQueuedStudyAsync(study, "B", default));
+        Assert.Equal((StudyState.Open, 2), ((await Reload(study)).State, (await Reload(study)).ViewCount));
         clock.Advance(TimeSpan.FromSeconds(11));
-        Assert.Equal([study.Id], await store.ClaimQuietStudiesAsync("B", clock.GetUtcNow() - quiet, lease, 10, default));
-        Assert.Equal(1, await store.ReleaseQueuedStudyAsync(study.Id, "B", default));
-        Assert.Equal(StudyState.Queued, (await Reload(study.Id)).State);
+        Assert.Equal([study], await store.ClaimQuietStudiesAsync("B", clock.GetUtcNow() - quiet, lease, 10, default));
+        Assert.Equal(1, await store.ReleaseQueuedStudyAsync(study, "B", default));
+        Assert.Equal(StudyState.Queued, (await Reload(study)).State);
     }
 
     [Fact]
@@ -162,23 +196,21 @@ public sealed class StudyStoreTests : IAsyncLifetime
     {
         var clock = new ManualClock(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
         var store = new StudyStore(_db, clock, Policy());
-        var study = await store.GetOrCreateStudyAsync("2.2", "dicom", "HAND", "P2", default);
-        var (view, _) = await store.AddViewAsync(study, "2.2.0", "/a", null, default);
-        await store.StoreDerivativeAsync(view.Id, new Derivative([1, 2, 3], 1, 1, 1, 1), default);
-        await store.MarkViewQueuedAsync(view.Id, default);
+        var view = (await Register(store, "2.2", "2.2.0", "HAND")).ViewId;
+        await store.MarkViewQueuedAsync(view, default);
         var age = TimeSpan.FromMinutes(10);
 
         Assert.Empty(await store.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
         clock.Advance(age + TimeSpan.FromSeconds(1));
         var (stale, requeues) = Assert.Single(await store.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
-        Assert.Equal((view.Id, 1, (byte)3), (stale.Views[0].ViewId, requeues, stale.Views[0].DerivativePng[2]));
+        Assert.Equal((view, 1, (byte)3), (stale.Views[0].ViewId, requeues, stale.Views[0].DerivativePng[2]));
         Assert.Empty(await store.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
 
         // Scored views are never re-sent.
-        await store.RecordOutcomesAsync([new ViewOutcome(view.Id, 0.3, null, null, null)], "sha", Guid.NewGuid(), default);
+        await store.RecordOutcomesAsync([new ViewOutcome(view, 0.3, null, null, null)], "sha", Guid.NewGuid(), default);
         clock.Advance(age * 2);
         Assert.Empty(await store.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
-        Assert.Equal(1, await _db.Scores.CountAsync(x => x.ViewId == view.Id));
+        Assert.Equal(1, await _db.Scores.CountAsync(x => x.ViewId == view));
     }
 
     private sealed class ManualClock(DateTimeOffset start) : TimeProvider
@@ -201,17 +233,17 @@ public sealed class StudyStoreTests : IAsyncLifetime
         // Mean 0.35: abnormal under the model's 0.3 although the configured 0.36 (and the default 0.5) would say normal.
         var (study, views) = await StudyWithViews("3.1", 2);
         var batch = Guid.NewGuid();
-        var done = await _store.RecordOutcomesAsync([new ViewOutcome(views[0].Id, 0.3, "WRIST", null, null), new ViewOutcome(views[1].Id, 0.4, "ELBOW", null, null)], "a1b2c3d4e5f6", batch, default);
+        var done = await _store.RecordOutcomesAsync([new ViewOutcome(views[0], 0.3, "WRIST", null, null), new ViewOutcome(views[1], 0.4, "ELBOW", null, null)], "a1b2c3d4e5f6", batch, default);
         Assert.True(Assert.Single(done).Abnormal);
-        Assert.True((await Reload(study.Id)).Abnormal);
+        Assert.True((await Reload(study)).Abnormal);
 
         // The same scores under a model without calibration: the configured threshold (0.36) applies.
         var (other, otherViews) = await StudyWithViews("3.2", 2);
-        await _store.RecordOutcomesAsync([new ViewOutcome(otherViews[0].Id, 0.3, "WRIST", null, null), new ViewOutcome(otherViews[1].Id, 0.4, "WRIST", null, null)], "uncalibrated", Guid.NewGuid(), default);
-        Assert.False((await Reload(other.Id)).Abnormal);
+        await _store.RecordOutcomesAsync([new ViewOutcome(otherViews[0], 0.3, "WRIST", null, null), new ViewOutcome(otherViews[1], 0.4, "WRIST", null, null)], "uncalibrated", Guid.NewGuid(), default);
+        Assert.False((await Reload(other)).Abnormal);
 
         // The study is tagged WRIST: the view the model calls ELBOW is flagged, the WRIST one is not; both scores name the batch.
-        var flags = await _db.Views.AsNoTracking().Where(v => v.StudyId == study.Id).OrderBy(v => v.SopInstanceUid).Select(v => v.BodyPartMismatch).ToListAsync();
+        var flags = await _db.Views.AsNoTracking().Where(v => v.StudyId == study).OrderBy(v => v.SopInstanceUid).Select(v => v.BodyPartMismatch).ToListAsync();
         Assert.Equal([false, true], flags);
         Assert.Equal(2, await _db.Scores.CountAsync(x => x.BatchId == batch && x.ModelSha256 == "a1b2c3d4e5f6"));
     }

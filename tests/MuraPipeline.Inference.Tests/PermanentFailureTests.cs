@@ -52,20 +52,21 @@ public sealed class PermanentFailureTests : IDisposable
             await using (var scope = host.Services.CreateAsyncScope())
             {
                 var store = scope.ServiceProvider.GetRequiredService<StudyStore>();
-                var study = await store.GetOrCreateStudyAsync("1.2.826.0.1.3680043.10.543.7", "dicom", "WRIST", "P1", default);
-                studyId = study.Id;
+                const string StudyUid = "1.2.826.0.1.3680043.10.543.7";
+                studyId = Guid.Empty;
                 for (var i = 0; i < 2; i++)
                 {
-                    var (view, _) = await store.AddViewAsync(study, $"1.2.826.0.1.3680043.10.543.7.{i}", $"/in/{i}.dcm", null, default);
                     var png = Png.Encode(new GrayImage(64, 48, Enumerable.Range(0, 64 * 48).Select(p => (byte)(p % 200)).ToArray()));
                     if (i == 1)
                     {
                         png[png.Length / 2] ^= 0xFF; // a CRC failure: no retry can ever decode it
                     }
 
-                    await store.StoreDerivativeAsync(view.Id, new Derivative(png, 64, 48, 64, 48), default);
-                    await store.MarkViewQueuedAsync(view.Id, default);
-                    messages.Add(new ViewQueued(view.Id, study.Id, study.StudyInstanceUid, view.SopInstanceUid, "WRIST", png));
+                    var sop = $"{StudyUid}.{i}";
+                    var view = await store.RegisterAsync(new InstanceFile(StudyUid, "dicom", "WRIST", "P1", sop, null, $"/in/{i}.dcm", $"/in/{i}.dcm"), new Derivative(png, 64, 48, 64, 48), null, false, default);
+                    studyId = view.StudyId;
+                    await store.MarkViewQueuedAsync(view.ViewId, default);
+                    messages.Add(new ViewQueued(view.ViewId, view.StudyId, StudyUid, sop, "WRIST", png));
                 }
 
             }

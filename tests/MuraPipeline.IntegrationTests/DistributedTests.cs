@@ -155,20 +155,20 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
         await using var db = new MuraDbContext(options.Options);
         await using var services = new ServiceCollection().AddMuraDatabase(new DatabaseTarget(_c.ConnectionString, "unused.db")).AddThresholdPolicy(new ConfigurationBuilder().Build()).BuildServiceProvider();
         var store = new StudyStore(db, TimeProvider.System, services.GetRequiredService<IThresholdPolicy>());
-        var study = await store.GetOrCreateStudyAsync("1.2.826.0.1.3680043.10.543.1", "dicom", "WRIST", "P1", default);
+        const string StudyUid = "1.2.826.0.1.3680043.10.543.1";
         var messages = new List<ViewQueued>();
         for (var i = 0; i < 4; i++)
         {
-            var (view, _) = await store.AddViewAsync(study, $"1.2.826.0.1.3680043.10.543.1.{i}", $"/in/{i}.dcm", null, default);
             var png = Png.Encode(Gradient(200 + (i * 10), 160));
             if (i == 2)
             {
                 png[png.Length / 2] ^= 0xFF;
             }
 
-            await store.StoreDerivativeAsync(view.Id, new Derivative(png, 200, 160, 200, 160), default);
-            await store.MarkViewQueuedAsync(view.Id, default);
-            messages.Add(new ViewQueued(view.Id, study.Id, study.StudyInstanceUid, view.SopInstanceUid, "WRIST", png));
+            var sop = $"{StudyUid}.{i}";
+            var view = await store.RegisterAsync(new InstanceFile(StudyUid, "dicom", "WRIST", "P1", sop, null, $"/in/{i}.dcm", $"/in/{i}.dcm"), new Derivative(png, 200, 160, 200, 160), null, false, default);
+            await store.MarkViewQueuedAsync(view.ViewId, default);
+            messages.Add(new ViewQueued(view.ViewId, view.StudyId, StudyUid, sop, "WRIST", png));
         }
 
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host("127.0.0.1", 5672, _c.Id, h =>
