@@ -215,11 +215,11 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
         return changed == 1;
     }
 
-    /// <summary>Marks a view Queued (its message is about to be published); a view already scored or failed stays so.</summary>
-    public Task<int> MarkViewQueuedAsync(Guid viewId, CancellationToken ct)
+    /// <summary>Marks views Queued, in one statement (their messages are published); a view already scored or failed stays so.</summary>
+    public Task<int> MarkViewsQueuedAsync(IReadOnlyCollection<Guid> viewIds, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        return db.Views.Where(v => v.Id == viewId && (v.State == ViewState.Received || v.State == ViewState.Queued))
+        return db.Views.Where(v => viewIds.Contains(v.Id) && (v.State == ViewState.Received || v.State == ViewState.Queued))
             .ExecuteUpdateAsync(set => set.SetProperty(v => v.State, ViewState.Queued).SetProperty(v => v.QueuedAt, now), ct);
     }
 
@@ -321,9 +321,29 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
             var studyOf = rows.ToDictionary(r => r.Id, r => r.StudyId);
             var partOf = rows.DistinctBy(r => r.StudyId).ToDictionary(r => r.StudyId, r => r.BodyPart);
             var touched = new SortedSet<Guid>();
+
+            // Each study's scored count moves once for the batch, as the loop leaves the study: studies are still
+            // written in id order.
+            (Guid Study, int Views) scored = default;
+            async Task CountScoredAsync()
+            {
+                if (scored.Views > 0)
+                {
+                    var (id, n) = scored;
+                    await db.Studies.Where(s => s.Id == id).ExecuteUpdateAsync(set => set.SetProperty(s => s.ScoredViews, s => s.ScoredViews + n).SetProperty(s => s.UpdatedAt, now), token);
+                }
+
+                scored = default;
+            }
+
             foreach (var o in outcomes.Where(o => studyOf.ContainsKey(o.ViewId)).OrderBy(o => studyOf[o.ViewId]).ThenBy(o => o.ViewId))
             {
                 var studyId = studyOf[o.ViewId];
+                if (scored.Views > 0 && scored.Study != studyId)
+                {
+                    await CountScoredAsync();
+                }
+
                 int changed;
                 if (o.Probability is { } p)
                 {
@@ -341,7 +361,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
                             .SetProperty(v => v.ScoredAt, now), token);
                     if (changed == 1)
                     {
-                        await db.Studies.Where(s => s.Id == studyId).ExecuteUpdateAsync(set => set.SetProperty(s => s.ScoredViews, s => s.ScoredViews + 1).SetProperty(s => s.UpdatedAt, now), token);
+                        scored = (studyId, scored.Views + 1);
                         db.Scores.Add(new Score { Id = Guid.NewGuid(), ViewId = o.ViewId, ModelSha256 = modelSha256, Probability = p, PredictedBodyPart = o.PredictedBodyPart, BatchId = batchId, ScoredAt = now });
                         if (o.Heatmap is { } h)
                         {
@@ -360,6 +380,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
                 }
             }
 
+            await CountScoredAsync();
             await db.SaveChangesAsync(token);
             foreach (var studyId in touched)
             {

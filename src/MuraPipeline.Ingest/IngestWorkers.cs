@@ -95,11 +95,13 @@ public sealed partial class StudyAssembler(StudyStore store, IPublishEndpoint pu
                 continue; // a view's derivative is not stored yet; the lease lapses and a later pass takes the study again
             }
 
+            // Published, then marked: a crash between the two re-sends the study later (the consumer is idempotent).
             foreach (var v in study.Views)
             {
                 await Publishing.PublishAsync(publisher, study, v, ct);
-                await store.MarkViewQueuedAsync(v.ViewId, ct);
             }
+
+            await store.MarkViewsQueuedAsync(study.Views.Select(v => v.ViewId).ToList(), ct);
 
             await store.ReleaseQueuedStudyAsync(studyId, Owner, ct);
             LogQueued(logger, study.StudyInstanceUid, study.Views.Count);

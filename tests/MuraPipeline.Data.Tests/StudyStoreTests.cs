@@ -197,7 +197,7 @@ public sealed class StudyStoreTests : IAsyncLifetime
         var clock = new ManualClock(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
         var store = new StudyStore(_db, clock, Policy());
         var view = (await Register(store, "2.2", "2.2.0", "HAND")).ViewId;
-        await store.MarkViewQueuedAsync(view, default);
+        await store.MarkViewsQueuedAsync([view], default);
         var age = TimeSpan.FromMinutes(10);
 
         Assert.Empty(await store.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
