@@ -296,7 +296,7 @@ public static class PixelPipeline
                             looked = y;
                         }
 
-                        AddScaled(acc, row.AsSpan(0, iw), wy);
+                        Resampler.AddScaled(acc, row.AsSpan(0, iw), wy);
                     }
 
                     var o = output.AsSpan(oy * ow, ow);
@@ -346,31 +346,6 @@ public static class PixelPipeline
         }
 
         return (starts, weights, stride);
-    }
-
-    /// <summary><c>acc[x] += w * row[x]</c> in double precision.</summary>
-    private static void AddScaled(Span<double> acc, ReadOnlySpan<float> row, double w)
-    {
-        var x = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var wv = Vector256.Create(w);
-            ref var a = ref MemoryMarshal.GetReference(acc);
-            ref var r = ref MemoryMarshal.GetReference(row);
-            for (; x + 8 <= row.Length; x += 8)
-            {
-                var f = Vector256.LoadUnsafe(ref r, (nuint)x);
-                var lower = Vector256.LoadUnsafe(ref a, (nuint)x) + (wv * Vector256.WidenLower(f));
-                var upper = Vector256.LoadUnsafe(ref a, (nuint)(x + 4)) + (wv * Vector256.WidenUpper(f));
-                lower.StoreUnsafe(ref a, (nuint)x);
-                upper.StoreUnsafe(ref a, (nuint)(x + 4));
-            }
-        }
-
-        for (; x < row.Length; x++)
-        {
-            acc[x] += w * row[x];
-        }
     }
 
     private static StoredFrame ToLuma(StoredFrame rgb, string photometric)

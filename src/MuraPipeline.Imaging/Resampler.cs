@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace MuraPipeline.Imaging;
 
 /// <summary>Resampling used by ingest (area reduction) and by inference (bilinear resize to the model's input).</summary>
@@ -60,6 +63,30 @@ public static class Resampler
         var inLen = horizontal ? w : h;
         var lines = horizontal ? h : w;
         var dstW = horizontal ? outLen : w;
+        if (outLen <= inLen && !horizontal)
+        {
+            // Down the columns a source row at a time (the same sums, in the same order, as column by column).
+            var weights = AreaWeights(inLen, outLen);
+            var acc = new double[w];
+            for (var o = 0; o < outLen; o++)
+            {
+                var (start, wt) = weights[o];
+                Array.Clear(acc);
+                for (var k = 0; k < wt.Length; k++)
+                {
+                    AddScaled(acc, src.AsSpan((start + k) * w, w), wt[k]);
+                }
+
+                var d = dst.AsSpan(o * w, w);
+                for (var x = 0; x < d.Length; x++)
+                {
+                    d[x] = (float)acc[x];
+                }
+            }
+
+            return;
+        }
+
         if (outLen <= inLen)
         {
             var weights = AreaWeights(inLen, outLen);
@@ -109,6 +136,31 @@ public static class Resampler
                     dst[(o * dstW) + line] = v;
                 }
             }
+        }
+    }
+
+    /// <summary><c>acc[x] += w * row[x]</c> in double precision.</summary>
+    internal static void AddScaled(Span<double> acc, ReadOnlySpan<float> row, double w)
+    {
+        var x = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var wv = Vector256.Create(w);
+            ref var a = ref MemoryMarshal.GetReference(acc);
+            ref var r = ref MemoryMarshal.GetReference(row);
+            for (; x + 8 <= row.Length; x += 8)
+            {
+                var f = Vector256.LoadUnsafe(ref r, (nuint)x);
+                var lower = Vector256.LoadUnsafe(ref a, (nuint)x) + (wv * Vector256.WidenLower(f));
+                var upper = Vector256.LoadUnsafe(ref a, (nuint)(x + 4)) + (wv * Vector256.WidenUpper(f));
+                lower.StoreUnsafe(ref a, (nuint)x);
+                upper.StoreUnsafe(ref a, (nuint)(x + 4));
+            }
+        }
+
+        for (; x < row.Length; x++)
+        {
+            acc[x] += w * row[x];
         }
     }
 }
