@@ -33,8 +33,9 @@ public static class BenchCommand
         var studies = new Option<int>("--studies") { Description = "Phantom studies (generated once per size and cached).", DefaultValueFactory = _ => 200 };
         var peer = new Option<bool>("--peer") { Description = "Also run tests/peers/bench_peer.py (pydicom, PIL, PyTorch; the same network) on the same files." };
         var cache = new Option<DirectoryInfo?>("--cache") { Description = "Where the phantoms are kept (default ~/.cache/murapipeline/bench)." };
-        var pipeline = new Command("pipeline", "The whole pipeline beside the model alone and a plain reference script, in one run: views per second, per-stage CPU, peak RSS, batch fill, ratios.") { studies, modelFile, peer, provider, cache, batch };
-        pipeline.SetAction((parse, ct) => PipelineBench.RunAsync(new PipelineBenchSettings(Math.Max(1, parse.GetValue(studies)), parse.GetValue(modelFile)?.FullName, parse.GetValue(peer), parse.GetValue(provider)!, parse.GetValue(cache)?.FullName, Math.Max(1, parse.GetValue(batch))), ct));
+        var distributed = new Option<bool>("--distributed") { Description = "Also run one `serve --roles ingest` and one `serve --roles inference` process on the RabbitMQ and PostgreSQL that ConnectionStrings__RabbitMq and ConnectionStrings__Postgres name (an empty database)." };
+        var pipeline = new Command("pipeline", "The whole pipeline beside the model alone and a plain reference script, in one run: views per second, per-stage CPU, peak RSS, batch fill, ratios.") { studies, modelFile, peer, provider, cache, batch, distributed };
+        pipeline.SetAction((parse, ct) => PipelineBench.RunAsync(new PipelineBenchSettings(Math.Max(1, parse.GetValue(studies)), parse.GetValue(modelFile)?.FullName, parse.GetValue(peer), parse.GetValue(provider)!, parse.GetValue(cache)?.FullName, Math.Max(1, parse.GetValue(batch)), parse.GetValue(distributed)), ct));
         cmd.Subcommands.Add(pipeline);
         return cmd;
     }

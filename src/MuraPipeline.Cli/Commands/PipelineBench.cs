@@ -11,7 +11,7 @@ using MuraPipeline.Phantoms;
 namespace MuraPipeline.Cli.Commands;
 
 /// <summary>What <c>mura bench pipeline</c> was asked.</summary>
-public sealed record PipelineBenchSettings(int Studies, string? ModelPath, bool Peer, string Provider, string? CacheDir, int BatchSize);
+public sealed record PipelineBenchSettings(int Studies, string? ModelPath, bool Peer, string Provider, string? CacheDir, int BatchSize, bool Distributed = false);
 
 /// <summary>
 /// <c>mura bench pipeline</c>: in one run, on the same phantoms (generated once and cached), the model's raw
@@ -58,7 +58,10 @@ public static class PipelineBench
             // 4. The peer: the same files and network through pydicom, PIL and PyTorch.
             PeerRun? peer = s.Peer ? RunPeer(files, model, Path.Combine(work, "files.txt"), screen.Probabilities) : null;
 
-            Print(s, files.Count, raw, stages, screen, peer);
+            // 5. Distributed: one ingest and one inference process on the real broker and database.
+            var distributed = s.Distributed ? await DistributedAsync(files, s, Path.Combine(work, "distributed"), ct) : null;
+
+            Print(s, files.Count, raw, stages, screen, peer, distributed);
             return screen.Code == 0 ? ExitCodes.Ok : ExitCodes.SomeInputFailed;
         }
         finally
@@ -168,6 +171,212 @@ public static class PipelineBench
         return new ScreenRun(p.ExitCode, seconds, cpu, peak, views.Count, fill, probabilities);
     }
 
+    private sealed record DistributedRun(double Seconds, int Scored, double IngestCpu, double InferenceCpu, long IngestPeak, long InferencePeak);
+
+    /// <summary>
+    /// The distributed mode on the broker and database that <c>ConnectionStrings__RabbitMq</c> and
+    /// <c>ConnectionStrings__Postgres</c> name: `mura db migrate`, then one `serve --roles inference` and one
+    /// `serve --roles ingest` process (each ready by its /health), the same files hard-linked into a fresh watched
+    /// folder at once, timed until every study is scored. The database must hold no studies (the bench will not mix
+    /// its rows with anyone's); its rows are deleted afterwards.
+    /// </summary>
+    private static async Task<DistributedRun> DistributedAsync(IReadOnlyList<string> files, PipelineBenchSettings s, string work, CancellationToken ct)
+    {
+        var postgres = Environment.GetEnvironmentVariable("ConnectionStrings__Postgres");
+        if (string.IsNullOrWhiteSpace(postgres) || string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq")))
+        {
+            throw new InvalidOperationException("--distributed runs on the services named by ConnectionStrings__Postgres and ConnectionStrings__RabbitMq; set both (infra/services.sh starts local ones)");
+        }
+
+        var watch = Directory.CreateDirectory(Path.Combine(work, "watch")).FullName;
+        var env = new Dictionary<string, string>
+        {
+            ["Ingest__QuietPeriodSeconds"] = "1",
+            ["Ingest__SettleMs"] = "200",
+            ["Ingest__ScanIntervalMs"] = "250",
+            ["Inference__BatchSize"] = s.BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["Inference__ExecutionProvider"] = s.Provider,
+        };
+        if (s.ModelPath is not null)
+        {
+            env["Inference__ModelPath"] = s.ModelPath;
+        }
+
+        if (RunMura(env, work, "db", "migrate") is { Code: not 0 } migrate)
+        {
+            throw new InvalidOperationException($"mura db migrate failed ({migrate.Code}): {migrate.Output}");
+        }
+
+        await using var db = new Npgsql.NpgsqlConnection(postgres);
+        await db.OpenAsync(ct);
+        async Task<long> Scalar(string sql)
+        {
+            await using var cmd = new Npgsql.NpgsqlCommand(sql, db);
+            return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+        }
+
+        if (await Scalar("SELECT count(*) FROM studies") is var existing and > 0)
+        {
+            throw new InvalidOperationException($"the database holds {existing} studies; --distributed needs an empty one (its own rows are deleted afterwards)");
+        }
+
+        var inference = StartServe("inference", env, work, null);
+        var ingest = StartServe("ingest", env, work, watch);
+        try
+        {
+            foreach (var p in new[] { inference, ingest })
+            {
+                await WaitHealthyAsync(p, ct);
+            }
+
+            var studies = files.Select(f => Path.GetDirectoryName(f)!).Distinct().Count();
+            var root = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(files[0])!)!)!;
+            var watchStart = Stopwatch.StartNew();
+            foreach (var f in files)
+            {
+                // Hard links: the watched folder moves what it takes, the cached phantoms stay where they are.
+                var target = Path.Combine(watch, Path.GetRelativePath(root, f));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                if (Link(f, target) != 0)
+                {
+                    File.Copy(f, target);
+                }
+            }
+
+            var stats = new Dictionary<Process, (long Peak, double Cpu)> { [ingest.Process] = (0, 0), [inference.Process] = (0, 0) };
+            while (await Scalar("SELECT count(*) FROM studies WHERE \"State\" IN (2, 3)") < studies)
+            {
+                foreach (var p in stats.Keys.ToList())
+                {
+                    if (p.HasExited)
+                    {
+                        throw new InvalidOperationException($"a serve process exited ({p.ExitCode}) during the distributed run");
+                    }
+
+                    stats[p] = ProcStatus(p.Id) is { } now ? (Math.Max(stats[p].Peak, now.Peak), Math.Max(stats[p].Cpu, now.Cpu)) : stats[p];
+                }
+
+                if (watchStart.Elapsed > TimeSpan.FromMinutes(30))
+                {
+                    throw new TimeoutException("the distributed run did not finish in 30 minutes");
+                }
+
+                await Task.Delay(100, ct);
+            }
+
+            var seconds = watchStart.Elapsed.TotalSeconds;
+            foreach (var p in stats.Keys.ToList())
+            {
+                stats[p] = ProcStatus(p.Id) is { } now ? (Math.Max(stats[p].Peak, now.Peak), Math.Max(stats[p].Cpu, now.Cpu)) : stats[p];
+            }
+
+            var scored = (int)await Scalar("SELECT count(*) FROM views WHERE \"State\" = 2");
+            return new DistributedRun(seconds, scored, stats[ingest.Process].Cpu, stats[inference.Process].Cpu, stats[ingest.Process].Peak, stats[inference.Process].Peak);
+        }
+        finally
+        {
+            foreach (var p in new[] { ingest, inference })
+            {
+                if (!p.Process.HasExited)
+                {
+                    p.Process.Kill(entireProcessTree: true);
+                }
+
+                await p.Process.WaitForExitAsync(CancellationToken.None);
+                p.Process.Dispose();
+            }
+
+            await using var cleanup = new Npgsql.NpgsqlCommand("DELETE FROM heatmaps; DELETE FROM scores; DELETE FROM view_images; DELETE FROM views; DELETE FROM studies;", db);
+            await cleanup.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    private sealed record Serve(Process Process, string Url);
+
+    private static Serve StartServe(string roles, Dictionary<string, string> env, string work, string? watch)
+    {
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        var url = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
+        var args = new List<string> { Path.Combine(AppContext.BaseDirectory, "mura.dll"), "serve", "--roles", roles, "--urls", url };
+        if (watch is not null)
+        {
+            args.AddRange(["--watch", watch]);
+        }
+
+        var psi = new ProcessStartInfo("dotnet", args) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = work };
+        foreach (var (k, v) in env)
+        {
+            psi.Environment[k] = v;
+        }
+
+        var p = Process.Start(psi)!;
+        p.OutputDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return new Serve(p, url);
+    }
+
+    private static async Task WaitHealthyAsync(Serve serve, CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (serve.Process.HasExited)
+            {
+                throw new InvalidOperationException($"mura serve exited ({serve.Process.ExitCode}) before it was healthy");
+            }
+
+            try
+            {
+                if ((await http.GetAsync(serve.Url + "/health", ct)).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // slow to answer while it starts
+            }
+
+            if (deadline.Elapsed > TimeSpan.FromMinutes(2))
+            {
+                throw new TimeoutException($"mura serve at {serve.Url} was not healthy within 2 minutes");
+            }
+
+            await Task.Delay(200, ct);
+        }
+    }
+
+    private static (int Code, string Output) RunMura(Dictionary<string, string> env, string work, params string[] args)
+    {
+        Directory.CreateDirectory(work);
+        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "mura.dll"), .. args]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = work };
+        foreach (var (k, v) in env)
+        {
+            psi.Environment[k] = v;
+        }
+
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static extern int Link(string existing, string created);
+
     /// <summary>VmHWM (peak resident set) and utime+stime of a live process, from /proc.</summary>
     private static (long Peak, double Cpu)? ProcStatus(int pid)
     {
@@ -228,7 +437,7 @@ public static class PipelineBench
         throw new FileNotFoundException("--peer runs tests/peers/bench_peer.py from a checkout of the repository; none was found above " + AppContext.BaseDirectory);
     }
 
-    private static void Print(PipelineBenchSettings s, int views, double raw, List<(string Stage, double Ms, double CpuMs)> stages, ScreenRun screen, PeerRun? peer)
+    private static void Print(PipelineBenchSettings s, int views, double raw, List<(string Stage, double Ms, double CpuMs)> stages, ScreenRun screen, PeerRun? peer, DistributedRun? distributed)
     {
         static string F(double v, string format = "0.0") => v.ToString(format, CultureInfo.InvariantCulture);
         var e2e = screen.Scored / screen.Seconds;
@@ -244,8 +453,19 @@ public static class PipelineBench
             Console.WriteLine($"| peer: pydicom + PIL + PyTorch, same network, {Environment.ProcessorCount} threads ({F(peer.Seconds)} s) | {F(peer.ViewsPerSecond)} | we are {F(e2e / peer.ViewsPerSecond, "0.00")}x |");
         }
 
+        if (distributed is not null)
+        {
+            var rate = distributed.Scored / distributed.Seconds;
+            Console.WriteLine($"| distributed: `serve --roles ingest` + `serve --roles inference`, RabbitMQ and PostgreSQL ({distributed.Scored} of {views} views in {F(distributed.Seconds)} s from the first file to the last study) | {F(rate)} | {F(rate / e2e, "0.00")}x embedded |");
+        }
+
         Console.WriteLine();
         Console.WriteLine($"screen: CPU {F(screen.CpuSeconds)} s ({F(screen.CpuSeconds * 1000 / Math.Max(1, screen.Scored))} ms per view over all cores), peak RSS {F(screen.PeakRssBytes / 1048576.0, "0")} MiB, mean batch fill {F(screen.BatchFill * 100, "0")} % of {s.BatchSize}");
+        if (distributed is not null)
+        {
+            Console.WriteLine($"distributed: CPU {F(distributed.IngestCpu)} s ingest + {F(distributed.InferenceCpu)} s inference ({F((distributed.IngestCpu + distributed.InferenceCpu) * 1000 / Math.Max(1, distributed.Scored))} ms per view), peak RSS {F(distributed.IngestPeak / 1048576.0, "0")} + {F(distributed.InferencePeak / 1048576.0, "0")} MiB");
+        }
+
         if (peer is not null)
         {
             Console.WriteLine($"peer agreement: mean |p_peer - p_ours| = {F(peer.MeanAbsDifference, "0.0000")} over {peer.Compared} views (different resampling, same network)");
