@@ -251,6 +251,15 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
         return claimed;
     }
 
+    /// <summary>Hands claims back unused (the studies stay Open, free for any replica's next pass).</summary>
+    public Task<int> ReleaseClaimsAsync(IReadOnlyCollection<Guid> studyIds, string owner, CancellationToken ct) =>
+        db.Studies.Where(s => studyIds.Contains(s.Id) && s.LeaseOwner == owner)
+            .ExecuteUpdateAsync(set => set.SetProperty(s => s.LeaseOwner, (string?)null).SetProperty(s => s.LeaseUntil, (DateTimeOffset?)null), ct);
+
+    /// <summary>Views sent to inference and not yet back, counted up to <paramref name="cap"/> (an index range scan at most that long).</summary>
+    public Task<int> CountQueuedViewsAsync(int cap, CancellationToken ct) =>
+        db.Views.Where(v => v.State == ViewState.Queued).Take(cap).CountAsync(ct);
+
     /// <summary>A claimed study's views that still need a message, with their derivatives; null when one still lacks its derivative.</summary>
     public async Task<QueueableStudy?> QueueableViewsAsync(Guid studyId, CancellationToken ct)
     {

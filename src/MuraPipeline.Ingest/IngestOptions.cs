@@ -43,6 +43,14 @@ public sealed class IngestOptions : IValidatableObject
     [Range(1, 1000)]
     public int MaxRequeues { get; set; } = 5;
 
+    /// <summary>
+    /// Views sent to inference and not yet scored, at most: study assembly waits for room. Each message carries its
+    /// derivative (about 150 KB), so an unbounded backlog would sit in the broker's memory, or, embedded, in this
+    /// process's. A whole study is queued at once, so the bound can be passed by one study's views.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxQueuedViews { get; set; } = 512;
+
     /// <summary>Files read at once (decoding is CPU work); 0 means one per processor.</summary>
     [Range(0, 256)]
     public int Parallelism { get; set; }

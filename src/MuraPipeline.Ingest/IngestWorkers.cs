@@ -83,12 +83,32 @@ public sealed partial class StudyAssembler(StudyStore store, IPublishEndpoint pu
     /// <summary>This replica's name on its claims: host, process and a random part, so a restarted process is a new owner.</summary>
     public static readonly string Owner = $"{Guid.NewGuid():N}/{Environment.ProcessId}/{Environment.MachineName}" is var o && o.Length > 128 ? o[..128] : o;
 
-    /// <summary>One pass over at most <paramref name="max"/> studies quiet since <paramref name="quietSince"/>; returns the studies and views it queued.</summary>
-    public async Task<(int Studies, int Views)> AssembleAsync(DateTimeOffset quietSince, int max, CancellationToken ct)
+    /// <summary>
+    /// One pass over at most <paramref name="max"/> studies quiet since <paramref name="quietSince"/>, a study at a
+    /// time while fewer than <see cref="IngestOptions.MaxQueuedViews"/> views are out with inference; returns the
+    /// studies and views it queued, and <c>Full</c> when it stopped for want of room.
+    /// </summary>
+    public async Task<(int Studies, int Views, bool Full)> AssembleAsync(DateTimeOffset quietSince, int max, CancellationToken ct)
     {
         var (studies, views) = (0, 0);
-        foreach (var studyId in await store.ClaimQuietStudiesAsync(Owner, quietSince, TimeSpan.FromSeconds(options.Value.LeaseSeconds), max, ct))
+        var limit = options.Value.MaxQueuedViews;
+        var room = limit - await store.CountQueuedViewsAsync(limit, ct);
+        if (room <= 0)
         {
+            return (0, 0, true);
+        }
+
+        // Claimed a pass's worth at once; what the room does not take is handed back at once, not left to its lease.
+        var claimed = await store.ClaimQuietStudiesAsync(Owner, quietSince, TimeSpan.FromSeconds(options.Value.LeaseSeconds), Math.Min(max, room), ct);
+        for (var i = 0; i < claimed.Count; i++)
+        {
+            var studyId = claimed[i];
+            if (room <= 0)
+            {
+                await store.ReleaseClaimsAsync(claimed.Skip(i).ToList(), Owner, ct);
+                return (studies, views, true);
+            }
+
             var study = await store.QueueableViewsAsync(studyId, ct);
             if (study is null)
             {
@@ -107,9 +127,10 @@ public sealed partial class StudyAssembler(StudyStore store, IPublishEndpoint pu
             LogQueued(logger, study.StudyInstanceUid, study.Views.Count);
             studies++;
             views += study.Views.Count;
+            room -= study.Views.Count;
         }
 
-        return (studies, views);
+        return (studies, views, false);
     }
 
     [LoggerMessage(EventId = 2110, Level = LogLevel.Information, Message = "Study {StudyInstanceUid} is quiet: queued {Views} views")]

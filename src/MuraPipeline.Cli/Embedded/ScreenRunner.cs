@@ -35,8 +35,8 @@ public sealed record ScreenResult(IReadOnlyList<StudyRow> Studies, IReadOnlyList
 /// The embedded `screen` run: the ingest and inference roles' own stages in one process (in-memory bus, SQLite), driven
 /// once instead of by timers. First the reconciler re-sends what an earlier run left queued on its (gone) bus; then
 /// every file goes through the file ingest, leaving the user's files untouched; then study assembly, with a zero quiet
-/// period, queues every complete study; the run ends when every study it touched is terminal, as the
-/// <see cref="StudyScored"/> events say.
+/// period, queues the studies as inference makes room for them (<see cref="IngestOptions.MaxQueuedViews"/>); the run
+/// ends when every study it touched is terminal, as the <see cref="StudyScored"/> events say.
 /// </summary>
 public static class ScreenRunner
 {
@@ -86,18 +86,26 @@ public static class ScreenRunner
             var taken = await FileIngest.TakeAllAsync(scopes, listing.Files, FileDisposition.LeaveInPlace, parallelism, ct);
             var ids = taken.Select(t => t.StudyId).Distinct().ToList();
 
-            var queued = 0;
-            await using (var scope = scopes.CreateAsyncScope())
+            // Assembly runs beside the wait, queueing studies as inference makes room (Ingest:MaxQueuedViews), so the
+            // backlog's derivatives are never all on the in-memory bus at once.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var assembly = AssembleAllAsync(scopes, host.Services.GetRequiredService<TimeProvider>().GetUtcNow(), completions, stop.Token);
+            var waiting = completions.WaitAsync(scopes, ids, progress, StallLimit, ct);
+            try
             {
-                var assembler = scope.ServiceProvider.GetRequiredService<StudyAssembler>();
-                var quietSince = host.Services.GetRequiredService<TimeProvider>().GetUtcNow();
-                while (await assembler.AssembleAsync(quietSince, 500, ct) is { Studies: > 0 } pass)
+                if (await Task.WhenAny(assembly, waiting) == assembly)
                 {
-                    queued += pass.Views;
+                    await assembly; // a failed assembly ends the run with its error
                 }
+
+                await waiting;
+            }
+            finally
+            {
+                await stop.CancelAsync();
             }
 
-            await completions.WaitAsync(scopes, ids, progress, StallLimit, ct);
+            var queued = await assembly;
             await using var read = scopes.CreateAsyncScope();
             var (studies, views) = await ResultRows.ReadAsync(read.ServiceProvider.GetRequiredService<MuraDbContext>(), ids, ct);
             return new ScreenResult(studies, views, models.CurrentSha256!, queued, listing.SkippedLitter, listing.SkippedOther);
@@ -107,6 +115,27 @@ public static class ScreenRunner
             await host.StopAsync(CancellationToken.None);
         }
     }
+
+    /// <summary>Queues every study quiet since <paramref name="quietSince"/>, waiting for a study to finish whenever inference has no room; the views queued.</summary>
+    private static async Task<int> AssembleAllAsync(IServiceScopeFactory scopes, DateTimeOffset quietSince, StudyCompletions completions, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var assembler = scope.ServiceProvider.GetRequiredService<StudyAssembler>();
+        var queued = 0;
+        while (true)
+        {
+            var pass = await assembler.AssembleAsync(quietSince, 500, ct);
+            queued += pass.Views;
+            if (pass.Full)
+            {
+                await completions.WaitForAnyAsync(StallLimit, ct);
+            }
+            else if (pass.Studies == 0)
+            {
+                return queued;
+            }
+        }
+    }
 }
 
 /// <summary>The studies this process has heard completed (from <see cref="StudyScored"/>, numbered in arrival order), and a signal on each.</summary>
@@ -114,13 +143,18 @@ public sealed class StudyCompletions
 {
     private readonly ConcurrentDictionary<Guid, long> _done = new();
     private readonly SemaphoreSlim _signal = new(0);
+    private readonly SemaphoreSlim _room = new(0);
     private long _events;
 
     public void Completed(StudyScored study)
     {
         _done[study.StudyId] = Interlocked.Increment(ref _events);
         _signal.Release();
+        _room.Release();
     }
+
+    /// <summary>Returns when a study completes (or after <paramref name="timeout"/>): a wake-up for whoever waits for inference to make room.</summary>
+    public Task WaitForAnyAsync(TimeSpan timeout, CancellationToken ct) => _room.WaitAsync(timeout, ct);
 
     /// <summary>
     /// Waits until every study in <paramref name="ids"/> is terminal: those already terminal in the database when the
