@@ -27,25 +27,14 @@ public static class Png
 {
     private static ReadOnlySpan<byte> Signature => [137, 80, 78, 71, 13, 10, 26, 10];
 
-    private static readonly uint[] CrcTable = BuildCrcTable();
-
     public static byte[] Encode(GrayImage image) => Encode(image.Width, image.Height, 1, image.Pixels);
 
     public static byte[] Encode(RgbImage image) => Encode(image.Width, image.Height, 3, image.Pixels);
 
     private static byte[] Encode(int width, int height, int channels, byte[] pixels)
     {
-        using var ms = new MemoryStream();
-        ms.Write(Signature);
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8;
-        ihdr[9] = (byte)(channels == 1 ? 0 : 2);
-        WriteChunk(ms, "IHDR"u8, ihdr);
-
         var stride = width * channels;
-        using var raw = new MemoryStream();
+        using var raw = new MemoryStream(Math.Max(4096, stride * height / 2));
         using (var z = new ZLibStream(raw, CompressionLevel.Fastest, leaveOpen: true))
         {
             // One fixed filter, Up (each byte minus the one above it), in one vectorised pass per row: trying all five
@@ -69,9 +58,19 @@ public static class Png
             }
         }
 
-        WriteChunk(ms, "IDAT"u8, raw.ToArray());
-        WriteChunk(ms, "IEND"u8, []);
-        return ms.ToArray();
+        // The file in one array of its final size: signature, IHDR, one IDAT straight from the compressor's buffer, IEND.
+        var idat = raw.GetBuffer().AsSpan(0, (int)raw.Length);
+        var png = new byte[Signature.Length + (12 + 13) + (12 + idat.Length) + 12];
+        Signature.CopyTo(png);
+        Span<byte> ihdr = stackalloc byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr[4..], height);
+        ihdr[8] = 8;
+        ihdr[9] = (byte)(channels == 1 ? 0 : 2);
+        var at = WriteChunk(png, Signature.Length, "IHDR"u8, ihdr);
+        at = WriteChunk(png, at, "IDAT"u8, idat);
+        WriteChunk(png, at, "IEND"u8, []);
+        return png;
     }
 
     private static void UpResiduals(ReadOnlySpan<byte> cur, ReadOnlySpan<byte> above, Span<byte> residual)
@@ -183,15 +182,22 @@ public static class Png
             using var z = new ZLibStream(idat, CompressionMode.Decompress);
             if (colorType == 0 && depth == 8 && interlace == 0)
             {
-                // The derivatives' own layout: inflate straight into rows of the right size and unfilter in place.
-                raw = new byte[height * (width + 1)];
-                var got = z.ReadAtLeast(raw, raw.Length, throwOnEndOfStream: false);
-                if (got < raw.Length)
+                // The derivatives' own layout: inflate straight into rows of the right size (a pooled buffer) and unfilter.
+                var size = height * (width + 1);
+                var rows = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
+                try
                 {
-                    throw new PngException("PNG image data is shorter than its dimensions need (truncated PNG)");
-                }
+                    if (z.ReadAtLeast(rows.AsSpan(0, size), size, throwOnEndOfStream: false) < size)
+                    {
+                        throw new PngException("PNG image data is shorter than its dimensions need (truncated PNG)");
+                    }
 
-                return new GrayImage(width, height, UnfilterGray8(raw, width, height));
+                    return new GrayImage(width, height, UnfilterGray8(rows, width, height));
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(rows);
+                }
             }
 
             using var inflated = new MemoryStream();
@@ -380,44 +386,16 @@ public static class Png
         return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
     }
 
-    private static void WriteChunk(Stream s, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
+    /// <summary>Writes one chunk (length, type, data, CRC of type and data) at <paramref name="at"/>; returns where the next one goes.</summary>
+    private static int WriteChunk(Span<byte> png, int at, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
     {
-        Span<byte> len = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(len, data.Length);
-        s.Write(len);
-        var crcInput = new byte[4 + data.Length];
-        type.CopyTo(crcInput);
-        data.CopyTo(crcInput.AsSpan(4));
-        s.Write(crcInput);
-        BinaryPrimitives.WriteUInt32BigEndian(len, Crc(crcInput));
-        s.Write(len);
+        BinaryPrimitives.WriteInt32BigEndian(png[at..], data.Length);
+        type.CopyTo(png[(at + 4)..]);
+        data.CopyTo(png[(at + 8)..]);
+        BinaryPrimitives.WriteUInt32BigEndian(png[(at + 8 + data.Length)..], Crc(png.Slice(at + 4, 4 + data.Length)));
+        return at + 12 + data.Length;
     }
 
-    private static uint Crc(ReadOnlySpan<byte> data)
-    {
-        var c = 0xFFFFFFFFu;
-        foreach (var b in data)
-        {
-            c = CrcTable[(c ^ b) & 0xFF] ^ (c >> 8);
-        }
-
-        return c ^ 0xFFFFFFFFu;
-    }
-
-    private static uint[] BuildCrcTable()
-    {
-        var t = new uint[256];
-        for (uint n = 0; n < 256; n++)
-        {
-            var c = n;
-            for (var k = 0; k < 8; k++)
-            {
-                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            }
-
-            t[n] = c;
-        }
-
-        return t;
-    }
+    /// <summary>The CRC-32 PNG uses (ISO 3309, as zlib's): System.IO.Hashing's, which folds with carry-less multiplies.</summary>
+    private static uint Crc(ReadOnlySpan<byte> data) => System.IO.Hashing.Crc32.HashToUInt32(data);
 }

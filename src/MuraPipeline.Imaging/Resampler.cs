@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -32,17 +33,31 @@ public static class Resampler
     /// <summary>Resizes with area averaging when shrinking and bilinear interpolation when enlarging, to exactly <paramref name="ow"/>×<paramref name="oh"/>.</summary>
     public static float[] Resize(GrayImage src, int ow, int oh)
     {
-        var tmp = new float[ow * src.Height];
-        var pixels = new float[src.Pixels.Length];
-        for (var i = 0; i < pixels.Length; i++)
-        {
-            pixels[i] = src.Pixels[i];
-        }
-
-        ResizeAxis(pixels, src.Width, src.Height, ow, horizontal: true, tmp);
         var o = new float[ow * oh];
-        ResizeAxis(tmp, ow, src.Height, oh, horizontal: false, o);
+        Resize(src, ow, oh, o);
         return o;
+    }
+
+    /// <summary><see cref="Resize(GrayImage, int, int)"/> into <paramref name="dst"/> (<paramref name="ow"/>×<paramref name="oh"/>); the intermediate planes are pooled.</summary>
+    public static void Resize(GrayImage src, int ow, int oh, Span<float> dst)
+    {
+        var pixels = ArrayPool<float>.Shared.Rent(src.Pixels.Length);
+        var tmp = ArrayPool<float>.Shared.Rent(ow * src.Height);
+        try
+        {
+            for (var i = 0; i < src.Pixels.Length; i++)
+            {
+                pixels[i] = src.Pixels[i];
+            }
+
+            ResizeAxis(pixels, src.Width, src.Height, ow, horizontal: true, tmp);
+            ResizeAxis(tmp, ow, src.Height, oh, horizontal: false, dst[..(ow * oh)]);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(pixels);
+            ArrayPool<float>.Shared.Return(tmp);
+        }
     }
 
     /// <summary><see cref="Resize"/>, rounded back to an 8-bit image.</summary>
@@ -58,7 +73,7 @@ public static class Resampler
         return new GrayImage(ow, oh, pixels);
     }
 
-    private static void ResizeAxis(float[] src, int w, int h, int outLen, bool horizontal, float[] dst)
+    private static void ResizeAxis(ReadOnlySpan<float> src, int w, int h, int outLen, bool horizontal, Span<float> dst)
     {
         var inLen = horizontal ? w : h;
         var lines = horizontal ? h : w;
@@ -74,10 +89,10 @@ public static class Resampler
                 Array.Clear(acc);
                 for (var k = 0; k < wt.Length; k++)
                 {
-                    AddScaled(acc, src.AsSpan((start + k) * w, w), wt[k]);
+                    AddScaled(acc, src.Slice((start + k) * w, w), wt[k]);
                 }
 
-                var d = dst.AsSpan(o * w, w);
+                var d = dst.Slice(o * w, w);
                 for (var x = 0; x < d.Length; x++)
                 {
                     d[x] = (float)acc[x];

@@ -297,12 +297,22 @@ public sealed partial class OnnxModel : IDisposable
             return [];
         }
 
+        // The batch tensor is a pooled buffer, handed back as soon as the run has read it.
         var image = Channels * Height * Width;
-        var data = new float[images.Count * image];
-        Parallel.For(0, images.Count, n => FillInput(images[n], data.AsSpan(n * image, image)));
+        var data = System.Buffers.ArrayPool<float>.Shared.Rent(images.Count * image);
+        IDisposableReadOnlyCollection<DisposableNamedOnnxValue> run;
+        try
+        {
+            Parallel.For(0, images.Count, n => FillInput(images[n], data.AsSpan(n * image, image)));
+            var tensor = new DenseTensor<float>(data.AsMemory(0, images.Count * image), [images.Count, Channels, Height, Width]);
+            run = _session.Run([NamedOnnxValue.CreateFromTensor(_adapter?.Input ?? "image", tensor)]);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(data);
+        }
 
-        var tensor = new DenseTensor<float>(data, [images.Count, Channels, Height, Width]);
-        using var results = _session.Run([NamedOnnxValue.CreateFromTensor(_adapter?.Input ?? "image", tensor)]);
+        using var results = run;
         if (_adapter is not null)
         {
             return _adapter.Read(results, images.Count);
@@ -341,8 +351,10 @@ public sealed partial class OnnxModel : IDisposable
     /// <summary>One image's model input, [C, H, W]: the derivative resized to the model's input and normalised per channel.</summary>
     public void FillInput(GrayImage derivative, Span<float> input)
     {
+        // Resized into the last channel's plane, then normalised per channel from it (the last in place).
         var plane = Height * Width;
-        var resized = Resampler.Resize(derivative, Width, Height);
+        var resized = input.Slice((Channels - 1) * plane, plane);
+        Resampler.Resize(derivative, Width, Height, resized);
         for (var c = 0; c < Channels; c++)
         {
             var dst = input.Slice(c * plane, plane);
