@@ -46,10 +46,11 @@ public sealed class IngestOptions : IValidatableObject
     /// <summary>
     /// Views sent to inference and not yet scored, at most: study assembly waits for room. Each message carries its
     /// derivative (about 150 KB), so an unbounded backlog would sit in the broker's memory, or, embedded, in this
-    /// process's. A whole study is queued at once, so the bound can be passed by one study's views.
+    /// process's. A whole study is queued at once, so the bound can be passed by one study's views. The default keeps
+    /// eight batches of 16 in flight; with several inference replicas, allow each of them that many.
     /// </summary>
     [Range(1, 1_000_000)]
-    public int MaxQueuedViews { get; set; } = 512;
+    public int MaxQueuedViews { get; set; } = 128;
 
     /// <summary>Files read at once (decoding is CPU work); 0 means one per processor.</summary>
     [Range(0, 256)]
