@@ -1,7 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using MassTransit;
+using MassTransit.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using MuraPipeline.Contracts;
 using MuraPipeline.Data;
 using MuraPipeline.ServiceDefaults;
 using MuraPipeline.Phantoms;
@@ -9,7 +11,10 @@ using MuraPipeline.Tests;
 
 namespace MuraPipeline.Ingest.Tests;
 
-/// <summary>The one per-file ingest stage on a real (SQLite) database and real files, for the watched folder and for `screen`.</summary>
+/// <summary>
+/// The ingest stages on a real (SQLite) database, real files and the MassTransit test harness: the one per-file stage,
+/// for the watched folder and for `screen`, and study assembly (room for 3 views in flight here).
+/// </summary>
 public sealed class FileIngestTests : IAsyncLifetime
 {
     private readonly string _dir = Peers.TempDir();
@@ -23,19 +28,21 @@ public sealed class FileIngestTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Watch);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Ingest:WatchDir"] = Watch }).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Ingest:WatchDir"] = Watch, ["Ingest:MaxQueuedViews"] = "3" }).Build();
         var services = new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)
             .AddLogging()
             .AddMuraData(new DatabaseTarget(null, Path.Combine(_dir, "t.db")), configuration)
             .AddMassTransitTestHarness(bus => bus.ConfigureUsageTelemetryOptions(o => o.Enabled = false))
-            .AddScoped<FileIngest>();
+            .AddScoped<FileIngest>()
+            .AddScoped<StudyAssembler>();
         services.AddOptions<IngestOptions>().Bind(configuration.GetSection(IngestOptions.Section));
         _services = services.BuildServiceProvider();
         _scope = _services.CreateAsyncScope();
         _db = _scope.ServiceProvider.GetRequiredService<MuraDbContext>();
         await DatabaseSetup.MigrateAsync(_db, default);
         _ingest = _scope.ServiceProvider.GetRequiredService<FileIngest>();
+        await _services.GetRequiredService<ITestHarness>().Start();
     }
 
     public async Task DisposeAsync()
@@ -137,5 +144,40 @@ public sealed class FileIngestTests : IAsyncLifetime
         Assert.True(view.Width > 0);
         var study = await _db.Studies.AsNoTracking().SingleAsync();
         Assert.Equal((1, 0, StudyState.Open), (study.ViewCount, study.FailedViews, study.State));
+    }
+
+    [Fact]
+    public async Task Assembly_holds_studies_back_while_inference_has_no_room_and_hands_their_claims_back()
+    {
+        var store = _scope.ServiceProvider.GetRequiredService<StudyStore>();
+        var db = _db;
+        var views = new Dictionary<string, List<Guid>>();
+        foreach (var study in new[] { "5.1", "5.2", "5.3" })
+        {
+            views[study] = [];
+            for (var i = 0; i < 2; i++)
+            {
+                var sop = $"{study}.{i}";
+                views[study].Add((await store.RegisterAsync(new InstanceFile(study, "dicom", "HAND", "P5", sop, null, $"/{sop}", $"/{sop}"), new Derivative([1, 2, 3], 1, 1, 1, 1), null, false, default)).ViewId);
+            }
+        }
+
+        var assembler = _scope.ServiceProvider.GetRequiredService<StudyAssembler>();
+        var quietSince = DateTimeOffset.UtcNow.AddSeconds(1);
+
+        // Room for 3 views: two studies go (a whole study at a time: 4 views), the third is held and its claim handed back.
+        Assert.Equal((2, 4, true), await assembler.AssembleAsync(quietSince, 10, default));
+        Assert.Equal(4, await db.Views.CountAsync(v => v.State == ViewState.Queued));
+        var held = await db.Studies.AsNoTracking().SingleAsync(s => s.State == StudyState.Open);
+        Assert.Null(held.LeaseOwner);
+        Assert.Equal((0, 0, true), await assembler.AssembleAsync(quietSince, 10, default));
+        Assert.Equal(4, _services.GetRequiredService<ITestHarness>().Published.Select<ViewQueued>().Count());
+
+        // One study's views come back scored: room again, and the held study goes.
+        Assert.Equal("5.3", held.StudyInstanceUid); // the quietest first
+        await store.RecordOutcomesAsync(views["5.1"].Select(v => new ViewOutcome(v, 0.2, null, null, null)).ToList(), "sha", Guid.NewGuid(), default);
+        Assert.Equal((1, 2, false), await assembler.AssembleAsync(quietSince, 10, default));
+        Assert.Equal(StudyState.Queued, (await db.Studies.AsNoTracking().SingleAsync(s => s.Id == held.Id)).State);
+        Assert.Equal(6, _services.GetRequiredService<ITestHarness>().Published.Select<ViewQueued>().Count());
     }
 }
