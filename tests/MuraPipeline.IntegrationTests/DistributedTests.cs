@@ -187,7 +187,7 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
         }
 
         await _c.WaitUntilAsync(
-            async () => await _c.ScalarAsync<int>($"SELECT count(*) FROM studies WHERE \"Id\" = '{study.Id}' AND \"State\" = 2") == 1,
+            async () => await _c.ScalarAsync<int>($"SELECT count(*) FROM studies WHERE \"Id\" = '{messages[0].StudyId}' AND \"State\" = 2") == 1,
             Deadline,
             "the study to complete");
         Assert.Equal(3, await _c.ScalarAsync<int>("SELECT count(*) FROM views WHERE \"State\" = 2"));
