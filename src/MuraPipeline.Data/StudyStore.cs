@@ -60,11 +60,11 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
     /// <summary>
     /// One file's whole registration in one transaction: its study (found or created), its view (found or created,
     /// which re-opens the study), then either the derivative (stored once; a failed view is revived, and the file
-    /// becomes the view's source) or the reason the file failed (with <paramref name="unlessDerived"/>, a view another
-    /// copy already derived is left alone), completing the study when that was its last view. Replicas that race on
+    /// becomes the view's source) or the reason the file failed (a view another copy already derived is left alone: a
+    /// bad copy never undoes a good one), completing the study when that was its last view. Replicas that race on
     /// one study or instance converge: the loser of a unique index repeats the unit and finds the winner's rows.
     /// </summary>
-    public async Task<Registration> RegisterAsync(InstanceFile file, Derivative? derivative, string? error, bool unlessDerived, CancellationToken ct)
+    public async Task<Registration> RegisterAsync(InstanceFile file, Derivative? derivative, string? error, CancellationToken ct)
     {
         if ((derivative is null) == (error is null))
         {
@@ -75,7 +75,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
         {
             try
             {
-                return await InTransactionAsync(token => RegisterCoreAsync(file, derivative, error, unlessDerived, token), ct);
+                return await InTransactionAsync(token => RegisterCoreAsync(file, derivative, error, token), ct);
             }
             catch (DbUpdateException) when (attempt < 3)
             {
@@ -85,7 +85,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
         }
     }
 
-    private async Task<Registration> RegisterCoreAsync(InstanceFile file, Derivative? derivative, string? error, bool unlessDerived, CancellationToken ct)
+    private async Task<Registration> RegisterCoreAsync(InstanceFile file, Derivative? derivative, string? error, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var view = await db.Views.AsNoTracking().Where(v => v.SopInstanceUid == file.SopInstanceUid)
@@ -93,9 +93,9 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
         if (view is null)
         {
             var study = await db.Studies.AsNoTracking().Where(s => s.StudyInstanceUid == file.StudyInstanceUid)
-                .Select(s => new { s.Id, s.BodyPart }).SingleOrDefaultAsync(ct);
+                .Select(s => (Guid?)s.Id).SingleOrDefaultAsync(ct);
             // A new instance: its view (with the derivative when there is one) in one batch of inserts.
-            var studyId = study?.Id ?? Guid.NewGuid();
+            var studyId = study ?? Guid.NewGuid();
             var newView = new View
             {
                 Id = Guid.NewGuid(),
@@ -137,7 +137,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
             db.ChangeTracker.Clear();
             if (study is not null)
             {
-                await ReopenForNewViewAsync(studyId, study.BodyPart is null ? file.BodyPart : null, now, ct);
+                await ReopenForNewViewAsync(studyId, file.BodyPart, now, ct);
             }
 
             if (error is not null)
@@ -156,7 +156,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
 
         if (error is not null)
         {
-            var completed = await FailViewCoreAsync(view.Id, view.StudyId, error, now, ct, unlessDerived) == 1 ? await CompleteIfDoneAsync(view.StudyId, null, now, ct) : null;
+            var completed = await FailViewCoreAsync(view.Id, view.StudyId, error, now, ct, unlessDerived: true) == 1 ? await CompleteIfDoneAsync(view.StudyId, null, now, ct) : null;
             return new Registration(RegistrationOutcome.Failed, view.StudyId, view.Id, completed);
         }
 
@@ -181,7 +181,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
         return new Registration(RegistrationOutcome.Registered, view.StudyId, view.Id, null);
     }
 
-    /// <summary>A new view re-opens its study: the score is recomputed and the quiet period starts again.</summary>
+    /// <summary>A new view re-opens its study: the score is recomputed and the quiet period starts again; its tags fill a body part the study lacks.</summary>
     private Task<int> ReopenForNewViewAsync(Guid studyId, string? bodyPart, DateTimeOffset now, CancellationToken ct) =>
         db.Studies.Where(s => s.Id == studyId).ExecuteUpdateAsync(
             set => set
@@ -189,7 +189,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
                 .SetProperty(s => s.State, StudyState.Open)
                 .SetProperty(s => s.Score, (double?)null)
                 .SetProperty(s => s.Abnormal, (bool?)null)
-                .SetProperty(s => s.BodyPart, s => bodyPart ?? s.BodyPart)
+                .SetProperty(s => s.BodyPart, s => s.BodyPart ?? bodyPart)
                 .SetProperty(s => s.LastInstanceAt, now)
                 .SetProperty(s => s.LeaseOwner, (string?)null)
                 .SetProperty(s => s.LeaseUntil, (DateTimeOffset?)null)
@@ -404,16 +404,15 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
     }
 
     /// <summary>
-    /// Fails one view with a reason an operator can read (an unreadable file, a message that kept failing). With
-    /// <paramref name="unlessDerived"/> (a file that could not be read) a view that already has a derivative, from
-    /// another copy of the same instance, is left alone.
+    /// Fails one view with a reason an operator can read (a message that kept failing, a derivative the model could
+    /// not take); completes the study when that was its last view.
     /// </summary>
-    public Task<CompletedStudy?> FailViewAsync(Guid viewId, string reason, string? modelSha256, CancellationToken ct, bool unlessDerived = false) =>
+    public Task<CompletedStudy?> FailViewAsync(Guid viewId, string reason, string? modelSha256, CancellationToken ct) =>
         InTransactionAsync(async token =>
         {
-            var studyId = await db.Views.Where(v => v.Id == viewId && (!unlessDerived || v.Width == 0)).Select(v => (Guid?)v.StudyId).SingleOrDefaultAsync(token);
+            var studyId = await db.Views.Where(v => v.Id == viewId).Select(v => (Guid?)v.StudyId).SingleOrDefaultAsync(token);
             var now = clock.GetUtcNow();
-            if (studyId is null || await FailViewCoreAsync(viewId, studyId.Value, reason, now, token, unlessDerived) != 1)
+            if (studyId is null || await FailViewCoreAsync(viewId, studyId.Value, reason, now, token) != 1)
             {
                 return null;
             }

@@ -49,7 +49,7 @@ public sealed class DicomFile
     }
 
     /// <summary>
-    /// Reads a whole file into a buffer from the shared pool, for a caller that is done with it (every value, the
+    /// Reads a whole file into a pooled buffer (<see cref="Buffers"/>), for a caller that is done with it (every value, the
     /// pixel data included, is a slice of that buffer) when it disposes the lease: the hot path reads a large image
     /// without a fresh large-object array (and its page faults) per file.
     /// </summary>

@@ -106,12 +106,7 @@ public static class PixelPipeline
     private static GrayImage Derive<TRows>(TRows rows, GrayscaleTransform t, int maxSide)
         where TRows : struct, IStoredRows
     {
-        var (min, max) = rows.Range();
-        if ((long)max - min > 1 << 24)
-        {
-            throw new DicomException($"stored value range {min}..{max} is too wide to window");
-        }
-
+        var (min, max) = CheckedRange(rows);
         var (lo, hi) = t.WindowCenter is not null && t.WindowWidth is not null ? WindowRange(t) : PercentileRange(Histogram(rows, min, max), min, (long)rows.Width * rows.Height, t);
         var lut = BuildLut(t, lo, hi, min, max);
         var (w, h) = Fit(rows.Width, rows.Height, maxSide);
@@ -126,10 +121,20 @@ public static class PixelPipeline
         }
     }
 
-    /// <summary>The window as a [lower, upper) range of modality values (DICOM PS3.3 C.11.2.1.2.1).</summary>
-    public static (double Lo, double Hi) VoiRange(int[] stored, GrayscaleTransform t) =>
-        t.WindowCenter is not null && t.WindowWidth is not null ? WindowRange(t) : PercentileRange(stored, t);
+    /// <summary>The stored values' range, which the table spans: a clear error when it is too wide to tabulate.</summary>
+    private static (int Min, int Max) CheckedRange<TRows>(TRows rows)
+        where TRows : struct, IStoredRows
+    {
+        var (min, max) = rows.Range();
+        if ((long)max - min > 1 << 24)
+        {
+            throw new DicomException($"stored value range {min}..{max} is too wide to window");
+        }
 
+        return (min, max);
+    }
+
+    /// <summary>The window as a [lower, upper) range of modality values (DICOM PS3.3 C.11.2.1.2.1).</summary>
     private static (double Lo, double Hi) WindowRange(GrayscaleTransform t)
     {
         var c = t.WindowCenter!.Value;
@@ -148,12 +153,7 @@ public static class PixelPipeline
     public static (double Lo, double Hi) PercentileRange(int[] stored, GrayscaleTransform t)
     {
         var rows = new IntRows(stored, stored.Length, 1);
-        var (min, max) = rows.Range();
-        if ((long)max - min > 1 << 24)
-        {
-            throw new DicomException($"stored value range {min}..{max} is too wide to window");
-        }
-
+        var (min, max) = CheckedRange(rows);
         return PercentileRange(Histogram(rows, min, max), min, stored.Length, t);
     }
 

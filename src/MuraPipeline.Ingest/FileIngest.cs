@@ -51,7 +51,6 @@ public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publis
         var instance = new InstanceFile(file.StudyInstanceUid, file.Source, file.BodyPart, file.PatientId, file.SopInstanceUid, file.ViewPosition, keptAt, failedAt);
         Derivative? derivative = null;
         var error = file.Error;
-        var unlessDerived = false;
         if (error is null)
         {
             if (await store.DerivedInstanceStudyAsync(file.SopInstanceUid, ct) is { } knownStudy)
@@ -67,13 +66,12 @@ public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publis
             {
                 // A bad copy never fails a view another copy of the same instance has already given a derivative.
                 error = ex.Message;
-                unlessDerived = true;
             }
         }
 
         // The study, the view and the derivative (or the reason) in one transaction; this file's pixels make it the
         // view's source, and a bad copy that failed the view meanwhile (files are taken in parallel) is overruled.
-        var registered = await store.RegisterAsync(instance, derivative, error, unlessDerived, ct);
+        var registered = await store.RegisterAsync(instance, derivative, error, ct);
         if (registered.Completed is { } completed)
         {
             await Publishing.StudyCompletedAsync(publisher, completed, ct);

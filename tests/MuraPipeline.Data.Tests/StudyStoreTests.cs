@@ -39,7 +39,7 @@ public sealed class StudyStoreTests : IAsyncLifetime
 
     /// <summary>Registers one instance as ingest does (with a tiny derivative); its view and study ids.</summary>
     private static async Task<Registration> Register(StudyStore store, string studyUid, string sop, string bodyPart = "WRIST") =>
-        await store.RegisterAsync(new InstanceFile(studyUid, "dicom", bodyPart, "P1", sop, null, $"/{sop}", $"/{sop}"), new Derivative([1, 2, 3], 1, 1, 1, 1), null, false, default);
+        await store.RegisterAsync(new InstanceFile(studyUid, "dicom", bodyPart, "P1", sop, null, $"/{sop}", $"/{sop}"), new Derivative([1, 2, 3], 1, 1, 1, 1), null, default);
 
     private async Task<(Guid Study, List<Guid> Views)> StudyWithViews(string uid, int n)
     {
@@ -109,13 +109,13 @@ public sealed class StudyStoreTests : IAsyncLifetime
         var good = new Derivative([9, 9], 2, 1, 20, 10);
 
         // The bad copy first: the view fails and, being the study's only view, completes it as failed.
-        var bad = await _store.RegisterAsync(file, null, "file is truncated", unlessDerived: true, default);
+        var bad = await _store.RegisterAsync(file, null, "file is truncated", default);
         Assert.Equal(RegistrationOutcome.Failed, bad.Outcome);
         Assert.Equal((0, 1), (Assert.IsType<CompletedStudy>(bad.Completed).ScoredViews, bad.Completed.FailedViews));
         Assert.Equal((StudyState.Failed, "/failed/a"), ((await Reload(bad.StudyId)).State, (await _db.Views.AsNoTracking().SingleAsync(v => v.Id == bad.ViewId)).SourcePath));
 
         // The good copy revives the view, becomes its source and re-opens the study; the tags fill the body part.
-        var revived = await _store.RegisterAsync(file with { BodyPart = "HAND" }, good, null, false, default);
+        var revived = await _store.RegisterAsync(file with { BodyPart = "HAND" }, good, null, default);
         Assert.Equal((RegistrationOutcome.Registered, bad.ViewId), (revived.Outcome, revived.ViewId));
         var view = await _db.Views.AsNoTracking().SingleAsync(v => v.Id == bad.ViewId);
         Assert.Equal((ViewState.Received, null, 2, 20, "/kept/a"), (view.State, view.Error, view.Width, view.SourceWidth, view.SourcePath));
@@ -124,9 +124,9 @@ public sealed class StudyStoreTests : IAsyncLifetime
         Assert.Equal([9, 9], (await _db.ViewImages.AsNoTracking().SingleAsync(i => i.ViewId == bad.ViewId)).Png);
 
         // Another bad copy now leaves the derived view alone; a good one again is a duplicate.
-        Assert.Equal(RegistrationOutcome.Failed, (await _store.RegisterAsync(file, null, "not an image", unlessDerived: true, default)).Outcome);
+        Assert.Equal(RegistrationOutcome.Failed, (await _store.RegisterAsync(file, null, "not an image", default)).Outcome);
         Assert.Equal(ViewState.Received, (await _db.Views.AsNoTracking().SingleAsync(v => v.Id == bad.ViewId)).State);
-        Assert.Equal(RegistrationOutcome.Duplicate, (await _store.RegisterAsync(file, good, null, false, default)).Outcome);
+        Assert.Equal(RegistrationOutcome.Duplicate, (await _store.RegisterAsync(file, good, null, default)).Outcome);
         Assert.Equal(bad.StudyId, await _store.DerivedInstanceStudyAsync("4.1.0", default));
         Assert.Null(await _store.DerivedInstanceStudyAsync("4.1.9", default));
         Assert.Equal((1, 1), (await _db.Views.CountAsync(v => v.StudyId == bad.StudyId), (await Reload(bad.StudyId)).ViewCount));

@@ -158,7 +158,7 @@ public sealed class FileIngestTests : IAsyncLifetime
             for (var i = 0; i < 2; i++)
             {
                 var sop = $"{study}.{i}";
-                views[study].Add((await store.RegisterAsync(new InstanceFile(study, "dicom", "HAND", "P5", sop, null, $"/{sop}", $"/{sop}"), new Derivative([1, 2, 3], 1, 1, 1, 1), null, false, default)).ViewId);
+                views[study].Add((await store.RegisterAsync(new InstanceFile(study, "dicom", "HAND", "P5", sop, null, $"/{sop}", $"/{sop}"), new Derivative([1, 2, 3], 1, 1, 1, 1), null, default)).ViewId);
             }
         }
 

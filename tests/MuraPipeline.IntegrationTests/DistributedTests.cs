@@ -166,7 +166,7 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
             }
 
             var sop = $"{StudyUid}.{i}";
-            var view = await store.RegisterAsync(new InstanceFile(StudyUid, "dicom", "WRIST", "P1", sop, null, $"/in/{i}.dcm", $"/in/{i}.dcm"), new Derivative(png, 200, 160, 200, 160), null, false, default);
+            var view = await store.RegisterAsync(new InstanceFile(StudyUid, "dicom", "WRIST", "P1", sop, null, $"/in/{i}.dcm", $"/in/{i}.dcm"), new Derivative(png, 200, 160, 200, 160), null, default);
             await store.MarkViewsQueuedAsync([view.ViewId], default);
             messages.Add(new ViewQueued(view.ViewId, view.StudyId, StudyUid, sop, "WRIST", png));
         }

@@ -52,7 +52,8 @@ public static class BenchCommand
             var oursPgm = Path.Combine(dir, "ours.pgm");
             var ours = Time(iterations, () =>
             {
-                var image = PixelPipeline.Derive(DicomFile.Open(path), maxSide: int.MaxValue);
+                using var lease = DicomFile.OpenPooled(path);
+                var image = PixelPipeline.Derive(lease.File, maxSide: int.MaxValue);
                 WritePgm(oursPgm, image);
             });
             var derivative = Time(iterations, () =>
