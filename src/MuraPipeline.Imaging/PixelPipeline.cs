@@ -106,8 +106,11 @@ public static class PixelPipeline
     private static GrayImage Derive<TRows>(TRows rows, GrayscaleTransform t, int maxSide)
         where TRows : struct, IStoredRows
     {
-        var (min, max) = CheckedRange(rows);
-        var (lo, hi) = t.WindowCenter is not null && t.WindowWidth is not null ? WindowRange(t) : PercentileRange(Histogram(rows, min, max), min, (long)rows.Width * rows.Height, t);
+        var windowed = t.WindowCenter is not null && t.WindowWidth is not null;
+        // With a window the table need not fit the values: one that spans every value Bits Stored can hold (a small
+        // table at up to 14 bits) saves reading the image once more for its range.
+        var (min, max) = windowed && rows.Representable is { } all && all.Max - all.Min < 1 << 14 ? all : CheckedRange(rows);
+        var (lo, hi) = windowed ? WindowRange(t) : PercentileRange(Histogram(rows, min, max), min, (long)rows.Width * rows.Height, t);
         var lut = BuildLut(t, lo, hi, min, max);
         var (w, h) = Fit(rows.Width, rows.Height, maxSide);
         return new GrayImage(w, h, ReduceThroughLut(rows, lut, min, w, h));
@@ -271,7 +274,8 @@ public static class PixelPipeline
             var columns = ArrayPool<double>.Shared.Rent(iw);
             try
             {
-                var (starts, weights, stride) = FlatWeights(Resampler.AreaWeights(iw, ow));
+                var across = FlatWeights.From(Resampler.AreaWeights(iw, ow));
+                var sums = new double[ow];
                 var sy = (double)ih / oh;
                 var looked = -1;
                 for (var oy = 0; oy < oh; oy++)
@@ -299,18 +303,11 @@ public static class PixelPipeline
                         Resampler.AddScaled(acc, row.AsSpan(0, iw), wy);
                     }
 
+                    across.Sum(acc, sums);
                     var o = output.AsSpan(oy * ow, ow);
                     for (var ox = 0; ox < o.Length; ox++)
                     {
-                        var cols = acc.Slice(starts[ox], stride);
-                        var wx = weights.AsSpan(ox * stride, stride);
-                        double sum = 0;
-                        for (var k = 0; k < wx.Length; k++)
-                        {
-                            sum += wx[k] * cols[k];
-                        }
-
-                        o[ox] = (byte)Math.Clamp((int)((sum / total) + 0.5), 0, 255);
+                        o[ox] = (byte)Math.Clamp((int)((sums[ox] / total) + 0.5), 0, 255);
                     }
                 }
             }
@@ -325,27 +322,6 @@ public static class PixelPipeline
         }
 
         return output;
-    }
-
-    /// <summary>
-    /// The area weights in one array, <c>stride</c> to a column, padded with zeros (a zero weight adds an exact 0, so
-    /// sums are unchanged); a start is moved left where the padding would run past the edge.
-    /// </summary>
-    private static (int[] Starts, double[] Weights, int Stride) FlatWeights((int Start, double[] Weights)[] xs)
-    {
-        var inSize = xs.Length == 0 ? 0 : xs[^1].Start + xs[^1].Weights.Length;
-        var stride = xs.Length == 0 ? 0 : xs.Max(x => x.Weights.Length);
-        var starts = new int[xs.Length];
-        var weights = new double[xs.Length * stride];
-        for (var o = 0; o < xs.Length; o++)
-        {
-            var (start, w) = xs[o];
-            var shift = Math.Max(0, start + stride - inSize);
-            starts[o] = start - shift;
-            w.CopyTo(weights, (o * stride) + shift);
-        }
-
-        return (starts, weights, stride);
     }
 
     private static StoredFrame ToLuma(StoredFrame rgb, string photometric)
@@ -371,6 +347,9 @@ public static class PixelPipeline
 
         int Height { get; }
 
+        /// <summary>The smallest and largest value the stored bits can hold, where that is known without reading them.</summary>
+        (int Min, int Max)? Representable { get; }
+
         /// <summary>The smallest and largest stored value.</summary>
         (int Min, int Max) Range();
 
@@ -387,6 +366,8 @@ public static class PixelPipeline
         public int Width => width;
 
         public int Height => height;
+
+        public (int Min, int Max)? Representable => null;
 
         public (int Min, int Max) Range()
         {
@@ -463,6 +444,15 @@ public static class PixelPipeline
         public int Width { get; }
 
         public int Height { get; }
+
+        public (int Min, int Max)? Representable
+        {
+            get
+            {
+                var bits = 16 - _right;
+                return _signed ? (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) : (0, (1 << bits) - 1);
+            }
+        }
 
         private ReadOnlySpan<ushort> Words(int y, int rows) => MemoryMarshal.Cast<byte, ushort>(_bytes.Span).Slice(y * Width, rows * Width);
 

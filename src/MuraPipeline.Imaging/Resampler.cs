@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -176,6 +177,100 @@ public static class Resampler
         for (; x < row.Length; x++)
         {
             acc[x] += w * row[x];
+        }
+    }
+}
+
+/// <summary>
+/// Area weights for a pass across rows, in one array, a fixed stride to an output column and padded with zeros
+/// (a zero weight adds an exact 0, so sums are unchanged); a start is moved left where the padding would run past the
+/// edge.
+/// </summary>
+internal sealed class FlatWeights
+{
+    private readonly int[] _starts;
+    private readonly double[] _weights;
+    private readonly int _stride;
+    private readonly int _inSize;
+
+    private FlatWeights(int[] starts, double[] weights, int stride, int inSize)
+    {
+        _starts = starts;
+        _weights = weights;
+        _stride = stride;
+        _inSize = inSize;
+    }
+
+    public static FlatWeights From((int Start, double[] Weights)[] xs)
+    {
+        var inSize = xs.Length == 0 ? 0 : xs[^1].Start + xs[^1].Weights.Length;
+        var stride = xs.Length == 0 ? 0 : xs.Max(x => x.Weights.Length);
+        var starts = new int[xs.Length];
+        var weights = new double[xs.Length * stride];
+        for (var o = 0; o < xs.Length; o++)
+        {
+            var (start, w) = xs[o];
+            var shift = Math.Max(0, start + stride - inSize);
+            starts[o] = start - shift;
+            w.CopyTo(weights, (o * stride) + shift);
+        }
+
+        return new FlatWeights(starts, weights, stride, inSize);
+    }
+
+    /// <summary>
+    /// <c>sums[x] = Σₖ weight[x, k] · row[start[x] + k]</c> in double precision. Four columns are summed side by side
+    /// so the additions do not wait on each other; each sum still adds its terms in order, so the result is exactly
+    /// that of one column at a time.
+    /// </summary>
+    public void Sum(ReadOnlySpan<double> row, Span<double> sums)
+    {
+        var n = _starts.Length;
+        if (row.Length < _inSize || sums.Length < n)
+        {
+            throw new ArgumentException($"a row of {row.Length} into {sums.Length} sums; the weights need {_inSize} into {n}");
+        }
+
+        ref var r = ref MemoryMarshal.GetReference(row);
+        ref var wt = ref MemoryMarshal.GetArrayDataReference(_weights);
+        var stride = _stride;
+        var x = 0;
+        for (; x + 4 <= n; x += 4)
+        {
+            ref var c0 = ref Unsafe.Add(ref r, _starts[x]);
+            ref var c1 = ref Unsafe.Add(ref r, _starts[x + 1]);
+            ref var c2 = ref Unsafe.Add(ref r, _starts[x + 2]);
+            ref var c3 = ref Unsafe.Add(ref r, _starts[x + 3]);
+            ref var w0 = ref Unsafe.Add(ref wt, x * stride);
+            ref var w1 = ref Unsafe.Add(ref w0, stride);
+            ref var w2 = ref Unsafe.Add(ref w1, stride);
+            ref var w3 = ref Unsafe.Add(ref w2, stride);
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (var k = 0; k < stride; k++)
+            {
+                s0 += Unsafe.Add(ref w0, k) * Unsafe.Add(ref c0, k);
+                s1 += Unsafe.Add(ref w1, k) * Unsafe.Add(ref c1, k);
+                s2 += Unsafe.Add(ref w2, k) * Unsafe.Add(ref c2, k);
+                s3 += Unsafe.Add(ref w3, k) * Unsafe.Add(ref c3, k);
+            }
+
+            sums[x] = s0;
+            sums[x + 1] = s1;
+            sums[x + 2] = s2;
+            sums[x + 3] = s3;
+        }
+
+        for (; x < n; x++)
+        {
+            var cols = row.Slice(_starts[x], stride);
+            var wx = _weights.AsSpan(x * stride, stride);
+            double sum = 0;
+            for (var k = 0; k < wx.Length; k++)
+            {
+                sum += wx[k] * cols[k];
+            }
+
+            sums[x] = sum;
         }
     }
 }
