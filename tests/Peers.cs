@@ -8,9 +8,9 @@ public static class Peers
     public static (int ExitCode, string Stdout, string Stderr) Run(string program, params string[] args) => Run(program, args, null, null);
 
     /// <summary>Runs a program with extra environment variables and, optionally, a working folder.</summary>
-    public static (int ExitCode, string Stdout, string Stderr) Run(string program, IEnumerable<string> args, IEnumerable<KeyValuePair<string, string>>? env, string? workingDir)
+    public static (int ExitCode, string Stdout, string Stderr) Run(string program, IEnumerable<string> args, IEnumerable<KeyValuePair<string, string>>? env, string? workingDir, string? stdin = null)
     {
-        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin is not null, UseShellExecute = false };
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);
@@ -38,6 +38,12 @@ public static class Peers
 
         using (p)
         {
+            if (stdin is not null)
+            {
+                p.StandardInput.Write(stdin);
+                p.StandardInput.Close();
+            }
+
             var stdout = p.StandardOutput.ReadToEndAsync();
             var stderr = p.StandardError.ReadToEnd();
             if (!p.WaitForExit(TimeSpan.FromMinutes(3)))
@@ -71,6 +77,10 @@ public static class Peers
     /// <summary>The built `mura` (mura.dll beside the test assembly) in its own process, as a user runs it.</summary>
     public static (int ExitCode, string Stdout, string Stderr) Mura(IEnumerable<KeyValuePair<string, string>>? env, string? workingDir, params string[] args) =>
         Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "mura.dll"), .. args], env, workingDir);
+
+    /// <summary><see cref="Mura(IEnumerable{KeyValuePair{string, string}}?, string?, string[])"/> with <paramref name="stdin"/> as its standard input.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) MuraWithInput(string stdin, string? workingDir, params string[] args) =>
+        Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "mura.dll"), .. args], null, workingDir, stdin);
 
     /// <summary>
     /// Compares our decoded pixels with pydicom's pixel_array (tests/peers/pixel_compare.py): one result per line of

@@ -1,11 +1,14 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MuraPipeline.Api.Access;
 using MuraPipeline.Contracts;
 using MuraPipeline.Data;
 
@@ -23,8 +26,8 @@ public static class ApiRegistration
     /// <summary>GET /alive (the process runs) and /health (the database answers and the bus is connected).</summary>
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapHealthChecks("/alive", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health");
+        app.MapHealthChecks("/alive", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health").AllowAnonymous();
         return app;
     }
 
@@ -33,14 +36,22 @@ public static class ApiRegistration
     {
         builder.Services.AddHttpClient();
         builder.Services.AddScoped<PipelineStatusReader>();
+        builder.Services.AddHostedService<FirstAdminNotice>();
         return builder;
     }
 
-    /// <summary>GET /api/status (the `mura status --json` document), /api/worklist (scored studies by score, highest first) and /api/views/{sop}/heatmap.png.</summary>
-    public static IEndpointRouteBuilder MapApi(this IEndpointRouteBuilder app)
+    /// <summary>
+    /// The console's sign-in pages and the JSON API: GET /api/status (the `mura status --json` document; operators),
+    /// /api/worklist (scored studies by score, highest first), /api/views/{sop}/heatmap.png and the verdicts (readers).
+    /// The group needs a reader; a route that needs more says so.
+    /// </summary>
+    public static IEndpointRouteBuilder MapApi(this IEndpointRouteBuilder root)
     {
-        app.MapGet("/api/status", async (PipelineStatusReader reader, CancellationToken ct) => Results.Json(await reader.ReadAsync(ct), PipelineStatus.Json));
-        app.MapGet("/api/worklist", async (MuraDbContext db, int? top, CancellationToken ct) =>
+        root.MapConsoleSignIn();
+        var app = root.MapGroup("/api").RequireAuthorization(ConsoleSecurity.Policy(AccessRole.Reader));
+        app.MapGet("/status", async (PipelineStatusReader reader, CancellationToken ct) => Results.Json(await reader.ReadAsync(ct), PipelineStatus.Json))
+            .RequireAuthorization(ConsoleSecurity.Policy(AccessRole.Operator));
+        app.MapGet("/worklist", async (MuraDbContext db, int? top, CancellationToken ct) =>
         {
             var rows = await db.Studies.AsNoTracking()
                 .Where(s => s.State == StudyState.Scored)
@@ -52,7 +63,7 @@ public static class ApiRegistration
         });
 
         // A view's heatmap overlay (colour map blended on its derivative), rendered on demand from the stored CAM grid.
-        app.MapGet("/api/views/{sopInstanceUid}/heatmap.png", async (MuraDbContext db, string sopInstanceUid, int? size, CancellationToken ct) =>
+        app.MapGet("/views/{sopInstanceUid}/heatmap.png", async (MuraDbContext db, string sopInstanceUid, int? size, CancellationToken ct) =>
         {
             var row = await (from v in db.Views.AsNoTracking().Where(v => v.SopInstanceUid == sopInstanceUid)
                              join i in db.ViewImages.AsNoTracking() on v.Id equals i.ViewId
@@ -64,9 +75,15 @@ public static class ApiRegistration
                 : Results.File(MuraPipeline.Imaging.Heatmap.RenderPng(row.Png, row.Grid, row.Width, row.Height, Math.Clamp(size ?? 512, 32, 2048)), "image/png");
         });
 
-        // Ground truth: a reader's verdict on a study (every verdict is kept; the latest wins) and the audit trail.
-        app.MapPost("/api/studies/{studyInstanceUid}/verdicts", async (MuraDbContext db, GroundTruthStore store, string studyInstanceUid, VerdictRequest request, CancellationToken ct) =>
+        // Ground truth: a reader's verdict on a study (every verdict is kept; the latest wins) and its history. A signed-in
+        // reader's verdict is theirs; a key client (an import from the RIS) names the reader.
+        app.MapPost("/studies/{studyInstanceUid}/verdicts", async (HttpContext http, MuraDbContext db, GroundTruthStore store, AuditLog audit, string studyInstanceUid, VerdictRequest request, CancellationToken ct) =>
         {
+            if (http.User.ViaCookie())
+            {
+                request = request with { Reader = http.User.Identity!.Name };
+            }
+
             if (request.Problem() is { } problem)
             {
                 return Results.BadRequest(new { error = problem });
@@ -79,9 +96,10 @@ public static class ApiRegistration
 
             var verdict = new VerdictInput(studyInstanceUid, request.Abnormal!.Value, StudyTypes.Normalise(request.BodyPart), request.Reader!.Trim(), request.ReadAt?.ToUniversalTime());
             var recorded = await store.AddAsync([verdict], "api", ct);
+            await audit.RecordAsync(http.Actor().Did("verdict.add", studyInstanceUid, $"{(verdict.Abnormal ? "abnormal" : "normal")} by {verdict.ReaderId}{(recorded.Duplicates > 0 ? " (already recorded)" : string.Empty)}"), ct);
             return Results.Created($"/api/studies/{studyInstanceUid}/verdicts", new { id = recorded.LastId, duplicate = recorded.Duplicates > 0 });
         });
-        app.MapGet("/api/studies/{studyInstanceUid}/verdicts", async (GroundTruthStore store, string studyInstanceUid, CancellationToken ct) =>
+        app.MapGet("/studies/{studyInstanceUid}/verdicts", async (GroundTruthStore store, string studyInstanceUid, CancellationToken ct) =>
             Results.Json((await store.HistoryAsync(studyInstanceUid, ct)).Select(v => new { id = v.Id, abnormal = v.Abnormal, body_part = v.BodyPart, reader = v.ReaderId, read_at = v.ReadAt, recorded_at = v.RecordedAt, source = v.Source })));
         return app;
     }
@@ -100,6 +118,26 @@ public sealed record VerdictRequest(
         : string.IsNullOrWhiteSpace(Reader) || Reader.Length > 128 ? "reader (1-128 characters) is required"
         : BodyPart is not null && StudyTypes.Normalise(BodyPart) is null ? $"body_part '{BodyPart}' is not one of {string.Join(", ", StudyTypes.All)}"
         : null;
+}
+
+/// <summary>At start of the api role: a database with no admin gets a warning that says how to make the first one.</summary>
+internal sealed class FirstAdminNotice(IServiceScopeFactory scopes, ILogger<FirstAdminNotice> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        try
+        {
+            if (!await scope.ServiceProvider.GetRequiredService<AccessStore>().AnyAdminAsync(stoppingToken))
+            {
+                log.LogWarning("No admin user exists, so nobody can sign in to the console yet. Create the first one with `mura users add NAME --role admin` against this database");
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning(e, "Could not check for an admin user");
+        }
+    }
 }
 
 internal sealed class DatabaseHealthCheck(MuraDbContext db) : IHealthCheck

@@ -21,6 +21,8 @@ public static class MuraCommandLine
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(CalibrateCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());
+        root.Subcommands.Add(AccessCommands.Users());
+        root.Subcommands.Add(AccessCommands.Keys());
         root.Subcommands.Add(LabelsCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         return root;

@@ -124,6 +124,7 @@ public static class DataRegistration
         services.AddScoped<StudyStore>();
         services.AddScoped<ModelRegistry>();
         services.AddScoped<GroundTruthStore>();
+        services.AddScoped<AuditLog>();
         services.TryAddSingleton(TimeProvider.System);
         return services;
     }

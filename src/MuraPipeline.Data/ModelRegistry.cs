@@ -64,8 +64,8 @@ public sealed class ModelRegistry(MuraDbContext db, TimeProvider clock)
         };
     }
 
-    /// <summary>Makes one model the active one, in one transaction: afterwards exactly that row is active.</summary>
-    public Task ActivateAsync(string sha256, CancellationToken ct) =>
+    /// <summary>Makes one model the active one, in one transaction with its audit record: afterwards exactly that row is active.</summary>
+    public Task ActivateAsync(string sha256, AuditActor by, CancellationToken ct) =>
         db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
         {
             db.ChangeTracker.Clear();
@@ -76,6 +76,8 @@ public sealed class ModelRegistry(MuraDbContext db, TimeProvider clock)
             }
 
             await db.ModelVersions.Where(m => m.Sha256 != sha256 && m.Active).ExecuteUpdateAsync(set => set.SetProperty(m => m.Active, false), token);
+            new AuditLog(db, clock).Stage(by.Did("model.activate", sha256));
+            await db.SaveChangesAsync(token);
             await tx.CommitAsync(token);
         }, ct);
 

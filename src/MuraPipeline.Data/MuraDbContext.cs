@@ -1,10 +1,11 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace MuraPipeline.Data;
 
-public sealed class MuraDbContext(DbContextOptions<MuraDbContext> options) : DbContext(options)
+public sealed class MuraDbContext(DbContextOptions<MuraDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<Study> Studies => Set<Study>();
 
@@ -26,6 +27,15 @@ public sealed class MuraDbContext(DbContextOptions<MuraDbContext> options) : DbC
 
     public DbSet<ExportedStudy> ExportedStudies => Set<ExportedStudy>();
 
+    public DbSet<ConsoleUser> ConsoleUsers => Set<ConsoleUser>();
+
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    /// <summary>ASP.NET Core Data Protection's keys (they sign the console's cookies and antiforgery tokens), shared by every api replica.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(MuraDbContext).Assembly);
 
@@ -36,6 +46,7 @@ public sealed class MuraDbContext(DbContextOptions<MuraDbContext> options) : DbC
         configurationBuilder.Properties<StudyState>().HaveConversion<int>();
         configurationBuilder.Properties<ViewState>().HaveConversion<int>();
         configurationBuilder.Properties<ExportRunStatus>().HaveConversion<int>();
+        configurationBuilder.Properties<AccessRole>().HaveConversion<int>();
     }
 }
 

@@ -118,7 +118,7 @@ public sealed partial class PromotionGate(IServiceScopeFactory scopes, IOptions<
         var summary = string.Create(CultureInfo.InvariantCulture, $"kappa on {studies} validation studies: candidate {Show(candidateKappa)}, active {(active is null ? "none" : Show(activeKappa))}, margin {margin:0.###}");
         if (!double.IsNaN(candidateKappa) && (activeKappa is null || double.IsNaN(activeKappa.Value) || candidateKappa > activeKappa.Value + margin))
         {
-            await registry.ActivateAsync(model.Sha256, ct);
+            await registry.ActivateAsync(model.Sha256, new AuditActor("scheduler:promotion-gate", Environment.MachineName), ct);
             return new TrainingOutcome("activated", summary, model.Sha256, Finite(candidateKappa), Finite(activeKappa));
         }
 

@@ -255,14 +255,15 @@ public sealed class StudyStoreTests : IAsyncLifetime
         await registry.AddAsync("aaaaaa111111", "one", "/1.onnx", "mura", null, [1], default);
         await registry.AddAsync("aaaaaa222222", "two", "/2.onnx", "multitask", null, [2], default);
         Assert.Null(await registry.GetActiveAsync(default));
-        await registry.ActivateAsync("aaaaaa111111", default);
-        await registry.ActivateAsync((await registry.ResolveAsync("AAAAAA2", default)).Sha256, default);
+        await registry.ActivateAsync("aaaaaa111111", AuditActor.CommandLine, default);
+        await registry.ActivateAsync((await registry.ResolveAsync("AAAAAA2", default)).Sha256, AuditActor.CommandLine, default);
         Assert.Equal("aaaaaa222222", (await registry.GetActiveAsync(default))!.Sha256);
         Assert.Equal(1, await _db.ModelVersions.CountAsync(m => m.Active));
+        Assert.Equal(["aaaaaa111111", "aaaaaa222222"], await _db.AuditEvents.Where(e => e.Action == "model.activate").OrderBy(e => e.Id).Select(e => e.Target).ToListAsync());
         Assert.Equal([2], await registry.ContentAsync("aaaaaa222222", default));
         Assert.Contains("more than one", (await Assert.ThrowsAsync<InvalidDataException>(() => registry.ResolveAsync("aaaaaa", default))).Message, StringComparison.Ordinal);
         Assert.Contains("no registered model", (await Assert.ThrowsAsync<InvalidDataException>(() => registry.ResolveAsync("bbbbbb", default))).Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<InvalidDataException>(() => registry.ActivateAsync("cccccc", default));
+        await Assert.ThrowsAsync<InvalidDataException>(() => registry.ActivateAsync("cccccc", AuditActor.CommandLine, default));
         Assert.Equal("aaaaaa222222", (await registry.GetActiveAsync(default))!.Sha256);
     }
 }

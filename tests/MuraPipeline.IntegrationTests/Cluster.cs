@@ -105,6 +105,16 @@ public sealed class Cluster : IAsyncDisposable
         return (code, stdout + stderr);
     }
 
+    /// <summary>An HTTP client for <paramref name="api"/> that authenticates with a new API key of <paramref name="role"/>, made by `mura keys add`.</summary>
+    public HttpClient ApiClient(ServeProcess api, string role)
+    {
+        var (code, stdout, stderr) = Peers.Mura(Environment(), Dir, "keys", "add", $"it-{role}-{Guid.NewGuid():N}"[..24], "--role", role);
+        Assert.True(code == 0, $"mura keys add failed ({code}): {stderr}");
+        var http = new HttpClient { BaseAddress = new Uri(api.Url) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", stdout.Trim());
+        return http;
+    }
+
     /// <summary>One query on a fresh connection (no pool: the test restarts the server under its own feet too).</summary>
     public async Task<T> ScalarAsync<T>(string sql)
     {

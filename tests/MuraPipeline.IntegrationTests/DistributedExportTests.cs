@@ -114,7 +114,7 @@ public sealed partial class DistributedTests
         Assert.Equal(1, replicas.Count(r => r.Log.Contains("Export trigger for", StringComparison.Ordinal)));
 
         // A reader's verdicts on the other eight studies through the API (a bad request and an unknown study are refused).
-        using var http = new HttpClient { BaseAddress = new Uri(replicas[0].Url) };
+        using var http = _c.ApiClient(replicas[0], "reader");
         Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsJsonAsync($"/api/studies/{labels[9].Split(',')[0]}/verdicts", new { reader = "dr-lee" })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await http.PostAsJsonAsync("/api/studies/1.2.3.4/verdicts", new { abnormal = true, reader = "dr-lee" })).StatusCode);
         foreach (var row in labels.Skip(9))

@@ -50,7 +50,7 @@ public sealed partial class DistributedTests
         // The api role renders a view's heatmap overlay on demand from the stored grid: an RGB PNG of the asked size.
         var api = _c.Serve("api", "api");
         var sop = await _c.ScalarAsync<string>("SELECT v.\"SopInstanceUid\" FROM views v JOIN heatmaps h ON h.\"ViewId\" = v.\"Id\" ORDER BY 1 LIMIT 1");
-        using var http = new HttpClient();
+        using var http = _c.ApiClient(api, "reader");
         byte[]? png = null;
         await _c.WaitUntilAsync(
             async () =>

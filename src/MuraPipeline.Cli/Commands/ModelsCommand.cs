@@ -47,7 +47,7 @@ public static class ModelsCommand
             AnsiConsole.MarkupLineInterpolated($"{(added ? "registered" : "already registered")}: {model.Sha256} ({model.Contract} contract)");
             if (parse.GetValue(activate))
             {
-                await registry.ActivateAsync(model.Sha256, ct);
+                await registry.ActivateAsync(model.Sha256, AuditActor.CommandLine, ct);
                 AnsiConsole.MarkupLineInterpolated($"active: {model.Sha256}");
             }
 
@@ -88,7 +88,7 @@ public static class ModelsCommand
             await using var scope = services.CreateAsyncScope();
             var registry = scope.ServiceProvider.GetRequiredService<ModelRegistry>();
             var model = await registry.ResolveAsync(parse.GetValue(sha)!, ct);
-            await registry.ActivateAsync(model.Sha256, ct);
+            await registry.ActivateAsync(model.Sha256, AuditActor.CommandLine, ct);
             AnsiConsole.MarkupLineInterpolated($"active: {model.Sha256} ({model.Name})");
             return ExitCodes.Ok;
         }));

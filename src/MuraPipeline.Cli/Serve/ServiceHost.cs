@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MassTransit;
 using MuraPipeline.Api;
+using MuraPipeline.Api.Access;
 using MuraPipeline.Data;
 using MuraPipeline.Inference;
 using MuraPipeline.Ingest;
@@ -65,12 +66,14 @@ public static class ServiceHost
         builder.Configuration.AddConfiguration(LoadConfiguration(overrides));
         AddRoles(builder, roles, loops: true, extraBus: null, defaultSqliteFile: "mura.db");
         builder.AddHealth();
+        builder.AddConsoleSecurity();
         if (roles.Contains(Roles.Api))
         {
             builder.AddApi();
         }
 
         var app = builder.Build();
+        app.UseConsoleSecurity();
         app.MapHealth();
         if (roles.Contains(Roles.Api))
         {

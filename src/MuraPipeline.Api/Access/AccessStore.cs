@@ -1,0 +1,222 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using MuraPipeline.Data;
+
+namespace MuraPipeline.Api.Access;
+
+/// <summary>A refusal an operator can act on: a name taken, a password too short, a user that does not exist.</summary>
+public sealed class AccessException(string message) : Exception(message);
+
+/// <summary>How a sign-in went: the user, or why not (and, when throttled, how long to wait).</summary>
+public sealed record SignInOutcome(ConsoleUser? User, string? Refusal, TimeSpan? RetryAfter);
+
+/// <summary>
+/// Console users and API keys. Passwords are kept only as ASP.NET Core Identity's password hashes (PBKDF2, salted,
+/// many iterations); keys only as the SHA-256 of the key, which carries 256 random bits. Every change is audited in
+/// the same transaction as the change itself.
+/// </summary>
+public sealed partial class AccessStore(MuraDbContext db, AuditLog audit, TimeProvider clock)
+{
+    public const int MinPasswordLength = 12;
+
+    /// <summary>Failed sign-ins, within <see cref="FailureWindow"/>, that a name or an address may have before each further attempt waits.</summary>
+    public const int FailuresPerName = 5;
+
+    public const int FailuresPerAddress = 20;
+
+    /// <summary>The first wait; it doubles with every further failure, up to <see cref="MaxCooldown"/>.</summary>
+    public static readonly TimeSpan FirstCooldown = TimeSpan.FromSeconds(30);
+
+    public static readonly TimeSpan MaxCooldown = TimeSpan.FromMinutes(15);
+
+    public static readonly TimeSpan FailureWindow = TimeSpan.FromMinutes(15);
+
+    private const string KeyPrefix = "mura_";
+
+    private static readonly PasswordHasher<ConsoleUser> Hasher = new();
+
+    /// <summary>A hash of no one's password, checked when the name is unknown so that an unknown name takes as long as a wrong password.</summary>
+    private static readonly string DecoyHash = Hasher.HashPassword(new ConsoleUser { Name = "-", PasswordHash = "-", SecurityStamp = "-" }, Convert.ToHexString(RandomNumberGenerator.GetBytes(16)));
+
+    public async Task<ConsoleUser> AddUserAsync(string name, AccessRole role, string password, AuditActor by, CancellationToken ct)
+    {
+        CheckName(name);
+        CheckPassword(password);
+        if (await db.ConsoleUsers.AnyAsync(u => u.Name == name, ct))
+        {
+            throw new AccessException($"user {name} already exists");
+        }
+
+        var now = clock.GetUtcNow();
+        var user = new ConsoleUser { Name = name, Role = role, PasswordHash = string.Empty, SecurityStamp = NewStamp(), CreatedAt = now, ChangedAt = now };
+        user.PasswordHash = Hasher.HashPassword(user, password);
+        db.ConsoleUsers.Add(user);
+        audit.Stage(by.Did("user.add", name, $"role {role.Name()}"));
+        await db.SaveChangesAsync(ct);
+        return user;
+    }
+
+    public Task<List<ConsoleUser>> ListUsersAsync(CancellationToken ct) => db.ConsoleUsers.AsNoTracking().OrderBy(u => u.Name).ToListAsync(ct);
+
+    /// <summary>Disables a user; their open sessions end at their next request.</summary>
+    public async Task DisableUserAsync(string name, AuditActor by, CancellationToken ct)
+    {
+        var user = await RequireUserAsync(name, ct);
+        user.Disabled = true;
+        user.SecurityStamp = NewStamp();
+        user.ChangedAt = clock.GetUtcNow();
+        audit.Stage(by.Did("user.disable", name));
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>Sets a new password (and enables a disabled user); sessions signed in with the old one end.</summary>
+    public async Task SetPasswordAsync(string name, string password, AuditActor by, CancellationToken ct)
+    {
+        CheckPassword(password);
+        var user = await RequireUserAsync(name, ct);
+        user.PasswordHash = Hasher.HashPassword(user, password);
+        user.Disabled = false;
+        user.SecurityStamp = NewStamp();
+        user.ChangedAt = clock.GetUtcNow();
+        audit.Stage(by.Did("user.passwd", name));
+        await db.SaveChangesAsync(ct);
+    }
+
+    public Task<bool> AnyAdminAsync(CancellationToken ct) => db.ConsoleUsers.AnyAsync(u => u.Role == AccessRole.Admin && !u.Disabled, ct);
+
+    /// <summary>The user a session cookie names, when they still exist, are enabled and have not changed password since.</summary>
+    public Task<ConsoleUser?> FindSessionUserAsync(string name, string stamp, CancellationToken ct) =>
+        db.ConsoleUsers.AsNoTracking().FirstOrDefaultAsync(u => u.Name == name && u.SecurityStamp == stamp && !u.Disabled, ct);
+
+    /// <summary>
+    /// Checks a name and password. After <see cref="FailuresPerName"/> failures for the name (or
+    /// <see cref="FailuresPerAddress"/> from the address) within <see cref="FailureWindow"/>, each further attempt must
+    /// wait a cool-down after the last failure, doubling each time; an attempt inside it is refused unchecked. Every
+    /// attempt is audited.
+    /// </summary>
+    public async Task<SignInOutcome> SignInAsync(string name, string password, string address, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        name = name.Trim();
+        var wait = await CooldownAsync(name, address, now, ct);
+        if (wait > TimeSpan.Zero)
+        {
+            await audit.RecordAsync(new AuditEntry(name, address, "signin", name, "refused: too many failed sign-ins", Succeeded: false), ct);
+            return new SignInOutcome(null, "Too many failed sign-ins. Try again later.", wait);
+        }
+
+        var user = name.Length is > 0 and <= 64 ? await db.ConsoleUsers.FirstOrDefaultAsync(u => u.Name == name, ct) : null;
+        var result = Hasher.VerifyHashedPassword(user ?? new ConsoleUser { Name = name, PasswordHash = DecoyHash, SecurityStamp = "-" }, user?.PasswordHash ?? DecoyHash, password);
+        if (user is null || user.Disabled || result == PasswordVerificationResult.Failed)
+        {
+            var why = user is null ? "unknown user" : user.Disabled ? "user disabled" : "wrong password";
+            await audit.RecordAsync(new AuditEntry(name, address, "signin", name, why, Succeeded: false), ct);
+            return new SignInOutcome(null, "Wrong user name or password.", null);
+        }
+
+        if (result == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            user.PasswordHash = Hasher.HashPassword(user, password);
+        }
+
+        audit.Stage(new AuditEntry(name, address, "signin", name, $"role {user.Role.Name()}"));
+        await db.SaveChangesAsync(ct);
+        return new SignInOutcome(user, null, null);
+    }
+
+    /// <summary>Makes a key and returns it: the only time it is shown.</summary>
+    public async Task<(ApiKey Row, string Key)> AddKeyAsync(string name, AccessRole role, AuditActor by, CancellationToken ct)
+    {
+        CheckName(name);
+        if (await db.ApiKeys.AnyAsync(k => k.Name == name, ct))
+        {
+            throw new AccessException($"key {name} already exists (revoked keys keep their names)");
+        }
+
+        var key = KeyPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var row = new ApiKey { Name = name, Role = role, Hash = HashKey(key), Prefix = key[..(KeyPrefix.Length + 6)], CreatedAt = clock.GetUtcNow() };
+        db.ApiKeys.Add(row);
+        audit.Stage(by.Did("key.add", name, $"role {role.Name()}"));
+        await db.SaveChangesAsync(ct);
+        return (row, key);
+    }
+
+    public Task<List<ApiKey>> ListKeysAsync(CancellationToken ct) => db.ApiKeys.AsNoTracking().OrderBy(k => k.Name).ToListAsync(ct);
+
+    public async Task RevokeKeyAsync(string name, AuditActor by, CancellationToken ct)
+    {
+        var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Name == name, ct) ?? throw new AccessException($"no key {name}");
+        if (key.RevokedAt is not null)
+        {
+            return;
+        }
+
+        key.RevokedAt = clock.GetUtcNow();
+        audit.Stage(by.Did("key.revoke", name));
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>The live key a client presented, or null (unknown or revoked).</summary>
+    public async Task<ApiKey?> FindKeyAsync(string presented, CancellationToken ct)
+    {
+        if (!presented.StartsWith(KeyPrefix, StringComparison.Ordinal) || presented.Length > 128)
+        {
+            return null;
+        }
+
+        var hash = HashKey(presented);
+        return await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Hash == hash && k.RevokedAt == null, ct);
+    }
+
+    public static string HashKey(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    private async Task<TimeSpan> CooldownAsync(string name, string address, DateTimeOffset now, CancellationToken ct)
+    {
+        var since = now - FailureWindow;
+        var failed = db.AuditEvents.AsNoTracking().Where(e => e.Action == "signin" && !e.Succeeded && e.At >= since);
+        var byName = await failed.Where(e => e.Actor == name).Select(e => e.At).ToListAsync(ct);
+        var byAddress = await failed.Where(e => e.Address == address).Select(e => e.At).ToListAsync(ct);
+        TimeSpan Wait(List<DateTimeOffset> times, int allowed)
+        {
+            if (times.Count < allowed)
+            {
+                return TimeSpan.Zero;
+            }
+
+            var cooldown = TimeSpan.FromTicks(Math.Min(MaxCooldown.Ticks, FirstCooldown.Ticks << Math.Min(times.Count - allowed, 20)));
+            var until = times.Max() + cooldown;
+            return until > now ? until - now : TimeSpan.Zero;
+        }
+
+        var a = Wait(byName, FailuresPerName);
+        var b = Wait(byAddress, FailuresPerAddress);
+        return a > b ? a : b;
+    }
+
+    private async Task<ConsoleUser> RequireUserAsync(string name, CancellationToken ct) =>
+        await db.ConsoleUsers.FirstOrDefaultAsync(u => u.Name == name, ct) ?? throw new AccessException($"no user {name}");
+
+    private static void CheckName(string name)
+    {
+        if (!NamePattern().IsMatch(name))
+        {
+            throw new AccessException($"'{name}' is not a usable name: 1-64 letters, digits, '.', '_', '-' or '@'");
+        }
+    }
+
+    private static void CheckPassword(string password)
+    {
+        if (password.Length < MinPasswordLength)
+        {
+            throw new AccessException($"a password needs at least {MinPasswordLength} characters");
+        }
+    }
+
+    private static string NewStamp() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+
+    [GeneratedRegex("^[A-Za-z0-9._@-]{1,64}$")]
+    private static partial Regex NamePattern();
+}

@@ -1,0 +1,128 @@
+using System.Net;
+using System.Reflection;
+using System.Text;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using MuraPipeline.Data;
+
+namespace MuraPipeline.Api.Access;
+
+/// <summary>
+/// The console's server-rendered pages that sign-in needs: the sign-in form, sign-out, the start page and the refusal
+/// page; the stylesheet ships inside the assembly (no CDN, hospital networks often have no internet).
+/// </summary>
+public static class ConsolePages
+{
+    private static readonly byte[] Stylesheet = ReadAsset("console.css");
+
+    public static IEndpointRouteBuilder MapConsoleSignIn(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/assets/console.css", () => Results.Bytes(Stylesheet, "text/css; charset=utf-8")).AllowAnonymous();
+        app.MapGet("/login", async (HttpContext http, AccessStore store, string? returnUrl, CancellationToken ct) =>
+            Html(LoginForm(http, returnUrl, error: null, noUsers: !await store.AnyAdminAsync(ct)))).AllowAnonymous();
+        app.MapPost("/login", async (HttpContext http, AccessStore store, [FromForm] string? username, [FromForm] string? password, [FromForm] string? returnUrl, CancellationToken ct) =>
+        {
+            var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+            var outcome = await store.SignInAsync(username ?? string.Empty, password ?? string.Empty, address, ct);
+            if (outcome.User is null)
+            {
+                if (outcome.RetryAfter is { } wait)
+                {
+                    http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                return Html(LoginForm(http, returnUrl, outcome.Refusal, noUsers: false), outcome.RetryAfter is null ? StatusCodes.Status401Unauthorized : StatusCodes.Status429TooManyRequests);
+            }
+
+            await http.SignInAsync(ConsoleSecurity.CookieScheme, ConsoleSecurity.SessionPrincipal(outcome.User), new AuthenticationProperties { IsPersistent = false });
+            return Results.Redirect(LocalOrHome(returnUrl));
+        }).AllowAnonymous();
+        app.MapPost("/logout", async (HttpContext http, AuditLog audit, CancellationToken ct) =>
+        {
+            await audit.RecordAsync(http.Actor().Did("signout", http.User.Identity?.Name), ct);
+            await http.SignOutAsync(ConsoleSecurity.CookieScheme);
+            return Results.Redirect("/login");
+        });
+        app.MapGet("/", (HttpContext http) => Html(Page(http, "MuraPipeline", $"""
+            <h1>MuraPipeline</h1>
+            <p>Signed in as <b>{Enc(http.User.Identity?.Name)}</b>, role <b>{Enc(http.User.AccessRole()?.Name())}</b>.</p>
+            <ul>
+              <li><a href="/api/status">/api/status</a>: the pipeline's counts and queues (JSON)</li>
+              <li><a href="/api/worklist">/api/worklist</a>: scored studies, highest score first (JSON)</li>
+            </ul>
+            """)));
+        return app;
+    }
+
+    /// <summary>The page a signed-in user sees where their role is not enough.</summary>
+    public static string Denied(HttpContext http) => Page(http, "Not allowed", $"""
+        <h1>Not allowed</h1>
+        <p>This page needs another role than <b>{Enc(http.User.AccessRole()?.Name())}</b>. Ask an admin.</p>
+        <p><a href="/">Back to the start page</a></p>
+        """);
+
+    private static string LoginForm(HttpContext http, string? returnUrl, string? error, bool noUsers)
+    {
+        var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
+        var notice = noUsers
+            ? "<p class=\"notice\">No admin user exists yet. On the server, run <code>mura users add NAME --role admin</code>.</p>"
+            : string.Empty;
+        var problem = error is null ? string.Empty : $"<p class=\"error\" role=\"alert\">{Enc(error)}</p>";
+        return Page(http, "Sign in", $"""
+            <form class="signin" method="post" action="/login">
+              <h1>Sign in to MuraPipeline</h1>
+              {notice}{problem}
+              <input type="hidden" name="{Enc(tokens.FormFieldName)}" value="{Enc(tokens.RequestToken)}">
+              <input type="hidden" name="returnUrl" value="{Enc(LocalOrHome(returnUrl))}">
+              <label>User name <input name="username" autocomplete="username" required autofocus></label>
+              <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+              <button type="submit">Sign in</button>
+            </form>
+            """);
+    }
+
+    /// <summary>The layout every console page shares: the stylesheet, and for a signed-in user their name and a sign-out button.</summary>
+    internal static string Page(HttpContext http, string title, string body)
+    {
+        var signedIn = http.User.Identity?.IsAuthenticated == true && http.User.ViaCookie();
+        var header = new StringBuilder();
+        if (signedIn)
+        {
+            var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
+            header.Append(
+                $"""
+                <header><a class="brand" href="/">MuraPipeline</a><span class="who">{Enc(http.User.Identity!.Name)} ({Enc(http.User.AccessRole()?.Name())})</span>
+                <form method="post" action="/logout"><input type="hidden" name="{Enc(tokens.FormFieldName)}" value="{Enc(tokens.RequestToken)}"><button type="submit">Sign out</button></form></header>
+                """);
+        }
+
+        return $"""
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>{Enc(title)} · MuraPipeline</title><link rel="stylesheet" href="/assets/console.css"></head>
+            <body>{header}<main>{body}</main></body></html>
+            """;
+    }
+
+    private static IResult Html(string html, int status = StatusCodes.Status200OK) => Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
+
+    /// <summary>Only a path on this site is followed after sign-in, never another site's address.</summary>
+    private static string LocalOrHome(string? url) =>
+        url is { Length: > 0 } && url[0] == '/' && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal) ? url : "/";
+
+    private static string Enc(string? s) => WebUtility.HtmlEncode(s ?? string.Empty);
+
+    private static byte[] ReadAsset(string name)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"MuraPipeline.Api.Assets.{name}")
+            ?? throw new InvalidOperationException($"asset {name} is not embedded");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+}

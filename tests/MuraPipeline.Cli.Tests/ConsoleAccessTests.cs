@@ -1,0 +1,298 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using MuraPipeline.Api.Access;
+using MuraPipeline.Cli.Serve;
+using MuraPipeline.Data;
+using MuraPipeline.Tests;
+
+namespace MuraPipeline.Cli.Tests;
+
+/// <summary>
+/// Sign-in and roles on a real `serve --roles api` host (Kestrel on a loopback port, an embedded database): every route
+/// but health and the sign-in form is closed to a request without credentials, roles are enforced, keys and sessions
+/// can be taken back, forms need their antiforgery token, and secrets are stored only as hashes.
+/// </summary>
+public sealed partial class ConsoleAccessTests : IAsyncLifetime
+{
+    private const string AdminPassword = "correct horse battery";
+    private const string ReaderPassword = "reader's long password";
+    private readonly string _dir = Peers.TempDir();
+    private IHost _host = null!;
+    private Uri _base = null!;
+
+    private string Db => Path.Combine(_dir, "mura.db");
+
+    public async Task InitializeAsync()
+    {
+        _host = ServiceHost.Build(Roles.Parse("api"), new Dictionary<string, string?> { ["Database:SqliteFile"] = Db, ["urls"] = "http://127.0.0.1:0" });
+        await ServiceHost.EnsureSchemaAsync(_host.Services, default);
+        await _host.StartAsync();
+        _base = new Uri(_host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Every_route_but_health_and_sign_in_refuses_a_request_without_credentials()
+    {
+        var endpoints = _host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        var open = endpoints.Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is not null).Select(Describe).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["* /alive", "* /health", "GET /assets/console.css", "GET /login", "POST /login"], open);
+
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = _base };
+        var closed = endpoints.Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is null).ToList();
+        Assert.Contains(closed, e => Describe(e) == "GET /api/status");
+        foreach (var endpoint in closed)
+        {
+            foreach (var method in endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET", "POST"])
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(method), Concrete(endpoint));
+                if (method != "GET")
+                {
+                    request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+                }
+
+                using var response = await http.SendAsync(request);
+                if (endpoint.RoutePattern.RawText!.StartsWith("/api", StringComparison.Ordinal))
+                {
+                    Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{method} {request.RequestUri}: {response.StatusCode}");
+                }
+                else
+                {
+                    Assert.True(response.StatusCode == HttpStatusCode.Redirect && new Uri(_base, response.Headers.Location!).AbsolutePath == "/login", $"{method} {request.RequestUri}: {response.StatusCode} {response.Headers.Location}");
+                }
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/alive", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Keys_carry_their_role_and_a_revoked_key_is_refused()
+    {
+        string readerKey, operatorKey;
+        await using (var scope = _host.Services.CreateAsyncScope())
+        {
+            var store = scope.ServiceProvider.GetRequiredService<AccessStore>();
+            readerKey = (await store.AddKeyAsync("ris-import", AccessRole.Reader, AuditActor.CommandLine, default)).Key;
+            operatorKey = (await store.AddKeyAsync("dashboard", AccessRole.Operator, AuditActor.CommandLine, default)).Key;
+        }
+
+        using var reader = Client(readerKey);
+        using var op = Client(operatorKey);
+        Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync(new Uri("/api/worklist", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.GetAsync(new Uri("/api/status", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await op.GetAsync(new Uri("/api/status", UriKind.Relative))).StatusCode);
+
+        // A key that was never made, and one altered by a character, are unknown.
+        using var forged = Client(readerKey[..^1] + (readerKey[^1] == 'A' ? 'B' : 'A'));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await forged.GetAsync(new Uri("/api/worklist", UriKind.Relative))).StatusCode);
+
+        await using (var scope = _host.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<AccessStore>().RevokeKeyAsync("ris-import", AuditActor.CommandLine, default);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await reader.GetAsync(new Uri("/api/worklist", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await op.GetAsync(new Uri("/api/status", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_browser_signs_in_with_the_form_its_posts_need_the_token_and_a_disabled_user_is_signed_out()
+    {
+        await AddUserAsync("dr-lee", AccessRole.Reader, ReaderPassword);
+        var cookies = new CookieContainer();
+        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = _base };
+
+        // A page without a session goes to the sign-in form, which carries an antiforgery token.
+        var start = await browser.GetAsync(new Uri("/", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Redirect, start.StatusCode);
+        var form = await browser.GetStringAsync(new Uri("/login?returnUrl=%2F", UriKind.Relative));
+        var token = FormToken().Match(form).Groups[1].Value;
+        Assert.NotEmpty(token);
+
+        // The form posted without its token is refused, whatever the password.
+        using (var noToken = await browser.PostAsync(new Uri("/login", UriKind.Relative), Form(("username", "dr-lee"), ("password", ReaderPassword))))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, noToken.StatusCode);
+        }
+
+        using (var wrong = await browser.PostAsync(new Uri("/login", UriKind.Relative), Form(("__RequestVerificationToken", token), ("username", "dr-lee"), ("password", "not the password"))))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+            Assert.Contains("Wrong user name or password", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using (var signIn = await browser.PostAsync(new Uri("/login", UriKind.Relative), Form(("__RequestVerificationToken", token), ("username", "dr-lee"), ("password", ReaderPassword), ("returnUrl", "/"))))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+            Assert.Equal("/", signIn.Headers.Location!.OriginalString);
+            var session = signIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("mura.session=", StringComparison.Ordinal));
+            Assert.Contains("httponly", session, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("samesite=strict", session, StringComparison.OrdinalIgnoreCase);
+        }
+
+        var home = await browser.GetStringAsync(new Uri("/", UriKind.Relative));
+        Assert.Contains("dr-lee", home, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, (await browser.GetAsync(new Uri("/api/status", UriKind.Relative))).StatusCode);
+
+        // A verdict from the session: refused without the antiforgery header, recorded under the reader's own name with it.
+        var study = await AddStudyAsync();
+        using (var bare = await browser.PostAsJsonAsync(new Uri($"/api/studies/{study}/verdicts", UriKind.Relative), new { abnormal = true }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bare.StatusCode);
+        }
+
+        var pageToken = FormToken().Match(home).Groups[1].Value;
+        using (var request = new HttpRequestMessage(HttpMethod.Post, $"/api/studies/{study}/verdicts") { Content = JsonContent.Create(new { abnormal = true, reader = "someone-else" }) })
+        {
+            request.Headers.Add(ConsoleSecurity.AntiforgeryHeader, pageToken);
+            using var posted = await browser.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
+        }
+
+        using (var history = JsonDocument.Parse(await browser.GetStringAsync(new Uri($"/api/studies/{study}/verdicts", UriKind.Relative))))
+        {
+            Assert.Equal(["dr-lee"], history.RootElement.EnumerateArray().Select(v => v.GetProperty("reader").GetString()));
+        }
+
+        // Disabling the user ends the session at its next request.
+        await using (var scope = _host.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<AccessStore>().DisableUserAsync("dr-lee", AuditActor.CommandLine, default);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync(new Uri("/api/worklist", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+
+        var actions = await AuditAsync();
+        Assert.Contains(("signin", "dr-lee", false), actions);
+        Assert.Contains(("signin", "dr-lee", true), actions);
+        Assert.Contains(("verdict.add", "dr-lee", true), actions);
+        Assert.Contains(("user.disable", AuditActor.CommandLine.Name, true), actions);
+    }
+
+    [Fact]
+    public async Task Repeated_failed_sign_ins_make_the_next_attempt_wait_even_with_the_right_password()
+    {
+        await AddUserAsync("dr-kim", AccessRole.Reader, ReaderPassword);
+        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = _base };
+        var token = FormToken().Match(await browser.GetStringAsync(new Uri("/login", UriKind.Relative))).Groups[1].Value;
+        for (var i = 0; i < AccessStore.FailuresPerName; i++)
+        {
+            using var wrong = await browser.PostAsync(new Uri("/login", UriKind.Relative), Form(("__RequestVerificationToken", token), ("username", "dr-kim"), ("password", $"guess {i}")));
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+
+        using var right = await browser.PostAsync(new Uri("/login", UriKind.Relative), Form(("__RequestVerificationToken", token), ("username", "dr-kim"), ("password", ReaderPassword)));
+        Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode);
+        Assert.InRange(int.Parse(right.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture), 1, (int)AccessStore.FirstCooldown.TotalSeconds);
+
+        // Another user from the same address is not held up by dr-kim's failures.
+        await AddUserAsync("dr-ng", AccessRole.Reader, ReaderPassword);
+        using var other = await browser.PostAsync(new Uri("/login", UriKind.Relative), Form(("__RequestVerificationToken", token), ("username", "dr-ng"), ("password", ReaderPassword)));
+        Assert.Equal(HttpStatusCode.Redirect, other.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_cli_makes_users_and_keys_and_the_database_holds_only_their_hashes()
+    {
+        await _host.StopAsync();
+        var (code, _, stderr) = Peers.MuraWithInput(AdminPassword + "\n", _dir, "users", "add", "alice", "--role", "admin", "--db", Db);
+        Assert.True(code == 0, stderr);
+        (code, _, _) = Peers.MuraWithInput("short\n", _dir, "users", "add", "bob", "--role", "reader", "--db", Db);
+        Assert.Equal(ExitCodes.StartFailed, code);
+        (code, _, _) = Peers.MuraWithInput(AdminPassword + "\n", _dir, "users", "add", "carol", "--role", "superuser", "--db", Db);
+        Assert.Equal(ExitCodes.StartFailed, code);
+        (code, var key, stderr) = Peers.MuraWithInput(string.Empty, _dir, "keys", "add", "pacs-bridge", "--role", "operator", "--db", Db);
+        Assert.True(code == 0, stderr);
+        key = key.Trim();
+        Assert.StartsWith("mura_", key, StringComparison.Ordinal);
+        (code, var list, _) = Peers.MuraWithInput(string.Empty, _dir, "users", "list", "--db", Db);
+        Assert.Equal(0, code);
+        Assert.Contains("alice", list, StringComparison.Ordinal);
+        Assert.DoesNotContain("bob", list, StringComparison.Ordinal);
+
+        await using var db = Context();
+        var user = await db.ConsoleUsers.SingleAsync();
+        Assert.Equal((AccessRole.Admin, false), (user.Role, user.Disabled));
+        Assert.DoesNotContain(AdminPassword, user.PasswordHash, StringComparison.Ordinal);
+        Assert.Equal(1, Convert.FromBase64String(user.PasswordHash)[0]); // ASP.NET Core Identity's v3 format: PBKDF2 with a salt
+        var row = await db.ApiKeys.SingleAsync();
+        Assert.Equal(AccessStore.HashKey(key), row.Hash);
+        Assert.True(key.Length > row.Prefix.Length + 30);
+        var everything = string.Join('\n', (await db.ApiKeys.AsNoTracking().ToListAsync()).Select(k => JsonSerializer.Serialize(k)));
+        Assert.DoesNotContain(key, everything, StringComparison.Ordinal);
+        Assert.Equal(["key.add", "user.add"], (await db.AuditEvents.Select(e => e.Action).ToListAsync()).Order(StringComparer.Ordinal));
+
+        // The trail is append-only in the database itself.
+        await Assert.ThrowsAnyAsync<Exception>(() => db.AuditEvents.ExecuteDeleteAsync());
+        await Assert.ThrowsAnyAsync<Exception>(() => db.AuditEvents.ExecuteUpdateAsync(s => s.SetProperty(e => e.Actor, "someone")));
+        Assert.Equal(2, await db.AuditEvents.CountAsync(e => e.Actor != "someone"));
+    }
+
+    private static string Describe(RouteEndpoint e) => $"{string.Join(',', e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"])} {e.RoutePattern.RawText}";
+
+    private static string Concrete(RouteEndpoint e) => RouteParameter().Replace(e.RoutePattern.RawText!, "1.2.3");
+
+    private HttpClient Client(string key)
+    {
+        var http = new HttpClient { BaseAddress = _base };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return http;
+    }
+
+    private static FormUrlEncodedContent Form(params (string Key, string Value)[] fields) => new(fields.Select(f => KeyValuePair.Create(f.Key, f.Value)));
+
+    private async Task AddUserAsync(string name, AccessRole role, string password)
+    {
+        await using var scope = _host.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<AccessStore>().AddUserAsync(name, role, password, AuditActor.CommandLine, default);
+    }
+
+    private async Task<string> AddStudyAsync()
+    {
+        await using var db = Context();
+        var study = new Study { Id = Guid.NewGuid(), StudyInstanceUid = "1.2.826.0.1.3680043.8.498.77", PatientId = "P1", BodyPart = "WRIST", Source = "dicom", State = StudyState.Scored, Score = 0.7 };
+        db.Studies.Add(study);
+        await db.SaveChangesAsync();
+        return study.StudyInstanceUid;
+    }
+
+    private async Task<List<(string Action, string Actor, bool Succeeded)>> AuditAsync()
+    {
+        await using var db = Context();
+        return (await db.AuditEvents.AsNoTracking().ToListAsync()).Select(e => (e.Action, e.Actor, e.Succeeded)).ToList();
+    }
+
+    private MuraDbContext Context()
+    {
+        var options = new DbContextOptionsBuilder<MuraDbContext>();
+        options.UseEmbeddedSqlite(Db);
+        return new MuraDbContext(options.Options);
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex FormToken();
+
+    [GeneratedRegex(@"\{[^}]+\}")]
+    private static partial Regex RouteParameter();
+}
