@@ -8,9 +8,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using MuraPipeline.Api.Access;
 using MuraPipeline.Contracts;
 using MuraPipeline.Data;
+using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Api;
 
@@ -28,6 +30,36 @@ public static class ApiRegistration
     {
         app.MapHealthChecks("/alive", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health").AllowAnonymous();
+        return app;
+    }
+
+    /// <summary>
+    /// GET /metrics, the process's Prometheus metrics: readable without credentials only from the addresses in
+    /// Metrics:AllowFrom (loopback by default), from anywhere else with an operator's key or session.
+    /// </summary>
+    public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder app)
+    {
+        MuraMetrics.Register();
+        app.MapGet("/metrics", async (HttpContext http, IOptions<MetricsOptions> options) =>
+        {
+            if (!options.Value.Allows(http.Connection.RemoteIpAddress))
+            {
+                if (http.User.AccessRole() is not { } role)
+                {
+                    http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    return;
+                }
+
+                if (!role.Includes(AccessRole.Operator))
+                {
+                    http.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    return;
+                }
+            }
+
+            http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            await MuraMetrics.WriteAsync(http.Response.Body, http.RequestAborted);
+        }).AllowAnonymous();
         return app;
     }
 

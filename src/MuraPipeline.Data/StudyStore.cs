@@ -319,14 +319,16 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
     /// counters reach its view count is completed by exactly one caller, with the mean computed in SQL.
     /// Studies are locked in id order, so two replicas' batches over the same studies cannot deadlock.
     /// </summary>
-    public async Task<IReadOnlyList<CompletedStudy>> RecordOutcomesAsync(IReadOnlyList<ViewOutcome> outcomes, string modelSha256, Guid batchId, CancellationToken ct)
+    public async Task<IReadOnlyList<CompletedStudy>> RecordOutcomesAsync(IReadOnlyList<ViewOutcome> outcomes, string modelSha256, Guid batchId, CancellationToken ct, OutcomeTally? tally = null)
     {
         var viewIds = outcomes.Select(o => o.ViewId).Distinct().ToList();
         return await InTransactionAsync(async token =>
         {
+            tally?.Clear();
             var completed = new List<CompletedStudy>();
             var now = clock.GetUtcNow();
-            var rows = await db.Views.Where(v => viewIds.Contains(v.Id)).Select(v => new { v.Id, v.StudyId, v.Study!.BodyPart }).ToListAsync(token);
+            var rows = await db.Views.Where(v => viewIds.Contains(v.Id)).Select(v => new { v.Id, v.StudyId, v.Study!.BodyPart, v.CreatedAt }).ToListAsync(token);
+            var receivedAt = rows.ToDictionary(r => r.Id, r => r.CreatedAt);
             var studyOf = rows.ToDictionary(r => r.Id, r => r.StudyId);
             var partOf = rows.DistinctBy(r => r.StudyId).ToDictionary(r => r.StudyId, r => r.BodyPart);
             var touched = new SortedSet<Guid>();
@@ -370,6 +372,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
                             .SetProperty(v => v.ScoredAt, now), token);
                     if (changed == 1)
                     {
+                        tally?.AddScored(now - receivedAt[o.ViewId]);
                         scored = (studyId, scored.Views + 1);
                         db.Scores.Add(new Score { Id = Guid.NewGuid(), ViewId = o.ViewId, ModelSha256 = modelSha256, Probability = p, PredictedBodyPart = o.PredictedBodyPart, BatchId = batchId, ScoredAt = now });
                         if (o.Heatmap is { } h)
@@ -381,6 +384,10 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
                 else
                 {
                     changed = await FailViewCoreAsync(o.ViewId, studyId, o.Error ?? "inference failed", now, token);
+                    if (changed == 1)
+                    {
+                        tally?.AddFailed();
+                    }
                 }
 
                 if (changed == 1)
@@ -407,15 +414,18 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
     /// Fails one view with a reason an operator can read (a message that kept failing, a derivative the model could
     /// not take); completes the study when that was its last view.
     /// </summary>
-    public Task<CompletedStudy?> FailViewAsync(Guid viewId, string reason, string? modelSha256, CancellationToken ct) =>
+    public Task<CompletedStudy?> FailViewAsync(Guid viewId, string reason, string? modelSha256, CancellationToken ct, OutcomeTally? tally = null) =>
         InTransactionAsync(async token =>
         {
+            tally?.Clear();
             var studyId = await db.Views.Where(v => v.Id == viewId).Select(v => (Guid?)v.StudyId).SingleOrDefaultAsync(token);
             var now = clock.GetUtcNow();
             if (studyId is null || await FailViewCoreAsync(viewId, studyId.Value, reason, now, token) != 1)
             {
                 return null;
             }
+
+            tally?.AddFailed();
 
             return await CompleteIfDoneAsync(studyId.Value, modelSha256, now, token);
         }, ct);
@@ -479,4 +489,29 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
         await db.Studies.Where(x => x.Id == studyId).ExecuteUpdateAsync(set => set.SetProperty(x => x.Abnormal, abnormal).SetProperty(x => x.ModelSha256, modelSha256), ct);
         return new CompletedStudy(studyId, s.StudyInstanceUid, s.BodyPart, s.ScoredViews, s.FailedViews, s.Score, abnormal, modelSha256);
     }
+}
+
+/// <summary>
+/// What recording outcomes changed, for a caller's metrics: views newly scored (with the time since each was received)
+/// and newly failed. It describes the transaction that committed (a retried one starts it afresh).
+/// </summary>
+public sealed class OutcomeTally
+{
+    private readonly List<TimeSpan> _sinceReceipt = [];
+
+    public int Scored => _sinceReceipt.Count;
+
+    public int Failed { get; private set; }
+
+    public IReadOnlyList<TimeSpan> SinceReceipt => _sinceReceipt;
+
+    internal void Clear()
+    {
+        _sinceReceipt.Clear();
+        Failed = 0;
+    }
+
+    internal void AddScored(TimeSpan sinceReceipt) => _sinceReceipt.Add(sinceReceipt);
+
+    internal void AddFailed() => Failed++;
 }

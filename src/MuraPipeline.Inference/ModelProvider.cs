@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MuraPipeline.Data;
+using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Inference;
 
@@ -86,6 +87,7 @@ public sealed partial class ModelProvider(IServiceScopeFactory scopes, IOptions<
 
             var old = Interlocked.Exchange(ref _current, new Slot(next))!;
             LogSwapped(logger, old.Model.Sha256, next.Sha256);
+            MuraMetrics.SetActiveModel(next.Sha256);
             old.Release();
             return true;
         }
@@ -136,6 +138,7 @@ public sealed partial class ModelProvider(IServiceScopeFactory scopes, IOptions<
 
             LogLoaded(logger, model.Sha256, model.Path, model.Contract, IsPinned ? "pinned by Inference:ModelPath" : "following the registry");
             Volatile.Write(ref _current, new Slot(model));
+            MuraMetrics.SetActiveModel(model.Sha256);
         }
         finally
         {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using MuraPipeline.Contracts;
 using MuraPipeline.Data;
 using MuraPipeline.Imaging;
+using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Inference;
 
@@ -17,6 +18,7 @@ public sealed partial class ScoreViewsConsumer(ModelProvider models, StudyStore 
 {
     public async Task Consume(ConsumeContext<Batch<ViewQueued>> context)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var messages = context.Message.Select(m => m.Message).DistinctBy(m => m.ViewId).ToList();
         var outcomes = new List<ViewOutcome>(messages.Count);
         var decoded = new List<(ViewQueued Message, GrayImage Image)>(messages.Count);
@@ -37,7 +39,17 @@ public sealed partial class ScoreViewsConsumer(ModelProvider models, StudyStore 
         using var lease = await models.AcquireAsync(context.CancellationToken);
         var model = lease.Model;
         outcomes.AddRange(Score(model, decoded));
-        var completed = await store.RecordOutcomesAsync(outcomes, model.Sha256, Guid.NewGuid(), context.CancellationToken);
+        var tally = new OutcomeTally();
+        var completed = await store.RecordOutcomesAsync(outcomes, model.Sha256, Guid.NewGuid(), context.CancellationToken, tally);
+        MuraMetrics.InferenceBatchSize.Observe(messages.Count);
+        MuraMetrics.InferenceBatchSeconds.Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        MuraMetrics.ViewsScored.Inc(tally.Scored);
+        MuraMetrics.ViewsFailed.WithLabels("inference").Inc(tally.Failed);
+        foreach (var wait in tally.SinceReceipt)
+        {
+            MuraMetrics.ReceiptToScoreSeconds.Observe(wait.TotalSeconds);
+        }
+
         foreach (var c in completed)
         {
             LogStudyScored(logger, c.StudyInstanceUid, c.Score, model.Sha256);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MuraPipeline.Contracts;
 using MuraPipeline.Data;
+using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Inference;
 
@@ -19,7 +20,10 @@ public sealed partial class ViewFaultConsumer(StudyStore store, ILogger<ViewFaul
         var first = context.Message.Exceptions.FirstOrDefault();
         var reason = first is null ? "scoring failed" : first.Message.Split('\n')[0];
         LogFaulted(logger, view.StudyInstanceUid, view.SopInstanceUid, reason);
-        if (await store.FailViewAsync(view.ViewId, reason, null, context.CancellationToken) is { } completed)
+        var tally = new OutcomeTally();
+        var completed = await store.FailViewAsync(view.ViewId, reason, null, context.CancellationToken, tally);
+        MuraMetrics.ViewsFailed.WithLabels("inference").Inc(tally.Failed);
+        if (completed is not null)
         {
             await context.Publish(completed.ToMessage(), context.CancellationToken);
         }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MuraPipeline.Data;
+using MuraPipeline.ServiceDefaults;
 using MuraPipeline.Dicom;
 using MuraPipeline.Imaging;
 
@@ -51,6 +52,7 @@ public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publis
         var instance = new InstanceFile(file.StudyInstanceUid, file.Source, file.BodyPart, file.PatientId, file.SopInstanceUid, file.ViewPosition, keptAt, failedAt);
         Derivative? derivative = null;
         var error = file.Error;
+        var errorKind = "unreadable";
         if (error is null)
         {
             if (await store.DerivedInstanceStudyAsync(file.SopInstanceUid, ct) is { } knownStudy)
@@ -66,6 +68,16 @@ public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publis
             {
                 // A bad copy never fails a view another copy of the same instance has already given a derivative.
                 error = ex.Message;
+                errorKind = ex switch
+                {
+                    DicomTruncatedException => "truncated",
+                    DicomException => "dicom",
+                    PngException => "png",
+                    UnauthorizedAccessException => "permission",
+                    IOException => "io",
+                    NotSupportedException => "unsupported",
+                    _ => "invalid",
+                };
             }
         }
 
@@ -80,6 +92,8 @@ public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publis
         switch (registered.Outcome)
         {
             case RegistrationOutcome.Failed:
+                MuraMetrics.FilesFailed.WithLabels(errorKind).Inc();
+                MuraMetrics.ViewsFailed.WithLabels("ingest").Inc();
                 return Fail(path, relative, disposition, registered.StudyId, error!);
             case RegistrationOutcome.Duplicate:
                 return Duplicate(path, relative, file.SopInstanceUid, registered.StudyId);
@@ -90,6 +104,7 @@ public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publis
             MoveUnique(path, keptAt);
         }
 
+        MuraMetrics.FilesIngested.WithLabels(file.Source).Inc();
         LogRegistered(logger, path, file.StudyInstanceUid, file.SopInstanceUid);
         return new IngestedFile(path, FileOutcome.Registered, registered.StudyId, null);
     }

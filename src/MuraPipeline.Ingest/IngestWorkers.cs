@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MuraPipeline.Contracts;
 using MuraPipeline.Data;
+using MuraPipeline.ServiceDefaults;
 using Polly;
 using Polly.Retry;
 
@@ -122,6 +123,7 @@ public sealed partial class StudyAssembler(StudyStore store, IPublishEndpoint pu
             }
 
             await store.MarkViewsQueuedAsync(study.Views.Select(v => v.ViewId).ToList(), ct);
+            MuraMetrics.ViewsQueued.Inc(study.Views.Count);
 
             await store.ReleaseQueuedStudyAsync(studyId, Owner, ct);
             LogQueued(logger, study.StudyInstanceUid, study.Views.Count);
@@ -171,7 +173,10 @@ public sealed partial class Reconciler(StudyStore store, IPublishEndpoint publis
             if (requeues > options.Value.MaxRequeues)
             {
                 LogGaveUp(logger, study.StudyInstanceUid, v.SopInstanceUid, requeues - 1);
-                if (await store.FailViewAsync(v.ViewId, $"no result after the view was sent {requeues - 1} times; see the inference workers' logs and the error queues", null, ct) is { } completed)
+                var tally = new OutcomeTally();
+                var completed = await store.FailViewAsync(v.ViewId, $"no result after the view was sent {requeues - 1} times; see the inference workers' logs and the error queues", null, ct, tally);
+                MuraMetrics.ViewsFailed.WithLabels("ingest").Inc(tally.Failed);
+                if (completed is not null)
                 {
                     await Publishing.StudyCompletedAsync(publisher, completed, ct);
                 }
@@ -181,6 +186,7 @@ public sealed partial class Reconciler(StudyStore store, IPublishEndpoint publis
 
             LogRequeued(logger, study.StudyInstanceUid, v.SopInstanceUid, requeues);
             await Publishing.PublishAsync(publisher, study, v, ct);
+            MuraMetrics.ViewsQueued.Inc();
         }
 
         return handled;

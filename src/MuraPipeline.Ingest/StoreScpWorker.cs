@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MuraPipeline.Dicom.Network;
+using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Ingest;
 
@@ -16,6 +17,7 @@ public sealed class StoreScpWorker(IOptions<StoreScpOptions> scp, IOptions<Inges
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _server = new StoreScp(scp.Value, ingest.Value.WatchDir!, logger);
+        MuraMetrics.BeforeScrape(() => MuraMetrics.ScpAssociationsOpen.Set(_server.ActiveAssociations));
         _server.Start();
         return Task.CompletedTask;
     }

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using MuraPipeline.Contracts;
 using MuraPipeline.Data;
 using MuraPipeline.Imaging;
+using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Scheduler;
 
@@ -31,6 +32,13 @@ public sealed partial class Exporter(IServiceScopeFactory scopes, DatabaseTarget
 
     /// <summary>Runs one export (and the training hook when <paramref name="train"/> and one is configured).</summary>
     public async Task<ExportResult> RunAsync(string trigger, string? folder, bool train, CancellationToken ct, string? schedulerInstance = null)
+    {
+        var result = await RunOnceAsync(trigger, folder, train, ct, schedulerInstance);
+        MuraMetrics.ExportRuns.WithLabels(result.Status.ToString().ToLowerInvariant()).Inc();
+        return result;
+    }
+
+    private async Task<ExportResult> RunOnceAsync(string trigger, string? folder, bool train, CancellationToken ct, string? schedulerInstance)
     {
         var instance = schedulerInstance is null ? Instance : $"{Instance} (scheduler {schedulerInstance})";
         var o = options.Value;

@@ -36,7 +36,7 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _host = ServiceHost.Build(Roles.Parse("api"), new Dictionary<string, string?> { ["Database:SqliteFile"] = Db, ["urls"] = "http://127.0.0.1:0" });
+        _host = ServiceHost.Build(Roles.Parse("api"), new Dictionary<string, string?> { ["Database:SqliteFile"] = Db, ["urls"] = "http://127.0.0.1:0", ["Metrics:AllowFrom"] = "192.0.2.0/24" });
         await ServiceHost.EnsureSchemaAsync(_host.Services, default);
         await _host.StartAsync();
         _base = new Uri(_host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -55,7 +55,7 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
     {
         var endpoints = _host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
         var open = endpoints.Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is not null).Select(Describe).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(["* /alive", "* /health", "GET /assets/console.css", "GET /login", "POST /login"], open);
+        Assert.Equal(["* /alive", "* /health", "GET /assets/console.css", "GET /login", "GET /metrics", "POST /login"], open);
 
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = _base };
         var closed = endpoints.Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is null).ToList();
@@ -210,6 +210,37 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
         await AddUserAsync("dr-ng", AccessRole.Reader, ReaderPassword);
         using var other = await browser.PostAsync(new Uri("/login", UriKind.Relative), Form(("__RequestVerificationToken", token), ("username", "dr-ng"), ("password", ReaderPassword)));
         Assert.Equal(HttpStatusCode.Redirect, other.StatusCode);
+    }
+
+    [Fact]
+    public async Task Metrics_outside_the_allow_list_need_an_operator_and_promtool_accepts_them()
+    {
+        string readerKey, operatorKey;
+        await using (var scope = _host.Services.CreateAsyncScope())
+        {
+            var store = scope.ServiceProvider.GetRequiredService<AccessStore>();
+            readerKey = (await store.AddKeyAsync("viewer", AccessRole.Reader, AuditActor.CommandLine, default)).Key;
+            operatorKey = (await store.AddKeyAsync("prometheus", AccessRole.Operator, AuditActor.CommandLine, default)).Key;
+        }
+
+        // This host allows only 192.0.2.0/24 without credentials, so the loopback test client is "outside".
+        using var anonymous = new HttpClient { BaseAddress = _base };
+        using var reader = Client(readerKey);
+        using var op = Client(operatorKey);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(new Uri("/metrics", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.GetAsync(new Uri("/metrics", UriKind.Relative))).StatusCode);
+        var text = await op.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Contains("# TYPE mura_views_scored_total counter", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE mura_inference_batch_duration_seconds histogram", text, StringComparison.Ordinal);
+        var (code, stdout, stderr) = Peers.Run("promtool", ["check", "metrics"], null, null, text);
+        Assert.True(code == 0, stdout + stderr);
+
+        var allow = new MetricsOptions { AllowFrom = "10.1.0.0/16, 127.0.0.1" };
+        Assert.True(allow.Allows(IPAddress.Parse("10.1.200.3")));
+        Assert.True(allow.Allows(IPAddress.Parse("::ffff:127.0.0.1")));
+        Assert.False(allow.Allows(IPAddress.Parse("10.2.0.1")));
+        Assert.False(allow.Allows(IPAddress.IPv6Loopback));
+        Assert.False(allow.Allows(null));
     }
 
     [Fact]

@@ -33,9 +33,8 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
     public async Task Hundred_studies_through_one_ingest_and_two_inference_workers_are_each_scored_once_as_the_mean_of_their_views()
     {
         var views = Stage(100, seed: 301);
-        _c.Serve("ingest", "ingest");
-        _c.Serve("inference-1", "inference");
-        _c.Serve("inference-2", "inference");
+        ServeProcess[] processes = [_c.Serve("ingest", "ingest"), _c.Serve("inference-1", "inference"), _c.Serve("inference-2", "inference"), _c.Serve("api", "api"), _c.Serve("scheduler", "scheduler", new Dictionary<string, string> { ["Export__PseudonymKey"] = "a pseudonym key for this test", ["Export__Folder"] = Path.Combine(_c.Dir, "exports") })];
+        using var prometheus = PrometheusServer.Start(processes);
         Drop();
 
         await WaitAllScoredAsync(100, views);
@@ -78,6 +77,23 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
             Deadline,
             "the late instance's study to be scored again");
         await AssertScoredExactlyOnceAsync(100, views + 1);
+
+        // Prometheus scrapes every role, promtool accepts each exposition, and the scored-views counters of the two
+        // inference workers add up to the database's count.
+        using var http = new HttpClient();
+        foreach (var p in processes)
+        {
+            var (code, stdout, stderr) = Peers.Run("promtool", ["check", "metrics"], null, null, await http.GetStringAsync(new Uri($"{p.Url}/metrics")));
+            Assert.True(code == 0, $"{p.Name}: {stdout}{stderr}");
+        }
+
+        var scored = await _c.ScalarAsync<long>("SELECT count(*) FROM views WHERE \"State\" = 2");
+        await _c.WaitUntilAsync(
+            async () => await prometheus.QueryAsync("count(up == 1)") == processes.Length && await prometheus.QueryAsync("sum(mura_views_scored_total)") == scored,
+            Deadline,
+            $"Prometheus to scrape all {processes.Length} processes and sum mura_views_scored_total to {scored}");
+        Assert.Equal(views + 1, await prometheus.QueryAsync("sum(mura_files_ingested_total)"));
+        Assert.Equal(2, await prometheus.QueryAsync("count(mura_active_model_info == 1)"));
     }
 
     [Fact]

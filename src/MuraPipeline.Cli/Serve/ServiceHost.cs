@@ -57,8 +57,8 @@ public static class ServiceHost
         .Build();
 
     /// <summary>
-    /// Every serve process is a small web host: /alive and /health for its orchestrator whatever its roles, and the
-    /// operator API (/api/…) when it hosts the api role.
+    /// Every serve process is a small web host: /alive and /health for its orchestrator and /metrics for Prometheus
+    /// whatever its roles, and the console and operator API (/login, /api/…) when it hosts the api role.
     /// </summary>
     public static IHost Build(IReadOnlySet<string> roles, IDictionary<string, string?> overrides)
     {
@@ -75,6 +75,7 @@ public static class ServiceHost
         var app = builder.Build();
         app.UseConsoleSecurity();
         app.MapHealth();
+        app.MapMetrics();
         if (roles.Contains(Roles.Api))
         {
             app.MapApi();
