@@ -12,6 +12,7 @@ using Microsoft.Extensions.Options;
 using MuraPipeline.Api.Access;
 using MuraPipeline.Contracts;
 using MuraPipeline.Data;
+using MuraPipeline.Imaging;
 using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Api;
@@ -94,18 +95,23 @@ public static class ApiRegistration
             return Results.Json(rows);
         });
 
-        // A view's heatmap overlay (colour map blended on its derivative), rendered on demand from the stored CAM grid.
-        app.MapGet("/views/{sopInstanceUid}/heatmap.png", async (MuraDbContext db, string sopInstanceUid, int? size, CancellationToken ct) =>
+        // A view's pictures, rendered on demand from the stored derivative and CAM grid: the overlay (heatmap.png), the
+        // derivative alone (image.png) and the colour-mapped CAM alone (cam.png, for the viewer's opacity control).
+        foreach (var (file, layer) in new[] { ("heatmap.png", HeatmapLayer.Blend), ("image.png", HeatmapLayer.Image), ("cam.png", HeatmapLayer.Colour) })
         {
-            var row = await (from v in db.Views.AsNoTracking().Where(v => v.SopInstanceUid == sopInstanceUid)
-                             join i in db.ViewImages.AsNoTracking() on v.Id equals i.ViewId
-                             join h in db.Heatmaps.AsNoTracking() on v.Id equals h.ViewId into heat
-                             from h in heat.DefaultIfEmpty()
-                             select new { i.Png, Grid = h == null ? null : h.Grid, Width = h == null ? 0 : h.Width, Height = h == null ? 0 : h.Height }).FirstOrDefaultAsync(ct);
-            return row is null
-                ? Results.NotFound(new { error = $"no stored image for view {sopInstanceUid}" })
-                : Results.File(MuraPipeline.Imaging.Heatmap.RenderPng(row.Png, row.Grid, row.Width, row.Height, Math.Clamp(size ?? 512, 32, 2048)), "image/png");
-        });
+            app.MapGet($"/views/{{sopInstanceUid}}/{file}", async (MuraDbContext db, string sopInstanceUid, int? size, CancellationToken ct) =>
+            {
+                var row = await (from v in db.Views.AsNoTracking().Where(v => v.SopInstanceUid == sopInstanceUid)
+                                 join i in db.ViewImages.AsNoTracking() on v.Id equals i.ViewId
+                                 join h in db.Heatmaps.AsNoTracking() on v.Id equals h.ViewId into heat
+                                 from h in heat.DefaultIfEmpty()
+                                 select new { i.Png, Grid = h == null ? null : h.Grid, Width = h == null ? 0 : h.Width, Height = h == null ? 0 : h.Height }).FirstOrDefaultAsync(ct);
+                var png = row is null ? null : Imaging.Heatmap.RenderPng(row.Png, row.Grid, row.Width, row.Height, Math.Clamp(size ?? 512, 32, 2048), layer);
+                return png is null
+                    ? Results.NotFound(new { error = row is null ? $"no stored image for view {sopInstanceUid}" : $"view {sopInstanceUid} has no heatmap" })
+                    : Results.File(png, "image/png");
+            });
+        }
 
         // Ground truth: a reader's verdict on a study (every verdict is kept; the latest wins) and its history. A signed-in
         // reader's verdict is theirs; a key client (an import from the RIS) names the reader.

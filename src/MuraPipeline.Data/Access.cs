@@ -221,3 +221,35 @@ internal sealed class DataProtectionKeyConfiguration : IEntityTypeConfiguration<
 {
     public void Configure(EntityTypeBuilder<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey> b) => b.ToTable("data_protection_keys");
 }
+
+/// <summary>A serve process as it last reported itself: its roles, the model it scores with and when it last scored a batch.</summary>
+public sealed class Replica
+{
+    /// <summary>Host name and process id, e.g. <c>worker-3:4711</c>.</summary>
+    public required string Id { get; set; }
+
+    public required string Roles { get; set; }
+
+    public string? ModelSha256 { get; set; }
+
+    public DateTimeOffset StartedAt { get; set; }
+
+    public DateTimeOffset LastSeenAt { get; set; }
+
+    public DateTimeOffset? LastBatchAt { get; set; }
+
+    public long Batches { get; set; }
+}
+
+internal sealed class ReplicaConfiguration : IEntityTypeConfiguration<Replica>
+{
+    public void Configure(EntityTypeBuilder<Replica> b)
+    {
+        b.ToTable("replicas");
+        b.HasKey(r => r.Id);
+        b.Property(r => r.Id).HasMaxLength(128);
+        b.Property(r => r.Roles).HasMaxLength(64);
+        b.Property(r => r.ModelSha256).HasMaxLength(64);
+        b.HasIndex(r => r.LastSeenAt);
+    }
+}

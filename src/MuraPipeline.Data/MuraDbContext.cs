@@ -33,6 +33,8 @@ public sealed class MuraDbContext(DbContextOptions<MuraDbContext> options) : DbC
 
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
+    public DbSet<Replica> Replicas => Set<Replica>();
+
     /// <summary>ASP.NET Core Data Protection's keys (they sign the console's cookies and antiforgery tokens), shared by every api replica.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
@@ -58,6 +60,7 @@ internal sealed class StudyConfiguration : IEntityTypeConfiguration<Study>
         b.HasKey(s => s.Id);
         b.HasIndex(s => s.StudyInstanceUid).IsUnique();
         b.HasIndex(s => new { s.State, s.LastInstanceAt });
+        b.HasIndex(s => new { s.State, s.Score, s.StudyInstanceUid }); // the worklist: keyset pages by score, then UID
         b.Property(s => s.LeaseOwner).HasMaxLength(128);
         b.Property(s => s.StudyInstanceUid).HasMaxLength(64);
         b.Property(s => s.PatientId).HasMaxLength(64);
@@ -77,6 +80,7 @@ internal sealed class ViewConfiguration : IEntityTypeConfiguration<View>
         b.HasIndex(v => v.SopInstanceUid).IsUnique();
         b.HasIndex(v => new { v.StudyId, v.State });
         b.HasIndex(v => new { v.State, v.QueuedAt });
+        b.HasIndex(v => new { v.State, v.ScoredAt }); // the scoring rate and the overview's chart
         b.Property(v => v.SopInstanceUid).HasMaxLength(64);
         b.Property(v => v.SourcePath).HasMaxLength(1024);
         b.Property(v => v.ViewPosition).HasMaxLength(16);

@@ -215,6 +215,35 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
         return changed == 1;
     }
 
+    /// <summary>
+    /// An operator's retry of a failed view: when its derivative is stored, the view goes back to Received (its re-send
+    /// count cleared) and its study re-opens, so the next assembly pass queues it again and the study's score is
+    /// recomputed when it ends. A view failed at ingest has no derivative: its file must be fixed and given again.
+    /// A view that is not failed (already scored by an earlier retry) changes nothing.
+    /// </summary>
+    public Task<RetryOutcome> RetryViewAsync(Guid viewId, CancellationToken ct) =>
+        InTransactionAsync(async token =>
+        {
+            var view = await db.Views.AsNoTracking().Where(v => v.Id == viewId).Select(v => new { v.StudyId, v.State, v.Width }).SingleOrDefaultAsync(token);
+            if (view is null)
+            {
+                return RetryOutcome.Unknown;
+            }
+
+            if (view.State != ViewState.Failed)
+            {
+                return RetryOutcome.NotFailed;
+            }
+
+            if (view.Width == 0)
+            {
+                return RetryOutcome.NoDerivative;
+            }
+
+            await db.Views.Where(v => v.Id == viewId).ExecuteUpdateAsync(set => set.SetProperty(v => v.Requeues, 0), token);
+            return await ReviveAsync(viewId, view.StudyId, token) ? RetryOutcome.Reopened : RetryOutcome.NotFailed;
+        }, ct);
+
     /// <summary>Marks views Queued, in one statement (their messages are published); a view already scored or failed stays so.</summary>
     public Task<int> MarkViewsQueuedAsync(IReadOnlyCollection<Guid> viewIds, CancellationToken ct)
     {
@@ -514,4 +543,20 @@ public sealed class OutcomeTally
     internal void AddScored(TimeSpan sinceReceipt) => _sinceReceipt.Add(sinceReceipt);
 
     internal void AddFailed() => Failed++;
+}
+
+/// <summary>What an operator's retry of a view did.</summary>
+public enum RetryOutcome
+{
+    /// <summary>The view is back in its re-opened study, to be queued by the next assembly pass.</summary>
+    Reopened,
+
+    /// <summary>The view is not failed (scored, or already retried): nothing changed.</summary>
+    NotFailed,
+
+    /// <summary>The view failed at ingest, before it had a derivative: its file must be fixed and given again.</summary>
+    NoDerivative,
+
+    /// <summary>No such view.</summary>
+    Unknown,
 }

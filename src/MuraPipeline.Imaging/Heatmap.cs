@@ -5,20 +5,30 @@ public static class Heatmap
 {
     /// <summary>
     /// A view's picture as stored (its derivative PNG and, when the model made one, its CAM grid as little-endian
-    /// float32), rendered on demand: the overlay, or the plain derivative, shrunk so its long side is <paramref name="maxSide"/>.
+    /// float32), rendered on demand and shrunk so its long side is <paramref name="maxSide"/>: the overlay (or the plain
+    /// derivative where there is no grid), the plain derivative, or the colour-mapped CAM alone at the derivative's
+    /// size (for a viewer that lays it over the image at an opacity the reader picks; null where there is no grid).
     /// </summary>
-    public static byte[] RenderPng(byte[] derivativePng, byte[]? grid, int camWidth, int camHeight, int maxSide)
+    public static byte[]? RenderPng(byte[] derivativePng, byte[]? grid, int camWidth, int camHeight, int maxSide, HeatmapLayer layer = HeatmapLayer.Blend)
     {
         var image = Png.DecodeGray(derivativePng);
+        float[]? cam = null;
         if (grid is not null && camWidth > 0 && camHeight > 0 && grid.Length == camWidth * camHeight * 4)
         {
-            var cam = new float[camWidth * camHeight];
+            cam = new float[camWidth * camHeight];
             Buffer.BlockCopy(grid, 0, cam, 0, grid.Length);
-            return Png.Encode(Overlay(image, cam, camWidth, camHeight, maxSide));
         }
 
-        var (w, h) = PixelPipeline.Fit(image.Width, image.Height, maxSide);
-        return Png.Encode(w == image.Width && h == image.Height ? image : Resampler.ResizeGray(image, w, h));
+        switch (layer)
+        {
+            case HeatmapLayer.Colour:
+                return cam is null ? null : Png.Encode(ColourMap(image, cam, camWidth, camHeight, maxSide));
+            case HeatmapLayer.Blend when cam is not null:
+                return Png.Encode(Overlay(image, cam, camWidth, camHeight, maxSide));
+            default:
+                var (w, h) = PixelPipeline.Fit(image.Width, image.Height, maxSide);
+                return Png.Encode(w == image.Width && h == image.Height ? image : Resampler.ResizeGray(image, w, h));
+        }
     }
 
     /// <summary>Blends a CAM grid (any scale) over <paramref name="image"/>, shrunk so its long side is <paramref name="maxSide"/>.</summary>
@@ -26,13 +36,37 @@ public static class Heatmap
     {
         var (w, h) = PixelPipeline.Fit(image.Width, image.Height, maxSide);
         var baseImg = w == image.Width && h == image.Height ? image.Pixels.Select(b => (float)b).ToArray() : Resampler.Resize(image, w, h);
+        return Paint(cam, camWidth, camHeight, w, h, (i, t, r, g, b, o) =>
+        {
+            var gray = baseImg[i];
+            var a = alpha * t;
+            o[i * 3] = (byte)Math.Clamp((int)((gray * (1 - a)) + (r * a) + 0.5), 0, 255);
+            o[(i * 3) + 1] = (byte)Math.Clamp((int)((gray * (1 - a)) + (g * a) + 0.5), 0, 255);
+            o[(i * 3) + 2] = (byte)Math.Clamp((int)((gray * (1 - a)) + (b * a) + 0.5), 0, 255);
+        });
+    }
+
+    /// <summary>The CAM alone in the jet colour map, at the size <paramref name="image"/> is shown at.</summary>
+    public static RgbImage ColourMap(GrayImage image, float[] cam, int camWidth, int camHeight, int maxSide)
+    {
+        var (w, h) = PixelPipeline.Fit(image.Width, image.Height, maxSide);
+        return Paint(cam, camWidth, camHeight, w, h, (i, _, r, g, b, o) =>
+        {
+            o[i * 3] = (byte)Math.Clamp((int)(r + 0.5), 0, 255);
+            o[(i * 3) + 1] = (byte)Math.Clamp((int)(g + 0.5), 0, 255);
+            o[(i * 3) + 2] = (byte)Math.Clamp((int)(b + 0.5), 0, 255);
+        });
+    }
+
+    /// <summary>Samples the CAM grid bilinearly at each output pixel's centre, scales it to 0..1 and hands the pixel, its value and its jet colour to <paramref name="write"/>.</summary>
+    private static RgbImage Paint(float[] cam, int camWidth, int camHeight, int w, int h, Action<int, double, double, double, double, byte[]> write)
+    {
         var min = cam.Min();
         var max = cam.Max();
         var span = max - min < 1e-12f ? 1f : max - min;
         var o = new byte[w * h * 3];
         for (var y = 0; y < h; y++)
         {
-            // Bilinear sample of the CAM grid at the pixel's centre.
             var gy = Math.Clamp((((y + 0.5) / h) * camHeight) - 0.5, 0, camHeight - 1);
             var y0 = (int)gy;
             var y1 = Math.Min(y0 + 1, camHeight - 1);
@@ -47,12 +81,7 @@ public static class Heatmap
                     + (fy * (((1 - fx) * cam[(y1 * camWidth) + x0]) + (fx * cam[(y1 * camWidth) + x1])));
                 var t = (v - min) / span;
                 var (r, g, b) = Jet(t);
-                var gray = baseImg[(y * w) + x];
-                var a = alpha * t;
-                var i = ((y * w) + x) * 3;
-                o[i] = (byte)Math.Clamp((int)((gray * (1 - a)) + (r * a) + 0.5), 0, 255);
-                o[i + 1] = (byte)Math.Clamp((int)((gray * (1 - a)) + (g * a) + 0.5), 0, 255);
-                o[i + 2] = (byte)Math.Clamp((int)((gray * (1 - a)) + (b * a) + 0.5), 0, 255);
+                write((y * w) + x, t, r, g, b, o);
             }
         }
 
@@ -102,4 +131,17 @@ public static class Heatmap
         double R(double v) => Math.Clamp(1.5 - Math.Abs((4 * t) - v), 0, 1) * 255;
         return (R(3), R(2), R(1));
     }
+}
+
+/// <summary>Which picture of a view <see cref="Heatmap.RenderPng"/> makes.</summary>
+public enum HeatmapLayer
+{
+    /// <summary>The CAM blended over the derivative.</summary>
+    Blend,
+
+    /// <summary>The derivative alone.</summary>
+    Image,
+
+    /// <summary>The colour-mapped CAM alone.</summary>
+    Colour,
 }

@@ -13,7 +13,7 @@ namespace MuraPipeline.Inference;
 /// undecodable derivative fails that view with its reason at once (a permanent error: no bus retry, no error queue),
 /// and a model error on the whole batch is retried view by view so only the culprit fails.
 /// </summary>
-public sealed partial class ScoreViewsConsumer(ModelProvider models, StudyStore store, ILogger<ScoreViewsConsumer> logger)
+public sealed partial class ScoreViewsConsumer(ModelProvider models, StudyStore store, ReplicaState replica, ILogger<ScoreViewsConsumer> logger)
     : IConsumer<Batch<ViewQueued>>
 {
     public async Task Consume(ConsumeContext<Batch<ViewQueued>> context)
@@ -41,6 +41,7 @@ public sealed partial class ScoreViewsConsumer(ModelProvider models, StudyStore 
         outcomes.AddRange(Score(model, decoded));
         var tally = new OutcomeTally();
         var completed = await store.RecordOutcomesAsync(outcomes, model.Sha256, Guid.NewGuid(), context.CancellationToken, tally);
+        replica.BatchScored(model.Sha256, DateTimeOffset.UtcNow);
         MuraMetrics.InferenceBatchSize.Observe(messages.Count);
         MuraMetrics.InferenceBatchSeconds.Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         MuraMetrics.ViewsScored.Inc(tally.Scored);

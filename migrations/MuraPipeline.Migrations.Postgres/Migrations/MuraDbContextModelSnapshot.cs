@@ -380,6 +380,40 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                     b.ToTable("model_versions", (string)null);
                 });
 
+            modelBuilder.Entity("MuraPipeline.Data.Replica", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<long>("Batches")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("LastBatchAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("LastSeenAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ModelSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Roles")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LastSeenAt");
+
+                    b.ToTable("replicas", (string)null);
+                });
+
             modelBuilder.Entity("MuraPipeline.Data.Score", b =>
                 {
                     b.Property<Guid>("Id")
@@ -488,6 +522,8 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                         .IsUnique();
 
                     b.HasIndex("State", "LastInstanceAt");
+
+                    b.HasIndex("State", "Score", "StudyInstanceUid");
 
                     b.ToTable("studies", (string)null);
                 });
@@ -612,6 +648,8 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                         .IsUnique();
 
                     b.HasIndex("State", "QueuedAt");
+
+                    b.HasIndex("State", "ScoredAt");
 
                     b.HasIndex("StudyId", "State");
 

@@ -365,6 +365,40 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                     b.ToTable("model_versions", (string)null);
                 });
 
+            modelBuilder.Entity("MuraPipeline.Data.Replica", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Batches")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LastBatchAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastSeenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ModelSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Roles")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LastSeenAt");
+
+                    b.ToTable("replicas", (string)null);
+                });
+
             modelBuilder.Entity("MuraPipeline.Data.Score", b =>
                 {
                     b.Property<Guid>("Id")
@@ -473,6 +507,8 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                         .IsUnique();
 
                     b.HasIndex("State", "LastInstanceAt");
+
+                    b.HasIndex("State", "Score", "StudyInstanceUid");
 
                     b.ToTable("studies", (string)null);
                 });
@@ -595,6 +631,8 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                         .IsUnique();
 
                     b.HasIndex("State", "QueuedAt");
+
+                    b.HasIndex("State", "ScoredAt");
 
                     b.HasIndex("StudyId", "State");
 

@@ -95,7 +95,7 @@ public static class ReportWriter
             return string.Empty;
         }
 
-        var thumb = Imaging.Heatmap.RenderPng(png, heat?.Grid, heat?.Width ?? 0, heat?.Height ?? 0, 192);
+        var thumb = Imaging.Heatmap.RenderPng(png, heat?.Grid, heat?.Width ?? 0, heat?.Height ?? 0, 192)!;
         return string.Create(CultureInfo.InvariantCulture, $"<figure><img alt=\"view heatmap\" src=\"data:image/png;base64,{Convert.ToBase64String(thumb)}\"><figcaption>{v.Probability:0.000} {Enc(v.PredictedBodyPart ?? string.Empty)}{(v.BodyPartMismatch == true ? " (body part differs from the DICOM tags)" : string.Empty)}</figcaption></figure>");
     }
 

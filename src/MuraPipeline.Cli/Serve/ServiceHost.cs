@@ -67,6 +67,7 @@ public static class ServiceHost
         AddRoles(builder, roles, loops: true, extraBus: null, defaultSqliteFile: "mura.db");
         builder.AddHealth();
         builder.AddConsoleSecurity();
+        builder.Services.AddReplicaHeartbeat(string.Join(',', roles.Order(StringComparer.Ordinal)));
         if (roles.Contains(Roles.Api))
         {
             builder.AddApi();

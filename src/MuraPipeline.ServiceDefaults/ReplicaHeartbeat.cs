@@ -1,0 +1,91 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MuraPipeline.Data;
+
+namespace MuraPipeline.ServiceDefaults;
+
+/// <summary>What this process tells the others about itself: filled by its roles, written by <see cref="ReplicaHeartbeat"/>.</summary>
+public sealed class ReplicaState
+{
+    private readonly object _lock = new();
+    private string? _model;
+    private DateTimeOffset? _lastBatch;
+    private long _batches;
+
+    public string Id { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
+    /// <summary>An inference batch was scored with <paramref name="modelSha256"/>.</summary>
+    public void BatchScored(string modelSha256, DateTimeOffset at)
+    {
+        lock (_lock)
+        {
+            _model = modelSha256;
+            _lastBatch = at;
+            _batches++;
+        }
+    }
+
+    public (string? Model, DateTimeOffset? LastBatch, long Batches) Read()
+    {
+        lock (_lock)
+        {
+            return (_model, _lastBatch, _batches);
+        }
+    }
+}
+
+/// <summary>
+/// Every <see cref="Interval"/>, a serve process writes its row in <c>replicas</c> (roles, model, last batch), so the
+/// console shows the replicas seen and their models without a round trip per batch.
+/// </summary>
+public sealed partial class ReplicaHeartbeat(IServiceScopeFactory scopes, ReplicaState state, string roles, TimeProvider clock, ILogger<ReplicaHeartbeat> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, clock);
+        do
+        {
+            try
+            {
+                await BeatAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogFailed(logger, ex.Message); // the database is away: the next beat tries again
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task BeatAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<MuraDbContext>();
+        var (model, lastBatch, batches) = state.Read();
+        var now = clock.GetUtcNow();
+        var updated = await db.Replicas.Where(r => r.Id == state.Id).ExecuteUpdateAsync(
+            set => set.SetProperty(r => r.LastSeenAt, now).SetProperty(r => r.ModelSha256, model).SetProperty(r => r.LastBatchAt, lastBatch).SetProperty(r => r.Batches, batches).SetProperty(r => r.Roles, roles),
+            ct);
+        if (updated == 0)
+        {
+            db.Replicas.Add(new Replica { Id = state.Id, Roles = roles, ModelSha256 = model, StartedAt = state.StartedAt, LastSeenAt = now, LastBatchAt = lastBatch, Batches = batches });
+            await db.SaveChangesAsync(ct);
+        }
+    }
+
+    [LoggerMessage(EventId = 1901, Level = LogLevel.Warning, Message = "Could not write this replica's heartbeat: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string reason);
+}
+
+public static class ReplicaHeartbeatRegistration
+{
+    /// <summary>The heartbeat of a serve process hosting <paramref name="roles"/>.</summary>
+    public static IServiceCollection AddReplicaHeartbeat(this IServiceCollection services, string roles) =>
+        services.AddHostedService(sp => new ReplicaHeartbeat(sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ReplicaState>(), roles, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ReplicaHeartbeat>>()));
+}
