@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MuraPipeline.Api.Access;
+using MuraPipeline.Api.Pages;
 using MuraPipeline.Contracts;
 using MuraPipeline.Data;
 using MuraPipeline.Imaging;
@@ -69,6 +70,8 @@ public static class ApiRegistration
     {
         builder.Services.AddHttpClient();
         builder.Services.AddScoped<PipelineStatusReader>();
+        builder.Services.AddScoped<ConsoleReads>();
+        builder.Services.AddScoped<ErrorQueues>();
         builder.Services.AddHostedService<FirstAdminNotice>();
         return builder;
     }
@@ -81,6 +84,9 @@ public static class ApiRegistration
     public static IEndpointRouteBuilder MapApi(this IEndpointRouteBuilder root)
     {
         root.MapConsoleSignIn();
+        root.MapReaderPages();
+        root.MapOperatorPages();
+        root.MapAdminPages();
         var app = root.MapGroup("/api").RequireAuthorization(ConsoleSecurity.Policy(AccessRole.Reader));
         app.MapGet("/status", async (PipelineStatusReader reader, CancellationToken ct) => Results.Json(await reader.ReadAsync(ct), PipelineStatus.Json))
             .RequireAuthorization(ConsoleSecurity.Policy(AccessRole.Operator));
@@ -113,29 +119,13 @@ public static class ApiRegistration
             });
         }
 
-        // Ground truth: a reader's verdict on a study (every verdict is kept; the latest wins) and its history. A signed-in
-        // reader's verdict is theirs; a key client (an import from the RIS) names the reader.
+        // Ground truth: a reader's verdict on a study (every verdict is kept; the latest wins) and its history.
         app.MapPost("/studies/{studyInstanceUid}/verdicts", async (HttpContext http, MuraDbContext db, GroundTruthStore store, AuditLog audit, string studyInstanceUid, VerdictRequest request, CancellationToken ct) =>
         {
-            if (http.User.ViaCookie())
-            {
-                request = request with { Reader = http.User.Identity!.Name };
-            }
-
-            if (request.Problem() is { } problem)
-            {
-                return Results.BadRequest(new { error = problem });
-            }
-
-            if (!await db.Studies.AnyAsync(s => s.StudyInstanceUid == studyInstanceUid, ct))
-            {
-                return Results.NotFound(new { error = $"no study {studyInstanceUid}" });
-            }
-
-            var verdict = new VerdictInput(studyInstanceUid, request.Abnormal!.Value, StudyTypes.Normalise(request.BodyPart), request.Reader!.Trim(), request.ReadAt?.ToUniversalTime());
-            var recorded = await store.AddAsync([verdict], "api", ct);
-            await audit.RecordAsync(http.Actor().Did("verdict.add", studyInstanceUid, $"{(verdict.Abnormal ? "abnormal" : "normal")} by {verdict.ReaderId}{(recorded.Duplicates > 0 ? " (already recorded)" : string.Empty)}"), ct);
-            return Results.Created($"/api/studies/{studyInstanceUid}/verdicts", new { id = recorded.LastId, duplicate = recorded.Duplicates > 0 });
+            var recorded = await Verdicts.RecordAsync(http, db, store, audit, studyInstanceUid, request, ct);
+            return recorded.Problem is { } problem
+                ? recorded.UnknownStudy ? Results.NotFound(new { error = problem }) : Results.BadRequest(new { error = problem })
+                : Results.Created($"/api/studies/{studyInstanceUid}/verdicts", new { id = recorded.Id, duplicate = recorded.Duplicate });
         });
         app.MapGet("/studies/{studyInstanceUid}/verdicts", async (GroundTruthStore store, string studyInstanceUid, CancellationToken ct) =>
             Results.Json((await store.HistoryAsync(studyInstanceUid, ct)).Select(v => new { id = v.Id, abnormal = v.Abnormal, body_part = v.BodyPart, reader = v.ReaderId, read_at = v.ReadAt, recorded_at = v.RecordedAt, source = v.Source })));

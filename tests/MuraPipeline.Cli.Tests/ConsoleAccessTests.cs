@@ -55,7 +55,7 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
     {
         var endpoints = _host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
         var open = endpoints.Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is not null).Select(Describe).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(["* /alive", "* /health", "GET /assets/console.css", "GET /login", "GET /metrics", "POST /login"], open);
+        Assert.Equal(["* /alive", "* /health", "GET /assets/console.css", "GET /assets/console.js", "GET /login", "GET /metrics", "POST /login"], open);
 
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = _base };
         var closed = endpoints.Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is null).ToList();
@@ -150,8 +150,9 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
             Assert.Contains("samesite=strict", session, StringComparison.OrdinalIgnoreCase);
         }
 
-        var home = await browser.GetStringAsync(new Uri("/", UriKind.Relative));
+        var home = await browser.GetStringAsync(new Uri("/worklist", UriKind.Relative));
         Assert.Contains("dr-lee", home, StringComparison.Ordinal);
+        Assert.Equal("/worklist", (await browser.GetAsync(new Uri("/", UriKind.Relative))).Headers.Location!.OriginalString);
         Assert.Equal(HttpStatusCode.Forbidden, (await browser.GetAsync(new Uri("/api/status", UriKind.Relative))).StatusCode);
 
         // A verdict from the session: refused without the antiforgery header, recorded under the reader's own name with it.
@@ -161,7 +162,7 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.BadRequest, bare.StatusCode);
         }
 
-        var pageToken = FormToken().Match(home).Groups[1].Value;
+        var pageToken = MetaToken().Match(home).Groups[1].Value;
         using (var request = new HttpRequestMessage(HttpMethod.Post, $"/api/studies/{study}/verdicts") { Content = JsonContent.Create(new { abnormal = true, reader = "someone-else" }) })
         {
             request.Headers.Add(ConsoleSecurity.AntiforgeryHeader, pageToken);
@@ -323,6 +324,9 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
     private static partial Regex FormToken();
+
+    [GeneratedRegex("<meta name=\"csrf-token\" content=\"([^\"]+)\"")]
+    private static partial Regex MetaToken();
 
     [GeneratedRegex(@"\{[^}]+\}")]
     private static partial Regex RouteParameter();

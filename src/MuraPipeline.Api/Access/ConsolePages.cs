@@ -19,6 +19,7 @@ namespace MuraPipeline.Api.Access;
 public static class ConsolePages
 {
     private static readonly byte[] Stylesheet = ReadAsset("console.css");
+    private static readonly byte[] Script = ReadAsset("console.js");
 
     public static IEndpointRouteBuilder MapConsoleSignIn(this IEndpointRouteBuilder app)
     {
@@ -48,14 +49,8 @@ public static class ConsolePages
             await http.SignOutAsync(ConsoleSecurity.CookieScheme);
             return Results.Redirect("/login");
         });
-        app.MapGet("/", (HttpContext http) => Html(Page(http, "MuraPipeline", $"""
-            <h1>MuraPipeline</h1>
-            <p>Signed in as <b>{Enc(http.User.Identity?.Name)}</b>, role <b>{Enc(http.User.AccessRole()?.Name())}</b>.</p>
-            <ul>
-              <li><a href="/api/status">/api/status</a>: the pipeline's counts and queues (JSON)</li>
-              <li><a href="/api/worklist">/api/worklist</a>: scored studies, highest score first (JSON)</li>
-            </ul>
-            """)));
+        app.MapGet("/", (HttpContext http) => Results.Redirect(http.User.AccessRole() is { } role && role.Includes(AccessRole.Operator) ? "/overview" : "/worklist"));
+        app.MapGet("/assets/console.js", () => Results.Bytes(Script, "text/javascript; charset=utf-8")).AllowAnonymous();
         return app;
     }
 
@@ -68,7 +63,6 @@ public static class ConsolePages
 
     private static string LoginForm(HttpContext http, string? returnUrl, string? error, bool noUsers)
     {
-        var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
         var notice = noUsers
             ? "<p class=\"notice\">No admin user exists yet. On the server, run <code>mura users add NAME --role admin</code>.</p>"
             : string.Empty;
@@ -77,7 +71,7 @@ public static class ConsolePages
             <form class="signin" method="post" action="/login">
               <h1>Sign in to MuraPipeline</h1>
               {notice}{problem}
-              <input type="hidden" name="{Enc(tokens.FormFieldName)}" value="{Enc(tokens.RequestToken)}">
+              {AntiforgeryField(http)}
               <input type="hidden" name="returnUrl" value="{Enc(LocalOrHome(returnUrl))}">
               <label>User name <input name="username" autocomplete="username" required autofocus></label>
               <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
@@ -86,36 +80,64 @@ public static class ConsolePages
             """);
     }
 
-    /// <summary>The layout every console page shares: the stylesheet, and for a signed-in user their name and a sign-out button.</summary>
+    /// <summary>
+    /// The layout every console page shares: the stylesheet and script, and for a signed-in user the pages their role
+    /// may open, their name and a sign-out button. The antiforgery token rides in a meta tag for the script's posts.
+    /// </summary>
     internal static string Page(HttpContext http, string title, string body)
     {
         var signedIn = http.User.Identity?.IsAuthenticated == true && http.User.ViaCookie();
         var header = new StringBuilder();
+        var meta = string.Empty;
         if (signedIn)
         {
             var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
+            meta = $"<meta name=\"csrf-token\" content=\"{Enc(tokens.RequestToken)}\">";
+            var role = http.User.AccessRole() ?? AccessRole.Reader;
+            var links = Navigation.Where(n => role.Includes(n.Role)).Select(n =>
+                $"<a href=\"{n.Path}\"{(http.Request.Path.StartsWithSegments(n.Path, StringComparison.Ordinal) ? " aria-current=\"page\"" : string.Empty)}>{Enc(n.Title)}</a>");
             header.Append(
                 $"""
-                <header><a class="brand" href="/">MuraPipeline</a><span class="who">{Enc(http.User.Identity!.Name)} ({Enc(http.User.AccessRole()?.Name())})</span>
-                <form method="post" action="/logout"><input type="hidden" name="{Enc(tokens.FormFieldName)}" value="{Enc(tokens.RequestToken)}"><button type="submit">Sign out</button></form></header>
+                <header><a class="brand" href="/">MuraPipeline</a><nav>{string.Concat(links)}</nav><span class="who">{Enc(http.User.Identity!.Name)} ({Enc(role.Name())})</span>
+                <form method="post" action="/logout">{AntiforgeryField(http)}<button type="submit">Sign out</button></form></header>
                 """);
         }
 
         return $"""
             <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>{Enc(title)} · MuraPipeline</title><link rel="stylesheet" href="/assets/console.css"></head>
+            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">{meta}
+            <title>{Enc(title)} · MuraPipeline</title><link rel="stylesheet" href="/assets/console.css"><script src="/assets/console.js" defer></script></head>
             <body>{header}<main>{body}</main></body></html>
             """;
     }
 
-    private static IResult Html(string html, int status = StatusCodes.Status200OK) => Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
+    /// <summary>The pages in the header, each shown to the roles that may open it.</summary>
+    private static readonly (string Path, string Title, AccessRole Role)[] Navigation =
+    [
+        ("/overview", "Overview", AccessRole.Operator),
+        ("/worklist", "Worklist", AccessRole.Reader),
+        ("/failures", "Failures", AccessRole.Operator),
+        ("/models", "Models", AccessRole.Operator),
+        ("/exports", "Exports", AccessRole.Operator),
+        ("/audit", "Audit", AccessRole.Operator),
+        ("/admin", "Users and keys", AccessRole.Admin),
+        ("/settings", "Settings", AccessRole.Admin),
+    ];
+
+    /// <summary>The hidden field a form posts its antiforgery token in.</summary>
+    internal static string AntiforgeryField(HttpContext http)
+    {
+        var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
+        return $"<input type=\"hidden\" name=\"{Enc(tokens.FormFieldName)}\" value=\"{Enc(tokens.RequestToken)}\">";
+    }
+
+    internal static IResult Html(string html, int status = StatusCodes.Status200OK) => Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
 
     /// <summary>Only a path on this site is followed after sign-in, never another site's address.</summary>
     private static string LocalOrHome(string? url) =>
         url is { Length: > 0 } && url[0] == '/' && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal) ? url : "/";
 
-    private static string Enc(string? s) => WebUtility.HtmlEncode(s ?? string.Empty);
+    internal static string Enc(string? s) => WebUtility.HtmlEncode(s ?? string.Empty);
 
     private static byte[] ReadAsset(string name)
     {

@@ -1,0 +1,214 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using MuraPipeline.Data;
+using MuraPipeline.Contracts;
+
+namespace MuraPipeline.Api.Pages;
+
+/// <summary>The worklist's filters, as its page's query string carries them.</summary>
+public sealed record WorklistFilter(
+    string? BodyPart = null,
+    string State = "scored",
+    bool? Abnormal = null,
+    DateOnly? From = null,
+    DateOnly? To = null,
+    string? Model = null,
+    bool? HasVerdict = null,
+    bool Mismatch = false,
+    string? After = null,
+    int Size = 50);
+
+/// <summary>One row of the worklist.</summary>
+public sealed record WorklistRow(string StudyInstanceUid, string? BodyPart, string State, double? Score, bool? Abnormal, int Views, int FailedViews, DateTimeOffset ReceivedAt, string? Model, bool? Verdict, bool Mismatch);
+
+/// <summary>A page of the worklist and the cursor of the next one (null on the last).</summary>
+public sealed record WorklistPage(IReadOnlyList<WorklistRow> Rows, string? Next);
+
+public sealed record StudyView(string SopInstanceUid, string? ViewPosition, string State, double? Probability, string? PredictedBodyPart, bool? Mismatch, string? Error, bool HasHeatmap, bool HasImage);
+
+public sealed record VerdictRow(long Id, bool Abnormal, string? BodyPart, string Reader, DateTimeOffset ReadAt, DateTimeOffset RecordedAt, string Source);
+
+public sealed record StudyDetail(Study Study, double? Threshold, IReadOnlyList<StudyView> Views, IReadOnlyList<VerdictRow> Verdicts, IReadOnlyList<AuditEvent> Audit, string? Next);
+
+public sealed record FailureGroup(string Reason, int Views);
+
+public sealed record FailedView(Guid ViewId, string SopInstanceUid, string StudyInstanceUid, string? BodyPart, string Reason, DateTimeOffset At, bool Retryable, string SourcePath);
+
+/// <summary>One inference (or other) replica as its heartbeat last wrote it.</summary>
+public sealed record ReplicaRow(string Id, string Roles, string? Model, DateTimeOffset StartedAt, DateTimeOffset LastSeenAt, DateTimeOffset? LastBatchAt, long Batches, bool Stale);
+
+/// <summary>The queries behind the console's pages: keyset paging on indexed columns, no per-row round trips.</summary>
+public sealed class ConsoleReads(MuraDbContext db, IThresholdPolicy thresholds, TimeProvider clock)
+{
+    public static readonly string[] States = ["received", "queued", "scored", "failed"];
+
+    public async Task<WorklistPage> WorklistAsync(WorklistFilter f, CancellationToken ct)
+    {
+        var state = f.State switch
+        {
+            "received" => StudyState.Open,
+            "queued" => StudyState.Queued,
+            "failed" => StudyState.Failed,
+            _ => StudyState.Scored,
+        };
+        var q = db.Studies.AsNoTracking().Where(s => s.State == state);
+        if (StudyTypes.Normalise(f.BodyPart) is { } part)
+        {
+            q = q.Where(s => s.BodyPart == part);
+        }
+
+        if (f.Abnormal is { } abnormal)
+        {
+            q = q.Where(s => s.Abnormal == abnormal);
+        }
+
+        if (f.From is { } from)
+        {
+            var t = new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            q = q.Where(s => s.CreatedAt >= t);
+        }
+
+        if (f.To is { } to)
+        {
+            var t = new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            q = q.Where(s => s.CreatedAt < t);
+        }
+
+        if (!string.IsNullOrWhiteSpace(f.Model))
+        {
+            var prefix = f.Model.Trim().ToLowerInvariant();
+            q = q.Where(s => s.ModelSha256 != null && s.ModelSha256.StartsWith(prefix));
+        }
+
+        if (f.HasVerdict is { } has)
+        {
+            q = has ? q.Where(s => db.Verdicts.Any(v => v.StudyInstanceUid == s.StudyInstanceUid)) : q.Where(s => !db.Verdicts.Any(v => v.StudyInstanceUid == s.StudyInstanceUid));
+        }
+
+        if (f.Mismatch)
+        {
+            q = q.Where(s => s.Views.Any(v => v.BodyPartMismatch == true));
+        }
+
+        // Keyset: (score descending, UID ascending); a study without a score sorts as -1, after every scored one.
+        if (Cursor.Parse(f.After) is var (afterScore, afterUid) && afterUid is not null)
+        {
+            q = q.Where(s => (s.Score ?? -1) < afterScore || ((s.Score ?? -1) == afterScore && string.Compare(s.StudyInstanceUid, afterUid) > 0));
+        }
+
+        var size = Math.Clamp(f.Size, 1, 500);
+        var rows = await q.OrderByDescending(s => s.Score ?? -1).ThenBy(s => s.StudyInstanceUid).Take(size + 1)
+            .Select(s => new WorklistRow(
+                s.StudyInstanceUid,
+                s.BodyPart,
+                f.State,
+                s.Score,
+                s.Abnormal,
+                s.ViewCount,
+                s.FailedViews,
+                s.CreatedAt,
+                s.ModelSha256,
+                db.Verdicts.Where(v => v.StudyInstanceUid == s.StudyInstanceUid).OrderByDescending(v => v.Id).Select(v => (bool?)v.Abnormal).FirstOrDefault(),
+                s.Views.Any(v => v.BodyPartMismatch == true)))
+            .ToListAsync(ct);
+        var next = rows.Count > size ? Cursor.Of(rows[size - 1].Score, rows[size - 1].StudyInstanceUid) : null;
+        return new WorklistPage(rows.Take(size).ToList(), next);
+    }
+
+    public async Task<StudyDetail?> StudyAsync(string studyInstanceUid, CancellationToken ct)
+    {
+        var study = await db.Studies.AsNoTracking().FirstOrDefaultAsync(s => s.StudyInstanceUid == studyInstanceUid, ct);
+        if (study is null)
+        {
+            return null;
+        }
+
+        var views = await db.Views.AsNoTracking().Where(v => v.StudyId == study.Id).OrderBy(v => v.ViewPosition).ThenBy(v => v.SopInstanceUid)
+            .Select(v => new StudyView(
+                v.SopInstanceUid,
+                v.ViewPosition,
+                v.State.ToString().ToLower(),
+                v.Probability,
+                v.PredictedBodyPart,
+                v.BodyPartMismatch,
+                v.Error,
+                db.Heatmaps.Any(h => h.ViewId == v.Id),
+                db.ViewImages.Any(i => i.ViewId == v.Id)))
+            .ToListAsync(ct);
+        var verdicts = await db.Verdicts.AsNoTracking().Where(v => v.StudyInstanceUid == studyInstanceUid).OrderByDescending(v => v.Id)
+            .Select(v => new VerdictRow(v.Id, v.Abnormal, v.BodyPart, v.ReaderId, v.ReadAt, v.RecordedAt, v.Source)).ToListAsync(ct);
+        var audit = await db.AuditEvents.AsNoTracking().Where(e => e.Target == studyInstanceUid).OrderByDescending(e => e.Id).Take(100).ToListAsync(ct);
+        double? threshold = study.State == StudyState.Scored ? await thresholds.ThresholdAsync(study.ModelSha256, study.BodyPart, ct) : null;
+
+        // The next study down the default worklist (scored, by score).
+        string? next = null;
+        if (study.State == StudyState.Scored && study.Score is { } score)
+        {
+            next = await db.Studies.AsNoTracking()
+                .Where(s => s.State == StudyState.Scored && ((s.Score ?? -1) < score || ((s.Score ?? -1) == score && string.Compare(s.StudyInstanceUid, studyInstanceUid) > 0)))
+                .OrderByDescending(s => s.Score ?? -1).ThenBy(s => s.StudyInstanceUid).Select(s => s.StudyInstanceUid).FirstOrDefaultAsync(ct);
+        }
+
+        return new StudyDetail(study, threshold, views, verdicts, audit, next);
+    }
+
+    /// <summary>Failed views grouped by their reason, the largest group first.</summary>
+    public async Task<IReadOnlyList<FailureGroup>> FailureGroupsAsync(CancellationToken ct) =>
+        (await db.Views.AsNoTracking().Where(v => v.State == ViewState.Failed).GroupBy(v => v.Error).Select(g => new { g.Key, N = g.Count() }).ToListAsync(ct))
+            .Select(g => new FailureGroup(g.Key ?? "(no reason recorded)", g.N)).OrderByDescending(g => g.Views).ThenBy(g => g.Reason, StringComparer.Ordinal).ToList();
+
+    /// <summary>Failed views, newest first, whose reason contains <paramref name="reason"/> and whose study has <paramref name="bodyPart"/>.</summary>
+    public async Task<IReadOnlyList<FailedView>> FailedViewsAsync(string? reason, string? bodyPart, int take, CancellationToken ct)
+    {
+        var q = db.Views.AsNoTracking().Where(v => v.State == ViewState.Failed);
+        if (!string.IsNullOrWhiteSpace(reason))
+        {
+            q = q.Where(v => v.Error != null && v.Error.Contains(reason));
+        }
+
+        if (StudyTypes.Normalise(bodyPart) is { } part)
+        {
+            q = q.Where(v => v.Study!.BodyPart == part);
+        }
+
+        return await q.OrderByDescending(v => v.ScoredAt).Take(Math.Clamp(take, 1, 1000))
+            .Select(v => new FailedView(v.Id, v.SopInstanceUid, v.Study!.StudyInstanceUid, v.Study.BodyPart, v.Error ?? string.Empty, v.ScoredAt ?? v.CreatedAt, v.Width > 0, v.SourcePath))
+            .ToListAsync(ct);
+    }
+
+    /// <summary>Views scored in each of the last <paramref name="minutes"/> minutes, oldest first (the current minute last).</summary>
+    public async Task<int[]> ScoredPerMinuteAsync(int minutes, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var start = now - TimeSpan.FromMinutes(minutes);
+        var times = await db.Views.AsNoTracking().Where(v => v.State == ViewState.Scored && v.ScoredAt >= start).Select(v => v.ScoredAt!.Value).ToListAsync(ct);
+        var counts = new int[minutes];
+        foreach (var t in times)
+        {
+            var i = (int)Math.Floor((t - start).TotalMinutes);
+            counts[Math.Clamp(i, 0, minutes - 1)]++;
+        }
+
+        return counts;
+    }
+
+    public async Task<IReadOnlyList<ReplicaRow>> ReplicasAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var since = now - TimeSpan.FromHours(1);
+        return (await db.Replicas.AsNoTracking().Where(r => r.LastSeenAt >= since).OrderBy(r => r.Id).ToListAsync(ct))
+            .Select(r => new ReplicaRow(r.Id, r.Roles, r.ModelSha256, r.StartedAt, r.LastSeenAt, r.LastBatchAt, r.Batches, now - r.LastSeenAt > ServiceDefaults.ReplicaHeartbeat.Interval * 4)).ToList();
+    }
+
+    /// <summary>The worklist's paging cursor: the last row's score and UID.</summary>
+    private static class Cursor
+    {
+        public static string Of(double? score, string uid) => string.Create(CultureInfo.InvariantCulture, $"{score ?? -1:R}|{uid}");
+
+        public static (double Score, string? Uid) Parse(string? text)
+        {
+            var bar = text?.IndexOf('|', StringComparison.Ordinal) ?? -1;
+            return bar > 0 && double.TryParse(text![..bar], NumberStyles.Float, CultureInfo.InvariantCulture, out var score) ? (score, text[(bar + 1)..]) : (0, null);
+        }
+    }
+}
