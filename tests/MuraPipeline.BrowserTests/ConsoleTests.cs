@@ -124,7 +124,7 @@ public sealed class ConsoleTests : IAsyncLifetime
             await _host.ScreenshotAsync(ops, name);
         }
 
-        var admin = await _host.SignInAsync("root-admin", 2560, 1440);
+        var admin = await _host.SignInAsync("root-admin", 3840, 2160);
         await admin.GotoAsync("/admin");
         await _host.ScreenshotAsync(admin, "admin");
         await admin.GotoAsync($"/studies/{top}");

@@ -83,6 +83,45 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
         }
 
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/alive", UriKind.Relative))).StatusCode);
+
+        // Every route that needs more than a reader refuses a reader's key with 403, and an operator's where it needs an admin.
+        string readerKey, operatorKey;
+        await using (var scope = _host.Services.CreateAsyncScope())
+        {
+            var store = scope.ServiceProvider.GetRequiredService<AccessStore>();
+            readerKey = (await store.AddKeyAsync("route-reader", AccessRole.Reader, AuditActor.CommandLine, default)).Key;
+            operatorKey = (await store.AddKeyAsync("route-operator", AccessRole.Operator, AuditActor.CommandLine, default)).Key;
+        }
+
+        var refused = 0;
+        foreach (var endpoint in closed)
+        {
+            var needs = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).Where(p => p is not null).Select(p => AccessRoles.Parse(p!)).DefaultIfEmpty(AccessRole.Reader).Max();
+            foreach (var (key, held) in new[] { (readerKey, AccessRole.Reader), (operatorKey, AccessRole.Operator) })
+            {
+                if (held.Includes(needs))
+                {
+                    continue;
+                }
+
+                using var client = Client(key);
+                foreach (var method in endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
+                {
+                    using var request = new HttpRequestMessage(new HttpMethod(method), Concrete(endpoint));
+                    if (method != "GET")
+                    {
+                        // The API takes JSON; the pages take their forms.
+                        request.Content = endpoint.RoutePattern.RawText!.StartsWith("/api", StringComparison.Ordinal) ? new StringContent("{}", Encoding.UTF8, "application/json") : Form(("x", "1"));
+                    }
+
+                    using var response = await client.SendAsync(request);
+                    Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{held.Name()} {method} {request.RequestUri}: {response.StatusCode}");
+                    refused++;
+                }
+            }
+        }
+
+        Assert.True(refused >= 10, $"only {refused} refusals checked");
     }
 
     [Fact]

@@ -189,7 +189,8 @@ public sealed class Cluster : IAsyncDisposable
         Directory.Delete(Dir, recursive: true);
     }
 
-    private async Task ManagementAsync(HttpMethod method, string path, string? json)
+    /// <summary>One call to the broker's management API as guest (the tests' broker on 127.0.0.1).</summary>
+    public async Task ManagementAsync(HttpMethod method, string path, string? json)
     {
         using var http = new HttpClient { BaseAddress = Management };
         using var request = new HttpRequestMessage(method, path);
