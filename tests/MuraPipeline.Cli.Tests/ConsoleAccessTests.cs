@@ -85,13 +85,8 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/alive", UriKind.Relative))).StatusCode);
 
         // Every route that needs more than a reader refuses a reader's key with 403, and an operator's where it needs an admin.
-        string readerKey, operatorKey;
-        await using (var scope = _host.Services.CreateAsyncScope())
-        {
-            var store = scope.ServiceProvider.GetRequiredService<AccessStore>();
-            readerKey = (await store.AddKeyAsync("route-reader", AccessRole.Reader, AuditActor.CommandLine, default)).Key;
-            operatorKey = (await store.AddKeyAsync("route-operator", AccessRole.Operator, AuditActor.CommandLine, default)).Key;
-        }
+        var readerKey = await KeyAsync("route-reader", AccessRole.Reader);
+        var operatorKey = await KeyAsync("route-operator", AccessRole.Operator);
 
         var refused = 0;
         foreach (var endpoint in closed)
@@ -127,13 +122,8 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
     [Fact]
     public async Task Keys_carry_their_role_and_a_revoked_key_is_refused()
     {
-        string readerKey, operatorKey;
-        await using (var scope = _host.Services.CreateAsyncScope())
-        {
-            var store = scope.ServiceProvider.GetRequiredService<AccessStore>();
-            readerKey = (await store.AddKeyAsync("ris-import", AccessRole.Reader, AuditActor.CommandLine, default)).Key;
-            operatorKey = (await store.AddKeyAsync("dashboard", AccessRole.Operator, AuditActor.CommandLine, default)).Key;
-        }
+        var readerKey = await KeyAsync("ris-import", AccessRole.Reader);
+        var operatorKey = await KeyAsync("dashboard", AccessRole.Operator);
 
         using var reader = Client(readerKey);
         using var op = Client(operatorKey);
@@ -255,13 +245,8 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
     [Fact]
     public async Task Metrics_outside_the_allow_list_need_an_operator_and_promtool_accepts_them()
     {
-        string readerKey, operatorKey;
-        await using (var scope = _host.Services.CreateAsyncScope())
-        {
-            var store = scope.ServiceProvider.GetRequiredService<AccessStore>();
-            readerKey = (await store.AddKeyAsync("viewer", AccessRole.Reader, AuditActor.CommandLine, default)).Key;
-            operatorKey = (await store.AddKeyAsync("prometheus", AccessRole.Operator, AuditActor.CommandLine, default)).Key;
-        }
+        var readerKey = await KeyAsync("viewer", AccessRole.Reader);
+        var operatorKey = await KeyAsync("prometheus", AccessRole.Operator);
 
         // This host allows only 192.0.2.0/24 without credentials, so the loopback test client is "outside".
         using var anonymous = new HttpClient { BaseAddress = _base };
@@ -332,6 +317,12 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
     }
 
     private static FormUrlEncodedContent Form(params (string Key, string Value)[] fields) => new(fields.Select(f => KeyValuePair.Create(f.Key, f.Value)));
+
+    private async Task<string> KeyAsync(string name, AccessRole role)
+    {
+        await using var scope = _host.Services.CreateAsyncScope();
+        return (await scope.ServiceProvider.GetRequiredService<AccessStore>().AddKeyAsync(name, role, AuditActor.CommandLine, default)).Key;
+    }
 
     private async Task AddUserAsync(string name, AccessRole role, string password)
     {
