@@ -44,6 +44,15 @@ public sealed class ConsoleReads(MuraDbContext db, IThresholdPolicy thresholds, 
 
     public async Task<WorklistPage> WorklistAsync(WorklistFilter f, CancellationToken ct)
     {
+        var size = Math.Clamp(f.Size, 1, 500);
+        var rows = await WorklistQuery(f, size + 1).ToListAsync(ct);
+        var next = rows.Count > size ? Cursor.Of(rows[size - 1].Score, rows[size - 1].StudyInstanceUid) : null;
+        return new WorklistPage(rows.Take(size).ToList(), next);
+    }
+
+    /// <summary>The worklist's query: one statement, a keyset page of <paramref name="take"/> rows.</summary>
+    public IQueryable<WorklistRow> WorklistQuery(WorklistFilter f, int take)
+    {
         var state = f.State switch
         {
             "received" => StudyState.Open,
@@ -90,14 +99,30 @@ public sealed class ConsoleReads(MuraDbContext db, IThresholdPolicy thresholds, 
             q = q.Where(s => s.Views.Any(v => v.BodyPartMismatch == true));
         }
 
-        // Keyset: (score descending, UID ascending); a study without a score sorts as -1, after every scored one.
-        if (Cursor.Parse(f.After) is var (afterScore, afterUid) && afterUid is not null)
+        // Keyset: (score descending, UID ascending), which the index (State, Score, StudyInstanceUid) serves for scored
+        // studies. A study of another state may have no score: it sorts as -1.
+        var (afterScore, afterUid) = Cursor.Parse(f.After);
+        IOrderedQueryable<Study> ordered;
+        if (state == StudyState.Scored)
         {
-            q = q.Where(s => (s.Score ?? -1) < afterScore || ((s.Score ?? -1) == afterScore && string.Compare(s.StudyInstanceUid, afterUid) > 0));
+            if (afterUid is not null)
+            {
+                q = q.Where(s => s.Score < afterScore || (s.Score == afterScore && string.Compare(s.StudyInstanceUid, afterUid) > 0));
+            }
+
+            ordered = q.OrderByDescending(s => s.Score).ThenBy(s => s.StudyInstanceUid);
+        }
+        else
+        {
+            if (afterUid is not null)
+            {
+                q = q.Where(s => (s.Score ?? -1) < afterScore || ((s.Score ?? -1) == afterScore && string.Compare(s.StudyInstanceUid, afterUid) > 0));
+            }
+
+            ordered = q.OrderByDescending(s => s.Score ?? -1).ThenBy(s => s.StudyInstanceUid);
         }
 
-        var size = Math.Clamp(f.Size, 1, 500);
-        var rows = await q.OrderByDescending(s => s.Score ?? -1).ThenBy(s => s.StudyInstanceUid).Take(size + 1)
+        return ordered.Take(take)
             .Select(s => new WorklistRow(
                 s.StudyInstanceUid,
                 s.BodyPart,
@@ -109,10 +134,7 @@ public sealed class ConsoleReads(MuraDbContext db, IThresholdPolicy thresholds, 
                 s.CreatedAt,
                 s.ModelSha256,
                 db.Verdicts.Where(v => v.StudyInstanceUid == s.StudyInstanceUid).OrderByDescending(v => v.Id).Select(v => (bool?)v.Abnormal).FirstOrDefault(),
-                s.Views.Any(v => v.BodyPartMismatch == true)))
-            .ToListAsync(ct);
-        var next = rows.Count > size ? Cursor.Of(rows[size - 1].Score, rows[size - 1].StudyInstanceUid) : null;
-        return new WorklistPage(rows.Take(size).ToList(), next);
+                s.Views.Any(v => v.BodyPartMismatch == true)));
     }
 
     public async Task<StudyDetail?> StudyAsync(string studyInstanceUid, CancellationToken ct)
@@ -151,6 +173,13 @@ public sealed class ConsoleReads(MuraDbContext db, IThresholdPolicy thresholds, 
 
         return new StudyDetail(study, threshold, views, verdicts, audit, next);
     }
+
+    /// <summary>Studies that failed (no view could be scored), newest first, with the reasons of their views.</summary>
+    public async Task<IReadOnlyList<(string StudyInstanceUid, string? BodyPart, int Views, DateTimeOffset At, string Reasons)>> FailedStudiesAsync(int take, CancellationToken ct) =>
+        (await db.Studies.AsNoTracking().Where(s => s.State == StudyState.Failed).OrderByDescending(s => s.UpdatedAt).Take(Math.Clamp(take, 1, 1000))
+            .Select(s => new { s.StudyInstanceUid, s.BodyPart, s.ViewCount, s.UpdatedAt, Reasons = s.Views.Where(v => v.Error != null).Select(v => v.Error!).Distinct().ToList() })
+            .ToListAsync(ct))
+        .Select(s => (s.StudyInstanceUid, s.BodyPart, s.ViewCount, s.UpdatedAt, string.Join("; ", s.Reasons))).ToList();
 
     /// <summary>Failed views grouped by their reason, the largest group first.</summary>
     public async Task<IReadOnlyList<FailureGroup>> FailureGroupsAsync(CancellationToken ct) =>

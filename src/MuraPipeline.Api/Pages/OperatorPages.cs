@@ -37,7 +37,8 @@ public static class OperatorPages
             var groups = await reads.FailureGroupsAsync(ct);
             var views = await reads.FailedViewsAsync(reason, body_part, 200, ct);
             var queues = errors.Available ? (await status.ReadAsync(ct)).Queues.Where(q => q.Name.EndsWith("_error", StringComparison.Ordinal)).ToList() : null;
-            return Html(Page(http, "Failures", FailuresBody(http, groups, views, queues, reason, body_part, done)));
+            var studies = await reads.FailedStudiesAsync(100, ct);
+            return Html(Page(http, "Failures", FailuresBody(http, groups, views, studies, queues, reason, body_part, done)));
         }).RequireAuthorization(op);
         app.MapPost("/failures/retry", async (HttpContext http, MuraDbContext db, StudyStore store, AuditLog audit, [FromForm] string? views, CancellationToken ct) =>
         {
@@ -152,8 +153,14 @@ public static class OperatorPages
         </div>
         """;
 
-    private static string FailuresBody(HttpContext http, IReadOnlyList<FailureGroup> groups, IReadOnlyList<FailedView> views, IReadOnlyList<QueueStatus>? queues, string? reason, string? bodyPart, string? done)
+    private static string FailuresBody(HttpContext http, IReadOnlyList<FailureGroup> groups, IReadOnlyList<FailedView> views, IReadOnlyList<(string StudyInstanceUid, string? BodyPart, int Views, DateTimeOffset At, string Reasons)> studies, IReadOnlyList<QueueStatus>? queues, string? reason, string? bodyPart, string? done)
     {
+        var st = new StringBuilder();
+        foreach (var x in studies)
+        {
+            st.Append(CultureInfo.InvariantCulture, $"<tr><td>{x.At.UtcDateTime:yyyy-MM-dd HH:mm:ss}</td><td><a href=\"/studies/{Enc(Uri.EscapeDataString(x.StudyInstanceUid))}\"><code>{Enc(x.StudyInstanceUid)}</code></a></td><td>{Enc(x.BodyPart ?? "–")}</td><td class=\"num\">{x.Views}</td><td>{Enc(x.Reasons)}</td></tr>");
+        }
+
         var g = new StringBuilder();
         foreach (var x in groups)
         {
@@ -210,6 +217,8 @@ public static class OperatorPages
             </form>
             {retryAll}
             <table class="grid" id="failed-views"><thead><tr><th>failed (UTC)</th><th>view</th><th>body part</th><th>reason</th><th></th></tr></thead><tbody>{(v.Length == 0 ? "<tr><td colspan=\"5\">None match.</td></tr>" : v.ToString())}</tbody></table>
+            <h2>Failed studies (no view could be scored)</h2>
+            <table class="grid" id="failed-studies"><thead><tr><th>failed (UTC)</th><th>study</th><th>body part</th><th>views</th><th>reasons</th></tr></thead><tbody>{(st.Length == 0 ? "<tr><td colspan=\"5\">None.</td></tr>" : st.ToString())}</tbody></table>
             <h2>Error queues</h2>
             {q}
             """;
