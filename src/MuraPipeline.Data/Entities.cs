@@ -112,6 +112,9 @@ public sealed class View
     public DateTimeOffset? QueuedAt { get; set; }
 
     public DateTimeOffset? ScoredAt { get; set; }
+
+    /// <summary>When an operator asked for a view that failed at ingest to be read from its file again; cleared when an ingest replica takes the request.</summary>
+    public DateTimeOffset? RetryRequestedAt { get; set; }
 }
 
 /// <summary>One model's score of one view: written once, in the transaction that moves the view to Scored.</summary>

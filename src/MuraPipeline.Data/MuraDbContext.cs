@@ -81,6 +81,7 @@ internal sealed class ViewConfiguration : IEntityTypeConfiguration<View>
         b.HasIndex(v => new { v.StudyId, v.State });
         b.HasIndex(v => new { v.State, v.QueuedAt });
         b.HasIndex(v => new { v.State, v.ScoredAt }); // the scoring rate and the overview's chart
+        b.HasIndex(v => v.RetryRequestedAt); // ingest's pass for files an operator asked to read again
         b.Property(v => v.SopInstanceUid).HasMaxLength(64);
         b.Property(v => v.SourcePath).HasMaxLength(1024);
         b.Property(v => v.ViewPosition).HasMaxLength(16);

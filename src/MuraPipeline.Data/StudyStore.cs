@@ -218,7 +218,8 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
     /// <summary>
     /// An operator's retry of a failed view: when its derivative is stored, the view goes back to Received (its re-send
     /// count cleared) and its study re-opens, so the next assembly pass queues it again and the study's score is
-    /// recomputed when it ends. A view failed at ingest has no derivative: its file must be fixed and given again.
+    /// recomputed when it ends. A view failed at ingest has no derivative: the request is recorded, and an ingest
+    /// replica puts its file back into the watched folder to be read (and, if it now reads, derived and queued) again.
     /// A view that is not failed (already scored by an earlier retry) changes nothing.
     /// </summary>
     public Task<RetryOutcome> RetryViewAsync(Guid viewId, CancellationToken ct) =>
@@ -237,12 +238,36 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
 
             if (view.Width == 0)
             {
-                return RetryOutcome.NoDerivative;
+                await db.Views.Where(v => v.Id == viewId && v.State == ViewState.Failed).ExecuteUpdateAsync(set => set.SetProperty(v => v.RetryRequestedAt, clock.GetUtcNow()), token);
+                return RetryOutcome.ReadAgain;
             }
 
             await db.Views.Where(v => v.Id == viewId).ExecuteUpdateAsync(set => set.SetProperty(v => v.Requeues, 0), token);
             return await ReviveAsync(viewId, view.StudyId, token) ? RetryOutcome.Reopened : RetryOutcome.NotFailed;
         }, ct);
+
+    /// <summary>
+    /// Takes up to <paramref name="max"/> requests to read a failed view's file again (each taken by one replica: the
+    /// request is cleared in the statement that claims it) and returns the views and their files.
+    /// </summary>
+    public async Task<IReadOnlyList<(Guid ViewId, string SourcePath)>> TakeReadAgainRequestsAsync(int max, CancellationToken ct)
+    {
+        var asked = await db.Views.AsNoTracking().Where(v => v.RetryRequestedAt != null).OrderBy(v => v.RetryRequestedAt).Take(max).Select(v => new { v.Id, v.SourcePath }).ToListAsync(ct);
+        var taken = new List<(Guid, string)>();
+        foreach (var v in asked)
+        {
+            if (await db.Views.Where(x => x.Id == v.Id && x.RetryRequestedAt != null).ExecuteUpdateAsync(set => set.SetProperty(x => x.RetryRequestedAt, (DateTimeOffset?)null), ct) == 1)
+            {
+                taken.Add((v.Id, v.SourcePath));
+            }
+        }
+
+        return taken;
+    }
+
+    /// <summary>Replaces a failed view's reason (a retry that could not even find its file says so).</summary>
+    public Task<int> SetFailureReasonAsync(Guid viewId, string reason, CancellationToken ct) =>
+        db.Views.Where(v => v.Id == viewId && v.State == ViewState.Failed).ExecuteUpdateAsync(set => set.SetProperty(v => v.Error, reason.Length > 2000 ? reason[..2000] : reason), ct);
 
     /// <summary>Marks views Queued, in one statement (their messages are published); a view already scored or failed stays so.</summary>
     public Task<int> MarkViewsQueuedAsync(IReadOnlyCollection<Guid> viewIds, CancellationToken ct)
@@ -554,8 +579,8 @@ public enum RetryOutcome
     /// <summary>The view is not failed (scored, or already retried): nothing changed.</summary>
     NotFailed,
 
-    /// <summary>The view failed at ingest, before it had a derivative: its file must be fixed and given again.</summary>
-    NoDerivative,
+    /// <summary>The view failed at ingest, before it had a derivative: an ingest replica will read its file again.</summary>
+    ReadAgain,
 
     /// <summary>No such view.</summary>
     Unknown,

@@ -148,6 +148,34 @@ public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publis
         return new IngestedFile(path, FileOutcome.Failed, studyId, reason);
     }
 
+    /// <summary>
+    /// An operator asked for failed views to be read again (the failures page): each one's file goes from the failed
+    /// folder back to its place in the watched folder, its reason file is removed, and the next scan takes it like any
+    /// new file (a file that now reads revives its view; one that still does not fails it again with the new reason).
+    /// A file no longer there leaves the view failed with a reason that says so.
+    /// </summary>
+    public async Task<int> ReturnFilesToReadAgainAsync(CancellationToken ct)
+    {
+        var returned = 0;
+        foreach (var (viewId, source) in await store.TakeReadAgainRequestsAsync(100, ct))
+        {
+            var failedDir = _options.ResolvedFailedDir;
+            var inFailed = failedDir.Length > 0 && Path.GetFullPath(source).StartsWith(Path.TrimEndingDirectorySeparator(failedDir) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+            if (!inFailed || !File.Exists(source))
+            {
+                await store.SetFailureReasonAsync(viewId, $"asked to read the file again, but it is not in the failed folder ({source}): give the instance again", ct);
+                continue;
+            }
+
+            MoveUnique(source, Path.Combine(Path.GetFullPath(_options.WatchDir!), Path.GetRelativePath(failedDir, source)));
+            File.Delete(source + ".reason.txt");
+            LogReadAgain(logger, source);
+            returned++;
+        }
+
+        return returned;
+    }
+
     /// <summary>Moves a file, never over another: a name already taken gets a numeric suffix.</summary>
     private static string MoveUnique(string from, string to)
     {
@@ -167,6 +195,9 @@ public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publis
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Input {Path} failed: {Reason}")]
     private static partial void LogFailed(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 2104, Level = LogLevel.Information, Message = "Failed input {Path} goes back into the watched folder: an operator asked for it to be read again")]
+    private static partial void LogReadAgain(ILogger logger, string path);
 
     [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Input {Path} repeats instance {SopInstanceUid}, already ingested; the first copy is kept")]
     private static partial void LogDuplicate(ILogger logger, string path, string sopInstanceUid);

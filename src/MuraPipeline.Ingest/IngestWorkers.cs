@@ -66,6 +66,11 @@ public sealed class WatchedFolderWorker(IServiceScopeFactory scopes, IOptions<In
 
     protected override async Task PassAsync(CancellationToken ct)
     {
+        await using (var scope = Scopes.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<FileIngest>().ReturnFilesToReadAgainAsync(ct);
+        }
+
         var settledBefore = clock.GetUtcNow().UtcDateTime - TimeSpan.FromMilliseconds(_options.SettleMs);
         var files = InputFile.Enumerate([_options.WatchDir!]).Files
             .Where(f => File.GetLastWriteTimeUtc(f) <= settledBefore)

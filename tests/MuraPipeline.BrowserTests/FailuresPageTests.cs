@@ -44,7 +44,7 @@ public sealed class FailuresPageTests : IAsyncLifetime
         await Expect(page.Locator("table.grid").First).ToContainTextAsync("no result after the view was sent");
         var sop = await rows.First.GetAttributeAsync("data-sop");
         await rows.First.Locator("button", new() { HasText = "Retry" }).ClickAsync();
-        await Expect(page.Locator("p.notice")).ToContainTextAsync("1 of 1 views re-opened for scoring");
+        await Expect(page.Locator("p.notice")).ToContainTextAsync("1 of 1 views sent to be scored again");
         await ConsoleHost.WaitUntilAsync(
             async () => await _host.QueryAsync(db => db.Views.CountAsync(v => v.SopInstanceUid == sop && v.State == ViewState.Scored)) == 1,
             Deadline,

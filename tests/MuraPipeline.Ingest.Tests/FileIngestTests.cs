@@ -95,6 +95,59 @@ public sealed class FileIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_view_failed_at_ingest_and_asked_to_be_read_again_gets_its_file_back_in_the_watched_folder()
+    {
+        var study = new PhantomGenerator(9, minSide: 300, maxSide: 400).Generate(0);
+        var staging = Path.Combine(_dir, "staging");
+        PhantomWriter.WriteDicom(study, staging);
+        var good = Directory.GetFiles(staging, "*.dcm", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+        var bytes = await File.ReadAllBytesAsync(good);
+        var cut = Path.Combine(Watch, "p", "cut.dcm");
+        Directory.CreateDirectory(Path.GetDirectoryName(cut)!);
+        await File.WriteAllBytesAsync(cut, bytes[..(bytes.Length * 3 / 4)]); // the header reads, the pixels end early
+        Assert.Equal(FileOutcome.Failed, (await _ingest.TakeAsync(cut, FileDisposition.Archive, default)).Outcome);
+        var view = await _db.Views.AsNoTracking().SingleAsync();
+        Assert.Equal(ViewState.Failed, view.State);
+
+        // Nothing is asked: a pass moves nothing. Asked: the file goes back (its reason file gone), once.
+        var store = _scope.ServiceProvider.GetRequiredService<StudyStore>();
+        Assert.Equal(0, await _ingest.ReturnFilesToReadAgainAsync(default));
+        var failed = Path.Combine(Watch + ".failed", "p", "cut.dcm");
+        await File.WriteAllBytesAsync(failed, bytes); // the operator fixed it (a complete copy from the PACS)
+        Assert.Equal(RetryOutcome.ReadAgain, await store.RetryViewAsync(view.Id, default));
+        Assert.Equal(1, await _ingest.ReturnFilesToReadAgainAsync(default));
+        Assert.Equal(0, await _ingest.ReturnFilesToReadAgainAsync(default));
+        Assert.False(File.Exists(failed));
+        Assert.False(File.Exists(failed + ".reason.txt"));
+        Assert.True(File.Exists(cut));
+
+        // Read again, it revives the same view with a derivative; nothing is duplicated.
+        Assert.Equal(FileOutcome.Registered, (await _ingest.TakeAsync(cut, FileDisposition.Archive, default)).Outcome);
+        var revived = await _db.Views.AsNoTracking().SingleAsync();
+        Assert.Equal((view.Id, ViewState.Received, (string?)null), (revived.Id, revived.State, revived.Error));
+        Assert.True(await _db.ViewImages.AnyAsync(i => i.ViewId == view.Id));
+        Assert.Equal(0, (await _db.Studies.AsNoTracking().SingleAsync()).FailedViews);
+
+        // Failed later (at inference), it has a derivative: a retry scores that again instead of reading the file; twice changes nothing.
+        await store.FailViewAsync(view.Id, "scoring failed", null, default);
+        Assert.Equal(RetryOutcome.Reopened, await store.RetryViewAsync(view.Id, default));
+        Assert.Equal(RetryOutcome.NotFailed, await store.RetryViewAsync(view.Id, default));
+
+        // A request whose file has gone from the failed folder leaves its view failed with a reason that says so.
+        var other = Path.Combine(Watch, "q", "cut.dcm");
+        Directory.CreateDirectory(Path.GetDirectoryName(other)!);
+        var second = Directory.GetFiles(staging, "*.dcm", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Last();
+        var secondBytes = await File.ReadAllBytesAsync(second);
+        await File.WriteAllBytesAsync(other, secondBytes[..(secondBytes.Length * 3 / 4)]);
+        Assert.Equal(FileOutcome.Failed, (await _ingest.TakeAsync(other, FileDisposition.Archive, default)).Outcome);
+        var lost = await _db.Views.AsNoTracking().SingleAsync(v => v.State == ViewState.Failed);
+        File.Delete(Path.Combine(Watch + ".failed", "q", "cut.dcm"));
+        Assert.Equal(RetryOutcome.ReadAgain, await store.RetryViewAsync(lost.Id, default));
+        Assert.Equal(0, await _ingest.ReturnFilesToReadAgainAsync(default));
+        Assert.Contains("not in the failed folder", (await _db.Views.AsNoTracking().SingleAsync(v => v.Id == lost.Id)).Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Screen_leaves_the_users_files_untouched_and_a_second_copy_of_an_instance_is_a_duplicate_not_a_second_view()
     {
         var input = Path.Combine(_dir, "input");

@@ -610,6 +610,9 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                     b.Property<int>("Requeues")
                         .HasColumnType("integer");
 
+                    b.Property<long?>("RetryRequestedAt")
+                        .HasColumnType("bigint");
+
                     b.Property<long?>("ScoredAt")
                         .HasColumnType("bigint");
 
@@ -643,6 +646,8 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                         .HasColumnType("integer");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("RetryRequestedAt");
 
                     b.HasIndex("SopInstanceUid")
                         .IsUnique();

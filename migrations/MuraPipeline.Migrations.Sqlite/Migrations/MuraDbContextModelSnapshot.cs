@@ -593,6 +593,9 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                     b.Property<int>("Requeues")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("RetryRequestedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("ScoredAt")
                         .HasColumnType("INTEGER");
 
@@ -626,6 +629,8 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("RetryRequestedAt");
 
                     b.HasIndex("SopInstanceUid")
                         .IsUnique();

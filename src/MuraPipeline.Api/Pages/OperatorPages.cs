@@ -44,7 +44,7 @@ public static class OperatorPages
         {
             var ids = (views ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => Guid.TryParse(v, out var g) ? g : Guid.Empty).Where(g => g != Guid.Empty).Distinct().Take(1000).ToList();
             var reopened = await RetryAsync(http, db, store, audit, ids, "failures page", ct);
-            return Results.Redirect($"/failures?done={Uri.EscapeDataString($"{reopened} of {ids.Count} views re-opened for scoring")}");
+            return Results.Redirect($"/failures?done={Uri.EscapeDataString($"{reopened} of {ids.Count} views sent to be scored again")}");
         }).RequireAuthorization(op);
         app.MapPost("/failures/replay", async (HttpContext http, MuraDbContext db, StudyStore store, AuditLog audit, ErrorQueues errors, [FromForm] string? queue, [FromForm] int? count, CancellationToken ct) =>
         {
@@ -56,7 +56,7 @@ public static class OperatorPages
             var ids = await errors.TakeViewIdsAsync(queue, Math.Clamp(count ?? 1, 1, 10_000), ct);
             var reopened = await RetryAsync(http, db, store, audit, ids, $"replayed from {queue}", ct);
             await audit.RecordAsync(http.Actor().Did("queue.replay", queue, $"{ids.Count} messages taken, {reopened} views re-opened"), ct);
-            return Results.Redirect($"/failures?done={Uri.EscapeDataString($"{ids.Count} messages taken off {queue}; {reopened} views re-opened for scoring")}");
+            return Results.Redirect($"/failures?done={Uri.EscapeDataString($"{ids.Count} messages taken off {queue}; {reopened} views sent to be scored again")}");
         }).RequireAuthorization(op);
 
         app.MapGet("/models", async (HttpContext http, ModelRegistry registry, MuraDbContext db, CancellationToken ct) =>
@@ -109,7 +109,7 @@ public static class OperatorPages
                 continue;
             }
 
-            if (outcome == RetryOutcome.Reopened)
+            if (outcome is RetryOutcome.Reopened or RetryOutcome.ReadAgain)
             {
                 reopened++;
             }
@@ -118,9 +118,9 @@ public static class OperatorPages
             {
                 RetryOutcome.Reopened => "re-opened for scoring",
                 RetryOutcome.NotFailed => "not failed, nothing changed",
-                RetryOutcome.NoDerivative => "failed at ingest, no derivative: fix the file and give it again",
+                RetryOutcome.ReadAgain => "failed at ingest: its file goes back into the watched folder to be read again",
                 _ => "unknown",
-            }}", outcome == RetryOutcome.Reopened), ct);
+            }}", outcome is RetryOutcome.Reopened or RetryOutcome.ReadAgain), ct);
         }
 
         return reopened;
@@ -170,17 +170,15 @@ public static class OperatorPages
         var v = new StringBuilder();
         foreach (var x in views)
         {
-            var retry = x.Retryable
-                ? $"<form method=\"post\" action=\"/failures/retry\">{AntiforgeryField(http)}<input type=\"hidden\" name=\"views\" value=\"{x.ViewId}\"><button type=\"submit\" class=\"small\">Retry</button></form>"
-                : $"<span class=\"muted\" title=\"{Enc(x.SourcePath)}\">fix the file and give it again</span>";
+            var retry = $"<form method=\"post\" action=\"/failures/retry\">{AntiforgeryField(http)}<input type=\"hidden\" name=\"views\" value=\"{x.ViewId}\"><button type=\"submit\" class=\"small\" title=\"{(x.Retryable ? "score its stored derivative again" : Enc($"read {x.SourcePath} again (fix it first)"))}\">{(x.Retryable ? "Retry" : "Read again")}</button></form>";
             v.Append(CultureInfo.InvariantCulture, $"""
                 <tr data-sop="{Enc(x.SopInstanceUid)}"><td>{x.At.UtcDateTime:yyyy-MM-dd HH:mm:ss}</td><td><a href="/studies/{Enc(Uri.EscapeDataString(x.StudyInstanceUid))}"><code>{Enc(x.SopInstanceUid)}</code></a></td>
                 <td>{Enc(x.BodyPart ?? "–")}</td><td>{Enc(x.Reason)}</td><td>{retry}</td></tr>
                 """);
         }
 
-        var retryAll = views.Any(x => x.Retryable)
-            ? $"<form method=\"post\" action=\"/failures/retry\">{AntiforgeryField(http)}<input type=\"hidden\" name=\"views\" value=\"{string.Join(',', views.Where(x => x.Retryable).Select(x => x.ViewId))}\"><button type=\"submit\">Retry all {views.Count(x => x.Retryable)} shown</button></form>"
+        var retryAll = views.Count > 0
+            ? $"<form method=\"post\" action=\"/failures/retry\">{AntiforgeryField(http)}<input type=\"hidden\" name=\"views\" value=\"{string.Join(',', views.Select(x => x.ViewId))}\"><button type=\"submit\">Retry all {views.Count} shown</button></form>"
             : string.Empty;
         var q = new StringBuilder();
         if (queues is null)
