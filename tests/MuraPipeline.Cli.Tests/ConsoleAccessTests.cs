@@ -117,6 +117,14 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
         }
 
         Assert.True(refused >= 10, $"only {refused} refusals checked");
+
+        // With the right role every page and GET answers without a server error (404 for the made-up identifiers).
+        using var admin = Client(await KeyAsync("route-admin", AccessRole.Admin));
+        foreach (var endpoint in closed.Where(e => e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods.Contains("GET") ?? true))
+        {
+            using var response = await admin.GetAsync(new Uri(Concrete(endpoint), UriKind.Relative));
+            Assert.True((int)response.StatusCode < 500, $"GET {Concrete(endpoint)}: {response.StatusCode}");
+        }
     }
 
     [Fact]

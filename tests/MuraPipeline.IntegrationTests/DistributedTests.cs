@@ -94,6 +94,20 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
             $"Prometheus to scrape all {processes.Length} processes and sum mura_views_scored_total to {scored}");
         Assert.Equal(views + 1, await prometheus.QueryAsync("sum(mura_files_ingested_total)"));
         Assert.Equal(2, await prometheus.QueryAsync("count(mura_active_model_info == 1)"));
+
+        // Every console page answers on PostgreSQL (the pages' queries are translated by Npgsql here, SQLite elsewhere).
+        using var admin = _c.ApiClient(processes[3], "admin");
+        var top = await _c.ScalarAsync<string>("SELECT \"StudyInstanceUid\" FROM studies WHERE \"State\" = 2 ORDER BY \"Score\" DESC LIMIT 1");
+        foreach (var page in new[] { "/overview", "/worklist", "/worklist?mismatch=yes&verdict=no&body_part=WRIST&abnormal=yes", "/failures", "/models", "/exports", "/audit", "/admin", "/settings", "/api/overview", $"/studies/{top}" })
+        {
+            using var response = await admin.GetAsync(new Uri(page, UriKind.Relative));
+            Assert.True(response.IsSuccessStatusCode, $"GET {page}: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        using (var worklist = await admin.GetAsync(new Uri("/worklist?size=500", UriKind.Relative)))
+        {
+            Assert.Equal(100, System.Text.RegularExpressions.Regex.Count(await worklist.Content.ReadAsStringAsync(), "<tr data-study="));
+        }
     }
 
     [Fact]

@@ -175,11 +175,15 @@ public sealed class ConsoleReads(MuraDbContext db, IThresholdPolicy thresholds, 
     }
 
     /// <summary>Studies that failed (no view could be scored), newest first, with the reasons of their views.</summary>
-    public async Task<IReadOnlyList<(string StudyInstanceUid, string? BodyPart, int Views, DateTimeOffset At, string Reasons)>> FailedStudiesAsync(int take, CancellationToken ct) =>
-        (await db.Studies.AsNoTracking().Where(s => s.State == StudyState.Failed).OrderByDescending(s => s.UpdatedAt).Take(Math.Clamp(take, 1, 1000))
-            .Select(s => new { s.StudyInstanceUid, s.BodyPart, s.ViewCount, s.UpdatedAt, Reasons = s.Views.Where(v => v.Error != null).Select(v => v.Error!).Distinct().ToList() })
-            .ToListAsync(ct))
-        .Select(s => (s.StudyInstanceUid, s.BodyPart, s.ViewCount, s.UpdatedAt, string.Join("; ", s.Reasons))).ToList();
+    public async Task<IReadOnlyList<(string StudyInstanceUid, string? BodyPart, int Views, DateTimeOffset At, string Reasons)>> FailedStudiesAsync(int take, CancellationToken ct)
+    {
+        var studies = await db.Studies.AsNoTracking().Where(s => s.State == StudyState.Failed).OrderByDescending(s => s.UpdatedAt).Take(Math.Clamp(take, 1, 1000))
+            .Select(s => new { s.Id, s.StudyInstanceUid, s.BodyPart, s.ViewCount, s.UpdatedAt }).ToListAsync(ct);
+        var ids = studies.Select(s => s.Id).ToList();
+        var reasons = (await db.Views.AsNoTracking().Where(v => ids.Contains(v.StudyId) && v.Error != null).Select(v => new { v.StudyId, v.Error }).ToListAsync(ct))
+            .GroupBy(v => v.StudyId).ToDictionary(g => g.Key, g => string.Join("; ", g.Select(v => v.Error).Distinct(StringComparer.Ordinal)));
+        return studies.Select(s => (s.StudyInstanceUid, s.BodyPart, s.ViewCount, s.UpdatedAt, reasons.GetValueOrDefault(s.Id, string.Empty))).ToList();
+    }
 
     /// <summary>Failed views grouped by their reason, the largest group first.</summary>
     public async Task<IReadOnlyList<FailureGroup>> FailureGroupsAsync(CancellationToken ct) =>
