@@ -136,7 +136,7 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
     [Fact]
     public async Task PostgreSQL_restarted_in_the_middle_of_a_run_resumes_and_nothing_is_lost_or_duplicated()
     {
-        var views = Stage(40, seed: 303);
+        var views = Stage(80, seed: 303);
         _c.Serve("ingest", "ingest");
         _c.Serve("inference", "inference");
         Drop();
@@ -147,14 +147,15 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
         var restart = Peers.Run("pg_ctlcluster", cluster[0], cluster[1], "restart", "-m", "fast");
         Assert.True(restart.ExitCode == 0, restart.Stderr);
 
-        await WaitAllScoredAsync(40, views);
-        await AssertScoredExactlyOnceAsync(40, views);
+        await WaitAllScoredAsync(80, views);
+        await AssertScoredExactlyOnceAsync(80, views);
     }
 
     [Fact]
     public async Task RabbitMQ_restarted_in_the_middle_of_a_run_the_workers_reconnect_and_nothing_is_lost_or_duplicated()
     {
-        var views = Stage(30, seed: 304);
+        // Enough studies that the run outlasts the broker's restart (the pipeline scores a few dozen views a second here).
+        var views = Stage(100, seed: 304);
 
         // A delivery the broker still counts as unacknowledged on a dead channel after the restart is the reconciler's
         // to re-send ("a lost message costs time, never data"): here after 20 s rather than the default 10 minutes.
@@ -169,8 +170,8 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
         Assert.True(start.ExitCode == 0, start.Stderr);
         Assert.True(await _c.ScalarAsync<int>("SELECT count(*) FROM scores") < views, "the run ended before the restart; the test proves nothing");
 
-        await WaitAllScoredAsync(30, views);
-        await AssertScoredExactlyOnceAsync(30, views);
+        await WaitAllScoredAsync(100, views);
+        await AssertScoredExactlyOnceAsync(100, views);
     }
 
     [Fact]
