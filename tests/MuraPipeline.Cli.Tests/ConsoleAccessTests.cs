@@ -28,6 +28,7 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
 {
     private const string AdminPassword = "correct horse battery";
     private const string ReaderPassword = "reader's long password";
+    private const string PseudonymKey = "the pseudonym key of this test";
     private readonly string _dir = Peers.TempDir();
     private IHost _host = null!;
     private Uri _base = null!;
@@ -36,7 +37,7 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _host = ServiceHost.Build(Roles.Parse("api"), new Dictionary<string, string?> { ["Database:SqliteFile"] = Db, ["urls"] = "http://127.0.0.1:0", ["Metrics:AllowFrom"] = "192.0.2.0/24" });
+        _host = ServiceHost.Build(Roles.Parse("api"), new Dictionary<string, string?> { ["Database:SqliteFile"] = Db, ["urls"] = "http://127.0.0.1:0", ["Metrics:AllowFrom"] = "192.0.2.0/24", ["Export:PseudonymKey"] = PseudonymKey, ["RabbitMq:ManagementUrl"] = "http://monitor:hunter2-secret@mq.example:15672/", ["Database:Note"] = "Host=db;Password=pg-secret;Username=mura" });
         await ServiceHost.EnsureSchemaAsync(_host.Services, default);
         await _host.StartAsync();
         _base = new Uri(_host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -117,6 +118,18 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
         }
 
         Assert.True(refused >= 10, $"only {refused} refusals checked");
+
+        // The settings page shows the settings, never a secret among them.
+        using (var settingsClient = Client(await KeyAsync("settings-admin", AccessRole.Admin)))
+        {
+            var settings = await settingsClient.GetStringAsync(new Uri("/settings", UriKind.Relative));
+            Assert.Contains("Metrics:AllowFrom", settings, StringComparison.Ordinal);
+            Assert.Contains("monitor:(hidden)@mq.example", settings, StringComparison.Ordinal);
+            foreach (var secret in new[] { PseudonymKey, "hunter2-secret", "pg-secret" })
+            {
+                Assert.DoesNotContain(secret, settings, StringComparison.Ordinal);
+            }
+        }
 
         // With the right role every page and GET answers without a server error (404 for the made-up identifiers).
         using var admin = Client(await KeyAsync("route-admin", AccessRole.Admin));
