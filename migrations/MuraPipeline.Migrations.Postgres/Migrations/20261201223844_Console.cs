@@ -6,11 +6,17 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace MuraPipeline.Migrations.Postgres.Migrations
 {
     /// <inheritdoc />
-    public partial class ConsoleAccess : Migration
+    public partial class Console : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<long>(
+                name: "RetryRequestedAt",
+                table: "views",
+                type: "bigint",
+                nullable: true);
+
             migrationBuilder.CreateTable(
                 name: "api_keys",
                 columns: table => new
@@ -81,6 +87,38 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                     table.PrimaryKey("PK_data_protection_keys", x => x.Id);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "replicas",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    Roles = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    ModelSha256 = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    StartedAt = table.Column<long>(type: "bigint", nullable: false),
+                    LastSeenAt = table.Column<long>(type: "bigint", nullable: false),
+                    LastBatchAt = table.Column<long>(type: "bigint", nullable: true),
+                    Batches = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_replicas", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_views_RetryRequestedAt",
+                table: "views",
+                column: "RetryRequestedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_views_State_ScoredAt",
+                table: "views",
+                columns: new[] { "State", "ScoredAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_studies_State_Score_StudyInstanceUid",
+                table: "studies",
+                columns: new[] { "State", "Score", "StudyInstanceUid" });
+
             migrationBuilder.CreateIndex(
                 name: "IX_api_keys_Hash",
                 table: "api_keys",
@@ -109,6 +147,11 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                 column: "Name",
                 unique: true);
 
+            migrationBuilder.CreateIndex(
+                name: "IX_replicas_LastSeenAt",
+                table: "replicas",
+                column: "LastSeenAt");
+
             // The audit trail is append-only in the database itself, not only by the application's habit.
             migrationBuilder.Sql("""
                 CREATE FUNCTION mura_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -133,6 +176,25 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
 
             migrationBuilder.DropTable(
                 name: "data_protection_keys");
+
+            migrationBuilder.DropTable(
+                name: "replicas");
+
+            migrationBuilder.DropIndex(
+                name: "IX_views_RetryRequestedAt",
+                table: "views");
+
+            migrationBuilder.DropIndex(
+                name: "IX_views_State_ScoredAt",
+                table: "views");
+
+            migrationBuilder.DropIndex(
+                name: "IX_studies_State_Score_StudyInstanceUid",
+                table: "studies");
+
+            migrationBuilder.DropColumn(
+                name: "RetryRequestedAt",
+                table: "views");
         }
     }
 }

@@ -5,11 +5,17 @@
 namespace MuraPipeline.Migrations.Sqlite.Migrations
 {
     /// <inheritdoc />
-    public partial class ConsoleAccess : Migration
+    public partial class Console : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<long>(
+                name: "RetryRequestedAt",
+                table: "views",
+                type: "INTEGER",
+                nullable: true);
+
             migrationBuilder.CreateTable(
                 name: "api_keys",
                 columns: table => new
@@ -80,6 +86,38 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                     table.PrimaryKey("PK_data_protection_keys", x => x.Id);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "replicas",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Roles = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    ModelSha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    StartedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastSeenAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastBatchAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Batches = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_replicas", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_views_RetryRequestedAt",
+                table: "views",
+                column: "RetryRequestedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_views_State_ScoredAt",
+                table: "views",
+                columns: new[] { "State", "ScoredAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_studies_State_Score_StudyInstanceUid",
+                table: "studies",
+                columns: new[] { "State", "Score", "StudyInstanceUid" });
+
             migrationBuilder.CreateIndex(
                 name: "IX_api_keys_Hash",
                 table: "api_keys",
@@ -108,6 +146,11 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                 column: "Name",
                 unique: true);
 
+            migrationBuilder.CreateIndex(
+                name: "IX_replicas_LastSeenAt",
+                table: "replicas",
+                column: "LastSeenAt");
+
             // The audit trail is append-only in the database itself, not only by the application's habit.
             migrationBuilder.Sql("CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;");
             migrationBuilder.Sql("CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;");
@@ -129,6 +172,25 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
 
             migrationBuilder.DropTable(
                 name: "data_protection_keys");
+
+            migrationBuilder.DropTable(
+                name: "replicas");
+
+            migrationBuilder.DropIndex(
+                name: "IX_views_RetryRequestedAt",
+                table: "views");
+
+            migrationBuilder.DropIndex(
+                name: "IX_views_State_ScoredAt",
+                table: "views");
+
+            migrationBuilder.DropIndex(
+                name: "IX_studies_State_Score_StudyInstanceUid",
+                table: "studies");
+
+            migrationBuilder.DropColumn(
+                name: "RetryRequestedAt",
+                table: "views");
         }
     }
 }
