@@ -6,8 +6,8 @@ using Xunit.Abstractions;
 
 namespace MuraPipeline.IntegrationTests;
 
-/// <summary>The failures page's replay reads a real RabbitMQ error queue through the management API.</summary>
-public sealed class ErrorQueueTests(ITestOutputHelper output) : IAsyncLifetime
+/// <summary>The console against the real services: replay reads a RabbitMQ error queue through the management API; PostgreSQL keeps the audit trail append-only.</summary>
+public sealed class ConsoleServicesTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private Cluster _c = null!;
 
@@ -38,5 +38,17 @@ public sealed class ErrorQueueTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal([views[1]], await errors.TakeViewIdsAsync(Queue, 10, default)); // the other two are not view messages
         await _c.WaitUntilAsync(() => Task.FromResult(_c.Queues()[Queue].Ready == 0), TimeSpan.FromSeconds(30), "the error queue to be empty");
         await Assert.ThrowsAsync<ArgumentException>(() => errors.TakeViewIdsAsync("score-views", 1, default));
+    }
+
+    [Fact]
+    public async Task The_audit_trail_is_append_only_in_PostgreSQL()
+    {
+        var (code, text) = _c.RunMura("keys", "add", "audited", "--role", "reader");
+        Assert.True(code == 0, text);
+        Assert.Equal(1, await _c.ScalarAsync<int>("SELECT count(*)::int FROM audit_events WHERE \"Action\" = 'key.add'"));
+        var delete = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => _c.ScalarAsync<int>("DELETE FROM audit_events RETURNING 1"));
+        Assert.Contains("append-only", delete.MessageText, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<Npgsql.PostgresException>(() => _c.ScalarAsync<int>("UPDATE audit_events SET \"Actor\" = 'someone' RETURNING 1"));
+        Assert.Equal(1, await _c.ScalarAsync<int>("SELECT count(*)::int FROM audit_events WHERE \"Actor\" <> 'someone'"));
     }
 }
