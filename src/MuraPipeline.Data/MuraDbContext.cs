@@ -35,6 +35,10 @@ public sealed class MuraDbContext(DbContextOptions<MuraDbContext> options) : DbC
 
     public DbSet<Replica> Replicas => Set<Replica>();
 
+    public DbSet<PullJob> PullJobs => Set<PullJob>();
+
+    public DbSet<PullStudy> PullStudies => Set<PullStudy>();
+
     /// <summary>ASP.NET Core Data Protection's keys (they sign the console's cookies and antiforgery tokens), shared by every api replica.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

@@ -28,6 +28,35 @@ public static class DicomReader
         }
     }
 
+    /// <summary>
+    /// A bare data set in a known transfer syntax: a DIMSE identifier (C-FIND, C-MOVE, C-GET) or a data set received
+    /// on a presentation context. A malformed one is a <see cref="DicomException"/>, never a crash.
+    /// </summary>
+    public static DicomDataset ReadDataset(ReadOnlyMemory<byte> data, string transferSyntax)
+    {
+        if (transferSyntax == DicomUids.DeflatedExplicitVrLittleEndian)
+        {
+            data = Inflate(data, tolerateTruncation: false);
+        }
+
+        var dataset = new DicomDataset();
+        try
+        {
+            new Parser(data, transferSyntax != DicomUids.ImplicitVrLittleEndian, stopAtPixelData: false, transferSyntax == DicomUids.ExplicitVrBigEndian)
+                .ParseDataset(0, data.Length, dataset, depth: 0, untilItemDelimiter: false);
+        }
+        catch (DicomTruncatedException ex)
+        {
+            throw new DicomException($"data set is truncated: {ex.Message}", ex);
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw new DicomException($"data set is malformed: {ex.Message}", ex);
+        }
+
+        return dataset;
+    }
+
     /// <summary>Where the data set starts in a Part-10 file: after the preamble, "DICM" and the file meta group.</summary>
     public static int DataSetOffset(byte[] bytes)
     {

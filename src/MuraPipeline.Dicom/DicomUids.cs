@@ -22,6 +22,11 @@ public static class DicomUids
     public const string DigitalXRayImageStorageForPresentation = "1.2.840.10008.5.1.4.1.1.1.1";
     public const string DigitalXRayImageStorageForProcessing = "1.2.840.10008.5.1.4.1.1.1.1.1";
     public const string SecondaryCaptureImageStorage = "1.2.840.10008.5.1.4.1.1.7";
+    public const string Comprehensive3DSrStorage = "1.2.840.10008.5.1.4.1.1.88.34";
+
+    public const string StudyRootFind = "1.2.840.10008.5.1.4.1.2.2.1";
+    public const string StudyRootMove = "1.2.840.10008.5.1.4.1.2.2.2";
+    public const string StudyRootGet = "1.2.840.10008.5.1.4.1.2.2.3";
 
     /// <summary>Our implementation class UID (2.25 form, derived from a fixed UUID).</summary>
     public const string ImplementationClassUid = "2.25.195339546126519358131095431409395117489";
@@ -50,6 +55,10 @@ public static class DicomUids
         ["1.2.840.10008.5.1.4.1.1.88.11"] = "Basic Text SR Storage",
         ["1.2.840.10008.5.1.4.1.1.88.22"] = "Enhanced SR Storage",
         ["1.2.840.10008.5.1.4.1.1.88.33"] = "Comprehensive SR Storage",
+        [Comprehensive3DSrStorage] = "Comprehensive 3D SR Storage",
+        [StudyRootFind] = "Study Root Query/Retrieve - FIND",
+        [StudyRootMove] = "Study Root Query/Retrieve - MOVE",
+        [StudyRootGet] = "Study Root Query/Retrieve - GET",
         ["1.2.840.10008.5.1.4.1.1.11.1"] = "Grayscale Softcopy Presentation State Storage",
         ["1.2.840.10008.5.1.4.1.1.104.1"] = "Encapsulated PDF Storage",
         ["1.2.840.10008.5.1.4.1.1.66"] = "Raw Data Storage",

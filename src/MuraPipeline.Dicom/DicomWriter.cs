@@ -24,6 +24,26 @@ public static class DicomWriter
         }
     }
 
+    /// <summary>A bare data set (no preamble, no file meta), as a DIMSE message carries it.</summary>
+    public static byte[] EncodeDataset(DicomDataset dataset, string transferSyntax = DicomUids.ImplicitVrLittleEndian)
+    {
+        if (transferSyntax is not (DicomUids.ImplicitVrLittleEndian or DicomUids.ExplicitVrLittleEndian))
+        {
+            throw new DicomException($"a bare data set is written in Implicit or Explicit VR Little Endian, not {DicomUids.Describe(transferSyntax)}");
+        }
+
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, System.Text.Encoding.ASCII, leaveOpen: true))
+        {
+            foreach (var e in dataset.Elements)
+            {
+                WriteElement(w, e, transferSyntax == DicomUids.ExplicitVrLittleEndian);
+            }
+        }
+
+        return ms.ToArray();
+    }
+
     /// <summary>The preamble, "DICM" and the file meta group (its group length computed here).</summary>
     public static void WriteMetaHeader(Stream stream, DicomDataset meta)
     {

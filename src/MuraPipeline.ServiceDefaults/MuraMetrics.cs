@@ -39,6 +39,10 @@ public static class MuraMetrics
 
     public static Gauge ScpAssociationsOpen { get; } = Metrics.CreateGauge("mura_scp_associations_open", "DICOM associations open on this process's receiver.");
 
+    public static Counter PullStudies { get; } = Metrics.CreateCounter("mura_pull_studies_total", "Studies of pull jobs that ended, by outcome (received, already_here, failed).", "outcome");
+
+    public static Counter PulledInstances { get; } = Metrics.CreateCounter("mura_pulled_instances_total", "Instances a PACS sent us for a pull job (completed sub-operations).", "retrieve");
+
     public static Counter ExportRuns { get; } = Metrics.CreateCounter("mura_export_runs_total", "Export runs ended, by status (succeeded, failed).", "status");
 
     private static bool ChooseDefaults()

@@ -380,6 +380,130 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                     b.ToTable("model_versions", (string)null);
                 });
 
+            modelBuilder.Entity("MuraPipeline.Data.PullJob", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("MaxConcurrent")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Node")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Query")
+                        .IsRequired()
+                        .HasMaxLength(4096)
+                        .HasColumnType("character varying(4096)");
+
+                    b.Property<string>("Retrieve")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
+                    b.Property<int>("State")
+                        .HasColumnType("integer");
+
+                    b.Property<double>("StudiesPerMinute")
+                        .HasColumnType("double precision");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("State", "CreatedAt");
+
+                    b.ToTable("pull_jobs", (string)null);
+                });
+
+            modelBuilder.Entity("MuraPipeline.Data.PullStudy", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("BodyPart")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("FailedInstances")
+                        .HasColumnType("integer");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<int?>("Instances")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<long?>("LeaseUntil")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Modalities")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long?>("NotBefore")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
+
+                    b.Property<int>("Retrieved")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Skipped")
+                        .HasColumnType("integer");
+
+                    b.Property<long?>("StartedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("State")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("StudyDate")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
+                    b.Property<string>("StudyInstanceUid")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StudyInstanceUid");
+
+                    b.HasIndex("JobId", "StudyInstanceUid")
+                        .IsUnique();
+
+                    b.HasIndex("State", "NotBefore");
+
+                    b.ToTable("pull_studies", (string)null);
+                });
+
             modelBuilder.Entity("MuraPipeline.Data.Replica", b =>
                 {
                     b.Property<string>("Id")
@@ -693,6 +817,17 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("MuraPipeline.Data.PullStudy", b =>
+                {
+                    b.HasOne("MuraPipeline.Data.PullJob", "Job")
+                        .WithMany("Studies")
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Job");
+                });
+
             modelBuilder.Entity("MuraPipeline.Data.Score", b =>
                 {
                     b.HasOne("MuraPipeline.Data.View", null)
@@ -720,6 +855,11 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                         .HasForeignKey("MuraPipeline.Data.ViewImage", "ViewId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("MuraPipeline.Data.PullJob", b =>
+                {
+                    b.Navigation("Studies");
                 });
 
             modelBuilder.Entity("MuraPipeline.Data.Study", b =>

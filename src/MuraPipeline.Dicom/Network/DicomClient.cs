@@ -8,15 +8,230 @@ public sealed record StoreOutcome(string Path, string SopInstanceUid, ushort? St
     public bool Succeeded => Status is 0x0000 or 0xB000 or 0xB007 or 0xB006;
 }
 
+/// <summary>What a C-MOVE or C-GET ended with: its final status and sub-operation counts, and the files a C-GET stored.</summary>
+public sealed record RetrieveOutcome(ushort Status, int Completed, int Failed, int Warning, string? ErrorComment, IReadOnlyList<string> Stored)
+{
+    /// <summary>Success, or the warning that some sub-operations failed (then <see cref="Failed"/> says how many).</summary>
+    public bool Ended => Status is DimseCommand.Success or DimseCommand.SubOperationsWarning;
+}
+
+/// <summary>A DIMSE request the peer answered with a failure status; the message names the status and the peer's comment.</summary>
+public sealed class DicomStatusException : Exception
+{
+    public DicomStatusException(string operation, ushort status, string? comment)
+        : base($"{operation} failed with status 0x{status:X4} ({Describe(status)}){(string.IsNullOrWhiteSpace(comment) ? string.Empty : ": " + comment)}")
+    {
+        Status = status;
+    }
+
+    public DicomStatusException()
+    {
+    }
+
+    public DicomStatusException(string message)
+        : base(message)
+    {
+    }
+
+    public DicomStatusException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+
+    public ushort Status { get; }
+
+    /// <summary>The PS3.4 meaning of the Q/R and storage statuses an operator meets.</summary>
+    public static string Describe(ushort status) => status switch
+    {
+        0xA700 or 0xA701 => "refused: out of resources",
+        0xA702 => "refused: out of resources, unable to perform sub-operations",
+        0xA801 => "refused: move destination unknown",
+        0xA900 => "identifier does not match SOP class",
+        0x0122 => "SOP class not supported",
+        0xFE00 => "cancelled",
+        0xB000 => "sub-operations complete, one or more failures",
+        _ when status >= 0xC000 && status <= 0xCFFF => "unable to process",
+        _ => "failure",
+    };
+}
+
 /// <summary>
-/// The association requester: C-ECHO, and C-STORE of Part-10 files as they are (each in its own transfer syntax; the
-/// peer must accept it, nothing is transcoded). Used to send results onward and, in tests, to talk to our own receiver.
+/// The association requester: C-ECHO; C-STORE of Part-10 files as they are (each in its own transfer syntax; the
+/// peer must accept it, nothing is transcoded); and the Study Root query/retrieve services: C-FIND, C-MOVE to a named
+/// destination, and C-GET, whose instances come back on this association and are stored like a received C-STORE
+/// (<see cref="IncomingInstance"/>). Used to pull from a PACS, to send results onward and, in tests, to talk to our
+/// own receiver.
 /// </summary>
 public sealed class DicomClient(string host, int port, string callingAe, string calledAe)
 {
     public uint MaxPduLength { get; init; } = 65536;
 
+    /// <summary>How long the peer may stay silent (connecting, or between two PDUs) before the association is dropped.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Study Root C-FIND: every match for <paramref name="identifier"/> (which carries the Query/Retrieve Level and the
+    /// keys to match and return). A failure status or a malformed response is an exception naming it; nothing partial is
+    /// returned.
+    /// </summary>
+    public async Task<IReadOnlyList<DicomDataset>> FindAsync(DicomDataset identifier, CancellationToken ct)
+    {
+        var rq = Request(DicomUids.StudyRootFind);
+        await using var session = await Session.OpenAsync(host, port, rq, Timeout, ct);
+        var pc = session.Accepted(DicomUids.StudyRootFind, DicomUids.ImplicitVrLittleEndian)
+            ?? session.Accepted(DicomUids.StudyRootFind, DicomUids.ExplicitVrLittleEndian)
+            ?? throw new DicomProtocolException("the peer did not accept Study Root Query/Retrieve - FIND");
+        var cmd = new DimseCommand { CommandField = DimseCommand.CFindRq, MessageId = 1, AffectedSopClass = DicomUids.StudyRootFind, DataSetType = 0x0000 };
+        var syntax = session.SyntaxOf(pc);
+        await session.SendAsync(pc, cmd, DicomWriter.EncodeDataset(identifier, syntax), ct);
+        var matches = new List<DicomDataset>();
+        while (true)
+        {
+            var (contextId, response) = await session.ReadCommandAsync(ct);
+            if (response.CommandField != DimseCommand.CFindRsp || response.RespondingTo != cmd.MessageId)
+            {
+                throw new DicomProtocolException($"expected a C-FIND response to message {cmd.MessageId}, got command 0x{response.CommandField:X4}");
+            }
+
+            var status = response.Status ?? throw new DicomProtocolException("C-FIND response without a status");
+            if (DimseCommand.IsPending(status))
+            {
+                if (!response.HasDataSet)
+                {
+                    throw new DicomProtocolException("pending C-FIND response without an identifier");
+                }
+
+                using var data = new MemoryStream();
+                await session.ReadDataSetAsync(contextId, d => { data.Write(d.Span); return Task.CompletedTask; }, ct);
+                matches.Add(DicomReader.ReadDataset(data.ToArray(), syntax));
+                continue;
+            }
+
+            if (response.HasDataSet)
+            {
+                await session.ReadDataSetAsync(contextId, _ => Task.CompletedTask, ct);
+            }
+
+            if (status != DimseCommand.Success)
+            {
+                throw new DicomStatusException("C-FIND", status, response.ErrorComment);
+            }
+
+            await session.ReleaseAsync(ct);
+            return matches;
+        }
+    }
+
+    /// <summary>Study Root C-MOVE of what <paramref name="identifier"/> names to the AE title <paramref name="destination"/>; the final response's status and counts.</summary>
+    public async Task<RetrieveOutcome> MoveAsync(DicomDataset identifier, string destination, CancellationToken ct)
+    {
+        var rq = Request(DicomUids.StudyRootMove);
+        await using var session = await Session.OpenAsync(host, port, rq, Timeout, ct);
+        var pc = session.Accepted(DicomUids.StudyRootMove, DicomUids.ImplicitVrLittleEndian)
+            ?? session.Accepted(DicomUids.StudyRootMove, DicomUids.ExplicitVrLittleEndian)
+            ?? throw new DicomProtocolException("the peer did not accept Study Root Query/Retrieve - MOVE");
+        var cmd = new DimseCommand { CommandField = DimseCommand.CMoveRq, MessageId = 1, AffectedSopClass = DicomUids.StudyRootMove, DataSetType = 0x0000, MoveDestination = destination };
+        await session.SendAsync(pc, cmd, DicomWriter.EncodeDataset(identifier, session.SyntaxOf(pc)), ct);
+        var outcome = await RetrieveResponsesAsync(session, cmd, DimseCommand.CMoveRsp, receiveDir: null, folder: null, ct);
+        await session.ReleaseAsync(ct);
+        return outcome;
+    }
+
+    /// <summary>
+    /// Study Root C-GET of what <paramref name="identifier"/> names: the peer sends each instance back on this
+    /// association as a C-STORE sub-operation, offered for <paramref name="storageSopClasses"/> only, and each is made
+    /// durable under <c><paramref name="receiveDir"/>/<paramref name="folder"/>/</c> before the peer hears success.
+    /// </summary>
+    public async Task<RetrieveOutcome> GetAsync(DicomDataset identifier, IReadOnlyCollection<string> storageSopClasses, IReadOnlyCollection<string> storageSyntaxes, string receiveDir, string folder, CancellationToken ct)
+    {
+        var rq = Request(DicomUids.StudyRootGet);
+        byte id = 3;
+        foreach (var sop in storageSopClasses)
+        {
+            // Uncompressed in one context, each other syntax in its own: the peer can then send every instance as it holds it.
+            var uncompressed = storageSyntaxes.Where(t => t is DicomUids.ExplicitVrLittleEndian or DicomUids.ImplicitVrLittleEndian).ToList();
+            var groups = new List<List<string>>();
+            if (uncompressed.Count > 0)
+            {
+                groups.Add(uncompressed);
+            }
+
+            groups.AddRange(storageSyntaxes.Except(uncompressed).Select(t => new List<string> { t }));
+            foreach (var syntaxes in groups)
+            {
+                if (id > 253)
+                {
+                    throw new DicomException("too many storage SOP class and transfer syntax pairs for one C-GET association");
+                }
+
+                rq.Contexts.Add(new PresentationContext { Id = id, AbstractSyntax = sop, TransferSyntaxes = syntaxes });
+                id += 2;
+            }
+
+            rq.Roles.Add(new RoleSelection(sop, Scu: false, Scp: true));
+        }
+
+        await using var session = await Session.OpenAsync(host, port, rq, Timeout, ct);
+        var pc = session.Accepted(DicomUids.StudyRootGet, DicomUids.ImplicitVrLittleEndian)
+            ?? session.Accepted(DicomUids.StudyRootGet, DicomUids.ExplicitVrLittleEndian)
+            ?? throw new DicomProtocolException("the peer did not accept Study Root Query/Retrieve - GET");
+        var cmd = new DimseCommand { CommandField = DimseCommand.CGetRq, MessageId = 1, AffectedSopClass = DicomUids.StudyRootGet, DataSetType = 0x0000 };
+        await session.SendAsync(pc, cmd, DicomWriter.EncodeDataset(identifier, session.SyntaxOf(pc)), ct);
+        var outcome = await RetrieveResponsesAsync(session, cmd, DimseCommand.CGetRsp, receiveDir, folder, ct);
+        await session.ReleaseAsync(ct);
+        return outcome;
+    }
+
+    private AssociationPdu Request(string sopClass)
+    {
+        var rq = new AssociationPdu { CalledAe = calledAe, CallingAe = callingAe, MaxPduLength = MaxPduLength };
+        rq.Contexts.Add(new PresentationContext { Id = 1, AbstractSyntax = sopClass, TransferSyntaxes = [DicomUids.ImplicitVrLittleEndian, DicomUids.ExplicitVrLittleEndian] });
+        return rq;
+    }
+
+    /// <summary>Reads C-MOVE or C-GET responses until the final one; a C-GET's C-STORE sub-operations are received and answered on the way.</summary>
+    private static async Task<RetrieveOutcome> RetrieveResponsesAsync(Session session, DimseCommand request, ushort responseField, string? receiveDir, string? folder, CancellationToken ct)
+    {
+        var stored = new List<string>();
+        var name = responseField == DimseCommand.CMoveRsp ? "C-MOVE" : "C-GET";
+        while (true)
+        {
+            var (contextId, response) = await session.ReadCommandAsync(ct);
+            if (response.CommandField == DimseCommand.CStoreRq && receiveDir is not null && response.HasDataSet)
+            {
+                var context = session.Context(contextId) ?? throw new DicomProtocolException($"C-STORE sub-operation on presentation context {contextId}, which was not accepted");
+                using var incoming = await IncomingInstance.BeginAsync(receiveDir, response, context.AbstractSyntax, session.SyntaxOf(context), ct);
+                await session.ReadDataSetAsync(contextId, d => incoming.WriteAsync(d, ct), ct);
+                var (storeResponse, path, _) = await incoming.CommitAsync(folder!, ct);
+                if (path is not null)
+                {
+                    stored.Add(path);
+                }
+
+                await session.SendAsync(context, storeResponse, null, ct);
+                continue;
+            }
+
+            if (response.CommandField != responseField || response.RespondingTo != request.MessageId)
+            {
+                throw new DicomProtocolException($"expected a {name} response to message {request.MessageId}, got command 0x{response.CommandField:X4}");
+            }
+
+            if (response.HasDataSet)
+            {
+                // The final response may list the failed SOP instances; the counts say all we use.
+                await session.ReadDataSetAsync(contextId, _ => Task.CompletedTask, ct);
+            }
+
+            var status = response.Status ?? throw new DicomProtocolException($"{name} response without a status");
+            if (DimseCommand.IsPending(status))
+            {
+                continue;
+            }
+
+            return new RetrieveOutcome(status, response.Completed ?? 0, response.Failed ?? 0, response.Warning ?? 0, response.ErrorComment, stored);
+        }
+    }
 
     public async Task<ushort> EchoAsync(CancellationToken ct)
     {
@@ -103,6 +318,7 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
         private NetworkStream _stream = null!;
         private readonly TimeSpan _timeout;
         private readonly uint _ourMax;
+        private readonly Queue<(byte ContextId, bool Command, bool Last, ReadOnlyMemory<byte> Data)> _pdvs = new();
         private List<PresentationContext> _proposed = [];
         private Dictionary<byte, string> _accepted = [];
         private uint _peerMax;
@@ -127,8 +343,8 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
 
                 s._stream = client.GetStream();
 
-                await s.SendAsync(rq.Encode(request: true), ct);
-                var answer = await s.ReadAsync(ct) ?? throw new DicomProtocolException("the peer closed the connection instead of answering the association request");
+                await s.SendPduAsync(rq.Encode(request: true), ct);
+                var answer = await s.ReadPduAsync(ct) ?? throw new DicomProtocolException("the peer closed the connection instead of answering the association request");
                 switch (answer.Type)
                 {
                     case PduType.AssociateAc:
@@ -139,7 +355,7 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
                             .ToDictionary(pc => pc.Id, pc => pc.AcceptedTransferSyntax ?? string.Empty);
                         return s;
                     case PduType.AssociateRj when answer.Body.Length >= 4:
-                        throw new DicomProtocolException($"association rejected (result {answer.Body[1]}, source {answer.Body[2]}, reason {answer.Body[3]})");
+                        throw new DicomProtocolException($"association rejected (result {answer.Body[1]}, source {answer.Body[2]}, reason {answer.Body[3]}){RejectReason(answer.Body[2], answer.Body[3])}");
                     default:
                         throw new DicomProtocolException($"the peer answered the association request with PDU type 0x{(byte)answer.Type:X2}");
                 }
@@ -151,61 +367,131 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
             }
         }
 
+        private static string RejectReason(byte source, byte reason) => (source, reason) switch
+        {
+            (1, 3) => ": our calling AE title is not recognised",
+            (1, 7) => ": the called AE title is not recognised",
+            (3, 2) or (2, 2) => ": the peer is busy (local limit exceeded)",
+            _ => string.Empty,
+        };
+
         /// <summary>The proposed context for this SOP class that the peer accepted in this syntax, if any (the answer names only the context id).</summary>
         public PresentationContext? Accepted(string sopClass, string syntax) =>
             _proposed.FirstOrDefault(pc => pc.AbstractSyntax == sopClass && _accepted.GetValueOrDefault(pc.Id) == syntax);
 
+        /// <summary>An accepted context by its id.</summary>
+        public PresentationContext? Context(byte id) => _accepted.ContainsKey(id) ? _proposed.FirstOrDefault(pc => pc.Id == id) : null;
+
+        public string SyntaxOf(PresentationContext pc) => _accepted.GetValueOrDefault(pc.Id) ?? DicomUids.ImplicitVrLittleEndian;
+
         public async Task<DimseCommand> RequestAsync(PresentationContext pc, DimseCommand cmd, ReadOnlyMemory<byte>? data, CancellationToken ct)
         {
-            await SendAsync(Pdu.PData(pc.Id, command: true, last: true, cmd.Encode()), ct);
+            await SendAsync(pc, cmd, data, ct);
+            var (contextId, response) = await ReadCommandAsync(ct);
+            if (response.HasDataSet)
+            {
+                await ReadDataSetAsync(contextId, _ => Task.CompletedTask, ct);
+            }
+
+            return response;
+        }
+
+        /// <summary>Sends a command and, when given, its data set in PDUs no larger than the peer takes.</summary>
+        public async Task SendAsync(PresentationContext pc, DimseCommand cmd, ReadOnlyMemory<byte>? data, CancellationToken ct)
+        {
+            await SendPduAsync(Pdu.PData(pc.Id, command: true, last: true, cmd.Encode()), ct);
             if (data is { } d)
             {
                 var chunk = (int)Math.Min(_peerMax == 0 ? 1u << 20 : _peerMax - 6, 1u << 20);
                 for (var at = 0; at < d.Length || (at == 0 && d.Length == 0); at += chunk)
                 {
                     var n = Math.Min(chunk, d.Length - at);
-                    await SendAsync(Pdu.PData(pc.Id, command: false, last: at + n >= d.Length, d.Span.Slice(at, n)), ct);
+                    await SendPduAsync(Pdu.PData(pc.Id, command: false, last: at + n >= d.Length, d.Span.Slice(at, n)), ct);
                     if (d.Length == 0)
                     {
                         break;
                     }
                 }
             }
+        }
 
+        /// <summary>The next command set from the peer and the context it came on.</summary>
+        public async Task<(byte ContextId, DimseCommand Command)> ReadCommandAsync(CancellationToken ct)
+        {
             using var command = new MemoryStream();
             while (true)
             {
-                var pdu = await ReadAsync(ct) ?? throw new DicomProtocolException("the peer closed the connection before responding");
-                if (pdu.Type == PduType.Abort)
+                var pdv = await NextPdvAsync(ct);
+                if (!pdv.Command)
                 {
-                    throw new DicomProtocolException("the peer aborted the association");
+                    throw new DicomProtocolException("the peer sent a data set where a command was due");
                 }
 
-                if (pdu.Type != PduType.PData)
+                command.Write(pdv.Data.Span);
+                if (command.Length > 1 << 20)
                 {
-                    throw new DicomProtocolException($"expected a response, got PDU type 0x{(byte)pdu.Type:X2}");
+                    throw new DicomProtocolException("command set larger than 1 MB");
                 }
 
-                foreach (var pdv in Pdu.Pdvs(pdu.Body))
+                if (pdv.Last)
                 {
-                    if (!pdv.Command)
-                    {
-                        continue;
-                    }
-
-                    command.Write(pdv.Data.Span);
-                    if (pdv.Last)
-                    {
-                        return DimseCommand.Parse(command.ToArray());
-                    }
+                    return (pdv.ContextId, DimseCommand.Parse(command.ToArray()));
                 }
             }
         }
 
+        /// <summary>The data set that follows a command, handed to <paramref name="sink"/> fragment by fragment.</summary>
+        public async Task ReadDataSetAsync(byte contextId, Func<ReadOnlyMemory<byte>, Task> sink, CancellationToken ct)
+        {
+            while (true)
+            {
+                var pdv = await NextPdvAsync(ct);
+                if (pdv.Command)
+                {
+                    throw new DicomProtocolException("the peer sent a command inside a data set");
+                }
+
+                if (pdv.ContextId != contextId)
+                {
+                    throw new DicomProtocolException($"data set PDV on presentation context {pdv.ContextId}; its command came on {contextId}");
+                }
+
+                await sink(pdv.Data);
+                if (pdv.Last)
+                {
+                    return;
+                }
+            }
+        }
+
+        private async Task<(byte ContextId, bool Command, bool Last, ReadOnlyMemory<byte> Data)> NextPdvAsync(CancellationToken ct)
+        {
+            while (_pdvs.Count == 0)
+            {
+                var pdu = await ReadPduAsync(ct) ?? throw new DicomProtocolException("the peer closed the connection in the middle of an exchange");
+                switch (pdu.Type)
+                {
+                    case PduType.Abort:
+                        throw new DicomProtocolException("the peer aborted the association");
+                    case PduType.PData:
+                        foreach (var pdv in Pdu.Pdvs(pdu.Body))
+                        {
+                            _pdvs.Enqueue(pdv);
+                        }
+
+                        break;
+                    default:
+                        throw new DicomProtocolException($"expected P-DATA, got PDU type 0x{(byte)pdu.Type:X2}");
+                }
+            }
+
+            return _pdvs.Dequeue();
+        }
+
         public async Task ReleaseAsync(CancellationToken ct)
         {
-            await SendAsync(Pdu.ReleaseRequest(), ct);
-            var rp = await ReadAsync(ct);
+            await SendPduAsync(Pdu.ReleaseRequest(), ct);
+            var rp = await ReadPduAsync(ct);
             if (rp is not { Type: PduType.ReleaseRp })
             {
                 throw new DicomProtocolException("the peer did not answer the release request");
@@ -219,16 +505,27 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
             return t;
         }
 
-        private async Task SendAsync(byte[] pdu, CancellationToken ct)
+        private async Task SendPduAsync(byte[] pdu, CancellationToken ct)
         {
             using var t = Deadline(ct);
             await _stream.WriteAsync(pdu, t.Token);
         }
 
-        private async Task<(PduType Type, byte[] Body)?> ReadAsync(CancellationToken ct)
+        private async Task<(PduType Type, byte[] Body)?> ReadPduAsync(CancellationToken ct)
         {
             using var t = Deadline(ct);
-            return await Pdu.ReadAsync(_stream, Math.Max(_ourMax, 65536u), t.Token);
+            try
+            {
+                return await Pdu.ReadAsync(_stream, Math.Max(_ourMax, 65536u), t.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new DicomProtocolException($"the peer sent nothing for {_timeout.TotalSeconds:0} s");
+            }
+            catch (IOException ex)
+            {
+                throw new DicomProtocolException($"the connection to the peer broke: {ex.Message}", ex);
+            }
         }
 
         public ValueTask DisposeAsync()

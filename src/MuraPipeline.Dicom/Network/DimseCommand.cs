@@ -10,6 +10,13 @@ public sealed class DimseCommand
     public const ushort CStoreRsp = 0x8001;
     public const ushort CEchoRq = 0x0030;
     public const ushort CEchoRsp = 0x8030;
+    public const ushort CFindRq = 0x0020;
+    public const ushort CFindRsp = 0x8020;
+    public const ushort CGetRq = 0x0010;
+    public const ushort CGetRsp = 0x8010;
+    public const ushort CMoveRq = 0x0021;
+    public const ushort CMoveRsp = 0x8021;
+    public const ushort CCancelRq = 0x0FFF;
     public const ushort NoDataSet = 0x0101;
 
     public const ushort Success = 0x0000;
@@ -17,6 +24,13 @@ public sealed class DimseCommand
     public const ushort RefusedSopClassNotSupported = 0x0122;
     public const ushort ErrorCannotUnderstand = 0xC000;
     public const ushort ErrorDataSetDoesNotMatchSopClass = 0xA900;
+    public const ushort Pending = 0xFF00;
+    public const ushort PendingWithWarnings = 0xFF01;
+    public const ushort Cancel = 0xFE00;
+    public const ushort SubOperationsWarning = 0xB000;
+
+    /// <summary>Pending (0xFF00 or 0xFF01): more responses follow.</summary>
+    public static bool IsPending(ushort status) => status is Pending or PendingWithWarnings;
 
     public ushort CommandField { get; set; }
 
@@ -35,6 +49,23 @@ public sealed class DimseCommand
     public ushort? Status { get; set; }
 
     public string? ErrorComment { get; set; }
+
+    /// <summary>(0000,0600): where a C-MOVE sends the instances.</summary>
+    public string? MoveDestination { get; set; }
+
+    /// <summary>(0000,1020)-(0000,1023): the sub-operation counts of a C-MOVE or C-GET response.</summary>
+    public ushort? Remaining { get; set; }
+
+    public ushort? Completed { get; set; }
+
+    public ushort? Failed { get; set; }
+
+    public ushort? Warning { get; set; }
+
+    /// <summary>(0000,1030) and (0000,1031): on a C-STORE that a C-MOVE caused, who asked for it.</summary>
+    public string? MoveOriginatorAe { get; set; }
+
+    public ushort? MoveOriginatorMessageId { get; set; }
 
     public bool HasDataSet => DataSetType != NoDataSet;
 
@@ -66,9 +97,16 @@ public sealed class DimseCommand
                 case 0x0120: c.RespondingTo = ReadU16(v); break;
                 case 0x0700: c.Priority = ReadU16(v); break;
                 case 0x0800: c.DataSetType = ReadU16(v); break;
+                case 0x0600: c.MoveDestination = ReadText(v); break;
                 case 0x0900: c.Status = ReadU16(v); break;
                 case 0x0902: c.ErrorComment = ReadText(v); break;
                 case 0x1000: c.AffectedSopInstance = ReadText(v); break;
+                case 0x1020: c.Remaining = ReadU16(v); break;
+                case 0x1021: c.Completed = ReadU16(v); break;
+                case 0x1022: c.Failed = ReadU16(v); break;
+                case 0x1023: c.Warning = ReadU16(v); break;
+                case 0x1030: c.MoveOriginatorAe = ReadText(v); break;
+                case 0x1031: c.MoveOriginatorMessageId = ReadU16(v); break;
             }
 
             pos += 8 + (int)length;
@@ -99,7 +137,12 @@ public sealed class DimseCommand
             U16(body, 0x0120, RespondingTo);
         }
 
-        if (CommandField == CStoreRq)
+        if (CommandField == CMoveRq && MoveDestination is { } destination)
+        {
+            Text(body, 0x0600, destination, (byte)' ');
+        }
+
+        if (CommandField is CStoreRq or CFindRq or CGetRq or CMoveRq)
         {
             U16(body, 0x0700, Priority);
         }
@@ -118,6 +161,24 @@ public sealed class DimseCommand
         if (AffectedSopInstance.Length > 0)
         {
             Text(body, 0x1000, AffectedSopInstance, 0);
+        }
+
+        foreach (var (element, count) in new[] { ((ushort)0x1020, Remaining), ((ushort)0x1021, Completed), ((ushort)0x1022, Failed), ((ushort)0x1023, Warning) })
+        {
+            if (count is { } n)
+            {
+                U16(body, element, n);
+            }
+        }
+
+        if (MoveOriginatorAe is { Length: > 0 } originator)
+        {
+            Text(body, 0x1030, originator, (byte)' ');
+        }
+
+        if (MoveOriginatorMessageId is { } originatorId)
+        {
+            U16(body, 0x1031, originatorId);
         }
 
         var o = new byte[12 + body.Length];

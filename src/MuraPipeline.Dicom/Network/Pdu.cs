@@ -52,6 +52,9 @@ public sealed class PresentationContext
 }
 
 /// <summary>The content of an A-ASSOCIATE-RQ or -AC PDU.</summary>
+/// <summary>One SCP/SCU role selection sub-item: whether the requester may act as SCU and as SCP for the SOP class.</summary>
+public sealed record RoleSelection(string SopClass, bool Scu, bool Scp);
+
 public sealed class AssociationPdu
 {
     public const string ApplicationContext = "1.2.840.10008.3.1.1.1";
@@ -68,6 +71,9 @@ public sealed class AssociationPdu
     public string ImplementationClassUid { get; set; } = DicomUids.ImplementationClassUid;
 
     public string ImplementationVersion { get; set; } = DicomUids.ImplementationVersionName;
+
+    /// <summary>SCP/SCU role selection (PS3.7 D.3.3.4) per SOP class: a C-GET requester offers to be the storage SCP.</summary>
+    public List<RoleSelection> Roles { get; } = [];
 
     public static AssociationPdu Parse(ReadOnlySpan<byte> body, bool request)
     {
@@ -137,6 +143,14 @@ public sealed class AssociationPdu
                             case 0x55:
                                 a.ImplementationVersion = Encoding.ASCII.GetString(value).Trim(' ', '\0');
                                 break;
+                            case 0x54 when value.Length >= 4:
+                                var uidLength = BinaryPrimitives.ReadUInt16BigEndian(value);
+                                if (2 + uidLength + 2 <= value.Length)
+                                {
+                                    a.Roles.Add(new RoleSelection(Encoding.ASCII.GetString(value.Slice(2, uidLength)).Trim(' ', '\0'), value[2 + uidLength] == 1, value[3 + uidLength] == 1));
+                                }
+
+                                break;
                         }
                     }
 
@@ -184,6 +198,17 @@ public sealed class AssociationPdu
         BinaryPrimitives.WriteUInt32BigEndian(max, MaxPduLength);
         WriteItem(user, 0x51, max);
         WriteItem(user, 0x52, Encoding.ASCII.GetBytes(ImplementationClassUid));
+        foreach (var role in Roles)
+        {
+            var uid = Encoding.ASCII.GetBytes(role.SopClass);
+            var item = new byte[2 + uid.Length + 2];
+            BinaryPrimitives.WriteUInt16BigEndian(item, (ushort)uid.Length);
+            uid.CopyTo(item, 2);
+            item[^2] = role.Scu ? (byte)1 : (byte)0;
+            item[^1] = role.Scp ? (byte)1 : (byte)0;
+            WriteItem(user, 0x54, item);
+        }
+
         WriteItem(user, 0x55, Encoding.ASCII.GetBytes(ImplementationVersion));
         WriteItem(ms, 0x50, user.ToArray());
         return Pdu.Frame(request ? PduType.AssociateRq : PduType.AssociateAc, ms.ToArray());

@@ -159,12 +159,8 @@ public sealed partial class StoreScp : IAsyncDisposable
     {
         private readonly Dictionary<byte, PresentationContext> _accepted = [];
         private readonly MemoryStream _command = new();
-        private DimseCommand? _pending;
+        private IncomingInstance? _pending;
         private byte _pendingContext;
-        private FileStream? _partial;
-        private string? _partialPath;
-        private ushort? _refusal;
-        private string? _refusalReason;
         private uint _peerMaxPdu;
 
         public string CallingAe { get; private set; } = "?";
@@ -302,25 +298,12 @@ public sealed partial class StoreScp : IAsyncDisposable
                 throw new DicomProtocolException($"data set PDV on presentation context {contextId}; its command came on {_pendingContext}");
             }
 
-            if (_partial is not null)
-            {
-                try
-                {
-                    await _partial.WriteAsync(data, ct);
-                }
-                catch (IOException ex)
-                {
-                    _refusal = DimseCommand.RefusedOutOfResources;
-                    _refusalReason = $"cannot write the instance: {ex.Message}";
-                    DiscardPartial();
-                }
-            }
-
+            await _pending.WriteAsync(data, ct);
             if (last)
             {
-                var cmd = _pending;
+                var incoming = _pending;
                 _pending = null;
-                await FinishStoreAsync(cmd, pc, ct);
+                await FinishStoreAsync(incoming, pc, ct);
             }
         }
 
@@ -332,96 +315,29 @@ public sealed partial class StoreScp : IAsyncDisposable
                     await RespondAsync(pc, cmd.Response(DimseCommand.Success), ct);
                     return;
                 case DimseCommand.CStoreRq when cmd.HasDataSet:
-                    _pending = cmd;
+                    _pending = await IncomingInstance.BeginAsync(scp._receiveDir, cmd, pc.AbstractSyntax, pc.AcceptedTransferSyntax!, ct);
                     _pendingContext = pc.Id;
-                    _refusal = null;
-                    _refusalReason = null;
-                    if (!string.Equals(cmd.AffectedSopClass, pc.AbstractSyntax, StringComparison.Ordinal))
-                    {
-                        _refusal = DimseCommand.ErrorDataSetDoesNotMatchSopClass;
-                        _refusalReason = $"SOP class {cmd.AffectedSopClass} was sent on the context for {pc.AbstractSyntax}";
-                        return;
-                    }
-
-                    try
-                    {
-                        var dir = scp._receiveDir;
-                        _partialPath = Path.Combine(dir, $".receiving-{Guid.NewGuid():N}.part");
-                        _partial = new FileStream(_partialPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-                        var header = new MemoryStream();
-                        DicomWriter.WriteMetaHeader(header, DicomWriter.CreateMeta(cmd.AffectedSopClass, cmd.AffectedSopInstance, pc.AcceptedTransferSyntax!));
-                        await _partial.WriteAsync(header.GetBuffer().AsMemory(0, (int)header.Length), ct);
-                    }
-                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                    {
-                        _refusal = DimseCommand.RefusedOutOfResources;
-                        _refusalReason = $"cannot write the instance: {ex.Message}";
-                        DiscardPartial();
-                    }
-
                     return;
                 default:
                     throw new DicomProtocolException($"DIMSE command 0x{cmd.CommandField:X4} is not supported (only C-ECHO and C-STORE)");
             }
         }
 
-        private async Task FinishStoreAsync(DimseCommand cmd, PresentationContext pc, CancellationToken ct)
+        private async Task FinishStoreAsync(IncomingInstance incoming, PresentationContext pc, CancellationToken ct)
         {
-            if (_refusal is null && _partial is not null)
+            var cmd = incoming.Command;
+            var (response, path, reason) = await incoming.CommitAsync(CallingAe, ct);
+            if (path is not null)
             {
-                try
-                {
-                    await _partial.FlushAsync(ct);
-                    _partial.Flush(flushToDisk: true);
-                    await _partial.DisposeAsync();
-                    _partial = null;
-                    var header = DicomFile.OpenHeader(_partialPath!);
-                    var uid = header.Dataset.GetString(DicomTag.SopInstanceUid);
-                    if (!string.Equals(uid, cmd.AffectedSopInstance, StringComparison.Ordinal))
-                    {
-                        throw new DicomException($"the data set's SOP Instance UID {uid ?? "(none)"} is not the command's {cmd.AffectedSopInstance}");
-                    }
-
-                    var target = Place(cmd.AffectedSopInstance);
-                    File.Move(_partialPath!, target);
-                    _partialPath = null;
-                    FileSync.Directory(Path.GetDirectoryName(target)!);
-                    Interlocked.Increment(ref scp._stored);
-                    LogStored(scp._logger, cmd.AffectedSopInstance, CallingAe, DicomUids.Describe(pc.AcceptedTransferSyntax), target);
-                    await RespondAsync(pc, cmd.Response(DimseCommand.Success), ct);
-                    return;
-                }
-                catch (DicomException ex)
-                {
-                    _refusal = DimseCommand.ErrorCannotUnderstand;
-                    _refusalReason = $"cannot understand the data set: {ex.Message}";
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    _refusal = DimseCommand.RefusedOutOfResources;
-                    _refusalReason = $"cannot store the instance: {ex.Message}";
-                }
+                Interlocked.Increment(ref scp._stored);
+                LogStored(scp._logger, cmd.AffectedSopInstance, CallingAe, DicomUids.Describe(pc.AcceptedTransferSyntax), path);
+            }
+            else
+            {
+                LogStoreFailed(scp._logger, cmd.AffectedSopInstance, CallingAe, response.Status ?? 0, reason ?? "unknown");
             }
 
-            DiscardPartial();
-            var status = _refusal ?? DimseCommand.RefusedOutOfResources;
-            LogStoreFailed(scp._logger, cmd.AffectedSopInstance, CallingAe, status, _refusalReason ?? "unknown");
-            await RespondAsync(pc, cmd.Response(status, _refusalReason), ct);
-        }
-
-        /// <summary>RECEIVE/CALLING_AE/SOP_INSTANCE_UID.dcm, with a suffix when a file of that name is still waiting to be ingested.</summary>
-        private string Place(string sopInstance)
-        {
-            var dir = Path.Combine(scp._receiveDir, SafeName(CallingAe));
-            Directory.CreateDirectory(dir);
-            var path = Path.Combine(dir, SafeName(sopInstance) + ".dcm");
-            return File.Exists(path) ? Path.Combine(dir, $"{SafeName(sopInstance)}-{Guid.NewGuid():N}.dcm") : path;
-        }
-
-        private static string SafeName(string s)
-        {
-            var clean = new string(s.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_').ToArray()).TrimStart('.');
-            return clean.Length == 0 ? "_" : clean;
+            await RespondAsync(pc, response, ct);
         }
 
         private async Task RespondAsync(PresentationContext pc, DimseCommand response, CancellationToken ct) =>
@@ -429,21 +345,8 @@ public sealed partial class StoreScp : IAsyncDisposable
 
         public void DiscardPartial()
         {
-            _partial?.Dispose();
-            _partial = null;
-            if (_partialPath is not null)
-            {
-                try
-                {
-                    File.Delete(_partialPath);
-                }
-                catch (IOException)
-                {
-                    // Left behind as a hidden .part file; the watcher never reads hidden files.
-                }
-
-                _partialPath = null;
-            }
+            _pending?.Dispose();
+            _pending = null;
         }
 
         private async Task<(PduType Type, byte[] Body)?> ReadAsync(CancellationToken stopping, uint limit)
