@@ -143,7 +143,11 @@ public sealed partial class Puller(IServiceScopeFactory scopes, IOptions<PacsOpt
 
                 if (!outcome.Ended)
                 {
-                    throw new DicomStatusException($"C-{job.Retrieve.ToUpperInvariant()} of series {s.SeriesInstanceUid}", outcome.Status, outcome.ErrorComment);
+                    var hint = job.Retrieve == "move" && outcome.Completed == 0
+                        ? $"nothing arrived: is '{_options.ResolvedMoveDestination}' among the AE titles the PACS may move to, at our receiver's address?"
+                        : null;
+                    var comment = string.Join("; ", new[] { outcome.ErrorComment, hint }.Where(c => !string.IsNullOrWhiteSpace(c)));
+                    throw new DicomStatusException($"C-{job.Retrieve.ToUpperInvariant()} of series {s.SeriesInstanceUid}", outcome.Status, comment);
                 }
 
                 if (outcome.Failed > 0)

@@ -10,6 +10,7 @@ using MuraPipeline.Api.Access;
 using MuraPipeline.Data;
 using MuraPipeline.Inference;
 using MuraPipeline.Ingest;
+using MuraPipeline.Pacs;
 using MuraPipeline.Scheduler;
 using MuraPipeline.ServiceDefaults;
 
@@ -127,6 +128,12 @@ public static class ServiceHost
         if (roles.Contains(Roles.Scheduler))
         {
             builder.AddScheduler();
+        }
+
+        if (loops && (roles.Contains(Roles.Scheduler) || roles.Contains(Roles.Api)))
+        {
+            // The scheduler role works pull jobs inside Pacs:PullWindow; the api role shows them.
+            builder.Services.AddPacs(builder.Configuration, windowWorker: roles.Contains(Roles.Scheduler));
         }
     }
 

@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using MuraPipeline.Data;
+using MuraPipeline.Dicom;
+using MuraPipeline.Phantoms;
+using MuraPipeline.ServiceDefaults;
+using MuraPipeline.Tests;
+
+namespace MuraPipeline.Pacs.Tests;
+
+/// <summary>A SQLite database, a watched folder and the PACS services over them, configured for one test's PACS.</summary>
+public sealed class PullFixture : IAsyncDisposable
+{
+    private PullFixture(string dir, ServiceProvider services)
+    {
+        Dir = dir;
+        Services = services;
+    }
+
+    public string Dir { get; }
+
+    public string Watch => Path.Combine(Dir, "watch");
+
+    public ServiceProvider Services { get; }
+
+    public static async Task<PullFixture> StartAsync(IDictionary<string, string?> settings)
+    {
+        var dir = Peers.TempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "watch"));
+        var all = new Dictionary<string, string?>(settings) { ["Ingest:WatchDir"] = Path.Combine(dir, "watch") };
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(all).Build();
+        var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning))
+            .AddMuraData(new DatabaseTarget(null, Path.Combine(dir, "t.db")), configuration)
+            .AddPacs(configuration)
+            .BuildServiceProvider();
+        await using (var scope = services.CreateAsyncScope())
+        {
+            await DatabaseSetup.MigrateAsync(scope.ServiceProvider.GetRequiredService<MuraDbContext>(), default);
+        }
+
+        return new PullFixture(dir, services);
+    }
+
+    public async Task<PullJob> RecordAsync(string node, string retrieve, IReadOnlyList<StudyMatch> studies, int maxConcurrent = 1)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<PullJobs>().CreateAsync(node, retrieve, new PacsQuery(), studies, maxConcurrent, 0, new AuditActor("test", "local"), default);
+    }
+
+    public async Task<List<PullStudy>> StudiesAsync(Guid job)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<PullJobs>().StudiesAsync(job, default);
+    }
+
+    /// <summary>Phantom studies written as DICOM under DIR/name; the files of each study.</summary>
+    public Dictionary<string, string[]> Phantoms(int count, int seed, string name)
+    {
+        var root = Path.Combine(Dir, name);
+        PhantomWriter.WriteAll(new PhantomGenerator((ulong)seed, minSide: 256, maxSide: 320), count, root, PhantomFormat.Dicom);
+        return Directory.GetFiles(root, "*.dcm", SearchOption.AllDirectories)
+            .GroupBy(f => DicomFile.OpenHeader(f).Dataset.GetString(DicomTag.StudyInstanceUid)!)
+            .ToDictionary(g => g.Key, g => g.ToArray());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Services.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(Dir, recursive: true);
+    }
+}
