@@ -83,7 +83,8 @@ public sealed record SeriesMatch(string SeriesInstanceUid, string? Modality, str
 public sealed record StudyMatch(string StudyInstanceUid, string? StudyDate, string? Accession, string? PatientId, IReadOnlyList<string> Modalities, string? BodyPart, int? Instances, IReadOnlyList<SeriesMatch> Series)
 {
     /// <summary>Instances in the series we pull.</summary>
-    public int? WantedInstances => Series.Count == 0 ? Instances : Series.Where(s => s.Wanted).Sum(s => s.Instances ?? 0);
+    public int? WantedInstances => Series.Count == 0 ? Instances
+        : Series.Where(s => s.Wanted).All(s => s.Instances is not null) ? Series.Where(s => s.Wanted).Sum(s => s.Instances!.Value) : null;
 }
 
 /// <summary>

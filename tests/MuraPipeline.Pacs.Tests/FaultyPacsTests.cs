@@ -1,0 +1,253 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MuraPipeline.Data;
+using MuraPipeline.Dicom;
+using MuraPipeline.Dicom.Network;
+
+namespace MuraPipeline.Pacs.Tests;
+
+/// <summary>
+/// A PACS that misbehaves on purpose, one way per study: a malformed C-FIND response, a C-FIND match that is not a
+/// UID, and a connection dropped in the middle of a C-GET's instance. Each of those studies ends failed with a
+/// reason an operator can read, after its attempts; the job goes on and the well-behaved study arrives.
+/// </summary>
+public sealed class FaultyPacsTests : IAsyncLifetime
+{
+    private const string Malformed = "2.25.1001";
+    private const string NotAUid = "2.25.1002";
+    private const string Drops = "2.25.1003";
+    private PullFixture _pull = null!;
+    private FaultyPacs _pacs = null!;
+    private string _goodStudy = null!;
+    private string _goodFile = null!;
+
+    public async Task InitializeAsync()
+    {
+        _pull = await PullFixture.StartAsync(new Dictionary<string, string?>());
+        var (uid, files) = _pull.Phantoms(1, seed: 1818, "phantoms").Single();
+        _goodStudy = uid;
+        _goodFile = files[0];
+        _pacs = new FaultyPacs(_goodStudy, _goodFile);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _pacs.DisposeAsync();
+        await _pull.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Each_broken_study_fails_with_its_reason_and_the_job_goes_on()
+    {
+        var options = _pull.Services.GetRequiredService<IOptions<PacsOptions>>().Value;
+        options.Nodes["faulty"] = new PacsNode { AeTitle = "FAULTY", Host = "127.0.0.1", Port = _pacs.Port, Retrieve = "get" };
+        options.MaxAttempts = 2;
+        options.RetryDelaySeconds = 0;
+        options.TimeoutSeconds = 5;
+        var studies = new[] { Malformed, NotAUid, Drops, _goodStudy }.Select(u => new StudyMatch(u, "20240101", null, null, ["CR"], null, null, [])).ToList();
+        var job = await _pull.RecordAsync("faulty", "get", studies);
+        var summary = await _pull.Services.GetRequiredService<Puller>().RunAsync(job.Id, default);
+        Assert.Equal((1, 3), (summary.Received, summary.Failed));
+
+        var rows = (await _pull.StudiesAsync(job.Id)).ToDictionary(r => r.StudyInstanceUid);
+        Assert.Equal((PullStudyState.Received, 1, 1), (rows[_goodStudy].State, rows[_goodStudy].Retrieved, rows[_goodStudy].Attempts));
+        foreach (var bad in new[] { Malformed, NotAUid, Drops })
+        {
+            Assert.Equal((PullStudyState.Failed, 2), (rows[bad].State, rows[bad].Attempts));
+            Assert.Contains("attempt 2 of 2; failed", rows[bad].Reason, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("truncated", rows[Malformed].Reason, StringComparison.Ordinal);
+        Assert.Contains("'not-a-uid', not a UID", rows[NotAUid].Reason, StringComparison.Ordinal);
+        Assert.Contains("connection", rows[Drops].Reason, StringComparison.OrdinalIgnoreCase);
+
+        // Only the good instance is in the watched folder: the dropped one left no file (its partial file is gone too).
+        var files = Directory.GetFiles(_pull.Watch, "*", SearchOption.AllDirectories);
+        var arrived = Assert.Single(files);
+        Assert.Equal(DicomFile.OpenHeader(_goodFile).Dataset.GetString(DicomTag.SopInstanceUid), DicomFile.OpenHeader(arrived).Dataset.GetString(DicomTag.SopInstanceUid));
+    }
+
+    /// <summary>A Q/R SCP of a few dozen lines, built on our own PDU code, scripted per study.</summary>
+    private sealed class FaultyPacs : IAsyncDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _loop;
+        private readonly string _goodStudy;
+        private readonly string _goodFile;
+
+        public FaultyPacs(string goodStudy, string goodFile)
+        {
+            _goodStudy = goodStudy;
+            _goodFile = goodFile;
+            _listener.Start();
+            _loop = AcceptAsync();
+        }
+
+        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+        private async Task AcceptAsync()
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                TcpClient client;
+                try
+                {
+                    client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                _ = Task.Run(async () =>
+                {
+                    using (client)
+                    {
+                        try
+                        {
+                            await ServeAsync(client.GetStream(), _stop.Token);
+                        }
+                        catch (Exception ex) when (ex is IOException or OperationCanceledException or DicomProtocolException)
+                        {
+                            // The client went away.
+                        }
+                    }
+                });
+            }
+        }
+
+        private async Task ServeAsync(NetworkStream s, CancellationToken ct)
+        {
+            var rq = AssociationPdu.Parse((await Pdu.ReadAsync(s, 1 << 20, ct))!.Value.Body, request: true);
+            var ac = new AssociationPdu { CalledAe = rq.CalledAe, CallingAe = rq.CallingAe, MaxPduLength = 1 << 20 };
+            foreach (var pc in rq.Contexts)
+            {
+                ac.Contexts.Add(new PresentationContext { Id = pc.Id, AbstractSyntax = pc.AbstractSyntax, TransferSyntaxes = pc.TransferSyntaxes, Result = PresentationContext.Acceptance, AcceptedTransferSyntax = pc.TransferSyntaxes[0] });
+            }
+
+            ac.Roles.AddRange(rq.Roles);
+            await s.WriteAsync(ac.Encode(request: false), ct);
+            while (true)
+            {
+                var (context, cmd, identifier) = await ReadMessageAsync(s, ct);
+                if (cmd is null)
+                {
+                    await s.WriteAsync(Pdu.ReleaseResponse(), ct);
+                    return;
+                }
+
+                var query = DicomReader.ReadDataset(identifier!, DicomUids.ImplicitVrLittleEndian);
+                var study = query.GetString(DicomTag.StudyInstanceUid);
+                if (cmd.CommandField == DimseCommand.CFindRq)
+                {
+                    var match = new DicomDataset();
+                    match.AddString(DicomTag.StudyInstanceUid, "UI", study!);
+                    match.AddString(DicomTag.SeriesInstanceUid, "UI", study == NotAUid ? "not-a-uid" : study + ".1");
+                    match.AddString(DicomTag.Modality, "CS", "CR");
+                    var bytes = DicomWriter.EncodeDataset(match);
+                    if (study == Malformed)
+                    {
+                        bytes = bytes[..^5]; // the last element's value cut short
+                    }
+
+                    await SendAsync(s, context, new DimseCommand { CommandField = DimseCommand.CFindRsp, RespondingTo = cmd.MessageId, AffectedSopClass = cmd.AffectedSopClass, DataSetType = 0, Status = DimseCommand.Pending }, bytes, ct);
+                    await SendAsync(s, context, new DimseCommand { CommandField = DimseCommand.CFindRsp, RespondingTo = cmd.MessageId, AffectedSopClass = cmd.AffectedSopClass, Status = DimseCommand.Success }, null, ct);
+                    continue;
+                }
+
+                // C-GET: one C-STORE sub-operation with the good file, on the context the requester offered for its class and syntax.
+                var file = await File.ReadAllBytesAsync(_goodFile, ct);
+                var header = DicomFile.OpenHeader(_goodFile);
+                var sop = header.Meta.GetString(DicomTag.MediaStorageSopClassUid)!;
+                var storeContext = ac.Contexts.First(pc => pc.AbstractSyntax == sop && pc.AcceptedTransferSyntax == header.TransferSyntaxUid).Id;
+                var store = new DimseCommand
+                {
+                    CommandField = DimseCommand.CStoreRq, MessageId = 77, AffectedSopClass = sop, DataSetType = 0,
+                    AffectedSopInstance = header.Dataset.GetString(DicomTag.SopInstanceUid)!,
+                };
+                var data = file.AsMemory(DicomReader.DataSetOffset(file));
+                if (study == Drops)
+                {
+                    await s.WriteAsync(Pdu.PData(storeContext, command: true, last: true, store.Encode()), ct);
+                    await s.WriteAsync(Pdu.PData(storeContext, command: false, last: false, data.Span[..(data.Length / 2)]), ct);
+                    return; // the PACS goes away half way through the instance
+                }
+
+                await SendAsync(s, storeContext, store, data.ToArray(), ct);
+                var (_, stored, _) = await ReadMessageAsync(s, ct);
+                var ok = stored?.Status == DimseCommand.Success;
+                await SendAsync(s, context, new DimseCommand
+                {
+                    CommandField = DimseCommand.CGetRsp, RespondingTo = cmd.MessageId, AffectedSopClass = cmd.AffectedSopClass,
+                    Status = ok ? DimseCommand.Success : (ushort)0xB000, Remaining = 0, Completed = (ushort)(ok ? 1 : 0), Failed = (ushort)(ok ? 0 : 1), Warning = 0,
+                }, null, ct);
+            }
+        }
+
+        private static async Task SendAsync(Stream s, byte context, DimseCommand cmd, byte[]? data, CancellationToken ct)
+        {
+            await s.WriteAsync(Pdu.PData(context, command: true, last: true, cmd.Encode()), ct);
+            if (data is not null)
+            {
+                for (var at = 0; at < data.Length; at += 16384)
+                {
+                    var n = Math.Min(16384, data.Length - at);
+                    await s.WriteAsync(Pdu.PData(context, command: false, last: at + n == data.Length, data.AsSpan(at, n)), ct);
+                }
+            }
+        }
+
+        /// <summary>The next command and its data set, if it has one; a null command at a release request.</summary>
+        private static async Task<(byte Context, DimseCommand? Command, byte[]? Data)> ReadMessageAsync(Stream s, CancellationToken ct)
+        {
+            using var command = new MemoryStream();
+            using var data = new MemoryStream();
+            DimseCommand? cmd = null;
+            byte context = 0;
+            while (true)
+            {
+                var pdu = (await Pdu.ReadAsync(s, 1 << 22, ct)) ?? throw new IOException("closed");
+                if (pdu.Type == PduType.ReleaseRq)
+                {
+                    return (0, null, null);
+                }
+
+                foreach (var pdv in Pdu.Pdvs(pdu.Body))
+                {
+                    context = pdv.ContextId;
+                    if (pdv.Command)
+                    {
+                        command.Write(pdv.Data.Span);
+                        if (pdv.Last)
+                        {
+                            cmd = DimseCommand.Parse(command.ToArray());
+                            if (!cmd.HasDataSet)
+                            {
+                                return (context, cmd, null);
+                            }
+                        }
+                    }
+                    else
+                    {
+                        data.Write(pdv.Data.Span);
+                        if (pdv.Last)
+                        {
+                            return (context, cmd, data.ToArray());
+                        }
+                    }
+                }
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            _listener.Stop();
+            await _loop;
+            _stop.Dispose();
+        }
+    }
+}
