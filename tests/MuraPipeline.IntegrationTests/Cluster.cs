@@ -98,10 +98,21 @@ public sealed class Cluster : IAsyncDisposable
         return p;
     }
 
-    /// <summary>Runs a mura command to completion with this cluster's settings.</summary>
-    public (int Code, string Output) RunMura(params string[] args)
+    /// <summary>Starts any mura command as its own process with this cluster's settings (one the test may kill).</summary>
+    public ServeProcess Start(string name, IEnumerable<string> args, IDictionary<string, string>? extra = null)
     {
-        var (code, stdout, stderr) = Peers.Mura(Environment(), Dir, args);
+        var p = ServeProcess.Start(name, MuraDll, args, Environment(extra), Dir);
+        _processes.Add(p);
+        return p;
+    }
+
+    /// <summary>Runs a mura command to completion with this cluster's settings.</summary>
+    public (int Code, string Output) RunMura(params string[] args) => RunMura(null, args);
+
+    /// <summary>Runs a mura command to completion with this cluster's settings and <paramref name="extra"/> on top.</summary>
+    public (int Code, string Output) RunMura(IDictionary<string, string>? extra, params string[] args)
+    {
+        var (code, stdout, stderr) = Peers.Mura(Environment(extra), Dir, args);
         return (code, stdout + stderr);
     }
 

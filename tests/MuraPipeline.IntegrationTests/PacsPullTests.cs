@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Text.Json;
+using MuraPipeline.Dicom;
+using MuraPipeline.Phantoms;
+using MuraPipeline.Tests;
+using Xunit.Abstractions;
+
+namespace MuraPipeline.IntegrationTests;
+
+/// <summary>
+/// Orthanc as the department's PACS and the distributed mode on the real PostgreSQL and RabbitMQ: `mura pacs find`
+/// lists the backlog, `mura pacs pull` brings it in by C-MOVE or by C-GET, the ingest and inference roles score it,
+/// and a puller killed mid-job and started again finishes the job without pulling a received study twice.
+/// </summary>
+public sealed class PacsPullTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(4);
+    private Cluster _c = null!;
+    private OrthancServer _orthanc = null!;
+    private Dictionary<string, string> _pacs = null!;
+    private string _scpPort = null!;
+
+    public async Task InitializeAsync()
+    {
+        _c = await Cluster.StartAsync(output);
+        _scpPort = Peers.FreePort().ToString(CultureInfo.InvariantCulture);
+        _orthanc = await OrthancServer.StartAsync(Path.Combine(_c.Dir, "orthanc"), new Dictionary<string, (string, int)> { ["mura"] = ("MURA", int.Parse(_scpPort, CultureInfo.InvariantCulture)) });
+        _pacs = new Dictionary<string, string>
+        {
+            ["Pacs__AeTitle"] = "MURA",
+            ["Pacs__Nodes__orthanc__AeTitle"] = OrthancServer.AeTitle,
+            ["Pacs__Nodes__orthanc__Host"] = "127.0.0.1",
+            ["Pacs__Nodes__orthanc__Port"] = _orthanc.DicomPort.ToString(CultureInfo.InvariantCulture),
+            ["Ingest__WatchDir"] = _c.Watch,
+            ["Pacs__LeaseSeconds"] = "3",
+        };
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _orthanc.DisposeAsync();
+        await _c.DisposeAsync();
+    }
+
+    /// <summary>Phantom studies loaded into Orthanc; their study UIDs and view count.</summary>
+    private async Task<(List<string> Studies, int Views)> LoadAsync(int studies, ulong seed)
+    {
+        var staging = Path.Combine(_c.Dir, "staging");
+        PhantomWriter.WriteAll(new PhantomGenerator(seed, minSide: 300, maxSide: 420), studies, staging, PhantomFormat.Dicom);
+        var files = Directory.GetFiles(staging, "*.dcm", SearchOption.AllDirectories);
+        await _orthanc.UploadAsync(files);
+        var uids = files.Select(f => DicomFile.OpenHeader(f).Dataset.GetString(DicomTag.StudyInstanceUid)!).Distinct().Order(StringComparer.Ordinal).ToList();
+        return (uids, files.Length);
+    }
+
+    private Dictionary<string, string> Pacs(string retrieve) => new(_pacs) { ["Pacs__Nodes__orthanc__Retrieve"] = retrieve };
+
+    private void StartPipeline()
+    {
+        _c.Serve("ingest", "ingest", new Dictionary<string, string> { ["Scp__Port"] = _scpPort, ["Scp__AeTitle"] = "MURA", ["Scp__AllowedCallingAeTitles"] = OrthancServer.AeTitle });
+        _c.Serve("inference", "inference");
+    }
+
+    private Task WaitAllScoredAsync(int studies, int views) => _c.WaitUntilAsync(
+        async () => await _c.ScalarAsync<int>("SELECT count(*) FROM studies WHERE \"State\" = 2") == studies
+            && await _c.ScalarAsync<int>("SELECT count(*) FROM views WHERE \"State\" = 2") == views,
+        Deadline,
+        $"{studies} pulled studies and {views} views to be scored");
+
+    [Theory]
+    [InlineData("move")]
+    [InlineData("get")]
+    public async Task Find_lists_exactly_the_backlog_and_a_pull_gets_every_study_scored(string retrieve)
+    {
+        var (studies, views) = await LoadAsync(5, seed: 1601);
+        StartPipeline();
+        await _c.WaitUntilAsync(() => Task.FromResult(Peers.Run("echoscu", "-aet", OrthancServer.AeTitle, "-aec", "MURA", "127.0.0.1", _scpPort).ExitCode == 0), Deadline, "the receiver to answer C-ECHO");
+
+        var (code, text) = _c.RunMura(Pacs(retrieve), "pacs", "echo", "orthanc");
+        Assert.True(code == 0, text);
+        (code, text) = _c.RunMura(Pacs(retrieve), "pacs", "find", "orthanc", "--json");
+        Assert.True(code == 0, text);
+        var found = JsonDocument.Parse(text).RootElement.EnumerateArray().Select(e => e.GetProperty("studyInstanceUid").GetString()!).Order(StringComparer.Ordinal);
+        Assert.Equal(studies, found);
+
+        (code, text) = _c.RunMura(Pacs(retrieve), "pacs", "pull", "orthanc", "--max-concurrent", "2");
+        Assert.True(code == 0, text);
+        Assert.Contains($"{studies.Count} received", text, StringComparison.Ordinal);
+        await WaitAllScoredAsync(studies.Count, views);
+        Assert.Equal(studies, (await _c.ScalarAsync<string>("SELECT string_agg(\"StudyInstanceUid\", ',' ORDER BY \"StudyInstanceUid\") FROM studies")).Split(',').Order(StringComparer.Ordinal));
+        Assert.Equal(studies.Count, await _c.ScalarAsync<int>($"SELECT count(*) FROM pull_studies WHERE \"State\" = 2 AND \"Attempts\" = 1"));
+        Assert.Equal(1, await _c.ScalarAsync<int>("SELECT count(*)::int FROM audit_events WHERE \"Action\" = 'pull'"));
+        foreach (var uid in studies)
+        {
+            Assert.Equal(1, await _orthanc.RetrievesAsync(uid));
+        }
+
+        (code, text) = _c.RunMura(Pacs(retrieve), "pacs", "jobs", "--json");
+        Assert.True(code == 0, text);
+        var job = Assert.Single(JsonDocument.Parse(text).RootElement.EnumerateArray().ToList());
+        Assert.Equal(("done", studies.Count, views), (job.GetProperty("state").GetString(), job.GetProperty("received").GetInt32(), job.GetProperty("retrieved").GetInt32()));
+    }
+
+    [Fact]
+    public async Task A_puller_killed_mid_job_resumes_and_no_received_study_is_pulled_twice()
+    {
+        var (studies, views) = await LoadAsync(8, seed: 1602);
+        StartPipeline();
+        await _c.WaitUntilAsync(() => Task.FromResult(Peers.Run("echoscu", "-aet", OrthancServer.AeTitle, "-aec", "MURA", "127.0.0.1", _scpPort).ExitCode == 0), Deadline, "the receiver to answer C-ECHO");
+
+        // Paced to one study every 1.5 s, so the kill lands mid-job.
+        var puller = _c.Start("puller", ["pacs", "pull", "orthanc", "--studies-per-minute", "40"], Pacs("move"));
+        await _c.WaitUntilAsync(async () => await _c.ScalarAsync<int>("SELECT count(*) FROM pull_studies WHERE \"State\" = 2") >= 3, Deadline, "three studies to be received");
+        puller.Kill();
+        var before = (await _c.ScalarAsync<string>("SELECT coalesce(string_agg(\"StudyInstanceUid\", ','), '') FROM pull_studies WHERE \"State\" = 2")).Split(',', StringSplitOptions.RemoveEmptyEntries);
+        Assert.InRange(before.Length, 3, studies.Count - 1);
+        var job = await _c.ScalarAsync<string>("SELECT \"Id\"::text FROM pull_jobs");
+
+        var (code, text) = _c.RunMura(Pacs("move"), "pacs", "pull", "--resume", job);
+        Assert.True(code == 0, text);
+        await WaitAllScoredAsync(studies.Count, views);
+        Assert.Equal(studies.Count, await _c.ScalarAsync<int>("SELECT count(*) FROM pull_studies WHERE \"State\" = 2"));
+        Assert.Equal(1, await _c.ScalarAsync<int>("SELECT count(*) FROM pull_jobs WHERE \"State\" = 1"));
+
+        // Orthanc's own log: a study received before the kill was never sent again; at most the one in flight was sent twice.
+        var retrieves = new Dictionary<string, int>();
+        foreach (var uid in studies)
+        {
+            retrieves[uid] = await _orthanc.RetrievesAsync(uid);
+        }
+
+        Assert.All(before, uid => Assert.Equal(1, retrieves[uid]));
+        Assert.All(retrieves.Values, n => Assert.InRange(n, 1, 2));
+        Assert.InRange(retrieves.Values.Count(n => n == 2), 0, 1);
+
+        // Whatever arrived twice was ingested once.
+        Assert.Equal(views, await _c.ScalarAsync<int>("SELECT count(*) FROM scores"));
+        Assert.Equal(0, await _c.ScalarAsync<int>("SELECT count(*) FROM (SELECT \"ViewId\" FROM scores GROUP BY \"ViewId\" HAVING count(*) <> 1) d"));
+    }
+}
