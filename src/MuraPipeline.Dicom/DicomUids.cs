@@ -32,6 +32,10 @@ public static class DicomUids
     public const string ImplementationClassUid = "2.25.195339546126519358131095431409395117489";
     public const string ImplementationVersionName = "MURAPIPE_1";
 
+    /// <summary>UID syntax (PS3.5 9.1): digits and dots, no empty or zero-led component, at most 64 characters.</summary>
+    public static bool IsValid(string? uid) =>
+        uid is { Length: > 0 and <= 64 } && uid.Split('.').All(c => c.Length > 0 && c.All(char.IsAsciiDigit) && (c.Length == 1 || c[0] != '0'));
+
     private static readonly Dictionary<string, string> Names = new(StringComparer.Ordinal)
     {
         [ImplicitVrLittleEndian] = "Implicit VR Little Endian",

@@ -115,7 +115,7 @@ public static class PacsFinder
         foreach (var study in studies)
         {
             var uid = study.GetString(DicomTag.StudyInstanceUid);
-            if (string.IsNullOrWhiteSpace(uid) || !DicomUidText.IsValid(uid))
+            if (string.IsNullOrWhiteSpace(uid) || !DicomUids.IsValid(uid))
             {
                 throw new DicomProtocolException($"the PACS answered a study-level C-FIND with a match whose Study Instance UID is {(string.IsNullOrWhiteSpace(uid) ? "missing" : $"'{uid}', not a UID")}");
             }
@@ -150,7 +150,7 @@ public static class PacsFinder
         foreach (var s in await client.FindAsync(id, ct))
         {
             var seriesUid = s.GetString(DicomTag.SeriesInstanceUid);
-            if (string.IsNullOrWhiteSpace(seriesUid) || !DicomUidText.IsValid(seriesUid))
+            if (string.IsNullOrWhiteSpace(seriesUid) || !DicomUids.IsValid(seriesUid))
             {
                 throw new DicomProtocolException($"the PACS answered a series-level C-FIND for study {studyUid} with a match whose Series Instance UID is {(string.IsNullOrWhiteSpace(seriesUid) ? "missing" : $"'{seriesUid}', not a UID")}");
             }
@@ -257,12 +257,4 @@ public static class Tags
     public static readonly DicomTag ModalitiesInStudy = new(0x0008, 0x0061);
     public static readonly DicomTag NumberOfStudyRelatedInstances = new(0x0020, 0x1208);
     public static readonly DicomTag NumberOfSeriesRelatedInstances = new(0x0020, 0x1209);
-}
-
-/// <summary>UID syntax (PS3.5 9.1): digits and dots, no empty or zero-led component, at most 64 characters.</summary>
-public static class DicomUidText
-{
-    public static bool IsValid(string uid) =>
-        uid.Length is > 0 and <= 64
-        && uid.Split('.').All(c => c.Length > 0 && c.All(char.IsAsciiDigit) && (c.Length == 1 || c[0] != '0'));
 }

@@ -62,7 +62,7 @@ public static class PacsCommand
             var studies = parse.GetValue(Studies) is { } file
                 ? File.ReadAllLines(file.FullName).Select(l => l.Split('#')[0].Trim()).Where(l => l.Length > 0).ToList()
                 : [];
-            var bad = studies.FirstOrDefault(u => !DicomUidText.IsValid(u));
+            var bad = studies.FirstOrDefault(u => !DicomUids.IsValid(u));
             if (bad is not null)
             {
                 throw new ArgumentException($"--studies: '{bad}' is not a Study Instance UID");
