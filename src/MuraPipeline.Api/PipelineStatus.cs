@@ -38,6 +38,21 @@ public sealed record ExportRunRow(
     [property: JsonPropertyName("training")] string? Training,
     [property: JsonPropertyName("training_detail")] string? TrainingDetail);
 
+/// <summary>PACS pull jobs: active jobs and their studies by state.</summary>
+public sealed record PullStatus(
+    [property: JsonPropertyName("active_jobs")] int ActiveJobs,
+    [property: JsonPropertyName("pending")] int Pending,
+    [property: JsonPropertyName("retrieving")] int Retrieving,
+    [property: JsonPropertyName("received")] int Received,
+    [property: JsonPropertyName("failed")] int Failed);
+
+/// <summary>The results outbox: objects made, and deliveries by state.</summary>
+public sealed record ResultsStatus(
+    [property: JsonPropertyName("objects")] int Objects,
+    [property: JsonPropertyName("pending")] int Pending,
+    [property: JsonPropertyName("sent")] int Sent,
+    [property: JsonPropertyName("failed")] int Failed);
+
 /// <summary>What `mura status --json` prints and GET /api/status returns. State names are the lower-case view states; a study still assembling counts as received.</summary>
 public sealed record PipelineStatus(
     [property: JsonPropertyName("studies")] SortedDictionary<string, int> Studies,
@@ -48,7 +63,9 @@ public sealed record PipelineStatus(
     [property: JsonPropertyName("database")] string Database,
     [property: JsonPropertyName("broker")] string Broker,
     [property: JsonPropertyName("broker_error")] string? BrokerError,
-    [property: JsonPropertyName("exports")] IReadOnlyList<ExportRunRow> Exports)
+    [property: JsonPropertyName("exports")] IReadOnlyList<ExportRunRow> Exports,
+    [property: JsonPropertyName("pulls")] PullStatus Pulls,
+    [property: JsonPropertyName("results")] ResultsStatus Results)
 {
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
@@ -106,8 +123,14 @@ public sealed class PipelineStatusReader(MuraDbContext db, DatabaseTarget databa
         var exports = (await db.ExportRuns.AsNoTracking().OrderByDescending(r => r.Id).Take(ExportHistory).ToListAsync(ct))
             .Select(r => new ExportRunRow(r.Id, r.Trigger, r.Instance, r.Status.ToString().ToLowerInvariant(), r.StartedAt, r.EndedAt, r.Studies, r.Images, r.Skipped, r.ToWatermark, r.Folder, r.Error, r.TrainingStatus, r.TrainingDetail))
             .ToList();
+        var pulls = await db.PullStudies.AsNoTracking().Where(p => p.Job!.State == PullJobState.Active).GroupBy(p => p.State).Select(g => new { g.Key, N = g.Count() }).ToListAsync(ct);
+        int Pull(PullStudyState state) => pulls.Where(p => p.Key == state).Sum(p => p.N);
+        var pullStatus = new PullStatus(await db.PullJobs.CountAsync(j => j.State == PullJobState.Active, ct), Pull(PullStudyState.Pending), Pull(PullStudyState.Retrieving), Pull(PullStudyState.Received), Pull(PullStudyState.Failed));
+        var deliveries = await db.ResultDeliveries.AsNoTracking().GroupBy(d => d.State).Select(g => new { g.Key, N = g.Count() }).ToListAsync(ct);
+        int Delivery(DeliveryState state) => deliveries.Where(d => d.Key == state).Sum(d => d.N);
+        var results = new ResultsStatus(await db.StoredResults.CountAsync(ct), Delivery(DeliveryState.Pending), Delivery(DeliveryState.Sent), Delivery(DeliveryState.Failed));
         var (queues, broker, error) = await ReadQueuesAsync(ct);
-        return new PipelineStatus(studies, views, queues, Math.Round(recent / RateWindow.TotalMinutes, 2), waiting, database.Describe(), broker, error, exports);
+        return new PipelineStatus(studies, views, queues, Math.Round(recent / RateWindow.TotalMinutes, 2), waiting, database.Describe(), broker, error, exports, pullStatus, results);
     }
 
     private async Task<(IReadOnlyList<QueueStatus>, string, string?)> ReadQueuesAsync(CancellationToken ct)

@@ -26,6 +26,7 @@ public static class MuraCommandLine
         root.Subcommands.Add(LabelsCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(PacsCommand.Create());
+        root.Subcommands.Add(ResultsCommand.Create());
         return root;
     }
 }

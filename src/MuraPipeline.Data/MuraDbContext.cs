@@ -39,6 +39,10 @@ public sealed class MuraDbContext(DbContextOptions<MuraDbContext> options) : DbC
 
     public DbSet<PullStudy> PullStudies => Set<PullStudy>();
 
+    public DbSet<StoredResult> StoredResults => Set<StoredResult>();
+
+    public DbSet<ResultDelivery> ResultDeliveries => Set<ResultDelivery>();
+
     /// <summary>ASP.NET Core Data Protection's keys (they sign the console's cookies and antiforgery tokens), shared by every api replica.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

@@ -31,10 +31,8 @@ public sealed record StudyResult(
     string ModelSha256,
     string ModelName,
     DateTimeOffset ScoredAt,
-    IReadOnlyList<ViewResult> Views)
-{
-    public bool Abnormal => Score >= Threshold;
-}
+    IReadOnlyList<ViewResult> Views,
+    bool Abnormal);
 
 /// <summary>Which views get a heatmap Secondary Capture.</summary>
 public enum CapturePolicy
@@ -44,10 +42,47 @@ public enum CapturePolicy
     None,
 }
 
-/// <summary>The "Results" settings that shape the objects.</summary>
+/// <summary>A PACS (or any storage SCP) results are sent to, under Results:Destinations:NAME.</summary>
+public sealed class ResultDestination
+{
+    public string AeTitle { get; set; } = string.Empty;
+
+    public string Host { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; } = 104;
+}
+
+/// <summary>The "Results" settings: what the objects look like, where they go and when.</summary>
 public sealed class ResultOptions
 {
     public const string Section = "Results";
+
+    public Dictionary<string, ResultDestination> Destinations { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>"scored": results are made as soon as a study is scored; "verdict": only once a reader has recorded a verdict.</summary>
+    public string SendOn { get; set; } = "scored";
+
+    /// <summary>Our calling AE title towards the destinations.</summary>
+    public string AeTitle { get; set; } = "MURA";
+
+    /// <summary>How often the results role looks for new scored studies and for deliveries that are due.</summary>
+    [System.ComponentModel.DataAnnotations.Range(50, 600_000)]
+    public int ScanIntervalMs { get; set; } = 2000;
+
+    /// <summary>The wait after a failed send, doubled per attempt up to <see cref="MaxRetryDelaySeconds"/>.</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 86_400)]
+    public double RetryDelaySeconds { get; set; } = 10;
+
+    [System.ComponentModel.DataAnnotations.Range(0, 86_400)]
+    public double MaxRetryDelaySeconds { get; set; } = 3600;
+
+    /// <summary>Attempts per object and destination before it is left Failed (an operator can resend it).</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 10_000)]
+    public int MaxAttempts { get; set; } = 50;
+
+    /// <summary>How long a destination may stay silent inside an association.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 3600)]
+    public int TimeoutSeconds { get; set; } = 60;
 
     /// <summary>The UID root our new UIDs go under (an organisation's registered root); empty: the 2.25 UUID-derived form.</summary>
     public string UidRoot { get; set; } = string.Empty;

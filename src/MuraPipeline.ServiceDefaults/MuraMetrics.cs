@@ -43,6 +43,10 @@ public static class MuraMetrics
 
     public static Counter PulledInstances { get; } = Metrics.CreateCounter("mura_pulled_instances_total", "Instances a PACS sent us for a pull job (completed sub-operations).", "retrieve");
 
+    public static Counter ResultObjects { get; } = Metrics.CreateCounter("mura_result_objects_total", "DICOM result objects made (SR and Secondary Captures).");
+
+    public static Counter ResultsSent { get; } = Metrics.CreateCounter("mura_result_sends_total", "Result object deliveries attempted, by outcome (sent, failed).", "outcome");
+
     public static Counter ExportRuns { get; } = Metrics.CreateCounter("mura_export_runs_total", "Export runs ended, by status (succeeded, failed).", "status");
 
     private static bool ChooseDefaults()

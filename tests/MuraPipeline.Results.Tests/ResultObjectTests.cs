@@ -43,7 +43,7 @@ public sealed class ResultObjectTests : IDisposable
             return new ViewResult(ds.GetString(DicomTag.SopInstanceUid)!, ds.GetString(DicomTag.SopClassUid)!, ds.GetString(DicomTag.SeriesInstanceUid)!,
                 0.3 + (0.3 * i), "WRIST", Png.Encode(gray), grid, 7, 7);
         }).ToList();
-        return new StudyResult(first.GetString(DicomTag.StudyInstanceUid)!, first, "WRIST", views.Average(v => v.Probability), 0.5, sha, "densenet121-e3.onnx", DateTimeOffset.UtcNow, views);
+        return new StudyResult(first.GetString(DicomTag.StudyInstanceUid)!, first, "WRIST", views.Average(v => v.Probability), 0.5, sha, "densenet121-e3.onnx", DateTimeOffset.UtcNow, views, views.Average(v => v.Probability) >= 0.5);
     }
 
     private string Write(ResultObject o)

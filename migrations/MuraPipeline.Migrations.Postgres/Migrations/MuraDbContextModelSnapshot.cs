@@ -538,6 +538,53 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                     b.ToTable("replicas", (string)null);
                 });
 
+            modelBuilder.Entity("MuraPipeline.Data.ResultDelivery", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Destination")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<long?>("LeaseUntil")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("NextAttemptAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("ResultId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long?>("SentAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("State")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ResultId", "Destination")
+                        .IsUnique();
+
+                    b.HasIndex("State", "NextAttemptAt");
+
+                    b.ToTable("result_deliveries", (string)null);
+                });
+
             modelBuilder.Entity("MuraPipeline.Data.Score", b =>
                 {
                     b.Property<Guid>("Id")
@@ -573,6 +620,68 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                         .IsUnique();
 
                     b.ToTable("scores", (string)null);
+                });
+
+            modelBuilder.Entity("MuraPipeline.Data.StoredResult", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
+                    b.Property<string>("ModelSha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("SeriesInstanceUid")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("SopClassUid")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("SopInstanceUid")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Guid>("StudyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("StudyInstanceUid")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("ViewSopInstanceUid")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SopInstanceUid")
+                        .IsUnique();
+
+                    b.HasIndex("StudyInstanceUid");
+
+                    b.HasIndex("StudyId", "ModelSha256");
+
+                    b.ToTable("result_objects", (string)null);
                 });
 
             modelBuilder.Entity("MuraPipeline.Data.Study", b =>
@@ -828,6 +937,17 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                     b.Navigation("Job");
                 });
 
+            modelBuilder.Entity("MuraPipeline.Data.ResultDelivery", b =>
+                {
+                    b.HasOne("MuraPipeline.Data.StoredResult", "Result")
+                        .WithMany("Deliveries")
+                        .HasForeignKey("ResultId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Result");
+                });
+
             modelBuilder.Entity("MuraPipeline.Data.Score", b =>
                 {
                     b.HasOne("MuraPipeline.Data.View", null)
@@ -860,6 +980,11 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
             modelBuilder.Entity("MuraPipeline.Data.PullJob", b =>
                 {
                     b.Navigation("Studies");
+                });
+
+            modelBuilder.Entity("MuraPipeline.Data.StoredResult", b =>
+                {
+                    b.Navigation("Deliveries");
                 });
 
             modelBuilder.Entity("MuraPipeline.Data.Study", b =>

@@ -523,6 +523,53 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                     b.ToTable("replicas", (string)null);
                 });
 
+            modelBuilder.Entity("MuraPipeline.Data.ResultDelivery", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Destination")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LeaseUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("NextAttemptAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ResultId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("SentAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("State")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ResultId", "Destination")
+                        .IsUnique();
+
+                    b.HasIndex("State", "NextAttemptAt");
+
+                    b.ToTable("result_deliveries", (string)null);
+                });
+
             modelBuilder.Entity("MuraPipeline.Data.Score", b =>
                 {
                     b.Property<Guid>("Id")
@@ -558,6 +605,68 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                         .IsUnique();
 
                     b.ToTable("scores", (string)null);
+                });
+
+            modelBuilder.Entity("MuraPipeline.Data.StoredResult", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ModelSha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SeriesInstanceUid")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SopClassUid")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SopInstanceUid")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("StudyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StudyInstanceUid")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ViewSopInstanceUid")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SopInstanceUid")
+                        .IsUnique();
+
+                    b.HasIndex("StudyInstanceUid");
+
+                    b.HasIndex("StudyId", "ModelSha256");
+
+                    b.ToTable("result_objects", (string)null);
                 });
 
             modelBuilder.Entity("MuraPipeline.Data.Study", b =>
@@ -811,6 +920,17 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                     b.Navigation("Job");
                 });
 
+            modelBuilder.Entity("MuraPipeline.Data.ResultDelivery", b =>
+                {
+                    b.HasOne("MuraPipeline.Data.StoredResult", "Result")
+                        .WithMany("Deliveries")
+                        .HasForeignKey("ResultId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Result");
+                });
+
             modelBuilder.Entity("MuraPipeline.Data.Score", b =>
                 {
                     b.HasOne("MuraPipeline.Data.View", null)
@@ -843,6 +963,11 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
             modelBuilder.Entity("MuraPipeline.Data.PullJob", b =>
                 {
                     b.Navigation("Studies");
+                });
+
+            modelBuilder.Entity("MuraPipeline.Data.StoredResult", b =>
+                {
+                    b.Navigation("Deliveries");
                 });
 
             modelBuilder.Entity("MuraPipeline.Data.Study", b =>

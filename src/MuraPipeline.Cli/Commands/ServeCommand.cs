@@ -14,7 +14,7 @@ public static class ServeCommand
 {
     public static Command Create()
     {
-        var roles = new Option<string>("--roles") { Description = "Comma-separated roles to host: ingest, inference, scheduler (the nightly retraining export), api.", DefaultValueFactory = _ => "ingest,inference,api" };
+        var roles = new Option<string>("--roles") { Description = "Comma-separated roles to host: ingest, inference, scheduler (the nightly retraining export and PACS pull windows), api, results (DICOM SR and heatmaps sent to Results:Destinations).", DefaultValueFactory = _ => "ingest,inference,api" };
         var watch = new Option<DirectoryInfo?>("--watch") { Description = "The ingest role's watched folder (Ingest:WatchDir)." };
         var urls = new Option<string?>("--urls") { Description = "Where /health, /alive and the api role's /api listen (default ASPNETCORE_URLS, else http://127.0.0.1:5080 with the api role and a free loopback port without it)." };
         var scpPort = new Option<int?>("--scp-port") { Description = "Receive DICOM (C-ECHO, C-STORE) on this port in the ingest role (Scp:Port); instances land in the watched folder (default ./mura-inbox)." };

@@ -70,6 +70,8 @@ public static class StatusCommand
         AnsiConsole.Write(states);
         AnsiConsole.MarkupLineInterpolated($"database: {s.Database}");
         AnsiConsole.MarkupLineInterpolated($"scored per minute (last {PipelineStatusReader.RateWindow.TotalMinutes:0} min): {s.ScoredPerMinute:0.##}");
+        AnsiConsole.MarkupLineInterpolated($"PACS pulls: {s.Pulls.ActiveJobs} active jobs; studies {s.Pulls.Pending} pending, {s.Pulls.Retrieving} retrieving, {s.Pulls.Received} received, {s.Pulls.Failed} failed");
+        AnsiConsole.MarkupLineInterpolated($"DICOM results: {s.Results.Objects} objects; deliveries {s.Results.Pending} pending, {s.Results.Sent} sent, {s.Results.Failed} failed");
         AnsiConsole.MarkupLineInterpolated($"oldest waiting study: {(s.OldestWaiting is { } w ? $"{w.StudyInstanceUid} ({w.State}, {w.AgeSeconds:0} s)" : "none")}");
         AnsiConsole.MarkupLineInterpolated($"broker: {s.Broker}");
         if (s.BrokerError is not null)

@@ -11,6 +11,7 @@ using MuraPipeline.Data;
 using MuraPipeline.Inference;
 using MuraPipeline.Ingest;
 using MuraPipeline.Pacs;
+using MuraPipeline.Results;
 using MuraPipeline.Scheduler;
 using MuraPipeline.ServiceDefaults;
 
@@ -23,8 +24,9 @@ public static class Roles
     public const string Inference = "inference";
     public const string Scheduler = "scheduler";
     public const string Api = "api";
+    public const string Results = "results";
 
-    public static readonly string[] All = [Ingest, Inference, Scheduler, Api];
+    public static readonly string[] All = [Ingest, Inference, Scheduler, Api, Results];
 
     public static IReadOnlySet<string> Parse(string text)
     {
@@ -134,6 +136,12 @@ public static class ServiceHost
         {
             // The scheduler role works pull jobs inside Pacs:PullWindow; the api role shows them.
             builder.Services.AddPacs(builder.Configuration, windowWorker: roles.Contains(Roles.Scheduler));
+        }
+
+        if (loops && (roles.Contains(Roles.Results) || roles.Contains(Roles.Api)))
+        {
+            // The results role makes the SR and heatmap objects and sends them; the api role shows the outbox.
+            builder.Services.AddResults(builder.Configuration, worker: roles.Contains(Roles.Results));
         }
     }
 

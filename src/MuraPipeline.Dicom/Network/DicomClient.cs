@@ -246,22 +246,31 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
     }
 
     /// <summary>Sends every file over one association; a file the peer refuses or that cannot be read is reported, not thrown.</summary>
-    public async Task<IReadOnlyList<StoreOutcome>> StoreAsync(IReadOnlyList<string> paths, CancellationToken ct)
+    public Task<IReadOnlyList<StoreOutcome>> StoreAsync(IReadOnlyList<string> paths, CancellationToken ct) =>
+        StoreAsync(paths.Select(p => new StoreItem(p, () => DicomFile.OpenHeader(p), token => File.ReadAllBytesAsync(p, token))).ToList(), ct);
+
+    /// <summary>Sends Part-10 objects held in memory (the results outbox's) over one association; each outcome is labelled with its name.</summary>
+    public Task<IReadOnlyList<StoreOutcome>> StoreAsync(IReadOnlyList<(string Name, byte[] Part10)> objects, CancellationToken ct) =>
+        StoreAsync(objects.Select(o => new StoreItem(o.Name, () => DicomReader.Read(o.Part10, stopAtPixelData: true), _ => Task.FromResult(o.Part10))).ToList(), ct);
+
+    private sealed record StoreItem(string Name, Func<DicomFile> Header, Func<CancellationToken, Task<byte[]>> Load);
+
+    private async Task<IReadOnlyList<StoreOutcome>> StoreAsync(IReadOnlyList<StoreItem> sources, CancellationToken ct)
     {
         var outcomes = new List<StoreOutcome>();
-        var items = new List<(string Path, string SopClass, string SopInstance, string Syntax)>();
-        foreach (var path in paths)
+        var items = new List<(StoreItem Source, string SopClass, string SopInstance, string Syntax)>();
+        foreach (var source in sources)
         {
             try
             {
-                var header = DicomFile.OpenHeader(path);
+                var header = source.Header();
                 var sopClass = header.Meta.GetString(DicomTag.MediaStorageSopClassUid) ?? header.Dataset.GetString(DicomTag.SopClassUid) ?? throw new DicomException("no SOP Class UID");
                 var sopInstance = header.Meta.GetString(DicomTag.MediaStorageSopInstanceUid) ?? header.Dataset.GetString(DicomTag.SopInstanceUid) ?? throw new DicomException("no SOP Instance UID");
-                items.Add((path, sopClass, sopInstance, header.TransferSyntaxUid));
+                items.Add((source, sopClass, sopInstance, header.TransferSyntaxUid));
             }
             catch (DicomException ex)
             {
-                outcomes.Add(new StoreOutcome(path, string.Empty, null, ex.Message));
+                outcomes.Add(new StoreOutcome(source.Name, string.Empty, null, ex.Message));
             }
         }
 
@@ -290,11 +299,11 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
             var pc = session.Accepted(item.SopClass, item.Syntax);
             if (pc is null)
             {
-                outcomes.Add(new StoreOutcome(item.Path, item.SopInstance, null, $"the peer did not accept {DicomUids.Describe(item.SopClass)} in {DicomUids.Describe(item.Syntax)}"));
+                outcomes.Add(new StoreOutcome(item.Source.Name, item.SopInstance, null, $"the peer did not accept {DicomUids.Describe(item.SopClass)} in {DicomUids.Describe(item.Syntax)}"));
                 continue;
             }
 
-            var bytes = await File.ReadAllBytesAsync(item.Path, ct);
+            var bytes = await item.Source.Load(ct);
             var data = bytes.AsMemory(DicomReader.DataSetOffset(bytes));
             var cmd = new DimseCommand
             {
@@ -305,7 +314,7 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
                 DataSetType = 0x0000,
             };
             var response = await session.RequestAsync(pc, cmd, data, ct);
-            outcomes.Add(new StoreOutcome(item.Path, item.SopInstance, response.Status, response.ErrorComment));
+            outcomes.Add(new StoreOutcome(item.Source.Name, item.SopInstance, response.Status, response.ErrorComment));
         }
 
         await session.ReleaseAsync(ct);
