@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using System.Text.Json;
 using MuraPipeline.Dicom;
 using MuraPipeline.Phantoms;
@@ -99,6 +100,60 @@ public sealed class PacsPullTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(code == 0, text);
         var job = Assert.Single(JsonDocument.Parse(text).RootElement.EnumerateArray().ToList());
         Assert.Equal(("done", studies.Count, views), (job.GetProperty("state").GetString(), job.GetProperty("received").GetInt32(), job.GetProperty("retrieved").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Results_go_back_into_the_source_studies_once_each_though_the_first_association_is_refused()
+    {
+        var (studies, views) = await LoadAsync(3, seed: 1603);
+        StartPipeline();
+        await _c.WaitUntilAsync(() => Task.FromResult(Peers.Run("echoscu", "-aet", OrthancServer.AeTitle, "-aec", "MURA", "127.0.0.1", _scpPort).ExitCode == 0), Deadline, "the receiver to answer C-ECHO");
+        var (code, text) = _c.RunMura(Pacs("get"), "pacs", "pull", "orthanc");
+        Assert.True(code == 0, text);
+        await WaitAllScoredAsync(studies.Count, views);
+
+        await using var proxy = new RefusingProxy(_orthanc.DicomPort, refuse: 1);
+        var results = new Dictionary<string, string>
+        {
+            ["Results__Destinations__pacs__AeTitle"] = OrthancServer.AeTitle,
+            ["Results__Destinations__pacs__Host"] = "127.0.0.1",
+            ["Results__Destinations__pacs__Port"] = proxy.Port.ToString(CultureInfo.InvariantCulture),
+            ["Results__UidRoot"] = "1.2.826.0.1.3680043.10.1414",
+            ["Results__RetryDelaySeconds"] = "0.5",
+            ["Results__ScanIntervalMs"] = "300",
+        };
+        _c.Serve("results", "results", results);
+        var objects = studies.Count + views; // one SR per study and one capture per view
+        await _c.WaitUntilAsync(async () => await _c.ScalarAsync<int>("SELECT count(*) FROM result_deliveries WHERE \"State\" = 1") == objects, Deadline, $"{objects} result objects to be sent");
+
+        Assert.Equal(1, proxy.Refused);
+        Assert.Equal(objects, proxy.Stores.Count);
+        Assert.Equal(objects, proxy.Stores.Distinct().Count());
+        Assert.Equal(objects, await _c.ScalarAsync<int>("SELECT count(*) FROM result_objects"));
+        Assert.True(await _c.ScalarAsync<int>("SELECT count(*) FROM result_deliveries WHERE \"Attempts\" = 2 AND \"LastError\" IS NULL") >= 1, "the first batch was tried twice");
+
+        // Orthanc files them into the source studies: each study has its image series, an SR series and a capture series.
+        foreach (var uid in studies)
+        {
+            var study = await (await _orthanc.Http.GetAsync($"studies/{await _orthanc.StudyIdAsync(uid)}/series")).Content.ReadFromJsonAsync<JsonElement>();
+            var modalities = study.EnumerateArray().Select(s => s.GetProperty("MainDicomTags").GetProperty("Modality").GetString()).Order(StringComparer.Ordinal).ToList();
+            Assert.Contains("SR", modalities);
+            Assert.Contains("OT", modalities);
+            Assert.Equal(3, modalities.Count);
+        }
+
+        // The same objects, as files: `mura results export` writes exactly what was sent.
+        var export = Path.Combine(_c.Dir, "results-export");
+        (code, text) = _c.RunMura(results, "results", "export", "--out", export);
+        Assert.True(code == 0, text);
+        var exported = Directory.GetFiles(export, "*.dcm", SearchOption.AllDirectories).Select(f => DicomFile.OpenHeader(f).Dataset.GetString(DicomTag.SopInstanceUid)!).Order(StringComparer.Ordinal);
+        Assert.Equal(proxy.Stores.Order(StringComparer.Ordinal), exported);
+        (code, text) = _c.RunMura(results, "results", "list", "--json");
+        Assert.True(code == 0, text);
+        Assert.All(JsonDocument.Parse(text).RootElement.EnumerateArray(), e => Assert.Equal("sent", e.GetProperty("deliveries")[0].GetProperty("state").GetString()));
+        (code, text) = _c.RunMura(results, "status", "--json");
+        Assert.True(code == 0, text);
+        Assert.Equal(objects, JsonDocument.Parse(text).RootElement.GetProperty("results").GetProperty("sent").GetInt32());
     }
 
     [Fact]
