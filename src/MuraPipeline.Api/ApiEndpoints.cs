@@ -86,6 +86,7 @@ public static class ApiRegistration
         root.MapConsoleSignIn();
         root.MapReaderPages();
         root.MapOperatorPages();
+        root.MapPacsPages();
         root.MapAdminPages();
         var app = root.MapGroup("/api").RequireAuthorization(ConsoleSecurity.Policy(AccessRole.Reader));
         app.MapGet("/status", async (PipelineStatusReader reader, CancellationToken ct) => Results.Json(await reader.ReadAsync(ct), PipelineStatus.Json))

@@ -118,6 +118,7 @@ public static class ConsolePages
         ("/worklist", "Worklist", AccessRole.Reader),
         ("/failures", "Failures", AccessRole.Operator),
         ("/models", "Models", AccessRole.Operator),
+        ("/pacs", "PACS", AccessRole.Operator),
         ("/exports", "Exports", AccessRole.Operator),
         ("/audit", "Audit", AccessRole.Operator),
         ("/admin", "Users and keys", AccessRole.Admin),

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MuraPipeline.Dicom;
-using MuraPipeline.Results;
+using MuraPipeline.DicomResults;
 using Spectre.Console;
 
 namespace MuraPipeline.Cli.Commands;

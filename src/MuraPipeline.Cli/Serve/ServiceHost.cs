@@ -11,7 +11,7 @@ using MuraPipeline.Data;
 using MuraPipeline.Inference;
 using MuraPipeline.Ingest;
 using MuraPipeline.Pacs;
-using MuraPipeline.Results;
+using MuraPipeline.DicomResults;
 using MuraPipeline.Scheduler;
 using MuraPipeline.ServiceDefaults;
 

@@ -3,7 +3,7 @@ using MuraPipeline.Imaging;
 using MuraPipeline.Phantoms;
 using MuraPipeline.Tests;
 
-namespace MuraPipeline.Results.Tests;
+namespace MuraPipeline.DicomResults.Tests;
 
 /// <summary>The SR and Secondary Captures, checked by tools nobody here wrote: dciodvfy (dicom3tools), dsrdump (dcmtk) and pydicom.</summary>
 public sealed class ResultObjectTests : IDisposable

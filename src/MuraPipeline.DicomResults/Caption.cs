@@ -1,6 +1,6 @@
 using MuraPipeline.Imaging;
 
-namespace MuraPipeline.Results;
+namespace MuraPipeline.DicomResults;
 
 /// <summary>
 /// Burns a caption into an image: a black strip under it with white 5×7 capitals, digits and a little punctuation,

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using MuraPipeline.Dicom;
 
-namespace MuraPipeline.Results;
+namespace MuraPipeline.DicomResults;
 
 /// <summary>One scored view, with what its source instance says and its picture.</summary>
 public sealed record ViewResult(

@@ -1,7 +1,7 @@
 using System.Globalization;
 using MuraPipeline.Dicom;
 
-namespace MuraPipeline.Results;
+namespace MuraPipeline.DicomResults;
 
 /// <summary>A coded concept: value, coding scheme and meaning (PS3.3 8.8).</summary>
 public sealed record Code(string Value, string Scheme, string Meaning)

@@ -2,7 +2,7 @@ using System.Globalization;
 using MuraPipeline.Dicom;
 using MuraPipeline.Imaging;
 
-namespace MuraPipeline.Results;
+namespace MuraPipeline.DicomResults;
 
 /// <summary>One object built for a study: what it is, and the file.</summary>
 public sealed record ResultObject(string Kind, string SopClassUid, string SopInstanceUid, string SeriesInstanceUid, string? ViewSopInstanceUid, DicomFile File)

@@ -7,7 +7,7 @@ using MuraPipeline.Dicom;
 using MuraPipeline.Dicom.Network;
 using MuraPipeline.ServiceDefaults;
 
-namespace MuraPipeline.Results;
+namespace MuraPipeline.DicomResults;
 
 /// <summary>
 /// The results role: each pass makes the objects of every scored study that has none for its model version yet, then
