@@ -24,7 +24,7 @@ public sealed class ResultObjectTests : IDisposable
     }
 
     /// <summary>A phantom study with a Latin-1 patient name, scored: its views, with a made-up CAM for each.</summary>
-    private StudyResult Scored(string sha = "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12")
+    internal StudyResult Scored(string sha = "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12")
     {
         var root = Path.Combine(_dir, "phantom");
         PhantomWriter.WriteAll(new PhantomGenerator(1919, minSide: 256, maxSide: 320), 1, root, PhantomFormat.Dicom);
