@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using MuraPipeline.Dicom.Network;
 using MuraPipeline.Phantoms;
@@ -12,47 +10,19 @@ namespace MuraPipeline.Dicom.Tests;
 public sealed class OrthancTests : IAsyncLifetime
 {
     private readonly string _dir = Peers.TempDir();
-    private Process? _orthanc;
+    private OrthancServer _orthanc = null!;
     private StoreScp _scp = null!;
-    private int _http;
 
     public async Task InitializeAsync()
     {
-        _scp = new StoreScp(new StoreScpOptions { AeTitle = "MURA", AllowedCallingAeTitles = "ORTHANC" }, Path.Combine(_dir, "inbox"), NullLogger.Instance);
+        _scp = new StoreScp(new StoreScpOptions { AeTitle = "MURA", AllowedCallingAeTitles = OrthancServer.AeTitle }, Path.Combine(_dir, "inbox"), NullLogger.Instance);
         _scp.Start();
-        _http = Peers.FreePort();
-        var config = new
-        {
-            Name = "mura-test",
-            StorageDirectory = Path.Combine(_dir, "orthanc-db"),
-            IndexDirectory = Path.Combine(_dir, "orthanc-db"),
-            HttpPort = _http,
-            DicomPort = Peers.FreePort(),
-            DicomAet = "ORTHANC",
-            RemoteAccessAllowed = false,
-            AuthenticationEnabled = false,
-            Plugins = Array.Empty<string>(),
-            DicomModalities = new Dictionary<string, object[]> { ["mura"] = ["MURA", "127.0.0.1", _scp.Port] },
-        };
-        var configPath = Path.Combine(_dir, "orthanc.json");
-        await File.WriteAllTextAsync(configPath, JsonSerializer.Serialize(config));
-        var psi = new ProcessStartInfo("/usr/sbin/Orthanc", configPath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        _orthanc = Process.Start(psi) ?? throw new InvalidOperationException("Orthanc did not start");
-        _orthanc.OutputDataReceived += (_, _) => { };
-        _orthanc.ErrorDataReceived += (_, _) => { };
-        _orthanc.BeginOutputReadLine();
-        _orthanc.BeginErrorReadLine();
+        _orthanc = await OrthancServer.StartAsync(Path.Combine(_dir, "orthanc"), new Dictionary<string, (string, int)> { ["mura"] = ("MURA", _scp.Port) });
     }
 
     public async Task DisposeAsync()
     {
-        if (_orthanc is { HasExited: false })
-        {
-            _orthanc.Kill(entireProcessTree: true);
-            await _orthanc.WaitForExitAsync();
-        }
-
-        _orthanc?.Dispose();
+        await _orthanc.DisposeAsync();
         await _scp.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
     }
@@ -63,40 +33,12 @@ public sealed class OrthancTests : IAsyncLifetime
         var staging = Path.Combine(_dir, "study");
         PhantomWriter.WriteAll(new PhantomGenerator(seed: 61, minSide: 256, maxSide: 320), 1, staging, PhantomFormat.Dicom);
         var files = Directory.GetFiles(staging, "*.dcm", SearchOption.AllDirectories);
+        var ids = await _orthanc.UploadAsync(files);
 
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_http}/") };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
-            {
-                using var alive = await http.GetAsync("system");
-                if (alive.IsSuccessStatusCode)
-                {
-                    break;
-                }
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline && _orthanc is { HasExited: false })
-            {
-                // Orthanc is still starting.
-            }
-
-            Assert.True(DateTime.UtcNow < deadline && _orthanc is { HasExited: false }, "Orthanc did not come up");
-            await Task.Delay(100);
-        }
-
-        var ids = new List<string>();
-        foreach (var f in files)
-        {
-            using var upload = await http.PostAsync("instances", new ByteArrayContent(await File.ReadAllBytesAsync(f)));
-            Assert.True(upload.IsSuccessStatusCode, await upload.Content.ReadAsStringAsync());
-            ids.Add((await upload.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("ID").GetString()!);
-        }
-
-        using var send = await http.PostAsJsonAsync("modalities/mura/store", new Dictionary<string, object> { ["Resources"] = ids, ["Synchronous"] = true });
+        using var send = await _orthanc.Http.PostAsJsonAsync("modalities/mura/store", new Dictionary<string, object> { ["Resources"] = ids, ["Synchronous"] = true });
         Assert.True(send.IsSuccessStatusCode, await send.Content.ReadAsStringAsync());
 
-        var received = Directory.GetFiles(Path.Combine(_dir, "inbox", "ORTHANC"), "*.dcm");
+        var received = Directory.GetFiles(Path.Combine(_dir, "inbox", OrthancServer.AeTitle), "*.dcm");
         Assert.Equal(files.Length, received.Length);
         foreach (var f in files)
         {
