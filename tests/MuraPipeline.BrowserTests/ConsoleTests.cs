@@ -29,8 +29,8 @@ public sealed class ConsoleTests : IAsyncLifetime
         var expected = new Dictionary<string, string[]>
         {
             ["dr-reader"] = ["Worklist"],
-            ["ops"] = ["Overview", "Worklist", "Failures", "Models", "Exports", "Audit"],
-            ["root-admin"] = ["Overview", "Worklist", "Failures", "Models", "Exports", "Audit", "Users and keys", "Settings"],
+            ["ops"] = ["Overview", "Worklist", "Failures", "Models", "PACS", "Exports", "Audit"],
+            ["root-admin"] = ["Overview", "Worklist", "Failures", "Models", "PACS", "Exports", "Audit", "Users and keys", "Settings"],
         };
         foreach (var (user, pages) in expected)
         {

@@ -24,7 +24,7 @@ public sealed class PullFixture : IAsyncDisposable
 
     public ServiceProvider Services { get; }
 
-    public static async Task<PullFixture> StartAsync(IDictionary<string, string?> settings)
+    public static async Task<PullFixture> StartAsync(IDictionary<string, string?> settings, TimeProvider? clock = null)
     {
         var dir = Peers.TempDir();
         Directory.CreateDirectory(Path.Combine(dir, "watch"));
@@ -34,6 +34,7 @@ public sealed class PullFixture : IAsyncDisposable
             .AddSingleton<IConfiguration>(configuration)
             .AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning))
             .AddMuraData(new DatabaseTarget(null, Path.Combine(dir, "t.db")), configuration)
+            .AddSingleton(clock ?? TimeProvider.System)
             .AddPacs(configuration)
             .BuildServiceProvider();
         await using (var scope = services.CreateAsyncScope())
