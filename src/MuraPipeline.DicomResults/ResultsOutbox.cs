@@ -219,12 +219,18 @@ public sealed class ResultsOutbox(MuraDbContext db, IThresholdPolicy thresholds,
             .SetProperty(d => d.Attempts, 0).SetProperty(d => d.LeaseOwner, (string?)null).SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), ct);
     }
 
-    public async Task<IReadOnlyList<OutboxEntry>> ListAsync(string? studyUid, int take, CancellationToken ct)
+    /// <summary>Objects, newest first (a study's, or only those with a delivery not yet sent), with their deliveries.</summary>
+    public async Task<IReadOnlyList<OutboxEntry>> ListAsync(string? studyUid, int take, CancellationToken ct, bool unsentOnly = false)
     {
         var q = db.StoredResults.AsNoTracking();
         if (studyUid is not null)
         {
             q = q.Where(r => r.StudyInstanceUid == studyUid);
+        }
+
+        if (unsentOnly)
+        {
+            q = q.Where(r => r.Deliveries.Any(d => d.State != DeliveryState.Sent));
         }
 
         var rows = await q.OrderByDescending(r => r.CreatedAt).ThenBy(r => r.Kind).ThenBy(r => r.SopInstanceUid).Take(take)

@@ -54,9 +54,15 @@ public sealed class PullJobs(MuraDbContext db, AuditLog audit, TimeProvider cloc
     public Task<PullJob?> FindAsync(Guid id, CancellationToken ct) => db.PullJobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id, ct);
 
     /// <summary>The jobs, newest first, with their counts.</summary>
-    public async Task<IReadOnlyList<PullProgress>> ListAsync(int take, CancellationToken ct)
+    public async Task<IReadOnlyList<PullProgress>> ListAsync(int take, CancellationToken ct) =>
+        await ProgressAsync(await db.PullJobs.AsNoTracking().OrderByDescending(j => j.CreatedAt).Take(take).ToListAsync(ct), ct);
+
+    /// <summary>One job's counts, or null when there is no such job.</summary>
+    public async Task<PullProgress?> ProgressAsync(Guid jobId, CancellationToken ct) =>
+        (await ProgressAsync(await db.PullJobs.AsNoTracking().Where(j => j.Id == jobId).ToListAsync(ct), ct)).FirstOrDefault();
+
+    private async Task<IReadOnlyList<PullProgress>> ProgressAsync(List<PullJob> jobs, CancellationToken ct)
     {
-        var jobs = await db.PullJobs.AsNoTracking().OrderByDescending(j => j.CreatedAt).Take(take).ToListAsync(ct);
         var ids = jobs.Select(j => j.Id).ToList();
         var counts = await db.PullStudies.AsNoTracking().Where(s => ids.Contains(s.JobId))
             .GroupBy(s => new { s.JobId, s.State })

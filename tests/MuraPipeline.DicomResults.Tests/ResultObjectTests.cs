@@ -10,18 +10,7 @@ public sealed class ResultObjectTests : IDisposable
 {
     private readonly string _dir = Peers.TempDir();
 
-    public void Dispose()
-    {
-        if (Environment.GetEnvironmentVariable("MURA_KEEP") is { Length: > 0 } keep)
-        {
-            foreach (var f in Directory.GetFiles(_dir, "*.dcm"))
-            {
-                File.Copy(f, Path.Combine(keep, Path.GetFileName(f)), overwrite: true);
-            }
-        }
-
-        Directory.Delete(_dir, recursive: true);
-    }
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>A phantom study with a Latin-1 patient name, scored: its views, with a made-up CAM for each.</summary>
     internal StudyResult Scored(string sha = "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12")

@@ -24,7 +24,7 @@ public static class PacsPages
             var jobs = await pulls.ListAsync(50, ct);
             var failedStudies = await db.PullStudies.AsNoTracking().Where(s => s.State == PullStudyState.Failed).OrderByDescending(s => s.FinishedAt).Take(100).ToListAsync(ct);
             var counts = await outbox.CountsAsync(ct);
-            var unsent = (await outbox.ListAsync(null, 500, ct)).Where(e => e.Deliveries.Any(d => d.State != DeliveryState.Sent)).Take(100).ToList();
+            var unsent = (await outbox.ListAsync(null, 100, ct, unsentOnly: true)).ToList();
             return Html(Page(http, "PACS", Body(http, jobs, failedStudies, counts, unsent, done)));
         }).RequireAuthorization(op);
         app.MapPost("/pacs/results/resend", async (HttpContext http, ResultsOutbox outbox, AuditLog audit, [FromForm] string? study, CancellationToken ct) =>

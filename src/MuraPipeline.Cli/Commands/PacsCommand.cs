@@ -177,7 +177,8 @@ public static class PacsCommand
             var summary = await services.GetRequiredService<Puller>().RunAsync(jobId, ct);
             await using (var scope = services.CreateAsyncScope())
             {
-                var progress = (await scope.ServiceProvider.GetRequiredService<PullJobs>().ListAsync(1000, ct)).First(p => p.Job.Id == jobId);
+                var progress = await scope.ServiceProvider.GetRequiredService<PullJobs>().ProgressAsync(jobId, ct)
+                    ?? throw new ArgumentException($"no pull job {jobId}");
                 Console.WriteLine($"pull job {jobId}: {progress.Received} received ({summary.AlreadyHere} already here this run), {progress.Failed} failed, {progress.Pending + progress.Retrieving} left; {progress.Retrieved} instances retrieved, {progress.Skipped} skipped");
                 return progress.Failed > 0 ? ExitCodes.SomeInputFailed : ExitCodes.Ok;
             }
