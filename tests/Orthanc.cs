@@ -42,8 +42,12 @@ public sealed partial class OrthancServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts Orthanc in <paramref name="dir"/>; <paramref name="modalities"/> are the AE titles it knows (name → AE, port on 127.0.0.1).</summary>
-    public static async Task<OrthancServer> StartAsync(string dir, IReadOnlyDictionary<string, (string Ae, int Port)> modalities)
+    /// <summary>
+    /// Starts Orthanc in <paramref name="dir"/>; <paramref name="modalities"/> are the AE titles it knows (name → AE, port
+    /// on 127.0.0.1). With <paramref name="tls"/> its DICOM port speaks TLS only, requires a peer certificate chained to
+    /// Trusted, and it reaches every modality over TLS with its own certificate.
+    /// </summary>
+    public static async Task<OrthancServer> StartAsync(string dir, IReadOnlyDictionary<string, (string Ae, int Port)> modalities, (string Cert, string Key, string Trusted)? tls = null)
     {
         Directory.CreateDirectory(dir);
         var http = Peers.FreePort();
@@ -59,8 +63,19 @@ public sealed partial class OrthancServer : IAsyncDisposable
             ["RemoteAccessAllowed"] = false,
             ["AuthenticationEnabled"] = false,
             ["Plugins"] = Array.Empty<string>(),
-            ["DicomModalities"] = modalities.ToDictionary(m => m.Key, m => new object[] { m.Value.Ae, "127.0.0.1", m.Value.Port }),
+            ["DicomModalities"] = modalities.ToDictionary(m => m.Key, m => tls is null
+                ? (object)new object[] { m.Value.Ae, "127.0.0.1", m.Value.Port }
+                : new Dictionary<string, object> { ["AET"] = m.Value.Ae, ["Host"] = "127.0.0.1", ["Port"] = m.Value.Port, ["UseDicomTls"] = true }),
         };
+        if (tls is { } t)
+        {
+            config["DicomTlsEnabled"] = true;
+            config["DicomTlsCertificate"] = t.Cert;
+            config["DicomTlsPrivateKey"] = t.Key;
+            config["DicomTlsTrustedCertificates"] = t.Trusted;
+            config["DicomTlsRemoteCertificateRequired"] = true;
+        }
+
         var configPath = Path.Combine(dir, "orthanc.json");
         await File.WriteAllTextAsync(configPath, JsonSerializer.Serialize(config));
         var psi = new ProcessStartInfo("/usr/sbin/Orthanc") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -14,7 +14,7 @@ namespace MuraPipeline.DicomResults;
 /// sends every due delivery, one association per destination. A refused association or a failed C-STORE leaves the
 /// delivery pending with a doubling delay; a success marks it sent, so each object reaches each destination once.
 /// </summary>
-public sealed partial class ResultsWorker(IServiceScopeFactory scopes, IOptions<ResultOptions> options, TimeProvider clock, ILogger<ResultsWorker> logger) : BackgroundService
+public sealed partial class ResultsWorker(IServiceScopeFactory scopes, IOptions<ResultOptions> options, DicomTls tls, TimeProvider clock, ILogger<ResultsWorker> logger) : BackgroundService
 {
     private readonly ResultOptions _options = options.Value;
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}";
@@ -107,7 +107,7 @@ public sealed partial class ResultsWorker(IServiceScopeFactory scopes, IOptions<
             string? failure = null;
             try
             {
-                var client = new DicomClient(destination.Host, destination.Port, _options.AeTitle, destination.AeTitle) { Timeout = TimeSpan.FromSeconds(_options.TimeoutSeconds) };
+                var client = new DicomClient(destination.Host, destination.Port, _options.AeTitle, destination.AeTitle) { Timeout = TimeSpan.FromSeconds(_options.TimeoutSeconds), Tls = destination.Tls ? tls : null };
                 outcomes = await client.StoreAsync(due.Select(d => (d.Result.SopInstanceUid, d.Result.Content)).ToList(), ct);
             }
             catch (Exception ex) when (ex is DicomProtocolException or DicomException or IOException or System.Net.Sockets.SocketException || (ex is OperationCanceledException && !ct.IsCancellationRequested))
@@ -164,6 +164,7 @@ public static class ResultsRegistration
     {
         services.AddOptions<ResultOptions>().Bind(configuration.GetSection(ResultOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<ResultsOutbox>();
+        services.AddDicomTls(configuration);
         if (services.All(d => d.ServiceType != typeof(TimeProvider)))
         {
             services.AddSingleton(TimeProvider.System);

@@ -50,6 +50,9 @@ public sealed class ResultDestination
     public string Host { get; set; } = "127.0.0.1";
 
     public int Port { get; set; } = 104;
+
+    /// <summary>Send over TLS (Scp:Tls says whom we trust and which certificate we offer).</summary>
+    public bool Tls { get; set; }
 }
 
 /// <summary>The "Results" settings: what the objects look like, where they go and when.</summary>

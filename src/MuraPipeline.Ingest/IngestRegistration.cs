@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MuraPipeline.Dicom.Network;
+using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Ingest;
 
@@ -35,6 +36,7 @@ public static class IngestRegistration
                 throw new InvalidOperationException("the DICOM receiver (Scp:Port) writes into the watched folder: set Ingest:WatchDir (mura serve --watch DIR)");
             }
 
+            builder.Services.AddDicomTls(builder.Configuration);
             builder.Services.AddSingleton<StoreScpWorker>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreScpWorker>());
         }

@@ -10,13 +10,13 @@ namespace MuraPipeline.Ingest;
 /// Hosts the C-STORE receiver in the ingest role. Received instances are written durably into the watched folder
 /// (under <c>CALLING_AE/</c>) before the peer hears success, and the watched-folder worker ingests them like any file.
 /// </summary>
-public sealed class StoreScpWorker(IOptions<StoreScpOptions> scp, IOptions<IngestOptions> ingest, ILogger<StoreScp> logger) : IHostedService, IAsyncDisposable
+public sealed class StoreScpWorker(IOptions<StoreScpOptions> scp, IOptions<IngestOptions> ingest, DicomTls tls, ILogger<StoreScp> logger) : IHostedService, IAsyncDisposable
 {
     private StoreScp? _server;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _server = new StoreScp(scp.Value, ingest.Value.WatchDir!, logger);
+        _server = new StoreScp(scp.Value, ingest.Value.WatchDir!, logger, tls);
         MuraMetrics.BeforeScrape(() => MuraMetrics.ScpAssociationsOpen.Set(_server.ActiveAssociations));
         _server.Start();
         return Task.CompletedTask;

@@ -16,6 +16,9 @@ public sealed class PacsNode
 
     /// <summary>"move" (the PACS sends to our receiver, which it must know by <see cref="PacsOptions.MoveDestination"/>) or "get" (back on our own association; no inbound port).</summary>
     public string Retrieve { get; set; } = "move";
+
+    /// <summary>Open associations to it over TLS (Scp:Tls says whom we trust and which certificate we offer).</summary>
+    public bool Tls { get; set; }
 }
 
 /// <summary>The "Pacs" configuration section: the PACS nodes we query and pull from, our AE title towards them, and when pulls may run.</summary>
@@ -57,10 +60,10 @@ public sealed class PacsOptions : IValidatableObject
         ? node
         : throw new PacsConfigurationException($"no PACS node '{name}' is configured (Pacs:Nodes:{name}:AeTitle|Host|Port|Retrieve); configured: {(Nodes.Count == 0 ? "none" : string.Join(", ", Nodes.Keys.Order(StringComparer.Ordinal)))}");
 
-    public DicomClient Client(string name)
+    public DicomClient Client(string name, DicomTls tls)
     {
         var node = Node(name);
-        return new DicomClient(node.Host, node.Port, AeTitle, node.AeTitle) { Timeout = TimeSpan.FromSeconds(TimeoutSeconds) };
+        return new DicomClient(node.Host, node.Port, AeTitle, node.AeTitle) { Timeout = TimeSpan.FromSeconds(TimeoutSeconds), Tls = node.Tls ? tls : null };
     }
 
     public PullWindow Window() => Pacs.PullWindow.Parse(PullWindow);

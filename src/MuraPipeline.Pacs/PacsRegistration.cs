@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MuraPipeline.Data;
+using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Pacs;
 
@@ -13,6 +14,7 @@ public static class PacsRegistration
     public static IServiceCollection AddPacs(this IServiceCollection services, IConfiguration configuration, bool windowWorker = false)
     {
         services.AddOptions<PacsOptions>().Bind(configuration.GetSection(PacsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddDicomTls(configuration);
         services.AddScoped<PullJobs>();
         services.AddSingleton(new PullTarget(configuration["Ingest:WatchDir"] is { Length: > 0 } dir ? Path.GetFullPath(dir) : null));
         services.AddSingleton<Puller>();

@@ -23,7 +23,7 @@ public sealed record PullRunSummary(int Received, int AlreadyHere, int Failed, i
 /// file is on disk. A failed attempt waits and is tried again up to Pacs:MaxAttempts times; a refused move destination
 /// fails at once. Whatever one study does, the job goes on with the next.
 /// </summary>
-public sealed partial class Puller(IServiceScopeFactory scopes, IOptions<PacsOptions> options, PullTarget target, TimeProvider clock, ILogger<Puller> logger)
+public sealed partial class Puller(IServiceScopeFactory scopes, IOptions<PacsOptions> options, DicomTls tls, PullTarget target, TimeProvider clock, ILogger<Puller> logger)
 {
     private readonly PacsOptions _options = options.Value;
     private readonly string _owner = Owner();
@@ -48,7 +48,7 @@ public sealed partial class Puller(IServiceScopeFactory scopes, IOptions<PacsOpt
                 ?? throw new PacsConfigurationException($"no pull job {jobId}");
         }
 
-        var client = _options.Client(job.Node);
+        var client = _options.Client(job.Node, tls);
         if (job.Retrieve == "get" && string.IsNullOrWhiteSpace(target.ReceiveDir))
         {
             throw new PacsConfigurationException("a C-GET pull writes into the watched folder: set Ingest:WatchDir");

@@ -350,19 +350,4 @@ public sealed class StoreScpTests : IAsyncLifetime
             return ValueTask.CompletedTask;
         }
     }
-
-    private sealed class ListLogger : ILogger
-    {
-        private readonly ConcurrentQueue<string> _lines = new();
-
-        public IEnumerable<string> Lines => _lines;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            _lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
-    }
 }

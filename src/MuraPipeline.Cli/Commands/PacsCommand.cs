@@ -10,6 +10,7 @@ using MuraPipeline.Cli.Serve;
 using MuraPipeline.Data;
 using MuraPipeline.Dicom;
 using MuraPipeline.Dicom.Network;
+using MuraPipeline.ServiceDefaults;
 using MuraPipeline.Pacs;
 using Spectre.Console;
 
@@ -36,8 +37,8 @@ public static class PacsCommand
         var cmd = new Command("echo", "Verify a PACS node with C-ECHO.") { node };
         cmd.SetAction(async (parse, ct) => await GuardedAsync(async () =>
         {
-            var options = Options();
-            var status = await options.Client(parse.GetValue(node)!).EchoAsync(ct);
+            var (options, tls) = Options();
+            var status = await options.Client(parse.GetValue(node)!, tls).EchoAsync(ct);
             Console.WriteLine($"C-ECHO {parse.GetValue(node)}: status 0x{status:X4}");
             return status == 0 ? ExitCodes.Ok : ExitCodes.SomeInputFailed;
         }));
@@ -100,8 +101,8 @@ public static class PacsCommand
 
         cmd.SetAction(async (parse, ct) => await GuardedAsync(async () =>
         {
-            var options = Options();
-            var matches = await PacsFinder.FindAsync(options.Client(parse.GetValue(node)!), filters.Read(parse), ct);
+            var (options, tls) = Options();
+            var matches = await PacsFinder.FindAsync(options.Client(parse.GetValue(node)!, tls), filters.Read(parse), ct);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(matches.Select(m => new
@@ -161,7 +162,7 @@ public static class PacsCommand
                 var name = parse.GetValue(node) ?? throw new ArgumentException("name the PACS node to pull from (or --resume JOB)");
                 var options = services.GetRequiredService<IOptions<PacsOptions>>().Value;
                 var query = filters.Read(parse);
-                var matches = await PacsFinder.FindAsync(options.Client(name), query, ct);
+                var matches = await PacsFinder.FindAsync(options.Client(name, services.GetRequiredService<DicomTls>()), query, ct);
                 await using var scope = services.CreateAsyncScope();
                 var job = await scope.ServiceProvider.GetRequiredService<PullJobs>().CreateAsync(name, options.Node(name).Retrieve, query, matches,
                     parse.GetValue(concurrent), parse.GetValue(rate), AuditActor.CommandLine, ct);
@@ -246,11 +247,12 @@ public static class PacsCommand
     private static Option<string?> DbOption() =>
         new("--db") { Description = "A SQLite file or a PostgreSQL connection string (default: ConnectionStrings__Postgres, else mura.db here)." };
 
-    private static PacsOptions Options()
+    private static (PacsOptions Options, DicomTls Tls) Options()
     {
-        var options = ServiceHost.LoadConfiguration().GetSection(PacsOptions.Section).Get<PacsOptions>() ?? new PacsOptions();
+        var configuration = ServiceHost.LoadConfiguration();
+        var options = configuration.GetSection(PacsOptions.Section).Get<PacsOptions>() ?? new PacsOptions();
         var errors = options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)).Select(e => e.ErrorMessage).ToList();
-        return errors.Count == 0 ? options : throw new PacsConfigurationException(string.Join("; ", errors));
+        return errors.Count == 0 ? (options, DicomTlsRegistration.Load(configuration)) : throw new PacsConfigurationException(string.Join("; ", errors));
     }
 
     private static Task<ServiceProvider> OpenAsync(string? db, CancellationToken ct) =>

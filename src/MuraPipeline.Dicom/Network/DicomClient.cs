@@ -69,6 +69,9 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
     /// <summary>How long the peer may stay silent (connecting, or between two PDUs) before the association is dropped.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Set: every association is opened over TLS (PS3.15 B.1), the server verified and our certificate offered.</summary>
+    public DicomTls? Tls { get; init; }
+
     /// <summary>
     /// Study Root C-FIND: every match for <paramref name="identifier"/> (which carries the Query/Retrieve Level and the
     /// keys to match and return). A failure status or a malformed response is an exception naming it; nothing partial is
@@ -77,7 +80,7 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
     public async Task<IReadOnlyList<DicomDataset>> FindAsync(DicomDataset identifier, CancellationToken ct)
     {
         var rq = Request(DicomUids.StudyRootFind);
-        await using var session = await Session.OpenAsync(host, port, rq, Timeout, ct);
+        await using var session = await Session.OpenAsync(host, port, rq, Timeout, Tls, ct);
         var pc = session.Accepted(DicomUids.StudyRootFind, DicomUids.ImplicitVrLittleEndian)
             ?? session.Accepted(DicomUids.StudyRootFind, DicomUids.ExplicitVrLittleEndian)
             ?? throw new DicomProtocolException("the peer did not accept Study Root Query/Retrieve - FIND");
@@ -126,7 +129,7 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
     public async Task<RetrieveOutcome> MoveAsync(DicomDataset identifier, string destination, CancellationToken ct)
     {
         var rq = Request(DicomUids.StudyRootMove);
-        await using var session = await Session.OpenAsync(host, port, rq, Timeout, ct);
+        await using var session = await Session.OpenAsync(host, port, rq, Timeout, Tls, ct);
         var pc = session.Accepted(DicomUids.StudyRootMove, DicomUids.ImplicitVrLittleEndian)
             ?? session.Accepted(DicomUids.StudyRootMove, DicomUids.ExplicitVrLittleEndian)
             ?? throw new DicomProtocolException("the peer did not accept Study Root Query/Retrieve - MOVE");
@@ -171,7 +174,7 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
             rq.Roles.Add(new RoleSelection(sop, Scu: false, Scp: true));
         }
 
-        await using var session = await Session.OpenAsync(host, port, rq, Timeout, ct);
+        await using var session = await Session.OpenAsync(host, port, rq, Timeout, Tls, ct);
         var pc = session.Accepted(DicomUids.StudyRootGet, DicomUids.ImplicitVrLittleEndian)
             ?? session.Accepted(DicomUids.StudyRootGet, DicomUids.ExplicitVrLittleEndian)
             ?? throw new DicomProtocolException("the peer did not accept Study Root Query/Retrieve - GET");
@@ -237,7 +240,7 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
     {
         var rq = new AssociationPdu { CalledAe = calledAe, CallingAe = callingAe, MaxPduLength = MaxPduLength };
         rq.Contexts.Add(new PresentationContext { Id = 1, AbstractSyntax = DicomUids.VerificationSopClass, TransferSyntaxes = [DicomUids.ImplicitVrLittleEndian] });
-        await using var session = await Session.OpenAsync(host, port, rq, Timeout, ct);
+        await using var session = await Session.OpenAsync(host, port, rq, Timeout, Tls, ct);
         var pc = session.Accepted(DicomUids.VerificationSopClass, DicomUids.ImplicitVrLittleEndian)
             ?? throw new DicomProtocolException("the peer did not accept Verification");
         var response = await session.RequestAsync(pc, new DimseCommand { CommandField = DimseCommand.CEchoRq, MessageId = 1, AffectedSopClass = DicomUids.VerificationSopClass }, null, ct);
@@ -292,7 +295,7 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
             id += 2;
         }
 
-        await using var session = await Session.OpenAsync(host, port, rq, Timeout, ct);
+        await using var session = await Session.OpenAsync(host, port, rq, Timeout, Tls, ct);
         ushort messageId = 1;
         foreach (var item in items)
         {
@@ -324,7 +327,7 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
     private sealed class Session : IAsyncDisposable
     {
         private readonly TcpClient _client;
-        private NetworkStream _stream = null!;
+        private Stream _stream = null!;
         private readonly TimeSpan _timeout;
         private readonly uint _ourMax;
         private readonly Queue<(byte ContextId, bool Command, bool Last, ReadOnlyMemory<byte> Data)> _pdvs = new();
@@ -339,7 +342,7 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
             _ourMax = ourMax;
         }
 
-        public static async Task<Session> OpenAsync(string host, int port, AssociationPdu rq, TimeSpan timeout, CancellationToken ct)
+        public static async Task<Session> OpenAsync(string host, int port, AssociationPdu rq, TimeSpan timeout, DicomTls? tls, CancellationToken ct)
         {
             var client = new TcpClient { NoDelay = true };
             var s = new Session(client, timeout, rq.MaxPduLength);
@@ -351,6 +354,18 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
                 }
 
                 s._stream = client.GetStream();
+                if (tls is not null)
+                {
+                    using var t = s.Deadline(ct);
+                    try
+                    {
+                        s._stream = await tls.ConnectAsync(s._stream, host, t.Token);
+                    }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                    {
+                        throw new DicomProtocolException($"no TLS handshake with {host} within {timeout.TotalSeconds:0} s (does it speak TLS on port {port}?)");
+                    }
+                }
 
                 await s.SendPduAsync(rq.Encode(request: true), ct);
                 var answer = await s.ReadPduAsync(ct) ?? throw new DicomProtocolException("the peer closed the connection instead of answering the association request");
@@ -517,7 +532,15 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
         private async Task SendPduAsync(byte[] pdu, CancellationToken ct)
         {
             using var t = Deadline(ct);
-            await _stream.WriteAsync(pdu, t.Token);
+            try
+            {
+                await _stream.WriteAsync(pdu, t.Token);
+            }
+            catch (IOException ex)
+            {
+                // Over TLS 1.3 a server that refuses our certificate says so only after our side thinks the handshake is done.
+                throw new DicomProtocolException($"the connection to the peer broke{(_stream is System.Net.Security.SslStream ? " (over TLS: the peer may have refused our certificate)" : "")}: {ex.Message}", ex);
+            }
         }
 
         private async Task<(PduType Type, byte[] Body)?> ReadPduAsync(CancellationToken ct)

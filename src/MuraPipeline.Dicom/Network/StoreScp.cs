@@ -16,6 +16,7 @@ public sealed partial class StoreScp : IAsyncDisposable
     private readonly StoreScpOptions _options;
     private readonly string _receiveDir;
     private readonly ILogger _logger;
+    private readonly DicomTls? _tls;
     private readonly HashSet<string> _sopClasses;
     private readonly HashSet<string> _syntaxes;
     private readonly HashSet<string> _callers;
@@ -27,11 +28,13 @@ public sealed partial class StoreScp : IAsyncDisposable
     private long _stored;
     private int _active;
 
-    public StoreScp(StoreScpOptions options, string receiveDir, ILogger logger)
+    /// <param name="tls">When it <see cref="DicomTls.ServesTls"/>, every association is TLS (PS3.15 B.1); plain TCP otherwise.</param>
+    public StoreScp(StoreScpOptions options, string receiveDir, ILogger logger, DicomTls? tls = null)
     {
         _options = options;
         _receiveDir = Path.GetFullPath(receiveDir);
         _logger = logger;
+        _tls = tls is { ServesTls: true } ? tls : null;
         _sopClasses = options.AcceptedSopClasses();
         _syntaxes = options.AcceptedTransferSyntaxes();
         _callers = options.AllowedCallers();
@@ -51,6 +54,11 @@ public sealed partial class StoreScp : IAsyncDisposable
         _listener = new TcpListener(IPAddress.Parse(_options.BindAddress), _options.Port);
         _listener.Start();
         LogListening(_logger, _options.AeTitle, _options.BindAddress, Port, _receiveDir);
+        if (_tls is not null)
+        {
+            LogTls(_logger, _tls.Subject ?? "?", _tls.RequiresClientCertificate ? "required" : "not asked for");
+        }
+
         _acceptLoop = AcceptLoopAsync(_stop.Token);
     }
 
@@ -111,10 +119,33 @@ public sealed partial class StoreScp : IAsyncDisposable
             Interlocked.Increment(ref _active);
         }
 
-        var association = new Association(this, client.GetStream(), peer);
+        Stream stream = client.GetStream();
+        var association = new Association(this, stream, peer);
         try
         {
             client.NoDelay = true;
+            if (_tls is not null)
+            {
+                using var handshake = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                handshake.CancelAfter(TimeSpan.FromSeconds(_options.TimeoutSeconds));
+                try
+                {
+                    stream = await _tls.AcceptAsync(stream, handshake.Token);
+                }
+                catch (DicomProtocolException ex)
+                {
+                    LogHandshakeFailed(_logger, peer, ex.Message);
+                    return;
+                }
+                catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+                {
+                    LogHandshakeFailed(_logger, peer, $"no TLS handshake within {_options.TimeoutSeconds} s");
+                    return;
+                }
+
+                association = new Association(this, stream, peer);
+            }
+
             await association.RunAsync(slot, stopping);
         }
         catch (DicomProtocolException ex)
@@ -145,6 +176,7 @@ public sealed partial class StoreScp : IAsyncDisposable
         finally
         {
             association.DiscardPartial();
+            await stream.DisposeAsync();
             client.Dispose();
             if (slot)
             {
@@ -155,7 +187,7 @@ public sealed partial class StoreScp : IAsyncDisposable
     }
 
     /// <summary>One association: its negotiated contexts and the instance being received, if any.</summary>
-    private sealed class Association(StoreScp scp, NetworkStream stream, string peer)
+    private sealed class Association(StoreScp scp, Stream stream, string peer)
     {
         private readonly Dictionary<byte, PresentationContext> _accepted = [];
         private readonly MemoryStream _command = new();
@@ -379,6 +411,12 @@ public sealed partial class StoreScp : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "DICOM receiver {AeTitle} listening on {Address}:{Port}; instances are written under {Dir}")]
     private static partial void LogListening(ILogger logger, string aeTitle, string address, int port, string dir);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "DICOM receiver speaks TLS only (certificate {Subject}); client certificates {ClientCertificates}")]
+    private static partial void LogTls(ILogger logger, string subject, string clientCertificates);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "connection from {Peer} refused: {Reason}")]
+    private static partial void LogHandshakeFailed(ILogger logger, string peer, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "DICOM receiver could not accept a connection: {Reason}")]
     private static partial void LogAcceptFailed(ILogger logger, string reason);
