@@ -11,6 +11,8 @@ case "${1:-start}" in
     # The test role and database (idempotent).
     su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='mura'\"" | grep -q 1 \
       || su postgres -c "psql -qc \"CREATE ROLE mura LOGIN CREATEDB PASSWORD 'mura'\""
+    # The tests make roles with passwords of their own (to prove no password reaches a log line).
+    su postgres -c "psql -qc \"ALTER ROLE mura CREATEROLE\""
     su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='mura_test'\"" | grep -q 1 \
       || su postgres -c "psql -qc \"CREATE DATABASE mura_test OWNER mura\""
 
