@@ -84,6 +84,21 @@ public sealed class DicomPixelData
             throw new DicomException($"Samples per Pixel {p.SamplesPerPixel} is not supported (1 or 3)");
         }
 
+        if (p.Photometric is not ("MONOCHROME1" or "MONOCHROME2" or "RGB" or "PALETTE COLOR" or "YBR_FULL" or "YBR_FULL_422" or "YBR_PARTIAL_422" or "YBR_PARTIAL_420" or "YBR_ICT" or "YBR_RCT"))
+        {
+            throw new DicomException($"Photometric Interpretation '{p.Photometric}' is not one PS3.3 C.7.6.3.1.2 defines");
+        }
+
+        if (p.HighBit < 0 || p.HighBit >= p.BitsAllocated)
+        {
+            throw new DicomException($"High Bit {p.HighBit} is outside Bits Allocated ({p.BitsAllocated})");
+        }
+
+        if (p.PixelRepresentation is not (0 or 1))
+        {
+            throw new DicomException($"Pixel Representation {p.PixelRepresentation} is neither 0 (unsigned) nor 1 (signed)");
+        }
+
         // One frame must fit an array, and the frame count must be sane, whatever a damaged header claims.
         var frameBytes = (long)p.Rows * p.Columns * p.SamplesPerPixel * Math.Max(1, p.BitsAllocated / 8);
         if (frameBytes > int.MaxValue / 4 || p.Frames > 1_000_000)
@@ -276,8 +291,12 @@ public sealed class DicomPixelData
                 }
 
                 return bytes;
-            case DicomUids.JpegBaseline or DicomUids.JpegExtended or DicomUids.JpegLsLossless or DicomUids.JpegLsNearLossless
-                or DicomUids.Jpeg2000Lossless or DicomUids.Jpeg2000:
+            case DicomUids.JpegBaseline or DicomUids.JpegExtended or DicomUids.JpegLsLossless or DicomUids.JpegLsNearLossless:
+                Codecs.CodeStreamHeader.Check(compressed, Rows, Columns, SamplesPerPixel, BitsAllocated);
+                return DecodeWithGdcm(compressed, out planar);
+            case DicomUids.Jpeg2000Lossless or DicomUids.Jpeg2000:
+                // Not checked against SIZ: real files (pydicom's JPEG2000-embedded-sequence-delimiter) carry SIZ values
+                // that OpenJPEG decodes through anyway, and no JPEG 2000 stream has been seen to abort GDCM yet.
                 return DecodeWithGdcm(compressed, out planar);
             default:
                 throw new DicomException($"pixel data is encapsulated in {DicomUids.Describe(_transferSyntax)}, which this build cannot decode");
@@ -286,23 +305,22 @@ public sealed class DicomPixelData
 
     private byte[] DecodeWithGdcm(byte[] compressed, out bool planar)
     {
-        var single = new DicomDataset();
-        foreach (var e in _dataset.Elements)
+        // GDCM gets a canonical header written from the values this class has validated, never the file's own elements:
+        // a wrong VR or value there trips assertions inside GDCM that abort the whole process (found by FileFuzzTests).
+        var single = new DicomDataset()
+            .AddString(DicomTag.SopClassUid, "UI", DicomUids.SecondaryCaptureImageStorage)
+            .AddString(DicomTag.SopInstanceUid, "UI", "2.25.1")
+            .AddUInt16(DicomTag.SamplesPerPixel, (ushort)SamplesPerPixel)
+            .AddString(DicomTag.PhotometricInterpretation, "CS", Photometric)
+            .AddUInt16(DicomTag.Rows, (ushort)Rows)
+            .AddUInt16(DicomTag.Columns, (ushort)Columns)
+            .AddUInt16(DicomTag.BitsAllocated, (ushort)BitsAllocated)
+            .AddUInt16(DicomTag.BitsStored, (ushort)BitsStored)
+            .AddUInt16(DicomTag.HighBit, (ushort)(BitsStored - 1))
+            .AddUInt16(DicomTag.PixelRepresentation, (ushort)PixelRepresentation);
+        if (SamplesPerPixel > 1)
         {
-            if (e.Tag != DicomTag.PixelData && e.Tag != DicomTag.NumberOfFrames && e.Tag.Group is 0x0008 or 0x0028)
-            {
-                single.Set(e);
-            }
-        }
-
-        if (!single.Contains(DicomTag.SopClassUid))
-        {
-            single.AddString(DicomTag.SopClassUid, "UI", DicomUids.SecondaryCaptureImageStorage);
-        }
-
-        if (!single.Contains(DicomTag.SopInstanceUid))
-        {
-            single.AddString(DicomTag.SopInstanceUid, "UI", "2.25.1");
+            single.AddUInt16(DicomTag.PlanarConfiguration, (ushort)PlanarConfiguration);
         }
 
         var pixelVr = BitsAllocated > 8 ? "OW" : "OB";

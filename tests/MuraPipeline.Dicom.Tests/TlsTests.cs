@@ -114,7 +114,7 @@ public sealed class TlsTests : IAsyncLifetime
                     Assert.Equal(DimseCommand.Success, await client.EchoAsync(default));
                     break;
                 }
-                catch (DicomProtocolException) when (i < 100 && !storescp.HasExited)
+                catch (Exception ex) when (ex is DicomProtocolException or System.Net.Sockets.SocketException && i < 100 && !storescp.HasExited)
                 {
                     await Task.Delay(100);
                 }

@@ -133,7 +133,8 @@ public static class JpegLosslessDecoder
                         }
 
                         scanPlanes[j] = planes[c];
-                        scanTables[j] = tables[seg[2 + (2 * j)] >> 4] ?? throw new DicomException($"JPEG scan uses Huffman table {seg[2 + (2 * j)] >> 4}, which is not defined");
+                        var table = seg[2 + (2 * j)] >> 4;
+                        scanTables[j] = (table < tables.Length ? tables[table] : null) ?? throw new DicomException($"JPEG scan uses Huffman table {table}, which is not defined");
                     }
 
                     var predictor = seg[1 + (2 * ns)];

@@ -3,7 +3,7 @@ namespace MuraPipeline.Dicom.Network;
 /// <summary>
 /// One instance being received over DIMSE, the same whether a peer pushed it (C-STORE to our receiver, a C-MOVE's
 /// sub-operation) or we asked for it (a C-GET's sub-operation on our own association). Its bytes go to a hidden
-/// <c>.part</c> file as they arrive; <see cref="CommitAsync"/> flushes it to disk, checks its SOP Instance UID and
+/// <c>.part</c> file as they arrive; <see cref="CommitAsync"/> flushes it to disk, parses it whole, checks its SOP Instance UID and
 /// renames it to <c>RECEIVE/AE/UID.dcm</c> with the directory synced, and only then is success sent back. Whatever
 /// goes wrong becomes a refusal status with a reason, never an exception out of the association.
 /// </summary>
@@ -81,8 +81,14 @@ public sealed class IncomingInstance : IDisposable
                 _partial.Flush(flushToDisk: true);
                 await _partial.DisposeAsync();
                 _partial = null;
-                var header = DicomFile.OpenHeader(_partialPath!);
-                var uid = header.Dataset.GetString(DicomTag.SopInstanceUid);
+                // The whole data set is parsed (pixel data included, not decoded) before success: an instance the ingest
+                // could not read is refused here, where the sender hears why and can send it again.
+                string? uid;
+                using (var whole = DicomFile.OpenPooled(_partialPath!))
+                {
+                    uid = whole.File.Dataset.GetString(DicomTag.SopInstanceUid);
+                }
+
                 if (!string.Equals(uid, _command.AffectedSopInstance, StringComparison.Ordinal))
                 {
                     throw new DicomException($"the data set's SOP Instance UID {uid ?? "(none)"} is not the command's {_command.AffectedSopInstance}");
