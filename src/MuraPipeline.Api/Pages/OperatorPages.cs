@@ -81,7 +81,16 @@ public static class OperatorPages
         }).RequireAuthorization(ConsoleSecurity.Policy(AccessRole.Admin));
         app.MapPost("/models/{sha256}/activate", async (HttpContext http, ModelRegistry registry, string sha256, CancellationToken ct) =>
         {
-            await registry.ActivateAsync(sha256, http.Actor(), ct);
+            try
+            {
+                await registry.ActivateAsync(sha256, http.Actor(), ct);
+            }
+            catch (InvalidDataException ex)
+            {
+                // A version that is not registered (a stale link, a typed URL): found by HttpFuzzTests as a 500.
+                return Html(Page(http, "No such model", $"<h1>No such model</h1><p>{Enc(ex.Message)}</p>"), StatusCodes.Status404NotFound);
+            }
+
             return Results.Redirect("/models");
         }).RequireAuthorization(ConsoleSecurity.Policy(AccessRole.Admin));
 
