@@ -37,6 +37,13 @@ public static class BenchCommand
         var pipeline = new Command("pipeline", "The whole pipeline beside the model alone and a plain reference script, in one run: views per second, per-stage CPU, peak RSS, batch fill, ratios.") { studies, modelFile, peer, provider, cache, batch, distributed };
         pipeline.SetAction((parse, ct) => PipelineBench.RunAsync(new PipelineBenchSettings(Math.Max(1, parse.GetValue(studies)), parse.GetValue(modelFile)?.FullName, parse.GetValue(peer), parse.GetValue(provider)!, parse.GetValue(cache)?.FullName, Math.Max(1, parse.GetValue(batch)), parse.GetValue(distributed)), ct));
         cmd.Subcommands.Add(pipeline);
+
+        var associations = new Option<int>("--associations") { Description = "Associations at once (the receiver's Scp:MaxAssociations for the run).", DefaultValueFactory = _ => 16 };
+        var perAssociation = new Option<int>("--instances") { Description = "Instances each association sends.", DefaultValueFactory = _ => 200 };
+        var side = new Option<int>("--side") { Description = "Each instance's side in pixels (16-bit).", DefaultValueFactory = _ => 256 };
+        var receive = new Command("receive", "Our C-STORE receiver beside Orthanc receiving the same files from parallel storescu processes, in one run: instances per second and peak RSS.") { associations, perAssociation, side };
+        receive.SetAction((parse, ct) => ReceiveBench.RunAsync(Math.Max(1, parse.GetValue(associations)), Math.Max(1, parse.GetValue(perAssociation)), Math.Max(16, parse.GetValue(side)), ct));
+        cmd.Subcommands.Add(receive);
         return cmd;
     }
 
