@@ -219,7 +219,7 @@ public sealed class ReconcilerWorker(IServiceScopeFactory scopes, IOptions<Inges
     }
 }
 
-/// <summary>Publishing retries a broker hiccup a few times with backoff before the pass gives up (and the next pass tries again).</summary>
+/// <summary>Publishing retries a broker hiccup (or a publish left hanging for 20 s) a few times with backoff before the pass gives up (and the next pass tries again).</summary>
 internal static class Publishing
 {
     public static ValueTask PublishAsync(IPublishEndpoint publisher, QueueableStudy study, QueueableView v, CancellationToken ct) =>
@@ -240,5 +240,8 @@ internal static class Publishing
             Delay = TimeSpan.FromMilliseconds(500),
             UseJitter = true,
         })
+        // Per attempt: a publish whose confirm never comes (the broker restarted under it) is cancelled and tried again,
+        // rather than holding the ingest loop for good (seen once in DistributedTests' RabbitMQ restart).
+        .AddTimeout(TimeSpan.FromSeconds(20))
         .Build();
 }
