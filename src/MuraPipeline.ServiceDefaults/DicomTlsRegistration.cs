@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using MuraPipeline.Dicom.Network;
 
 namespace MuraPipeline.ServiceDefaults;
@@ -19,7 +18,7 @@ public static class DicomTlsRegistration
     {
         if (services.All(d => d.ServiceType != typeof(DicomTls)))
         {
-            services.TryAddSingleton(Load(configuration));
+            services.AddSingleton(Load(configuration));
         }
 
         return services;

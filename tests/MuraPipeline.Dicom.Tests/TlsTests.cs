@@ -76,7 +76,7 @@ public sealed class TlsTests : IAsyncLifetime
         Assert.NotEqual(0, plain.ExitCode);
         // Our own requester without a client certificate: it trusts the server, the server does not know it.
         using var noCert = DicomTls.Load(new DicomTlsOptions { ServerAuthority = _pki.AuthorityCert });
-        await Assert.ThrowsAnyAsync<Exception>(() => new DicomClient("127.0.0.1", _scp.Port, "MURA-TEST", "MURA") { Tls = noCert }.EchoAsync(default));
+        await Assert.ThrowsAsync<DicomProtocolException>(() => new DicomClient("127.0.0.1", _scp.Port, "MURA-TEST", "MURA") { Tls = noCert }.EchoAsync(default));
 
         Assert.Empty(Received());
         Assert.Empty(Directory.Exists(Inbox) ? Directory.GetFiles(Inbox, ".*", SearchOption.AllDirectories) : []);

@@ -378,7 +378,7 @@ public static class PipelineBench
     private static extern int Link(string existing, string created);
 
     /// <summary>VmHWM (peak resident set) and utime+stime of a live process, from /proc.</summary>
-    private static (long Peak, double Cpu)? ProcStatus(int pid)
+    internal static (long Peak, double Cpu)? ProcStatus(int pid)
     {
         try
         {

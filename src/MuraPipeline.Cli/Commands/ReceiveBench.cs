@@ -162,11 +162,7 @@ public static class ReceiveBench
         }
     }
 
-    private static long Peak(int pid)
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-    }
+    private static long Peak(int pid) => PipelineBench.ProcStatus(pid)?.Peak ?? 0;
 
     private static int FreePort()
     {

@@ -51,9 +51,6 @@ public sealed class DicomTls : IDisposable
         _verifyServerName = verifyServerName;
     }
 
-    /// <summary>No certificate and the system's trust: a client that can still call TLS servers with public certificates.</summary>
-    public static DicomTls ClientOnly { get; } = new(null, null, null, verifyServerName: true);
-
     /// <summary>Whether the receiver speaks TLS (a certificate is configured).</summary>
     public bool ServesTls => _certificate is not null;
 
@@ -168,7 +165,6 @@ public sealed class DicomTls : IDisposable
             EnabledSslProtocols = Protocols,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             ClientCertificates = _certificate is null ? null : [_certificate],
-            LocalCertificateSelectionCallback = (_, _, _, _, _) => _certificate!,
             RemoteCertificateValidationCallback = (_, cert, _, errors) =>
             {
                 if (_verifyServerName && errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
@@ -183,11 +179,6 @@ public sealed class DicomTls : IDisposable
                 return refusal is null;
             },
         };
-        if (_certificate is null)
-        {
-            options.LocalCertificateSelectionCallback = null;
-        }
-
         try
         {
             await ssl.AuthenticateAsClientAsync(options, ct);
