@@ -205,6 +205,51 @@ public sealed class StoreScpTests : IAsyncLifetime
         Assert.Contains("result 2, source 3, reason 2", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task On_a_full_disk_each_instance_is_refused_with_A700_in_an_association_that_goes_on_and_is_stored_when_sent_again()
+    {
+        // The receiver's folder on a small filesystem of its own (root mounts it, as CI runs), filled to its last page.
+        var disk = Directory.CreateDirectory(Path.Combine(_dir, "disk")).FullName;
+        var mount = Peers.Run("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", disk);
+        Assert.True(mount.ExitCode == 0, $"mounting a tmpfs needs root: {mount.Stderr}");
+        try
+        {
+            var inbox = Path.Combine(disk, "inbox");
+            var log = new ListLogger();
+            await using (var scp = new StoreScp(new StoreScpOptions { AeTitle = "MURA", TimeoutSeconds = 10 }, inbox, log))
+            {
+                scp.Start();
+                var filler = Path.Combine(disk, "filler");
+                var dd = Peers.Run("dd", "if=/dev/zero", $"of={filler}", "bs=4k");
+                Assert.Contains("No space left", dd.Stderr, StringComparison.Ordinal);
+                var files = WritePhantoms(1, seed: 45);
+                var port = scp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                string Send(string report)
+                {
+                    Peers.Run("dcmsend", ["-aet", "DCMSEND", "-aec", "MURA", "-nh", "+crf", report, "127.0.0.1", port, .. files], null, null);
+                    return File.ReadAllText(report);
+                }
+
+                // One association: every instance answered, each with A700 (not an abort after the first).
+                var refused = Send(Path.Combine(_dir, "full.txt"));
+                Assert.Equal(files.Count, System.Text.RegularExpressions.Regex.Count(refused, @"DIMSE Status  : 0xa700", System.Text.RegularExpressions.RegexOptions.IgnoreCase));
+                Assert.Contains("Number of associations   : 1", refused, StringComparison.Ordinal);
+                Assert.Contains(log.Lines, l => l.Contains("No space left on device", StringComparison.Ordinal));
+                Assert.Empty(Directory.GetFiles(inbox, "*", SearchOption.AllDirectories));
+
+                File.Delete(filler);
+                var stored = Send(Path.Combine(_dir, "again.txt"));
+                Assert.Equal(files.Count, System.Text.RegularExpressions.Regex.Count(stored, @"DIMSE Status  : 0x0000 \(Success\)"));
+                Assert.Equal(files.Count, Directory.GetFiles(inbox, "*.dcm", SearchOption.AllDirectories).Length);
+                Assert.Empty(Directory.GetFiles(inbox, "*.part", SearchOption.AllDirectories));
+            }
+        }
+        finally
+        {
+            Peers.Run("umount", "-l", disk);
+        }
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? limit = null)
     {
         var deadline = DateTime.UtcNow + (limit ?? TimeSpan.FromSeconds(10));

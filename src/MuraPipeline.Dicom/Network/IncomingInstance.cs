@@ -145,7 +145,16 @@ public sealed class IncomingInstance : IDisposable
     /// <summary>Drops the partial file, if any; a received and committed file stays.</summary>
     public void Dispose()
     {
-        _partial?.Dispose();
+        try
+        {
+            // Closing flushes what the stream still buffers; on a full disk that throws, and the bytes are being thrown
+            // away anyway (the handle is closed all the same).
+            _partial?.Dispose();
+        }
+        catch (IOException)
+        {
+        }
+
         _partial = null;
         if (_partialPath is not null)
         {
