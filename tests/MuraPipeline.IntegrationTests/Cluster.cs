@@ -136,6 +136,24 @@ public sealed class Cluster : IAsyncDisposable
         return (T)Convert.ChangeType(value!, typeof(T), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Every study scored once as the mean of its views, every view scored once with one score and one heatmap, no error anywhere.</summary>
+    public async Task AssertScoredExactlyOnceAsync(int studies, int views)
+    {
+        Assert.Equal(studies, await ScalarAsync<int>("SELECT count(*) FROM studies WHERE \"State\" = 2 AND \"Score\" IS NOT NULL"));
+        Assert.Equal(views, await ScalarAsync<int>("SELECT count(*) FROM views WHERE \"State\" = 2"));
+        Assert.Equal(views, await ScalarAsync<int>("SELECT count(*) FROM scores"));
+        Assert.Equal(0, await ScalarAsync<int>("SELECT count(*) FROM (SELECT \"ViewId\" FROM scores GROUP BY \"ViewId\" HAVING count(*) <> 1) d"));
+        Assert.Equal(views, await ScalarAsync<int>("SELECT count(*) FROM heatmaps"));
+        const string perStudy = """
+            SELECT count(*) FROM studies s
+            WHERE s."ViewCount" <> (SELECT count(*) FROM views v WHERE v."StudyId" = s."Id")
+               OR s."ScoredViews" <> (SELECT count(*) FROM scores x JOIN views v ON v."Id" = x."ViewId" WHERE v."StudyId" = s."Id")
+               OR abs(s."Score" - (SELECT avg(x."Probability") FROM scores x JOIN views v ON v."Id" = x."ViewId" WHERE v."StudyId" = s."Id")) > 1e-12
+            """;
+        Assert.Equal(0, await ScalarAsync<int>(perStudy));
+        Assert.Equal(string.Empty, await ScalarAsync<string>("SELECT coalesce(string_agg(\"Error\", '; '), '') FROM views"));
+    }
+
     /// <summary>Polls <paramref name="condition"/> until it holds or the deadline passes (then fails with what it waited for and the processes' logs).</summary>
     public async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan deadline, string what)
     {

@@ -54,7 +54,7 @@ public sealed partial class DistributedTests
         }
 
         await WaitAllScoredAsync(100, views);
-        await AssertScoredExactlyOnceAsync(100, views);
+        await _c.AssertScoredExactlyOnceAsync(100, views);
 
         // Every instance was kept as received: its syntax is the one it was sent in.
         var archived = Directory.GetFiles(_c.Watch + ".archive", "*.dcm", SearchOption.AllDirectories);

@@ -34,7 +34,7 @@ public sealed partial class DistributedTests
         Drop();
 
         await WaitAllScoredAsync(48, firstHalf + secondHalf);
-        await AssertScoredExactlyOnceAsync(48, firstHalf + secondHalf);
+        await _c.AssertScoredExactlyOnceAsync(48, firstHalf + secondHalf);
 
         // Every score names a registered version and its batch; no batch mixes versions; both versions scored.
         Assert.Equal(0, await _c.ScalarAsync<int>("SELECT count(*) FROM scores WHERE \"BatchId\" IS NULL OR \"ModelSha256\" NOT IN (SELECT \"Sha256\" FROM model_versions)"));

@@ -38,7 +38,7 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
         Drop();
 
         await WaitAllScoredAsync(100, views);
-        await AssertScoredExactlyOnceAsync(100, views);
+        await _c.AssertScoredExactlyOnceAsync(100, views);
         Assert.Empty(Directory.EnumerateFiles(_c.Watch, "*", SearchOption.AllDirectories));
         Assert.Equal(views, Directory.EnumerateFiles(_c.Watch + ".archive", "*.dcm", SearchOption.AllDirectories).Count());
 
@@ -76,7 +76,7 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
             async () => await _c.ScalarAsync<int>($"SELECT count(*) FROM studies WHERE \"StudyInstanceUid\" = '{studyUid}' AND \"State\" = 2 AND \"ViewCount\" = {before + 1}") == 1,
             Deadline,
             "the late instance's study to be scored again");
-        await AssertScoredExactlyOnceAsync(100, views + 1);
+        await _c.AssertScoredExactlyOnceAsync(100, views + 1);
 
         // Prometheus scrapes every role, promtool accepts each exposition, and the scored-views counters of the two
         // inference workers add up to the database's count.
@@ -129,7 +129,7 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
 
         _c.Serve("inference-survivor", "inference");
         await WaitAllScoredAsync(40, views);
-        await AssertScoredExactlyOnceAsync(40, views);
+        await _c.AssertScoredExactlyOnceAsync(40, views);
         Assert.Equal(0, _c.Queues()["score-views"].Ready + _c.Queues()["score-views"].Unacked);
     }
 
@@ -148,7 +148,7 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
         Assert.True(restart.ExitCode == 0, restart.Stderr);
 
         await WaitAllScoredAsync(80, views);
-        await AssertScoredExactlyOnceAsync(80, views);
+        await _c.AssertScoredExactlyOnceAsync(80, views);
     }
 
     [Fact]
@@ -171,7 +171,7 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
         Assert.True(await _c.ScalarAsync<int>("SELECT count(*) FROM scores") < views, "the run ended before the restart; the test proves nothing");
 
         await WaitAllScoredAsync(100, views);
-        await AssertScoredExactlyOnceAsync(100, views);
+        await _c.AssertScoredExactlyOnceAsync(100, views);
     }
 
     [Fact]
@@ -282,21 +282,4 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
             && await _c.ScalarAsync<int>("SELECT count(*) FROM views WHERE \"State\" IN (2, 3)") == views,
         Deadline,
         $"{studies} studies and {views} views to be scored");
-
-    private async Task AssertScoredExactlyOnceAsync(int studies, int views)
-    {
-        Assert.Equal(studies, await _c.ScalarAsync<int>("SELECT count(*) FROM studies WHERE \"State\" = 2 AND \"Score\" IS NOT NULL"));
-        Assert.Equal(views, await _c.ScalarAsync<int>("SELECT count(*) FROM views WHERE \"State\" = 2"));
-        Assert.Equal(views, await _c.ScalarAsync<int>("SELECT count(*) FROM scores"));
-        Assert.Equal(0, await _c.ScalarAsync<int>("SELECT count(*) FROM (SELECT \"ViewId\" FROM scores GROUP BY \"ViewId\" HAVING count(*) <> 1) d"));
-        Assert.Equal(views, await _c.ScalarAsync<int>("SELECT count(*) FROM heatmaps"));
-        const string perStudy = """
-            SELECT count(*) FROM studies s
-            WHERE s."ViewCount" <> (SELECT count(*) FROM views v WHERE v."StudyId" = s."Id")
-               OR s."ScoredViews" <> (SELECT count(*) FROM scores x JOIN views v ON v."Id" = x."ViewId" WHERE v."StudyId" = s."Id")
-               OR abs(s."Score" - (SELECT avg(x."Probability") FROM scores x JOIN views v ON v."Id" = x."ViewId" WHERE v."StudyId" = s."Id")) > 1e-12
-            """;
-        Assert.Equal(0, await _c.ScalarAsync<int>(perStudy));
-        Assert.Equal(string.Empty, await _c.ScalarAsync<string>("SELECT coalesce(string_agg(\"Error\", '; '), '') FROM views"));
-    }
 }
