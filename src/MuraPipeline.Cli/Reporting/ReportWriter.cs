@@ -14,6 +14,9 @@ namespace MuraPipeline.Cli.Reporting;
 public static class ReportWriter
 {
     public const string StudiesHeader = "study_uid,body_part,views,score,abnormal,model_sha256,study_path";
+    /// <summary>Studies whose media one query reads and whose thumbnails are rendered together.</summary>
+    private const int StudiesPerBlock = 32;
+
     public const string ViewsHeader = "study_uid,sop_instance_uid,file,state,probability,predicted_body_part,body_part_mismatch,peak_x,peak_y,model_sha256,error";
 
     public static void WriteCsv(ScreenResult r, string outDir)
@@ -30,7 +33,7 @@ public static class ReportWriter
         options.UseEmbeddedSqlite(databaseFile);
         await using var db = new MuraDbContext(options.Options);
 
-        // Written as it goes, a study at a time, so memory stays bounded by the largest study whatever the backlog;
+        // Written as it goes, a block of studies at a time, so memory stays bounded whatever the backlog;
         // renamed into place at the end, so a reader never opens half a report.
         var target = Path.Combine(outDir, "report.html");
         var partial = target + ".partial";
@@ -51,15 +54,12 @@ public static class ReportWriter
             html.Clear();
             var viewsByStudy = r.Views.ToLookup(v => v.StudyInstanceUid);
             var rank = 0;
-            foreach (var s in r.Studies)
+            foreach (var block in r.Studies.Chunk(StudiesPerBlock))
             {
-                rank++;
-                var flag = s.Abnormal switch { true => "<span class=\"abn\">abnormal</span>", false => "<span class=\"ok\">normal</span>", _ => "<span class=\"fail\">not scored</span>" };
-                var score = s.Score is { } sc ? string.Create(CultureInfo.InvariantCulture, $"<span class=\"bar\" style=\"width:{sc * 80:0}px\"></span>{sc:0.000}") : "–";
-                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{rank}</td><td><code>{Enc(s.StudyInstanceUid)}</code></td><td>{Enc(s.BodyPart ?? "?")}</td><td>{score}</td><td>{flag}</td><td>");
-                // One query per study for its derivatives and heatmaps, so memory stays bounded by the largest study.
-                var views = viewsByStudy[s.StudyInstanceUid].ToList();
-                var sops = views.Where(v => v.State == ViewState.Scored).Select(v => v.SopInstanceUid).ToList();
+                // One query per block of studies for their derivatives and heatmaps, so memory stays bounded by the
+                // block whatever the backlog; the block's thumbnails are rendered on every core, then written in order.
+                var views = block.Select(s => viewsByStudy[s.StudyInstanceUid].ToList()).ToList();
+                var sops = views.SelectMany(vs => vs).Where(v => v.State == ViewState.Scored).Select(v => v.SopInstanceUid).ToList();
                 var media = await (
                     from v in db.Views.AsNoTracking()
                     where sops.Contains(v.SopInstanceUid)
@@ -67,12 +67,30 @@ public static class ReportWriter
                     join h in db.Heatmaps.AsNoTracking() on v.Id equals h.ViewId into heatmaps
                     from h in heatmaps.DefaultIfEmpty()
                     select new { v.SopInstanceUid, i.Png, Heatmap = h }).ToDictionaryAsync(x => x.SopInstanceUid, ct);
-                foreach (var v in views)
+                var flat = views.SelectMany(vs => vs).ToList();
+                var figures = new string[flat.Count];
+                Parallel.For(0, flat.Count, new ParallelOptions { CancellationToken = ct }, k =>
                 {
-                    html.Append(media.TryGetValue(v.SopInstanceUid, out var m) ? Figure(v, m.Png, m.Heatmap) : Figure(v, null, null));
+                    var v = flat[k];
+                    figures[k] = media.TryGetValue(v.SopInstanceUid, out var m) ? Figure(v, m.Png, m.Heatmap) : Figure(v, null, null);
+                });
+
+                var next = 0;
+                for (var j = 0; j < block.Length; j++)
+                {
+                    var s = block[j];
+                    rank++;
+                    var flag = s.Abnormal switch { true => "<span class=\"abn\">abnormal</span>", false => "<span class=\"ok\">normal</span>", _ => "<span class=\"fail\">not scored</span>" };
+                    var score = s.Score is { } sc ? string.Create(CultureInfo.InvariantCulture, $"<span class=\"bar\" style=\"width:{sc * 80:0}px\"></span>{sc:0.000}") : "–";
+                    html.Append(CultureInfo.InvariantCulture, $"<tr><td>{rank}</td><td><code>{Enc(s.StudyInstanceUid)}</code></td><td>{Enc(s.BodyPart ?? "?")}</td><td>{score}</td><td>{flag}</td><td>");
+                    for (var n = 0; n < views[j].Count; n++)
+                    {
+                        html.Append(figures[next++]);
+                    }
+
+                    html.Append("</td></tr>");
                 }
 
-                html.Append("</td></tr>");
                 await file.WriteAsync(html, ct);
                 html.Clear();
             }
