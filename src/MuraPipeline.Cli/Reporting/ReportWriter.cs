@@ -14,10 +14,10 @@ namespace MuraPipeline.Cli.Reporting;
 public static class ReportWriter
 {
     public const string StudiesHeader = "study_uid,body_part,views,score,abnormal,model_sha256,study_path";
+    public const string ViewsHeader = "study_uid,sop_instance_uid,file,state,probability,predicted_body_part,body_part_mismatch,peak_x,peak_y,model_sha256,error";
+
     /// <summary>Studies whose media one query reads and whose thumbnails are rendered together.</summary>
     private const int StudiesPerBlock = 32;
-
-    public const string ViewsHeader = "study_uid,sop_instance_uid,file,state,probability,predicted_body_part,body_part_mismatch,peak_x,peak_y,model_sha256,error";
 
     public static void WriteCsv(ScreenResult r, string outDir)
     {
