@@ -74,13 +74,29 @@ public static class Peers
     public static (int ExitCode, string Stdout, string Stderr) Python(string script, params string[] args) =>
         Run("/usr/bin/python3", ["-c", script, .. args]);
 
-    /// <summary>The built `mura` (mura.dll beside the test assembly) in its own process, as a user runs it.</summary>
+    /// <summary>
+    /// The built `mura`: mura.dll in the command line project's own output folder (bin/Release/net10.0 when the tests
+    /// are in theirs), run as a user runs it. Not the copy beside the test assembly: that folder's libraries are the
+    /// packages' own, whereas a Release build of mura carries precompiled ones with tiered compilation off.
+    /// </summary>
+    public static string MuraDll
+    {
+        get
+        {
+            var root = RepositoryRoot();
+            var output = Path.GetRelativePath(root, AppContext.BaseDirectory).Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
+            var dll = Path.Combine([root, "src", "MuraPipeline.Cli", .. output.Skip(2), "mura.dll"]);
+            return File.Exists(dll) ? dll : throw new FileNotFoundException($"mura is not built at {dll} (the test project's reference builds it)", dll);
+        }
+    }
+
+    /// <summary>The built `mura` (<see cref="MuraDll"/>) in its own process, as a user runs it.</summary>
     public static (int ExitCode, string Stdout, string Stderr) Mura(IEnumerable<KeyValuePair<string, string>>? env, string? workingDir, params string[] args) =>
-        Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "mura.dll"), .. args], env, workingDir);
+        Run("dotnet", [MuraDll, .. args], env, workingDir);
 
     /// <summary><see cref="Mura(IEnumerable{KeyValuePair{string, string}}?, string?, string[])"/> with <paramref name="stdin"/> as its standard input.</summary>
     public static (int ExitCode, string Stdout, string Stderr) MuraWithInput(string stdin, string? workingDir, params string[] args) =>
-        Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "mura.dll"), .. args], null, workingDir, stdin);
+        Run("dotnet", [MuraDll, .. args], null, workingDir, stdin);
 
     /// <summary>
     /// Compares our decoded pixels with pydicom's pixel_array (tests/peers/pixel_compare.py): one result per line of

@@ -61,7 +61,7 @@ public sealed class ExportCommandTests : IDisposable
 
         // The scheduler role in the run folder (mura.db there), on a trigger every two seconds: the first run exports all six studies.
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = run, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "mura.dll"), "serve", "--roles", "scheduler", "--urls", "http://127.0.0.1:0" })
+        foreach (var a in new[] { Peers.MuraDll, "serve", "--roles", "scheduler", "--urls", "http://127.0.0.1:0" })
         {
             psi.ArgumentList.Add(a);
         }

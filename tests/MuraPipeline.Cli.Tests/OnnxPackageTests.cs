@@ -22,14 +22,14 @@ public sealed class OnnxPackageTests : IDisposable
         var slim = Path.Combine(root, "src", "MuraPipeline.Cli", "bin-cpu", "Release", "net10.0");
         const string CudaProvider = "runtimes/linux-x64/native/libonnxruntime_providers_cuda.so";
         Assert.False(File.Exists(Path.Combine(slim, CudaProvider)), "the slim build carries the CUDA provider");
-        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, CudaProvider)), "the default build lacks the CUDA provider");
+        Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(Peers.MuraDll)!, CudaProvider)), "the default build lacks the CUDA provider");
         var (pins, _, pinErrors) = Peers.Run("/usr/bin/python3", Path.Combine(root, "infra", "check-pins.py"), root, "--obj", "obj-cpu");
         Assert.True(pins == 0, pinErrors);
 
         var input = Path.Combine(_dir, "in");
         PhantomWriter.WriteAll(new PhantomGenerator(47, minSide: 400, maxSide: 560), 5, input, PhantomFormat.Mura);
         var probabilities = new List<Dictionary<string, double>>();
-        foreach (var mura in new[] { Path.Combine(AppContext.BaseDirectory, "mura.dll"), Path.Combine(slim, "mura.dll") })
+        foreach (var mura in new[] { Peers.MuraDll, Path.Combine(slim, "mura.dll") })
         {
             var outDir = Path.Combine(_dir, "out-" + probabilities.Count);
             var (code, _, err) = Peers.Run("dotnet", [mura, "screen", input, "--out", outDir], null, _dir);

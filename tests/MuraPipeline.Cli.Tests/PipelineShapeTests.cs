@@ -154,7 +154,7 @@ public sealed class PipelineShapeTests : IDisposable
             ["Ingest__ScanIntervalMs"] = "200",
         };
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = _dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "mura.dll"), "serve", "--roles", "ingest,inference", "--watch", watch, "--urls", "http://127.0.0.1:0" })
+        foreach (var a in new[] { Peers.MuraDll, "serve", "--roles", "ingest,inference", "--watch", watch, "--urls", "http://127.0.0.1:0" })
         {
             psi.ArgumentList.Add(a);
         }

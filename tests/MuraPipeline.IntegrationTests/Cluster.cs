@@ -39,8 +39,8 @@ public sealed class Cluster : IAsyncDisposable
 
     public string RabbitUri { get; }
 
-    /// <summary>mura.dll as built beside the tests (the project reference builds it).</summary>
-    public static string MuraDll => Path.Combine(AppContext.BaseDirectory, "mura.dll");
+    /// <summary>The built mura.dll (<see cref="Peers.MuraDll"/>).</summary>
+    public static string MuraDll => Peers.MuraDll;
 
     public static async Task<Cluster> StartAsync(ITestOutputHelper output)
     {
