@@ -127,6 +127,7 @@ public sealed partial class ModelProvider(IServiceScopeFactory scopes, IOptions<
                 model = OnnxModel.Load(bytes, o.ResolvedModelPath, o.ExecutionProvider, logger);
                 try
                 {
+                    model.WarmUp();
                     await RegisterAsync(registry, model, bytes, ct);
                 }
                 catch
@@ -150,13 +151,21 @@ public sealed partial class ModelProvider(IServiceScopeFactory scopes, IOptions<
     {
         var bytes = await registry.ContentAsync(sha, ct) ?? throw new ModelLoadException($"model version {sha} has no stored file");
         var model = OnnxModel.Load(bytes, $"{sha[..12]} (registry)", options.Value.ExecutionProvider, logger);
-        if (model.Sha256 != sha)
+        try
+        {
+            if (model.Sha256 != sha)
+            {
+                throw new ModelLoadException($"model version {sha}: the stored file's SHA-256 is {model.Sha256}");
+            }
+
+            model.WarmUp();
+            return model;
+        }
+        catch
         {
             model.Dispose();
-            throw new ModelLoadException($"model version {sha}: the stored file's SHA-256 is {model.Sha256}");
+            throw;
         }
-
-        return model;
     }
 
     /// <summary>Registers a loaded model (its bytes, contract and metadata); a version already there is left as it is.</summary>

@@ -289,6 +289,23 @@ public sealed partial class OnnxModel : IDisposable
     [System.Text.RegularExpressions.GeneratedRegex(@"(lib[A-Za-z0-9_.+-]+\.so[0-9.]*): cannot open shared object file")]
     private static partial System.Text.RegularExpressions.Regex MissingLibrary();
 
+    /// <summary>
+    /// Scores one blank image of twice the input's size (the resize a derivative takes), before the model takes real
+    /// views: the code on the way is compiled and ONNX Runtime has made its first run (on a GPU, its kernel choice),
+    /// so the first batch of a backlog does not pay for them. A failure here is the model's, and loading fails with it.
+    /// </summary>
+    public void WarmUp()
+    {
+        try
+        {
+            Predict([new GrayImage(Width * 2, Height * 2, new byte[Width * Height * 4])]);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new ModelLoadException($"model {Path} does not run: {FirstLine(ex.Message)}", ex);
+        }
+    }
+
     /// <summary>Scores a batch of derivatives; the outputs come back in input order.</summary>
     public IReadOnlyList<ViewPrediction> Predict(IReadOnlyList<GrayImage> images)
     {

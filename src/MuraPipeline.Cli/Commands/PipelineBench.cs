@@ -11,13 +11,15 @@ using MuraPipeline.Phantoms;
 namespace MuraPipeline.Cli.Commands;
 
 /// <summary>What <c>mura bench pipeline</c> was asked.</summary>
-public sealed record PipelineBenchSettings(int Studies, string? ModelPath, bool Peer, string Provider, string? CacheDir, int BatchSize, bool Distributed = false);
+public sealed record PipelineBenchSettings(int Studies, string? ModelPath, bool Peer, string Provider, string? CacheDir, int BatchSize, bool Distributed = false, int Rounds = 1);
 
 /// <summary>
 /// <c>mura bench pipeline</c>: in one run, on the same phantoms (generated once and cached), the model's raw
 /// <c>Session.Run</c> rate, `mura screen` end to end (its own process: wall time, CPU time, peak RSS, mean batch fill),
 /// the CPU each front-end stage costs per view, and with <c>--peer</c> a plain pydicom + PyTorch script running the same
-/// exported network (tests/peers/bench_peer.py); then the ratios.
+/// exported network (tests/peers/bench_peer.py); then the ratios. Screen, the peer and the distributed run go in
+/// rounds, one after the other in each: a ratio is always of two runs of the same round, and the figures reported are
+/// the rounds' medians (this kind of machine drifts by tens of percent within minutes).
 /// </summary>
 public static class PipelineBench
 {
@@ -49,20 +51,26 @@ public static class PipelineBench
         // 2. The front end's stages, one view at a time on one core, on a sample of the views.
         var stages = BenchCommand.FrontEnd(files.Take(24).ToList(), model, s.Provider, rounds: 3);
 
-        // 3. screen end to end, in its own process, on a fresh database.
         var work = Directory.CreateTempSubdirectory("mura-bench-pipeline-").FullName;
         try
         {
-            var screen = await ScreenAsync(phantoms, Path.Combine(work, "screen"), s, ct);
+            var rounds = new List<Round>();
+            for (var r = 0; r < s.Rounds; r++)
+            {
+                // 3. screen end to end, in its own process, on a fresh database.
+                var screen = await ScreenAsync(phantoms, Path.Combine(work, $"screen-{r}"), s, ct);
 
-            // 4. The peer: the same files and network through pydicom, PIL and PyTorch.
-            PeerRun? peer = s.Peer ? RunPeer(files, model, Path.Combine(work, "files.txt"), screen.Probabilities) : null;
+                // 4. The peer: the same files and network through pydicom, PIL and PyTorch.
+                var peer = s.Peer ? RunPeer(files, model, Path.Combine(work, "files.txt"), screen.Probabilities) : null;
 
-            // 5. Distributed: one ingest and one inference process on the real broker and database.
-            var distributed = s.Distributed ? await DistributedAsync(files, s, Path.Combine(work, "distributed"), ct) : null;
+                // 5. Distributed: one ingest and one inference process on the real broker and database.
+                var distributed = s.Distributed ? await DistributedAsync(files, s, Path.Combine(work, $"distributed-{r}"), ct) : null;
+                rounds.Add(new Round(screen, peer, distributed));
+                Directory.Delete(Path.Combine(work, $"screen-{r}"), recursive: true);
+            }
 
-            Print(s, files.Count, raw, stages, screen, peer, distributed);
-            return screen.Code == 0 ? ExitCodes.Ok : ExitCodes.SomeInputFailed;
+            Print(s, files.Count, raw, stages, rounds);
+            return rounds.All(r => r.Screen.Code == 0) ? ExitCodes.Ok : ExitCodes.SomeInputFailed;
         }
         finally
         {
@@ -437,38 +445,59 @@ public static class PipelineBench
         throw new FileNotFoundException("--peer runs tests/peers/bench_peer.py from a checkout of the repository; none was found above " + AppContext.BaseDirectory);
     }
 
-    private static void Print(PipelineBenchSettings s, int views, double raw, List<(string Stage, double Ms, double CpuMs)> stages, ScreenRun screen, PeerRun? peer, DistributedRun? distributed)
+    /// <summary>One round: screen, then the peer and the distributed run where asked.</summary>
+    private sealed record Round(ScreenRun Screen, PeerRun? Peer, DistributedRun? Distributed)
+    {
+        public double ScreenRate => Screen.Scored / Screen.Seconds;
+
+        public double? PeerRatio => Peer is null ? null : ScreenRate / Peer.ViewsPerSecond;
+
+        public double? DistributedRate => Distributed is null ? null : Distributed.Scored / Distributed.Seconds;
+
+        public double? DistributedRatio => DistributedRate / ScreenRate;
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToList();
+        return v.Count == 0 ? double.NaN : v.Count % 2 == 1 ? v[v.Count / 2] : (v[(v.Count / 2) - 1] + v[v.Count / 2]) / 2;
+    }
+
+    private static void Print(PipelineBenchSettings s, int views, double raw, List<(string Stage, double Ms, double CpuMs)> stages, List<Round> rounds)
     {
         static string F(double v, string format = "0.0") => v.ToString(format, CultureInfo.InvariantCulture);
-        var e2e = screen.Scored / screen.Seconds;
+        string Spread(Func<Round, double?> of, string format) =>
+            rounds.Count == 1 ? string.Empty : $" (rounds {string.Join(", ", rounds.Select(r => F(of(r)!.Value, format)))})";
+        double Med(Func<Round, double?> of) => Median(rounds.Select(r => of(r)!.Value));
+        var e2e = Med(r => r.ScreenRate);
         Console.WriteLine();
         BenchCommand.PrintFrontEnd(stages);
         Console.WriteLine();
-        Console.WriteLine("| run | views/s | ratio |");
+        var scored = rounds.Min(r => r.Screen.Scored);
+        Console.WriteLine(rounds.Count == 1 ? "| run | views/s | ratio |" : $"| run (median of {rounds.Count} rounds) | views/s | ratio |");
         Console.WriteLine("| --- | --- | --- |");
         Console.WriteLine($"| raw Session.Run, batch {s.BatchSize} | {F(raw)} | 1 |");
-        Console.WriteLine($"| `mura screen` end to end ({screen.Scored} of {views} views in {F(screen.Seconds)} s) | {F(e2e)} | {F(e2e / raw, "0.000")} of raw |");
-        if (peer is not null)
+        Console.WriteLine($"| `mura screen` end to end ({scored} of {views} views in {F(Med(r => r.Screen.Seconds))} s{Spread(r => r.Screen.Seconds, "0.0")}) | {F(e2e)} | {F(e2e / raw, "0.000")} of raw |");
+        if (s.Peer)
         {
-            Console.WriteLine($"| peer: pydicom + PIL + PyTorch, same network, {Environment.ProcessorCount} threads ({F(peer.Seconds)} s) | {F(peer.ViewsPerSecond)} | we are {F(e2e / peer.ViewsPerSecond, "0.00")}x |");
+            Console.WriteLine($"| peer: pydicom + PIL + PyTorch, same network, {Environment.ProcessorCount} threads ({F(Med(r => r.Peer!.Seconds))} s{Spread(r => r.Peer!.Seconds, "0.0")}) | {F(Med(r => r.Peer!.ViewsPerSecond))} | we are {F(Med(r => r.PeerRatio), "0.00")}x{Spread(r => r.PeerRatio, "0.00")} |");
         }
 
-        if (distributed is not null)
+        if (s.Distributed)
         {
-            var rate = distributed.Scored / distributed.Seconds;
-            Console.WriteLine($"| distributed: `serve --roles ingest` + `serve --roles inference`, RabbitMQ and PostgreSQL ({distributed.Scored} of {views} views in {F(distributed.Seconds)} s from the first file to the last study) | {F(rate)} | {F(rate / e2e, "0.00")}x embedded |");
+            Console.WriteLine($"| distributed: `serve --roles ingest` + `serve --roles inference`, RabbitMQ and PostgreSQL ({rounds.Min(r => r.Distributed!.Scored)} of {views} views in {F(Med(r => r.Distributed!.Seconds))} s{Spread(r => r.Distributed!.Seconds, "0.0")} from the first file to the last study) | {F(Med(r => r.DistributedRate))} | {F(Med(r => r.DistributedRatio), "0.00")}x embedded{Spread(r => r.DistributedRatio, "0.00")} |");
         }
 
         Console.WriteLine();
-        Console.WriteLine($"screen: CPU {F(screen.CpuSeconds)} s ({F(screen.CpuSeconds * 1000 / Math.Max(1, screen.Scored))} ms per view over all cores), peak RSS {F(screen.PeakRssBytes / 1048576.0, "0")} MiB, mean batch fill {F(screen.BatchFill * 100, "0")} % of {s.BatchSize}");
-        if (distributed is not null)
+        Console.WriteLine($"screen: CPU {F(Med(r => r.Screen.CpuSeconds))} s ({F(Med(r => r.Screen.CpuSeconds * 1000 / Math.Max(1, r.Screen.Scored)))} ms per view over all cores), peak RSS {F(Med(r => r.Screen.PeakRssBytes) / 1048576.0, "0")} MiB, mean batch fill {F(Med(r => r.Screen.BatchFill) * 100, "0")} % of {s.BatchSize}");
+        if (s.Distributed)
         {
-            Console.WriteLine($"distributed: CPU {F(distributed.IngestCpu)} s ingest + {F(distributed.InferenceCpu)} s inference ({F((distributed.IngestCpu + distributed.InferenceCpu) * 1000 / Math.Max(1, distributed.Scored))} ms per view), peak RSS {F(distributed.IngestPeak / 1048576.0, "0")} + {F(distributed.InferencePeak / 1048576.0, "0")} MiB");
+            Console.WriteLine($"distributed: CPU {F(Med(r => r.Distributed!.IngestCpu))} s ingest + {F(Med(r => r.Distributed!.InferenceCpu))} s inference ({F(Med(r => (r.Distributed!.IngestCpu + r.Distributed.InferenceCpu) * 1000 / Math.Max(1, r.Distributed.Scored)))} ms per view), peak RSS {F(Med(r => r.Distributed!.IngestPeak) / 1048576.0, "0")} + {F(Med(r => r.Distributed!.InferencePeak) / 1048576.0, "0")} MiB");
         }
 
-        if (peer is not null)
+        if (s.Peer)
         {
-            Console.WriteLine($"peer agreement: mean |p_peer - p_ours| = {F(peer.MeanAbsDifference, "0.0000")} over {peer.Compared} views (different resampling, same network)");
+            Console.WriteLine($"peer agreement: mean |p_peer - p_ours| = {F(Med(r => r.Peer!.MeanAbsDifference), "0.0000")} over {rounds.Min(r => r.Peer!.Compared)} views (different resampling, same network)");
         }
     }
 }
