@@ -310,9 +310,13 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
         db.Studies.Where(s => studyIds.Contains(s.Id) && s.LeaseOwner == owner)
             .ExecuteUpdateAsync(set => set.SetProperty(s => s.LeaseOwner, (string?)null).SetProperty(s => s.LeaseUntil, (DateTimeOffset?)null), ct);
 
-    /// <summary>Views sent to inference and not yet back, counted up to <paramref name="cap"/> (an index range scan at most that long).</summary>
+    /// <summary>
+    /// Views sent to inference and not yet back, counted up to <paramref name="cap"/> (an index range scan at most that
+    /// long). Ordered as the (State, QueuedAt) index is, which costs nothing and tells EF Core the limit is meant (it
+    /// warned otherwise, in every `screen --verbose`).
+    /// </summary>
     public Task<int> CountQueuedViewsAsync(int cap, CancellationToken ct) =>
-        db.Views.Where(v => v.State == ViewState.Queued).Take(cap).CountAsync(ct);
+        db.Views.Where(v => v.State == ViewState.Queued).OrderBy(v => v.QueuedAt).Take(cap).CountAsync(ct);
 
     /// <summary>A claimed study's views that still need a message, with their derivatives; null when one still lacks its derivative.</summary>
     public async Task<QueueableStudy?> QueueableViewsAsync(Guid studyId, CancellationToken ct)
