@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -115,7 +116,16 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
     {
         var views = Stage(40, seed: 302);
         _c.Serve("ingest", "ingest");
-        var doomed = _c.Serve("inference-doomed", "inference");
+
+        // Held mid-run on purpose, not by luck (the pipeline scores these views within about a second, less than one
+        // look at the broker's queues): batches of two thirds of the views, and a partial batch waits up to a minute.
+        // The first batch is scored; the rest sit delivered and unacknowledged in the second until the kill.
+        var batch = Math.Max(8, views * 2 / 3);
+        var doomed = _c.Serve("inference-doomed", "inference", new Dictionary<string, string>
+        {
+            ["Inference__BatchSize"] = batch.ToString(CultureInfo.InvariantCulture),
+            ["Inference__BatchTimeLimitMs"] = "60000",
+        });
         Drop();
 
         // Kill it while it holds unacknowledged views and has already scored some.
