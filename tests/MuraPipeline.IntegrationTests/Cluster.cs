@@ -39,9 +39,6 @@ public sealed class Cluster : IAsyncDisposable
 
     public string RabbitUri { get; }
 
-    /// <summary>The built mura.dll (<see cref="Peers.MuraDll"/>).</summary>
-    public static string MuraDll => Peers.MuraDll;
-
     public static async Task<Cluster> StartAsync(ITestOutputHelper output)
     {
         var c = new Cluster("mura_it_" + Guid.NewGuid().ToString("N")[..12], output);
@@ -92,7 +89,7 @@ public sealed class Cluster : IAsyncDisposable
             args.AddRange(["--watch", Watch]);
         }
 
-        var p = ServeProcess.Start(name, MuraDll, args, Environment(extra), Dir);
+        var p = ServeProcess.Start(name, Peers.MuraDll, args, Environment(extra), Dir);
         p.Url = url;
         _processes.Add(p);
         return p;
@@ -101,7 +98,7 @@ public sealed class Cluster : IAsyncDisposable
     /// <summary>Starts any mura command as its own process with this cluster's settings (one the test may kill).</summary>
     public ServeProcess Start(string name, IEnumerable<string> args, IDictionary<string, string>? extra = null)
     {
-        var p = ServeProcess.Start(name, MuraDll, args, Environment(extra), Dir);
+        var p = ServeProcess.Start(name, Peers.MuraDll, args, Environment(extra), Dir);
         _processes.Add(p);
         return p;
     }

@@ -82,7 +82,7 @@ public sealed partial class SecretsTests(ITestOutputHelper output) : IAsyncLifet
         var (code, text) = _c.RunMura(env, "db", "migrate");
         Assert.True(code == 0, text);
         written.AppendLine(text);
-        var (usersCode, usersOut, usersErr) = Peers.Run("dotnet", [Cluster.MuraDll, "users", "add", "admin", "--role", "admin"], _c.Environment(env), _c.Dir, adminPassword + "\n");
+        var (usersCode, usersOut, usersErr) = Peers.Run("dotnet", [Peers.MuraDll, "users", "add", "admin", "--role", "admin"], _c.Environment(env), _c.Dir, adminPassword + "\n");
         Assert.True(usersCode == 0, usersErr);
         written.AppendLine(usersOut).AppendLine(usersErr);
         var (keyCode, keyOut, keyErr) = Peers.Mura(_c.Environment(env), _c.Dir, "keys", "add", "secret-test", "--role", "admin");

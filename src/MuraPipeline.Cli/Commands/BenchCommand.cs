@@ -34,7 +34,7 @@ public static class BenchCommand
         var peer = new Option<bool>("--peer") { Description = "Also run tests/peers/bench_peer.py (pydicom, PIL, PyTorch; the same network) on the same files." };
         var cache = new Option<DirectoryInfo?>("--cache") { Description = "Where the phantoms are kept (default ~/.cache/murapipeline/bench)." };
         var distributed = new Option<bool>("--distributed") { Description = "Also run one `serve --roles ingest` and one `serve --roles inference` process on the RabbitMQ and PostgreSQL that ConnectionStrings__RabbitMq and ConnectionStrings__Postgres name (an empty database)." };
-        var rounds = new Option<int>("--rounds") { Description = "Rounds of screen, peer and distributed, one after the other; the ratios are each round's, and their median is reported.", DefaultValueFactory = _ => 3 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds of the raw model rate, screen, peer and distributed, one after the other; the ratios are each round's, and their median is reported.", DefaultValueFactory = _ => 3 };
         var pipeline = new Command("pipeline", "The whole pipeline beside the model alone and a plain reference script, in one run: views per second, per-stage CPU, peak RSS, batch fill, ratios.") { studies, modelFile, peer, provider, cache, batch, distributed, rounds };
         pipeline.SetAction((parse, ct) => PipelineBench.RunAsync(new PipelineBenchSettings(Math.Max(1, parse.GetValue(studies)), parse.GetValue(modelFile)?.FullName, parse.GetValue(peer), parse.GetValue(provider)!, parse.GetValue(cache)?.FullName, Math.Max(1, parse.GetValue(batch)), parse.GetValue(distributed), Math.Max(1, parse.GetValue(rounds))), ct));
         cmd.Subcommands.Add(pipeline);

@@ -17,9 +17,9 @@ public sealed record PipelineBenchSettings(int Studies, string? ModelPath, bool 
 /// <c>mura bench pipeline</c>: in one run, on the same phantoms (generated once and cached), the model's raw
 /// <c>Session.Run</c> rate, `mura screen` end to end (its own process: wall time, CPU time, peak RSS, mean batch fill),
 /// the CPU each front-end stage costs per view, and with <c>--peer</c> a plain pydicom + PyTorch script running the same
-/// exported network (tests/peers/bench_peer.py); then the ratios. The raw rate, screen, the peer and the distributed run go in
-/// rounds, one after the other in each: a ratio is always of two runs of the same round, and the figures reported are
-/// the rounds' medians (this kind of machine drifts by tens of percent within minutes).
+/// exported network (tests/peers/bench_peer.py); then the ratios. The raw rate, screen, the peer and the distributed
+/// run go in rounds, one after the other in each: a ratio is always of two runs of the same round, and the figures
+/// reported are the rounds' medians (this kind of machine drifts by tens of percent within minutes).
 /// </summary>
 public static class PipelineBench
 {
@@ -32,8 +32,7 @@ public static class PipelineBench
         var files = InputFile.Enumerate([phantoms]).Files;
         Console.WriteLine($"phantoms: {s.Studies} studies, {files.Count} views of 12-bit DX/CR (1500-2500 px a side) in {phantoms}");
 
-        // 1. The model alone: Session.Run on a ready tensor, the batch size and session options the pipeline uses (here
-        //    once for the provider check, then again in every round beside that round's screen).
+        // 1. The provider check (the model's raw rate is measured in every round, beside that round's screen).
         using (var onnx = OnnxModel.Load(model, s.Provider))
         {
             var provider = onnx.ExecutionProvider;
@@ -43,7 +42,7 @@ public static class PipelineBench
                 return ExitCodes.StartFailed;
             }
 
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"model {onnx.Sha256[..12]} ({onnx.Channels}x{onnx.Height}x{onnx.Width}) on {provider}, batch {s.BatchSize}: raw Session.Run {RawRate(onnx, s.BatchSize):0.0} images/s"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"model {onnx.Sha256[..12]} ({onnx.Channels}x{onnx.Height}x{onnx.Width}) on {provider}, batch {s.BatchSize}"));
         }
 
         // 2. The front end's stages, one view at a time on one core, on a sample of the views.
@@ -55,7 +54,8 @@ public static class PipelineBench
             var rounds = new List<Round>();
             for (var r = 0; r < s.Rounds; r++)
             {
-                // 3. The model's raw rate again, then screen end to end in its own process, on a fresh database.
+                // 3. The model alone: Session.Run on a ready tensor, the batch size and session options the pipeline
+                //    uses; then screen end to end in its own process, on a fresh database.
                 double raw;
                 using (var onnx = OnnxModel.Load(model, s.Provider))
                 {
@@ -449,7 +449,7 @@ public static class PipelineBench
         throw new FileNotFoundException("--peer runs tests/peers/bench_peer.py from a checkout of the repository; none was found above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>One round: screen, then the peer and the distributed run where asked.</summary>
+    /// <summary>One round: the model's raw rate, screen, then the peer and the distributed run where asked.</summary>
     private sealed record Round(double Raw, ScreenRun Screen, PeerRun? Peer, DistributedRun? Distributed)
     {
         public double ScreenRate => Screen.Scored / Screen.Seconds;
