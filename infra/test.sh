@@ -33,7 +33,8 @@ dotnet test MuraPipeline.sln -c Release --no-restore --logger "trx" --results-di
 status=${PIPESTATUS[0]}
 set -e
 
-# One closing line for the whole suite, summed over the test assemblies.
+# What broke, last, where a log read from its end shows it; then one closing line for the whole suite, summed over the test assemblies.
+python3 infra/failed-tests.py "$results"
 awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { v = $(i+1); gsub(/,/, "", v); if ($i == "Failed:") f += v; if ($i == "Passed:") p += v; if ($i == "Skipped:") s += v } }
      END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$results/log.txt"
 exit "$status"

@@ -162,6 +162,35 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
     }
 
     [Fact]
+    public async Task Workers_started_while_PostgreSQL_is_down_wait_for_it_with_a_warning_then_score_every_study_once()
+    {
+        var views = Stage(12, seed: 305);
+        var cluster = Peers.Run("pg_lsclusters", "--no-header").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var stop = Peers.Run("pg_ctlcluster", cluster[0], cluster[1], "stop", "-m", "fast");
+        Assert.True(stop.ExitCode == 0, stop.Stderr);
+        ServeProcess[] workers;
+        try
+        {
+            // As an orchestrator restarting a worker while the database restarts: each start finds no database.
+            workers = [_c.Serve("ingest", "ingest"), _c.Serve("inference", "inference")];
+            await _c.WaitUntilAsync(
+                () => Task.FromResult(workers.All(w => w.Log.Contains("is not reachable yet", StringComparison.Ordinal))),
+                Deadline,
+                "both workers to report the database missing (a worker that exits instead fails the wait)");
+        }
+        finally
+        {
+            var start = Peers.Run("pg_ctlcluster", cluster[0], cluster[1], "start");
+            Assert.True(start.ExitCode == 0, start.Stderr);
+        }
+
+        Drop();
+        await WaitAllScoredAsync(12, views);
+        await _c.AssertScoredExactlyOnceAsync(12, views);
+        Assert.All(workers, w => Assert.False(w.Exited, $"{w.Name} exited ({w.ExitCode}):\n{w.Tail(20)}"));
+    }
+
+    [Fact]
     public async Task RabbitMQ_restarted_in_the_middle_of_a_run_the_workers_reconnect_and_nothing_is_lost_or_duplicated()
     {
         // Enough studies that the run outlasts the broker's restart (the pipeline scores a few dozen views a second here).

@@ -72,15 +72,11 @@ public static class ServeCommand
         try
         {
             host = ServiceHost.Build(roles, overrides);
-            await ServiceHost.EnsureSchemaAsync(host.Services, ct);
-            if (roles.Contains(Roles.Inference))
-            {
-                await host.Services.GetRequiredService<ModelProvider>().InitializeAsync(ct);
-            }
+            await ServiceHost.PrepareAsync(host, roles, ct);
 
             _ = host.Services.GetRequiredService<IOptions<MessagingOptions>>().Value;
         }
-        catch (Exception ex) when (ex is ModelLoadException or OptionsValidationException or InvalidOperationException or FormatException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception ex) when (ex is ModelLoadException or OptionsValidationException or InvalidOperationException or FormatException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException or Microsoft.EntityFrameworkCore.Storage.RetryLimitExceededException)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] cannot start: {ex.Message}");
             return ExitCodes.StartFailed;

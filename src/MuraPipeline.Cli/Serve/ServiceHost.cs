@@ -5,6 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MassTransit;
+using Polly;
+using Polly.Retry;
 using MuraPipeline.Api;
 using MuraPipeline.Api.Access;
 using MuraPipeline.Data;
@@ -45,7 +47,7 @@ public static class Roles
 /// services from the roles' own registrations, so a setting means the same thing in `screen`, `serve` and the admin
 /// commands. The same code runs embedded (in-memory bus, SQLite) or distributed (RabbitMQ, PostgreSQL).
 /// </summary>
-public static class ServiceHost
+public static partial class ServiceHost
 {
     /// <summary>
     /// Configuration, lowest precedence first: appsettings.json beside the program, appsettings.json in the working
@@ -149,6 +151,62 @@ public static class ServiceHost
     /// Brings the schema up to date when Database:MigrateOnStart is true (the default for the embedded SQLite file),
     /// else refuses to start on an out-of-date schema with the command that fixes it.
     /// </summary>
+    /// <summary>
+    /// Readies a serve process before its roles start: the schema check (or migration) and, with the inference role, the
+    /// active model. A database that is not there yet (PostgreSQL starting, restarting or failing over: connection refused,
+    /// 57P03 "the database system is shutting down") is waited for, up to Database:StartWaitSeconds (default 120; 0 fails
+    /// at once), with a warning per try that names the reason; a wrong password, a missing database or a stale schema
+    /// fails at once. Without the wait, a worker that an orchestrator restarted during a database restart exited (code 2)
+    /// and stayed down: the chaos run saw it.
+    /// </summary>
+    public static async Task PrepareAsync(IHost host, IReadOnlySet<string> roles, CancellationToken ct)
+    {
+        var configured = host.Services.GetRequiredService<IConfiguration>()["Database:StartWaitSeconds"];
+        var wait = TimeSpan.FromSeconds(configured is null ? 120 : double.Parse(configured, System.Globalization.CultureInfo.InvariantCulture));
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ServiceHost).FullName!);
+        var target = host.Services.GetRequiredService<DatabaseTarget>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var pipeline = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && IsUnavailable(ex) && clock.Elapsed < wait),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                Delay = TimeSpan.FromMilliseconds(500),
+                MaxDelay = TimeSpan.FromSeconds(5),
+                UseJitter = true,
+                OnRetry = args =>
+                {
+                    LogDatabaseUnavailable(logger, target.Describe(), args.Outcome.Exception!.GetBaseException().Message, args.RetryDelay.TotalSeconds, Math.Max(0, (wait - clock.Elapsed).TotalSeconds));
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+        await pipeline.ExecuteAsync(
+            async token =>
+            {
+                await EnsureSchemaAsync(host.Services, token);
+                if (roles.Contains(Roles.Inference))
+                {
+                    await host.Services.GetRequiredService<ModelProvider>().InitializeAsync(token);
+                }
+            },
+            ct);
+    }
+
+    /// <summary>Whether a failure means the database is not reachable yet (worth waiting for), rather than wrong.</summary>
+    internal static bool IsUnavailable(Exception ex) => ex switch
+    {
+        // 57P01-57P03: shut down by the administrator, crashed, or not accepting connections yet (starting or stopping).
+        Npgsql.PostgresException p => p.IsTransient || p.SqlState.StartsWith("57P", StringComparison.Ordinal),
+        Npgsql.NpgsqlException n => n.IsTransient,
+        Microsoft.EntityFrameworkCore.Storage.RetryLimitExceededException => true,
+        _ => ex.InnerException is { } inner && IsUnavailable(inner),
+    };
+
+    [LoggerMessage(EventId = 1910, Level = LogLevel.Warning, Message = "The database ({Database}) is not reachable yet: {Reason}; trying again in {DelaySeconds:0.0} s (gives up in {LeftSeconds:0} s, Database:StartWaitSeconds)")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, string database, string reason, double delaySeconds, double leftSeconds);
+
     public static async Task EnsureSchemaAsync(IServiceProvider services, CancellationToken ct)
     {
         await using var scope = services.CreateAsyncScope();
