@@ -281,10 +281,10 @@ public static class PixelPipeline
                 for (var oy = 0; oy < oh; oy++)
                 {
                     var acc = columns.AsSpan(0, iw);
-                    acc.Clear();
                     var y0 = oy * sy;
                     var y1 = (oy + 1) * sy;
                     var total = 0.0;
+                    var assign = true;
                     for (var y = (int)y0; y < Math.Min(ih, (int)Math.Ceiling(y1)); y++)
                     {
                         var wy = Math.Min(y + 1, y1) - Math.Max(y, y0);
@@ -294,13 +294,33 @@ public static class PixelPipeline
                         }
 
                         total += wy;
-                        if (looked != y)
+                        if (looked == y || (y + 1 > y1 && oy + 1 < oh))
                         {
-                            src.Lookup(y, lut, minStored, row);
-                            looked = y;
+                            // A row on the boundary of two output rows: looked up once into the row buffer, added to both.
+                            if (looked != y)
+                            {
+                                src.Lookup(y, lut, minStored, row);
+                                looked = y;
+                            }
+
+                            if (assign)
+                            {
+                                acc.Clear();
+                            }
+
+                            Resampler.AddScaled(acc, row.AsSpan(0, iw), wy);
+                        }
+                        else
+                        {
+                            src.Accumulate(y, lut, minStored, acc, wy, assign, row);
                         }
 
-                        Resampler.AddScaled(acc, row.AsSpan(0, iw), wy);
+                        assign = false;
+                    }
+
+                    if (assign)
+                    {
+                        acc.Clear();
                     }
 
                     across.Sum(acc, sums);
@@ -358,6 +378,13 @@ public static class PixelPipeline
 
         /// <summary><c>row[x] = lut[value(x, y) − min]</c> for the whole row.</summary>
         void Lookup(int y, float[] lut, int min, float[] row);
+
+        /// <summary>
+        /// <c>acc[x] += w · lut[value(x, y) − min]</c> in double precision for the whole row (<c>acc[x] = …</c> when
+        /// <paramref name="assign"/>): <see cref="Lookup"/> then <see cref="Resampler.AddScaled"/> to the last bit, in one
+        /// pass. <paramref name="scratch"/> is a row of floats it may use.
+        /// </summary>
+        void Accumulate(int y, float[] lut, int min, Span<double> acc, double w, bool assign, float[] scratch);
     }
 
     /// <summary>Stored values already decoded to an array.</summary>
@@ -416,6 +443,17 @@ public static class PixelPipeline
             {
                 row[x] = lut[src[x] - min];
             }
+        }
+
+        public void Accumulate(int y, float[] lut, int min, Span<double> acc, double w, bool assign, float[] scratch)
+        {
+            Lookup(y, lut, min, scratch);
+            if (assign)
+            {
+                acc.Clear();
+            }
+
+            Resampler.AddScaled(acc, scratch.AsSpan(0, width), w);
         }
     }
 
@@ -553,6 +591,71 @@ public static class PixelPipeline
             for (; x < words.Length; x++)
             {
                 row[x] = lut[Value(words[x]) - min];
+            }
+        }
+
+        public unsafe void Accumulate(int y, float[] lut, int min, Span<double> acc, double w, bool assign, float[] scratch)
+        {
+            var words = Words(y, 1);
+            if (!Avx2.IsSupported || !Avx512F.IsSupported || acc.Length < words.Length)
+            {
+                Lookup(y, lut, min, scratch);
+                if (assign)
+                {
+                    acc.Clear();
+                }
+
+                Resampler.AddScaled(acc, scratch.AsSpan(0, Width), w);
+                return;
+            }
+
+            // Sixteen values at a time: two gathers of eight from the table, each widened to eight doubles, scaled and
+            // added as AddScaled does (w · value, then the sum; a weight of one scales exactly, so it is skipped).
+            var mv = Vector256.Create(min);
+            var wv = Vector512.Create(w);
+            var one = w == 1.0;
+            ref var wr = ref MemoryMarshal.GetReference(words);
+            ref var ar = ref MemoryMarshal.GetReference(acc);
+            var x = 0;
+            fixed (float* table = lut)
+            {
+                for (; x + 16 <= words.Length; x += 16)
+                {
+                    var raw = Vector256.LoadUnsafe(ref wr, (nuint)x);
+                    Vector256<int> a, b;
+                    if (_signed)
+                    {
+                        (a, b) = Vector256.Widen(Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(raw.AsInt16(), _left), _right));
+                    }
+                    else
+                    {
+                        var (ua, ub) = Vector256.Widen(Vector256.ShiftRightLogical(Vector256.ShiftLeft(raw, _left), _right));
+                        (a, b) = (ua.AsInt32(), ub.AsInt32());
+                    }
+
+                    var da = Avx512F.ConvertToVector512Double(Avx2.GatherVector256(table, a - mv, 4));
+                    var db = Avx512F.ConvertToVector512Double(Avx2.GatherVector256(table, b - mv, 4));
+                    if (!one)
+                    {
+                        da = wv * da;
+                        db = wv * db;
+                    }
+
+                    if (!assign)
+                    {
+                        da = Vector512.LoadUnsafe(ref ar, (nuint)x) + da;
+                        db = Vector512.LoadUnsafe(ref ar, (nuint)(x + 8)) + db;
+                    }
+
+                    da.StoreUnsafe(ref ar, (nuint)x);
+                    db.StoreUnsafe(ref ar, (nuint)(x + 8));
+                }
+            }
+
+            for (; x < words.Length; x++)
+            {
+                var v = w * lut[Value(words[x]) - min];
+                acc[x] = assign ? v : acc[x] + v;
             }
         }
     }

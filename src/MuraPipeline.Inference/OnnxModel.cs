@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
@@ -377,7 +378,18 @@ public sealed partial class OnnxModel : IDisposable
             var dst = input.Slice(c * plane, plane);
             var m = _mean[c];
             var s = _std[c];
-            for (var i = 0; i < plane; i++)
+            var i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                // The same three IEEE operations per value, eight at a time.
+                var (mv, sv, scale) = (Vector256.Create(m), Vector256.Create(s), Vector256.Create(255f));
+                for (; i + 8 <= plane; i += 8)
+                {
+                    (((Vector256.Create<float>(resized.Slice(i, 8)) / scale) - mv) / sv).CopyTo(dst.Slice(i, 8));
+                }
+            }
+
+            for (; i < plane; i++)
             {
                 dst[i] = ((resized[i] / 255f) - m) / s;
             }
