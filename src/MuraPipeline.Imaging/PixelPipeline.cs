@@ -558,6 +558,21 @@ public static class PixelPipeline
             }
         }
 
+        /// <summary>Sixteen words from <paramref name="x"/> as table indices (stored value − min), eight and eight.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private (Vector256<int> A, Vector256<int> B) Indices(ref ushort words, int x, Vector256<int> min)
+        {
+            var raw = Vector256.LoadUnsafe(ref words, (nuint)x);
+            if (_signed)
+            {
+                var (a, b) = Vector256.Widen(Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(raw.AsInt16(), _left), _right));
+                return (a - min, b - min);
+            }
+
+            var (ua, ub) = Vector256.Widen(Vector256.ShiftRightLogical(Vector256.ShiftLeft(raw, _left), _right));
+            return (ua.AsInt32() - min, ub.AsInt32() - min);
+        }
+
         public unsafe void Lookup(int y, float[] lut, int min, float[] row)
         {
             var words = Words(y, 1);
@@ -570,20 +585,9 @@ public static class PixelPipeline
                 {
                     for (; x + 16 <= words.Length; x += 16)
                     {
-                        var raw = Vector256.LoadUnsafe(ref w, (nuint)x);
-                        Vector256<int> a, b;
-                        if (_signed)
-                        {
-                            (a, b) = Vector256.Widen(Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(raw.AsInt16(), _left), _right));
-                        }
-                        else
-                        {
-                            var (ua, ub) = Vector256.Widen(Vector256.ShiftRightLogical(Vector256.ShiftLeft(raw, _left), _right));
-                            (a, b) = (ua.AsInt32(), ub.AsInt32());
-                        }
-
-                        Avx2.GatherVector256(table, a - mv, 4).StoreUnsafe(ref row[0], (nuint)x);
-                        Avx2.GatherVector256(table, b - mv, 4).StoreUnsafe(ref row[0], (nuint)(x + 8));
+                        var (a, b) = Indices(ref w, x, mv);
+                        Avx2.GatherVector256(table, a, 4).StoreUnsafe(ref row[0], (nuint)x);
+                        Avx2.GatherVector256(table, b, 4).StoreUnsafe(ref row[0], (nuint)(x + 8));
                     }
                 }
             }
@@ -621,20 +625,9 @@ public static class PixelPipeline
             {
                 for (; x + 16 <= words.Length; x += 16)
                 {
-                    var raw = Vector256.LoadUnsafe(ref wr, (nuint)x);
-                    Vector256<int> a, b;
-                    if (_signed)
-                    {
-                        (a, b) = Vector256.Widen(Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(raw.AsInt16(), _left), _right));
-                    }
-                    else
-                    {
-                        var (ua, ub) = Vector256.Widen(Vector256.ShiftRightLogical(Vector256.ShiftLeft(raw, _left), _right));
-                        (a, b) = (ua.AsInt32(), ub.AsInt32());
-                    }
-
-                    var da = Avx512F.ConvertToVector512Double(Avx2.GatherVector256(table, a - mv, 4));
-                    var db = Avx512F.ConvertToVector512Double(Avx2.GatherVector256(table, b - mv, 4));
+                    var (a, b) = Indices(ref wr, x, mv);
+                    var da = Avx512F.ConvertToVector512Double(Avx2.GatherVector256(table, a, 4));
+                    var db = Avx512F.ConvertToVector512Double(Avx2.GatherVector256(table, b, 4));
                     if (!one)
                     {
                         da = wv * da;
