@@ -162,7 +162,13 @@ public static partial class ServiceHost
     public static async Task PrepareAsync(IHost host, IReadOnlySet<string> roles, CancellationToken ct)
     {
         var configured = host.Services.GetRequiredService<IConfiguration>()["Database:StartWaitSeconds"];
-        var wait = TimeSpan.FromSeconds(configured is null ? 120 : double.Parse(configured, System.Globalization.CultureInfo.InvariantCulture));
+        var seconds = 120.0;
+        if (configured is not null && (!double.TryParse(configured, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out seconds) || seconds < 0))
+        {
+            throw new InvalidOperationException($"Database:StartWaitSeconds is '{configured}': give a number of seconds, 0 or more");
+        }
+
+        var wait = TimeSpan.FromSeconds(seconds);
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ServiceHost).FullName!);
         var target = host.Services.GetRequiredService<DatabaseTarget>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
