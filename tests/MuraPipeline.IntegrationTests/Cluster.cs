@@ -176,10 +176,30 @@ public sealed class Cluster : IAsyncDisposable
 
             if (sw.Elapsed > deadline)
             {
-                Assert.Fail($"timed out after {deadline.TotalSeconds:0} s waiting for {what}\n{string.Join("\n", _processes.Select(p => $"--- {p.Name}\n{p.Tail(60)}"))}");
+                Assert.Fail($"timed out after {deadline.TotalSeconds:0} s waiting for {what}\n{await DescribeStateAsync()}\n{string.Join("\n", _processes.Select(p => $"--- {p.Name}\n{p.Tail(60)}"))}");
             }
 
             await Task.Delay(250);
+        }
+    }
+
+    /// <summary>
+    /// Where the run stands, for a wait that timed out (first in its message, so a clipped log still shows it): views
+    /// and studies by state, views still Received without a stored derivative, claimed studies, and the queues.
+    /// </summary>
+    private async Task<string> DescribeStateAsync()
+    {
+        try
+        {
+            var views = await ScalarAsync<string>("SELECT coalesce(string_agg(s, ', '), 'none') FROM (SELECT \"State\" || ': ' || count(*) AS s FROM views GROUP BY \"State\" ORDER BY \"State\") x");
+            var studies = await ScalarAsync<string>("SELECT coalesce(string_agg(s, ', '), 'none') FROM (SELECT \"State\" || ': ' || count(*) || ' (' || count(\"LeaseOwner\") || ' claimed)' AS s FROM studies GROUP BY \"State\" ORDER BY \"State\") x");
+            var bare = await ScalarAsync<int>("SELECT count(*) FROM views v WHERE v.\"State\" = 0 AND NOT EXISTS (SELECT 1 FROM view_images i WHERE i.\"ViewId\" = v.\"Id\")");
+            var queues = string.Join(", ", Queues().Select(q => $"{q.Key} {q.Value.Ready}/{q.Value.Unacked}/{q.Value.Consumers}"));
+            return $"views by state {views}; {bare} Received without a derivative; studies by state {studies}; queues (ready/unacked/consumers) {queues}";
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or Xunit.Sdk.XunitException)
+        {
+            return $"(state unavailable: {ex.Message})";
         }
     }
 
