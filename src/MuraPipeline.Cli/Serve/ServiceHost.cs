@@ -148,10 +148,6 @@ public static partial class ServiceHost
     }
 
     /// <summary>
-    /// Brings the schema up to date when Database:MigrateOnStart is true (the default for the embedded SQLite file),
-    /// else refuses to start on an out-of-date schema with the command that fixes it.
-    /// </summary>
-    /// <summary>
     /// Readies a serve process before its roles start: the schema check (or migration) and, with the inference role, the
     /// active model. A database that is not there yet (PostgreSQL starting, restarting or failing over: connection refused,
     /// 57P03 "the database system is shutting down") is waited for, up to Database:StartWaitSeconds (default 120; 0 fails
@@ -213,6 +209,10 @@ public static partial class ServiceHost
     [LoggerMessage(EventId = 1910, Level = LogLevel.Warning, Message = "The database ({Database}) is not reachable yet: {Reason}; trying again in {DelaySeconds:0.0} s (gives up in {LeftSeconds:0} s, Database:StartWaitSeconds)")]
     private static partial void LogDatabaseUnavailable(ILogger logger, string database, string reason, double delaySeconds, double leftSeconds);
 
+    /// <summary>
+    /// Brings the schema up to date when Database:MigrateOnStart is true (the default for the embedded SQLite file),
+    /// else refuses to start on an out-of-date schema with the command that fixes it.
+    /// </summary>
     public static async Task EnsureSchemaAsync(IServiceProvider services, CancellationToken ct)
     {
         await using var scope = services.CreateAsyncScope();
