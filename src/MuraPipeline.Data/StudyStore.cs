@@ -286,23 +286,25 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
     public async Task<IReadOnlyList<Guid>> ClaimQuietStudiesAsync(string owner, DateTimeOffset quietSince, TimeSpan lease, int max, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var until = now + lease;
+        // Whole milliseconds, so the value read back below is the value written, on either database.
+        var until = new DateTimeOffset((now + lease).UtcTicks / TimeSpan.TicksPerMillisecond * TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
         var candidates = await db.Studies.AsNoTracking()
             .Where(s => s.State == StudyState.Open && s.LastInstanceAt <= quietSince && (s.LeaseOwner == null || s.LeaseOwner == owner || s.LeaseUntil < now))
             .OrderBy(s => s.LastInstanceAt).Select(s => s.Id).Take(max).ToListAsync(ct);
-        var claimed = new List<Guid>(candidates.Count);
-        foreach (var id in candidates)
+        if (candidates.Count == 0)
         {
-            var changed = await db.Studies
-                .Where(s => s.Id == id && s.State == StudyState.Open && s.LastInstanceAt <= quietSince && (s.LeaseOwner == null || s.LeaseOwner == owner || s.LeaseUntil < now))
-                .ExecuteUpdateAsync(set => set.SetProperty(s => s.LeaseOwner, owner).SetProperty(s => s.LeaseUntil, until), ct);
-            if (changed == 1)
-            {
-                claimed.Add(id);
-            }
+            return [];
         }
 
-        return claimed;
+        // One statement claims them all (each row's condition holds as that row is updated, so of two replicas one wins
+        // each study); the studies that now carry this owner and this lease end are this pass's, in quiet order.
+        await db.Studies
+            .Where(s => candidates.Contains(s.Id) && s.State == StudyState.Open && s.LastInstanceAt <= quietSince && (s.LeaseOwner == null || s.LeaseOwner == owner || s.LeaseUntil < now))
+            .ExecuteUpdateAsync(set => set.SetProperty(s => s.LeaseOwner, owner).SetProperty(s => s.LeaseUntil, until), ct);
+        var mine = (await db.Studies.AsNoTracking()
+            .Where(s => candidates.Contains(s.Id) && s.State == StudyState.Open && s.LeaseOwner == owner && s.LeaseUntil == until)
+            .Select(s => s.Id).ToListAsync(ct)).ToHashSet();
+        return candidates.Where(mine.Contains).ToList();
     }
 
     /// <summary>Hands claims back unused (the studies stay Open, free for any replica's next pass).</summary>
@@ -318,30 +320,57 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
     public Task<int> CountQueuedViewsAsync(int cap, CancellationToken ct) =>
         db.Views.Where(v => v.State == ViewState.Queued).OrderBy(v => v.QueuedAt).Take(cap).CountAsync(ct);
 
-    /// <summary>A claimed study's views that still need a message, with their derivatives; null when one still lacks its derivative.</summary>
-    public async Task<QueueableStudy?> QueueableViewsAsync(Guid studyId, CancellationToken ct)
+    /// <summary>
+    /// Claimed studies' views that still need a message, with their derivatives, in the order of <paramref name="studyIds"/>;
+    /// a study one of whose views still lacks its derivative is left out (its claim lapses and a later pass takes it).
+    /// Two queries, whatever the number of studies.
+    /// </summary>
+    public async Task<IReadOnlyList<QueueableStudy>> QueueableStudiesAsync(IReadOnlyList<Guid> studyIds, CancellationToken ct)
     {
-        var study = await db.Studies.AsNoTracking().Where(s => s.Id == studyId).Select(s => new { s.StudyInstanceUid, s.BodyPart }).SingleAsync(ct);
-        var views = await db.Views.AsNoTracking()
-            .Where(v => v.StudyId == studyId && v.State == ViewState.Received)
-            .Select(v => new { v.Id, v.SopInstanceUid, Png = db.ViewImages.Where(i => i.ViewId == v.Id).Select(i => i.Png).FirstOrDefault() })
-            .ToListAsync(ct);
-        if (views.Any(v => v.Png is null))
+        if (studyIds.Count == 0)
         {
-            return null;
+            return [];
         }
 
-        return new QueueableStudy(studyId, study.StudyInstanceUid, study.BodyPart, views.Select(v => new QueueableView(v.Id, v.SopInstanceUid, v.Png!)).ToList());
+        var studies = await db.Studies.AsNoTracking().Where(s => studyIds.Contains(s.Id))
+            .Select(s => new { s.Id, s.StudyInstanceUid, s.BodyPart }).ToDictionaryAsync(s => s.Id, ct);
+        var views = (await db.Views.AsNoTracking()
+            .Where(v => studyIds.Contains(v.StudyId) && v.State == ViewState.Received)
+            .Select(v => new { v.Id, v.StudyId, v.SopInstanceUid, Png = db.ViewImages.Where(i => i.ViewId == v.Id).Select(i => i.Png).FirstOrDefault() })
+            .ToListAsync(ct)).ToLookup(v => v.StudyId);
+        var result = new List<QueueableStudy>(studyIds.Count);
+        foreach (var id in studyIds)
+        {
+            if (!studies.TryGetValue(id, out var study) || views[id].Any(v => v.Png is null))
+            {
+                continue;
+            }
+
+            result.Add(new QueueableStudy(id, study.StudyInstanceUid, study.BodyPart, views[id].Select(v => new QueueableView(v.Id, v.SopInstanceUid, v.Png!)).ToList()));
+        }
+
+        return result;
     }
 
-    /// <summary>Ends a claim: the study moves to Queued unless a new instance re-opened it meanwhile (then it stays Open for the next pass).</summary>
-    public Task<int> ReleaseQueuedStudyAsync(Guid studyId, string owner, CancellationToken ct) =>
-        db.Studies.Where(s => s.Id == studyId && s.State == StudyState.Open && s.LeaseOwner == owner)
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(s => s.State, StudyState.Queued)
-                .SetProperty(s => s.LeaseOwner, (string?)null)
-                .SetProperty(s => s.LeaseUntil, (DateTimeOffset?)null)
-                .SetProperty(s => s.UpdatedAt, clock.GetUtcNow()), ct);
+    /// <summary>
+    /// Ends claims whose messages are published, in one transaction: the views move to Queued, and each study to Queued
+    /// unless a new instance re-opened it meanwhile (then it stays Open for the next pass). Returns the studies moved.
+    /// </summary>
+    public Task<int> MarkStudiesQueuedAsync(IReadOnlyCollection<QueueableStudy> studies, string owner, CancellationToken ct)
+    {
+        var viewIds = studies.SelectMany(s => s.Views).Select(v => v.ViewId).ToList();
+        var studyIds = studies.Select(s => s.StudyId).ToList();
+        return InTransactionAsync(async token =>
+        {
+            await MarkViewsQueuedAsync(viewIds, token);
+            return await db.Studies.Where(s => studyIds.Contains(s.Id) && s.State == StudyState.Open && s.LeaseOwner == owner)
+                .ExecuteUpdateAsync(set => set
+                    .SetProperty(s => s.State, StudyState.Queued)
+                    .SetProperty(s => s.LeaseOwner, (string?)null)
+                    .SetProperty(s => s.LeaseUntil, (DateTimeOffset?)null)
+                    .SetProperty(s => s.UpdatedAt, clock.GetUtcNow()), token);
+        }, ct);
+    }
 
     /// <summary>
     /// Views left Queued since before <paramref name="queuedBefore"/>: each is claimed with one atomic update (so one

@@ -14,6 +14,7 @@ public static class IngestRegistration
     public static IHostApplicationBuilder AddIngest(this IHostApplicationBuilder builder, bool loops = true)
     {
         builder.Services.AddOptions<IngestOptions>().Bind(builder.Configuration.GetSection(IngestOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<ScoreQueue>();
         builder.Services.AddScoped<FileIngest>();
         builder.Services.AddScoped<StudyAssembler>();
         builder.Services.AddScoped<Reconciler>();

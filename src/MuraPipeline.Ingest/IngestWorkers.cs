@@ -84,19 +84,18 @@ public sealed class WatchedFolderWorker(IServiceScopeFactory scopes, IOptions<In
 /// publishes a <see cref="ViewQueued"/> per view not yet sent, then marks the study Queued. The ingest role runs it
 /// on a timer after the quiet period; `screen` runs it once every file is in, with a zero quiet period.
 /// </summary>
-public sealed partial class StudyAssembler(StudyStore store, IPublishEndpoint publisher, IOptions<IngestOptions> options, ILogger<StudyAssembler> logger)
+public sealed partial class StudyAssembler(StudyStore store, ScoreQueue scoreQueue, IOptions<IngestOptions> options, ILogger<StudyAssembler> logger)
 {
     /// <summary>This replica's name on its claims: host, process and a random part, so a restarted process is a new owner.</summary>
     public static readonly string Owner = $"{Guid.NewGuid():N}/{Environment.ProcessId}/{Environment.MachineName}" is var o && o.Length > 128 ? o[..128] : o;
 
     /// <summary>
-    /// One pass over at most <paramref name="max"/> studies quiet since <paramref name="quietSince"/>, a study at a
-    /// time while fewer than <see cref="IngestOptions.MaxQueuedViews"/> views are out with inference; returns the
-    /// studies and views it queued, and <c>Full</c> when it stopped for want of room.
+    /// One pass over at most <paramref name="max"/> studies quiet since <paramref name="quietSince"/>, taking studies
+    /// while fewer than <see cref="IngestOptions.MaxQueuedViews"/> views are out with inference; returns the studies and
+    /// views it queued, and <c>Full</c> when it stopped for want of room.
     /// </summary>
     public async Task<(int Studies, int Views, bool Full)> AssembleAsync(DateTimeOffset quietSince, int max, CancellationToken ct)
     {
-        var (studies, views) = (0, 0);
         var limit = options.Value.MaxQueuedViews;
         var room = limit - await store.CountQueuedViewsAsync(limit, ct);
         if (room <= 0)
@@ -104,40 +103,46 @@ public sealed partial class StudyAssembler(StudyStore store, IPublishEndpoint pu
             return (0, 0, true);
         }
 
-        // Claimed a pass's worth at once; what the room does not take is handed back at once, not left to its lease.
+        // A pass's worth claimed, read, published and marked set-wise: a handful of statements per pass, not per study.
         var claimed = await store.ClaimQuietStudiesAsync(Owner, quietSince, TimeSpan.FromSeconds(options.Value.LeaseSeconds), Math.Min(max, room), ct);
-        for (var i = 0; i < claimed.Count; i++)
+        var queueable = await store.QueueableStudiesAsync(claimed, ct);
+
+        // A study is taken while there is room; what the room does not take is handed back at once, not left to its lease.
+        // (A study left out for want of a derivative keeps its claim until the lease lapses.)
+        var taken = new List<QueueableStudy>();
+        foreach (var study in queueable)
         {
-            var studyId = claimed[i];
             if (room <= 0)
             {
-                await store.ReleaseClaimsAsync(claimed.Skip(i).ToList(), Owner, ct);
-                return (studies, views, true);
+                break;
             }
 
-            var study = await store.QueueableViewsAsync(studyId, ct);
-            if (study is null)
-            {
-                continue; // a view's derivative is not stored yet; the lease lapses and a later pass takes the study again
-            }
-
-            // Published, then marked: a crash between the two re-sends the study later (the consumer is idempotent).
-            foreach (var v in study.Views)
-            {
-                await Publishing.PublishAsync(publisher, study, v, ct);
-            }
-
-            await store.MarkViewsQueuedAsync(study.Views.Select(v => v.ViewId).ToList(), ct);
-            MuraMetrics.ViewsQueued.Inc(study.Views.Count);
-
-            await store.ReleaseQueuedStudyAsync(studyId, Owner, ct);
-            LogQueued(logger, study.StudyInstanceUid, study.Views.Count);
-            studies++;
-            views += study.Views.Count;
+            taken.Add(study);
             room -= study.Views.Count;
         }
 
-        return (studies, views, false);
+        var full = taken.Count < queueable.Count;
+        if (full)
+        {
+            await store.ReleaseClaimsAsync(queueable.Skip(taken.Count).Select(s => s.StudyId).ToList(), Owner, ct);
+        }
+
+        if (taken.Count == 0)
+        {
+            return (0, 0, full);
+        }
+
+        // Published, then marked: a crash between the two re-sends the studies later (the consumer is idempotent).
+        await scoreQueue.SendAllAsync(taken, ct);
+        await store.MarkStudiesQueuedAsync(taken, Owner, ct);
+        var views = taken.Sum(s => s.Views.Count);
+        MuraMetrics.ViewsQueued.Inc(views);
+        foreach (var study in taken)
+        {
+            LogQueued(logger, study.StudyInstanceUid, study.Views.Count);
+        }
+
+        return (taken.Count, views, full);
     }
 
     [LoggerMessage(EventId = 2110, Level = LogLevel.Information, Message = "Study {StudyInstanceUid} is quiet: queued {Views} views")]
@@ -165,7 +170,7 @@ public sealed class StudyAssemblerWorker(IServiceScopeFactory scopes, IOptions<I
 /// timer for views older than <see cref="IngestOptions.ReconcileAfterSeconds"/>; `screen` runs it once at its start for
 /// views an earlier run left on its in-memory bus.
 /// </summary>
-public sealed partial class Reconciler(StudyStore store, IPublishEndpoint publisher, IOptions<IngestOptions> options, ILogger<Reconciler> logger)
+public sealed partial class Reconciler(StudyStore store, ScoreQueue scoreQueue, IPublishEndpoint publisher, IOptions<IngestOptions> options, ILogger<Reconciler> logger)
 {
     /// <summary>Re-sends (or gives up on) up to <paramref name="max"/> views queued before <paramref name="queuedBefore"/>; returns how many it handled.</summary>
     public async Task<int> ReconcileAsync(DateTimeOffset queuedBefore, int max, CancellationToken ct)
@@ -190,7 +195,7 @@ public sealed partial class Reconciler(StudyStore store, IPublishEndpoint publis
             }
 
             LogRequeued(logger, study.StudyInstanceUid, v.SopInstanceUid, requeues);
-            await Publishing.PublishAsync(publisher, study, v, ct);
+            await scoreQueue.SendAsync(study, v, ct);
             MuraMetrics.ViewsQueued.Inc();
         }
 
@@ -219,19 +224,43 @@ public sealed class ReconcilerWorker(IServiceScopeFactory scopes, IOptions<Inges
     }
 }
 
-/// <summary>Publishing retries a broker hiccup (or a publish left hanging for 20 s) a few times with backoff before the pass gives up (and the next pass tries again).</summary>
+/// <summary>
+/// The inference queue (Messaging:ScoreQueue), to which ingest sends each view by address. Sending to a queue declares it
+/// (durable, as the inference endpoint declares it), so a view sent before any inference worker has started waits there.
+/// Views used to be published, and RabbitMQ drops a message that no queue is bound for yet: on a first deployment an
+/// ingest that started before inference lost its first views until the reconciler re-sent them 10 minutes later.
+/// </summary>
+public sealed class ScoreQueue(ISendEndpointProvider endpoints, IOptions<MessagingOptions> messaging)
+{
+    /// <summary>Sends at most this many at once: a broker confirms each message, and waiting for one before sending the next held a pass to the round trip's pace.</summary>
+    private const int InFlight = 32;
+
+    private readonly Uri _address = new($"queue:{messaging.Value.ScoreQueue}");
+
+    public async Task SendAsync(QueueableStudy study, QueueableView v, CancellationToken ct)
+    {
+        var endpoint = await endpoints.GetSendEndpoint(_address);
+        await Publishing.Pipeline.ExecuteAsync(
+            async token => await endpoint.Send(new ViewQueued(v.ViewId, study.StudyId, study.StudyInstanceUid, v.SopInstanceUid, study.BodyPart, v.DerivativePng), token),
+            ct);
+    }
+
+    /// <summary>Sends every view of <paramref name="studies"/>, <see cref="InFlight"/> at a time.</summary>
+    public Task SendAllAsync(IReadOnlyList<QueueableStudy> studies, CancellationToken ct) =>
+        Parallel.ForEachAsync(
+            studies.SelectMany(s => s.Views.Select(v => (Study: s, View: v))),
+            new ParallelOptions { MaxDegreeOfParallelism = InFlight, CancellationToken = ct },
+            async (x, token) => await SendAsync(x.Study, x.View, token));
+}
+
+/// <summary>Sending and publishing retry a broker hiccup (or a message left hanging for 20 s) a few times with backoff before the pass gives up (and the next pass tries again).</summary>
 internal static class Publishing
 {
-    public static ValueTask PublishAsync(IPublishEndpoint publisher, QueueableStudy study, QueueableView v, CancellationToken ct) =>
-        Pipeline.ExecuteAsync(
-            async token => await publisher.Publish(new ViewQueued(v.ViewId, study.StudyId, study.StudyInstanceUid, v.SopInstanceUid, study.BodyPart, v.DerivativePng), token),
-            ct);
-
     /// <summary>Tells every role that a study ingest completed (its last view could not be read) is done.</summary>
     public static ValueTask StudyCompletedAsync(IPublishEndpoint publisher, CompletedStudy study, CancellationToken ct) =>
         Pipeline.ExecuteAsync(async token => await publisher.Publish(study.ToMessage(), token), ct);
 
-    private static readonly ResiliencePipeline Pipeline = new ResiliencePipelineBuilder()
+    public static readonly ResiliencePipeline Pipeline = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),

@@ -66,6 +66,7 @@ public static class ServiceComposition
 
                 // Queues and exchanges are durable (MassTransit's default); messages are persistent; retries then _error.
                 cfg.UseMessageRetry(r => r.Intervals(intervals));
+
                 cfg.ConfigureEndpoints(context);
             });
         });

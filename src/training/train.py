@@ -11,6 +11,7 @@ std in the model's metadata_props.
 """
 import argparse
 import hashlib
+import inspect
 import json
 import os
 import random
@@ -329,9 +330,12 @@ def export(model, args, path, meta_extra):
     else:
         wrapped, inputs, outputs = Exported(model), ["image"], ["abnormal", "body_part", "cam"]
     dummy = torch.zeros(2, args.channels, args.size, args.size)
+    # The TorchScript exporter, which reads dynamic_axes and opset 13: newer PyTorch defaults to its dynamo exporter
+    # (dynamo=True), older has no such argument.
+    legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     torch.onnx.export(wrapped, dummy, path, input_names=inputs, output_names=outputs,
                       dynamic_axes={name: {0: "N"} for name in inputs + outputs},
-                      opset_version=13, do_constant_folding=True)
+                      opset_version=13, do_constant_folding=True, **legacy)
     # torch.onnx.export restores the wrapper's previous (training) mode, recursively: evaluate in eval mode again.
     wrapped.eval()
     m = onnx.load(path)

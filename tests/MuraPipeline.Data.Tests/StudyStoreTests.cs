@@ -179,16 +179,54 @@ public sealed class StudyStoreTests : IAsyncLifetime
         // A dies holding the claim: once the lease has lapsed, B takes the study over.
         clock.Advance(lease + TimeSpan.FromSeconds(1));
         Assert.Equal([study], await store.ClaimQuietStudiesAsync("B", clock.GetUtcNow() - quiet, lease, 10, default));
-        Assert.Equal(0, await store.ReleaseQueuedStudyAsync(study, "A", default));
+        Assert.Equal(0, await MarkQueued(store, study, "A"));
 
         // An instance arriving while B assembles clears the claim: B's release leaves the study open for the next pass.
         await Register(store, "2.1", "2.1.1", "HAND");
-        Assert.Equal(0, await store.ReleaseQueuedStudyAsync(study, "B", default));
+        Assert.Equal(0, await MarkQueued(store, study, "B"));
         Assert.Equal((StudyState.Open, 2), ((await Reload(study)).State, (await Reload(study)).ViewCount));
         clock.Advance(TimeSpan.FromSeconds(11));
         Assert.Equal([study], await store.ClaimQuietStudiesAsync("B", clock.GetUtcNow() - quiet, lease, 10, default));
-        Assert.Equal(1, await store.ReleaseQueuedStudyAsync(study, "B", default));
+        Assert.Equal(1, await MarkQueued(store, study, "B"));
         Assert.Equal(StudyState.Queued, (await Reload(study)).State);
+    }
+
+    private static Task<int> MarkQueued(StudyStore store, Guid study, string owner) =>
+        store.MarkStudiesQueuedAsync([new QueueableStudy(study, "", null, [])], owner, default);
+
+    [Fact]
+    public async Task Of_two_replicas_claiming_the_same_quiet_studies_each_study_goes_to_one_and_a_pass_queues_its_studies_in_one_go()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
+        var store = new StudyStore(_db, clock, Policy());
+        var first = await Register(store, "2.3", "2.3.0", "HAND");
+        await Register(store, "2.3", "2.3.1", "HAND");
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var second = await Register(store, "2.4", "2.4.0", "WRIST");
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var third = await Register(store, "2.5", "2.5.0", "ELBOW");
+        clock.Advance(TimeSpan.FromSeconds(11));
+        var quietSince = clock.GetUtcNow() - TimeSpan.FromSeconds(10);
+        var lease = TimeSpan.FromMinutes(2);
+
+        // A claims two (the quietest first); B, in the same instant, gets only the one left.
+        var a = await store.ClaimQuietStudiesAsync("A", quietSince, lease, 2, default);
+        Assert.Equal([first.StudyId, second.StudyId], a);
+        Assert.Equal([third.StudyId], await store.ClaimQuietStudiesAsync("B", quietSince, lease, 10, default));
+        // A pass that is repeated takes its own claims again, never the other replica's.
+        Assert.Equal(a, await store.ClaimQuietStudiesAsync("A", quietSince, lease, 10, default));
+
+        var studies = await store.QueueableStudiesAsync(a, default);
+        Assert.Equal([(first.StudyId, 2, "2.3", "HAND"), (second.StudyId, 1, "2.4", "WRIST")],
+            studies.Select(s => (s.StudyId, s.Views.Count, s.StudyInstanceUid, s.BodyPart)).ToList());
+        Assert.All(studies.SelectMany(s => s.Views), v => Assert.Equal((byte)3, v.DerivativePng[2]));
+
+        // Marked with B's name, nothing moves; with A's, both studies and their three views are Queued.
+        Assert.Equal(0, await store.MarkStudiesQueuedAsync(studies, "B", default));
+        Assert.Equal(2, await store.MarkStudiesQueuedAsync(studies, "A", default));
+        Assert.Equal([StudyState.Queued, StudyState.Queued, StudyState.Open], [(await Reload(first.StudyId)).State, (await Reload(second.StudyId)).State, (await Reload(third.StudyId)).State]);
+        Assert.Equal(3, await _db.Views.CountAsync(v => v.State == ViewState.Queued && v.QueuedAt != null));
+        Assert.All(await store.QueueableStudiesAsync(a, default), s => Assert.Empty(s.Views));
     }
 
     [Fact]

@@ -35,6 +35,7 @@ public sealed class FileIngestTests : IAsyncLifetime
             .AddMuraData(new DatabaseTarget(null, Path.Combine(_dir, "t.db")), configuration)
             .AddMassTransitTestHarness(bus => bus.ConfigureUsageTelemetryOptions(o => o.Enabled = false))
             .AddScoped<FileIngest>()
+            .AddScoped<ScoreQueue>()
             .AddScoped<StudyAssembler>();
         services.AddOptions<IngestOptions>().Bind(configuration.GetSection(IngestOptions.Section));
         _services = services.BuildServiceProvider();
@@ -224,13 +225,14 @@ public sealed class FileIngestTests : IAsyncLifetime
         var held = await db.Studies.AsNoTracking().SingleAsync(s => s.State == StudyState.Open);
         Assert.Null(held.LeaseOwner);
         Assert.Equal((0, 0, true), await assembler.AssembleAsync(quietSince, 10, default));
-        Assert.Equal(4, _services.GetRequiredService<ITestHarness>().Published.Select<ViewQueued>().Count());
+        Assert.Equal(4, _services.GetRequiredService<ITestHarness>().Sent.Select<ViewQueued>().Count());
+        Assert.All(_services.GetRequiredService<ITestHarness>().Sent.Select<ViewQueued>(), m => Assert.EndsWith("/score-views", m.Context.DestinationAddress!.AbsolutePath, StringComparison.Ordinal));
 
         // One study's views come back scored: room again, and the held study goes.
         Assert.Equal("5.3", held.StudyInstanceUid); // the quietest first
         await store.RecordOutcomesAsync(views["5.1"].Select(v => new ViewOutcome(v, 0.2, null, null, null)).ToList(), "sha", Guid.NewGuid(), default);
         Assert.Equal((1, 2, false), await assembler.AssembleAsync(quietSince, 10, default));
         Assert.Equal(StudyState.Queued, (await db.Studies.AsNoTracking().SingleAsync(s => s.Id == held.Id)).State);
-        Assert.Equal(6, _services.GetRequiredService<ITestHarness>().Published.Select<ViewQueued>().Count());
+        Assert.Equal(6, _services.GetRequiredService<ITestHarness>().Sent.Select<ViewQueued>().Count());
     }
 }
