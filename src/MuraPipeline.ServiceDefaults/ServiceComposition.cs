@@ -66,7 +66,6 @@ public static class ServiceComposition
 
                 // Queues and exchanges are durable (MassTransit's default); messages are persistent; retries then _error.
                 cfg.UseMessageRetry(r => r.Intervals(intervals));
-
                 cfg.ConfigureEndpoints(context);
             });
         });
