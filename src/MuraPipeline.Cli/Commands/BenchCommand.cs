@@ -188,11 +188,19 @@ public static class BenchCommand
     {
         using var loggers = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         using var model = Inference.OnnxModel.Load(path, provider, loggers.CreateLogger("bench"));
+        if (!string.Equals(model.ExecutionProvider, provider, StringComparison.OrdinalIgnoreCase))
+        {
+            Console.Error.WriteLine($"bench: execution provider {provider} is not available on this machine (scoring would run on {model.ExecutionProvider}); stopping");
+            return ExitCodes.StartFailed;
+        }
+
         var rng = new Random(1);
         var images = Enumerable.Range(0, batchSize).Select(_ => new GrayImage(512, 410, Enumerable.Range(0, 512 * 410).Select(_ => (byte)rng.Next(256)).ToArray())).ToList();
         model.Predict(images); // warm-up: first-run allocations and graph optimisation
         var ms = Time(iterations, () => model.Predict(images)).Select(t => t / batchSize).ToArray();
-        var package = File.Exists(Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libonnxruntime_providers_cuda.so")) ? "Microsoft.ML.OnnxRuntime.Gpu" : "Microsoft.ML.OnnxRuntime (CPU only)";
+        // The portable build keeps native libraries under runtimes/, a build for linux-x64 beside mura.dll.
+        var package = new[] { Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native"), AppContext.BaseDirectory }
+            .Any(d => File.Exists(Path.Combine(d, "libonnxruntime_providers_cuda.so"))) ? "Microsoft.ML.OnnxRuntime.Gpu" : "Microsoft.ML.OnnxRuntime (CPU only)";
         Console.WriteLine($"model {model.Sha256[..12]} ({model.Channels}x{model.Height}x{model.Width}), package {package}, provider {model.ExecutionProvider}, batch {batchSize}, {iterations} batches");
         Console.WriteLine("| | ms per image (median) | fastest |");
         Console.WriteLine("| --- | --- | --- |");

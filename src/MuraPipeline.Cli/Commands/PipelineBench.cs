@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using MuraPipeline.Data;
 using MuraPipeline.Dicom;
 using MuraPipeline.Evaluation;
 using MuraPipeline.Imaging;
@@ -132,7 +134,30 @@ public static class PipelineBench
         return runs * batch / watch.Elapsed.TotalSeconds;
     }
 
-    private sealed record ScreenRun(int Code, double Seconds, double CpuSeconds, long PeakRssBytes, int Scored, double BatchFill, Dictionary<string, double> Probabilities);
+    private sealed record ScreenRun(int Code, double Seconds, double CpuSeconds, long PeakRssBytes, int Scored, double BatchFill, Dictionary<string, double> Probabilities, ScreenPhases Phases);
+
+    /// <summary>
+    /// Where a screen run's wall time went, from its own database's timestamps (the same clock): from the process's start
+    /// to its first view registered (start: runtime, schema, model load), first to last view registered (ingest), last
+    /// registered to last scored (scoring left after ingest), and last scored to the process's exit (reports, exit).
+    /// </summary>
+    private sealed record ScreenPhases(double Start, double Ingest, double ScoringAfterIngest, double End);
+
+    private static async Task<ScreenPhases> PhasesAsync(string databaseFile, DateTimeOffset started, DateTimeOffset exited, CancellationToken ct)
+    {
+        var options = new DbContextOptionsBuilder<MuraDbContext>();
+        options.UseEmbeddedSqlite(databaseFile);
+        await using var db = new MuraDbContext(options.Options);
+        var created = await db.Views.AsNoTracking().Select(v => v.CreatedAt).ToListAsync(ct);
+        var scored = await db.Views.AsNoTracking().Where(v => v.ScoredAt != null).Select(v => v.ScoredAt!.Value).ToListAsync(ct);
+        if (created.Count == 0 || scored.Count == 0)
+        {
+            return new ScreenPhases(double.NaN, double.NaN, double.NaN, double.NaN);
+        }
+
+        var (first, last, done) = (created.Min(), created.Max(), scored.Max());
+        return new ScreenPhases((first - started).TotalSeconds, (last - first).TotalSeconds, (done - last).TotalSeconds, (exited - done).TotalSeconds);
+    }
 
     private static async Task<ScreenRun> ScreenAsync(string input, string outDir, PipelineBenchSettings s, CancellationToken ct)
     {
@@ -149,6 +174,7 @@ public static class PipelineBench
         }
 
         psi.Environment["Inference__ExecutionProvider"] = s.Provider;
+        var started = DateTimeOffset.UtcNow;
         var watch = Stopwatch.StartNew();
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync(ct);
@@ -163,6 +189,7 @@ public static class PipelineBench
         }
 
         var seconds = watch.Elapsed.TotalSeconds;
+        var exited = started + watch.Elapsed;
         await p.WaitForExitAsync(ct);
         _ = await stdout;
         var err = await stderr;
@@ -180,7 +207,7 @@ public static class PipelineBench
         using var r = cmd.ExecuteReader();
         r.Read();
         var fill = r.GetInt64(1) == 0 ? 0 : (double)r.GetInt64(0) / r.GetInt64(1) / s.BatchSize;
-        return new ScreenRun(p.ExitCode, seconds, cpu, peak, views.Count, fill, probabilities);
+        return new ScreenRun(p.ExitCode, seconds, cpu, peak, views.Count, fill, probabilities, await PhasesAsync(Path.Combine(outDir, "mura.db"), started, exited, ct));
     }
 
     private sealed record DistributedRun(double Seconds, int Scored, double IngestCpu, double InferenceCpu, long IngestPeak, long InferencePeak);
@@ -496,6 +523,7 @@ public static class PipelineBench
 
         Console.WriteLine();
         Console.WriteLine($"screen: CPU {F(Med(r => r.Screen.CpuSeconds))} s ({F(Med(r => r.Screen.CpuSeconds * 1000 / Math.Max(1, r.Screen.Scored)))} ms per view over all cores), peak RSS {F(Med(r => r.Screen.PeakRssBytes) / 1048576.0, "0")} MiB, mean batch fill {F(Med(r => r.Screen.BatchFill) * 100, "0")} % of {s.BatchSize}");
+        Console.WriteLine($"screen's wall time: start to the first view registered {F(Med(r => r.Screen.Phases.Start))} s, ingest (first to last view registered) {F(Med(r => r.Screen.Phases.Ingest))} s, scoring after the last view registered {F(Med(r => r.Screen.Phases.ScoringAfterIngest))} s, reports and exit {F(Med(r => r.Screen.Phases.End))} s");
         if (s.Distributed)
         {
             Console.WriteLine($"distributed: CPU {F(Med(r => r.Distributed!.IngestCpu))} s ingest + {F(Med(r => r.Distributed!.InferenceCpu))} s inference ({F(Med(r => (r.Distributed!.IngestCpu + r.Distributed.InferenceCpu) * 1000 / Math.Max(1, r.Distributed.Scored)))} ms per view), peak RSS {F(Med(r => r.Distributed!.IngestPeak) / 1048576.0, "0")} + {F(Med(r => r.Distributed!.InferencePeak) / 1048576.0, "0")} MiB");
