@@ -281,16 +281,22 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
     /// Claims open studies that have been quiet since <paramref name="quietSince"/> for <paramref name="owner"/> until the
     /// lease runs out. A claim is one atomic update, so of several ingest replicas exactly one assembles a study; a claim
     /// left by a replica that died expires and is taken over, while a live replica's claim is never touched. A replica
-    /// takes its own claims again at once (a pass that failed half-way is simply repeated).
+    /// takes its own claims again at once (a pass that failed half-way is simply repeated). With <paramref name="among"/>,
+    /// only those studies are candidates (`screen`, which knows when each study's files are all in).
     /// </summary>
-    public async Task<IReadOnlyList<Guid>> ClaimQuietStudiesAsync(string owner, DateTimeOffset quietSince, TimeSpan lease, int max, CancellationToken ct)
+    public async Task<IReadOnlyList<Guid>> ClaimQuietStudiesAsync(string owner, DateTimeOffset quietSince, TimeSpan lease, int max, CancellationToken ct, IReadOnlyCollection<Guid>? among = null)
     {
         var now = clock.GetUtcNow();
         // Whole milliseconds, so the value read back below is the value written, on either database.
         var until = new DateTimeOffset((now + lease).UtcTicks / TimeSpan.TicksPerMillisecond * TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
-        var candidates = await db.Studies.AsNoTracking()
-            .Where(s => s.State == StudyState.Open && s.LastInstanceAt <= quietSince && (s.LeaseOwner == null || s.LeaseOwner == owner || s.LeaseUntil < now))
-            .OrderBy(s => s.LastInstanceAt).Select(s => s.Id).Take(max).ToListAsync(ct);
+        var open = db.Studies.AsNoTracking()
+            .Where(s => s.State == StudyState.Open && s.LastInstanceAt <= quietSince && (s.LeaseOwner == null || s.LeaseOwner == owner || s.LeaseUntil < now));
+        if (among is not null)
+        {
+            open = open.Where(s => among.Contains(s.Id));
+        }
+
+        var candidates = await open.OrderBy(s => s.LastInstanceAt).Select(s => s.Id).Take(max).ToListAsync(ct);
         if (candidates.Count == 0)
         {
             return [];

@@ -22,17 +22,31 @@ public sealed partial class ScoreViewsConsumer(ModelProvider models, StudyStore 
         var messages = context.Message.Select(m => m.Message).DistinctBy(m => m.ViewId).ToList();
         var outcomes = new List<ViewOutcome>(messages.Count);
         var decoded = new List<(ViewQueued Message, GrayImage Image)>(messages.Count);
-        foreach (var m in messages)
+
+        // Decoded on every core: a GPU worker's batch of 64 spent longer here, one view after another, than in the model.
+        var images = new (GrayImage? Image, string? Error)[messages.Count];
+        Parallel.For(0, messages.Count, i =>
         {
             try
             {
-                decoded.Add((m, Png.DecodeGray(m.DerivativePng)));
+                images[i] = (Png.DecodeGray(messages[i].DerivativePng), null);
             }
             catch (PngException ex)
             {
-                LogViewFailed(logger, m.StudyInstanceUid, m.SopInstanceUid, ex.Message);
-                outcomes.Add(new ViewOutcome(m.ViewId, null, null, $"derivative image is unreadable: {ex.Message}", null));
+                images[i] = (null, ex.Message);
             }
+        });
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var m = messages[i];
+            if (images[i].Image is { } image)
+            {
+                decoded.Add((m, image));
+                continue;
+            }
+
+            LogViewFailed(logger, m.StudyInstanceUid, m.SopInstanceUid, images[i].Error!);
+            outcomes.Add(new ViewOutcome(m.ViewId, null, null, $"derivative image is unreadable: {images[i].Error}", null));
         }
 
         // One model for the whole batch: a model activated meanwhile takes the next batch.

@@ -123,15 +123,17 @@ public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publis
 
     /// <summary>
     /// Takes many files at once, <see cref="IngestOptions.Parallelism"/> at a time, each in its own scope (one database
-    /// context per file). The watched folder takes each scan this way, `screen` its whole input.
+    /// context per file). The watched folder takes each scan this way, `screen` its whole input; <paramref name="taken"/>
+    /// hears of each file (its index and outcome) as soon as its rows are committed.
     /// </summary>
-    public static async Task<IReadOnlyList<IngestedFile>> TakeAllAsync(IServiceScopeFactory scopes, IReadOnlyList<string> files, FileDisposition disposition, int parallelism, CancellationToken ct)
+    public static async Task<IReadOnlyList<IngestedFile>> TakeAllAsync(IServiceScopeFactory scopes, IReadOnlyList<string> files, FileDisposition disposition, int parallelism, CancellationToken ct, Action<int, IngestedFile>? taken = null)
     {
         var results = new IngestedFile[files.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, files.Count), new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, async (i, token) =>
         {
             await using var scope = scopes.CreateAsyncScope();
             results[i] = await scope.ServiceProvider.GetRequiredService<FileIngest>().TakeAsync(files[i], disposition, token);
+            taken?.Invoke(i, results[i]);
         });
         return results;
     }

@@ -92,19 +92,19 @@ public sealed partial class StudyAssembler(StudyStore store, ScoreQueue scoreQue
     /// <summary>
     /// One pass over at most <paramref name="max"/> studies quiet since <paramref name="quietSince"/>, taking studies
     /// while fewer than <see cref="IngestOptions.MaxQueuedViews"/> views are out with inference; returns the studies and
-    /// views it queued, and <c>Full</c> when it stopped for want of room.
+    /// views it queued, and <c>Full</c> when it stopped for want of room. With <paramref name="among"/>, only those studies.
     /// </summary>
-    public async Task<(int Studies, int Views, bool Full)> AssembleAsync(DateTimeOffset quietSince, int max, CancellationToken ct)
+    public async Task<AssemblyPass> AssembleAsync(DateTimeOffset quietSince, int max, CancellationToken ct, IReadOnlyCollection<Guid>? among = null)
     {
         var limit = options.Value.MaxQueuedViews;
         var room = limit - await store.CountQueuedViewsAsync(limit, ct);
         if (room <= 0)
         {
-            return (0, 0, true);
+            return new AssemblyPass(0, 0, true, []);
         }
 
-        // A pass's worth claimed, read, published and marked set-wise: a handful of statements per pass, not per study.
-        var claimed = await store.ClaimQuietStudiesAsync(Owner, quietSince, TimeSpan.FromSeconds(options.Value.LeaseSeconds), Math.Min(max, room), ct);
+        // A pass's worth claimed, read, sent and marked set-wise: a handful of statements per pass, not per study.
+        var claimed = await store.ClaimQuietStudiesAsync(Owner, quietSince, TimeSpan.FromSeconds(options.Value.LeaseSeconds), Math.Min(max, room), ct, among);
         var queueable = await store.QueueableStudiesAsync(claimed, ct);
 
         // A study is taken while there is room; what the room does not take is handed back at once, not left to its lease.
@@ -129,7 +129,7 @@ public sealed partial class StudyAssembler(StudyStore store, ScoreQueue scoreQue
 
         if (taken.Count == 0)
         {
-            return (0, 0, full);
+            return new AssemblyPass(0, 0, full, []);
         }
 
         // Published, then marked: a crash between the two re-sends the studies later (the consumer is idempotent).
@@ -142,12 +142,15 @@ public sealed partial class StudyAssembler(StudyStore store, ScoreQueue scoreQue
             LogQueued(logger, study.StudyInstanceUid, study.Views.Count);
         }
 
-        return (taken.Count, views, full);
+        return new AssemblyPass(taken.Count, views, full, taken.Select(s => s.StudyId).ToList());
     }
 
     [LoggerMessage(EventId = 2110, Level = LogLevel.Information, Message = "Study {StudyInstanceUid} is quiet: queued {Views} views")]
     private static partial void LogQueued(ILogger logger, string studyInstanceUid, int views);
 }
+
+/// <summary>What one assembly pass queued: studies and views (and which studies), and whether it stopped for want of room.</summary>
+public sealed record AssemblyPass(int Studies, int Views, bool Full, IReadOnlyList<Guid> QueuedStudies);
 
 /// <summary>Runs <see cref="StudyAssembler"/> after the quiet period of <see cref="IngestOptions.QuietPeriodSeconds"/>.</summary>
 public sealed class StudyAssemblerWorker(IServiceScopeFactory scopes, IOptions<IngestOptions> options, TimeProvider clock, ILogger<StudyAssemblerWorker> logger)

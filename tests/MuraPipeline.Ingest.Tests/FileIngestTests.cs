@@ -220,19 +220,30 @@ public sealed class FileIngestTests : IAsyncLifetime
         var quietSince = DateTimeOffset.UtcNow.AddSeconds(1);
 
         // Room for 3 views: two studies go (a whole study at a time: 4 views), the third is held and its claim handed back.
-        Assert.Equal((2, 4, true), await assembler.AssembleAsync(quietSince, 10, default));
+        Assert.Equal((2, 4, true), Counts(await assembler.AssembleAsync(quietSince, 10, default)));
         Assert.Equal(4, await db.Views.CountAsync(v => v.State == ViewState.Queued));
         var held = await db.Studies.AsNoTracking().SingleAsync(s => s.State == StudyState.Open);
         Assert.Null(held.LeaseOwner);
-        Assert.Equal((0, 0, true), await assembler.AssembleAsync(quietSince, 10, default));
+        Assert.Equal((0, 0, true), Counts(await assembler.AssembleAsync(quietSince, 10, default)));
         Assert.Equal(4, _services.GetRequiredService<ITestHarness>().Sent.Select<ViewQueued>().Count());
         Assert.All(_services.GetRequiredService<ITestHarness>().Sent.Select<ViewQueued>(), m => Assert.EndsWith("/score-views", m.Context.DestinationAddress!.AbsolutePath, StringComparison.Ordinal));
 
         // One study's views come back scored: room again, and the held study goes.
         Assert.Equal("5.3", held.StudyInstanceUid); // the quietest first
         await store.RecordOutcomesAsync(views["5.1"].Select(v => new ViewOutcome(v, 0.2, null, null, null)).ToList(), "sha", Guid.NewGuid(), default);
-        Assert.Equal((1, 2, false), await assembler.AssembleAsync(quietSince, 10, default));
+        Assert.Equal((1, 2, false), Counts(await assembler.AssembleAsync(quietSince, 10, default)));
         Assert.Equal(StudyState.Queued, (await db.Studies.AsNoTracking().SingleAsync(s => s.Id == held.Id)).State);
         Assert.Equal(6, _services.GetRequiredService<ITestHarness>().Sent.Select<ViewQueued>().Count());
+
+        // Among named studies only (screen names each study once its files are all in): of two quiet ones, the named one goes.
+        await store.RecordOutcomesAsync(views["5.2"].Concat(views["5.3"]).Select(v => new ViewOutcome(v, 0.2, null, null, null)).ToList(), "sha", Guid.NewGuid(), default);
+        var other = (await store.RegisterAsync(new InstanceFile("5.4", "dicom", "HAND", "P5", "5.4.0", null, "/5.4.0", "/5.4.0"), new Derivative([1, 2, 3], 1, 1, 1, 1), null, default)).StudyId;
+        var named = (await store.RegisterAsync(new InstanceFile("5.5", "dicom", "HAND", "P5", "5.5.0", null, "/5.5.0", "/5.5.0"), new Derivative([1, 2, 3], 1, 1, 1, 1), null, default)).StudyId;
+        var pass = await assembler.AssembleAsync(DateTimeOffset.UtcNow.AddDays(1), 10, default, [named]);
+        Assert.Equal((1, 1, false), Counts(pass));
+        Assert.Equal([named], pass.QueuedStudies);
+        Assert.Equal(StudyState.Open, (await db.Studies.AsNoTracking().SingleAsync(s => s.Id == other)).State);
     }
+
+    private static (int Studies, int Views, bool Full) Counts(AssemblyPass pass) => (pass.Studies, pass.Views, pass.Full);
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Threading.Channels;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,9 +35,9 @@ public sealed record ScreenResult(IReadOnlyList<StudyRow> Studies, IReadOnlyList
 /// <summary>
 /// The embedded `screen` run: the ingest and inference roles' own stages in one process (in-memory bus, SQLite), driven
 /// once instead of by timers. First the reconciler re-sends what an earlier run left queued on its (gone) bus; then
-/// every file goes through the file ingest, leaving the user's files untouched; then study assembly, with a zero quiet
-/// period, queues the studies as inference makes room for them (<see cref="IngestOptions.MaxQueuedViews"/>); the run
-/// ends when every study it touched is terminal, as the <see cref="StudyScored"/> events say.
+/// every file goes through the file ingest, leaving the user's files untouched, while study assembly queues each study
+/// as soon as its last file is in, as inference makes room for them (<see cref="IngestOptions.MaxQueuedViews"/>); the
+/// run ends when every study it touched is terminal, as the <see cref="StudyScored"/> events say.
 /// </summary>
 public static class ScreenRunner
 {
@@ -83,13 +84,48 @@ public static class ScreenRunner
             }
 
             var parallelism = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<IngestOptions>>().Value.ResolvedParallelism;
-            var taken = await FileIngest.TakeAllAsync(scopes, listing.Files, FileDisposition.LeaveInPlace, parallelism, ct);
-            var ids = taken.Select(t => t.StudyId).Distinct().ToList();
+            var clock = host.Services.GetRequiredService<TimeProvider>();
 
-            // Assembly runs beside the wait, queueing studies as inference makes room (Ingest:MaxQueuedViews), so the
-            // backlog's derivatives are never all on the in-memory bus at once.
+            // Scoring runs beside ingest: each study is queued as soon as its last file in this input is in. A first look
+            // at every file's header (or MURA path) says which study it belongs to, and so how many files each study has.
+            var studyOf = new string[listing.Files.Count];
+            Parallel.For(0, listing.Files.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, i => studyOf[i] = InputFile.Inspect(listing.Files[i]).StudyInstanceUid);
+            var filesLeft = studyOf.GroupBy(u => u, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+            var ready = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
+
+            // Assembly queues studies as inference makes room for them (Ingest:MaxQueuedViews), so the backlog's
+            // derivatives are never all on the in-memory bus at once.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var assembly = AssembleAllAsync(scopes, host.Services.GetRequiredService<TimeProvider>().GetUtcNow(), completions, stop.Token);
+            var sent = new SentCount();
+            var assembly = AssembleAsReadyAsync(scopes, ready.Reader, clock, completions, sent, stop.Token);
+            IReadOnlyList<IngestedFile> taken;
+            try
+            {
+                taken = await FileIngest.TakeAllAsync(scopes, listing.Files, FileDisposition.LeaveInPlace, parallelism, ct, (i, file) =>
+                {
+                    bool last;
+                    lock (filesLeft)
+                    {
+                        last = --filesLeft[studyOf[i]] == 0;
+                    }
+
+                    if (last)
+                    {
+                        ready.Writer.TryWrite(file.StudyId);
+                    }
+                });
+            }
+            catch
+            {
+                await stop.CancelAsync();
+                throw;
+            }
+            finally
+            {
+                ready.Writer.TryComplete();
+            }
+
+            var ids = taken.Select(t => t.StudyId).Distinct().ToList();
             var waiting = completions.WaitAsync(scopes, ids, progress, StallLimit, ct);
             try
             {
@@ -105,10 +141,16 @@ public static class ScreenRunner
                 await stop.CancelAsync();
             }
 
-            var queued = await assembly;
+            // Every study is done; the assembler may have been stopped in its last pass, which would have found nothing.
+            await assembly.ContinueWith(_ => { }, TaskScheduler.Default);
+            if (assembly.IsFaulted)
+            {
+                await assembly;
+            }
+
             await using var read = scopes.CreateAsyncScope();
             var (studies, views) = await ResultRows.ReadAsync(read.ServiceProvider.GetRequiredService<MuraDbContext>(), ids, ct);
-            return new ScreenResult(studies, views, models.CurrentSha256!, queued, listing.SkippedLitter, listing.SkippedOther);
+            return new ScreenResult(studies, views, models.CurrentSha256!, sent.Views, listing.SkippedLitter, listing.SkippedOther);
         }
         finally
         {
@@ -116,25 +158,69 @@ public static class ScreenRunner
         }
     }
 
-    /// <summary>Queues every study quiet since <paramref name="quietSince"/>, waiting for a study to finish whenever inference has no room; the views queued.</summary>
-    private static async Task<int> AssembleAllAsync(IServiceScopeFactory scopes, DateTimeOffset quietSince, StudyCompletions completions, CancellationToken ct)
+    /// <summary>
+    /// Queues each study named on <paramref name="ready"/> (its files are all in), waiting for a study to finish whenever
+    /// inference has no room; once every file is in, queues whatever else is still open (a study an earlier run left
+    /// open, or one whose files changed under the first look), counting the views it queues in <paramref name="sent"/>.
+    /// </summary>
+    private static async Task AssembleAsReadyAsync(IServiceScopeFactory scopes, ChannelReader<Guid> ready, TimeProvider clock, StudyCompletions completions, SentCount sent, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var assembler = scope.ServiceProvider.GetRequiredService<StudyAssembler>();
-        var queued = 0;
+        var pending = new HashSet<Guid>();
+
+        // A study named ready is quiet, whenever its last instance came.
+        var quiet = clock.GetUtcNow().AddDays(1);
         while (true)
         {
-            var pass = await assembler.AssembleAsync(quietSince, 500, ct);
-            queued += pass.Views;
+            while (ready.TryRead(out var id))
+            {
+                pending.Add(id);
+            }
+
+            if (pending.Count == 0)
+            {
+                if (await ready.WaitToReadAsync(ct))
+                {
+                    continue;
+                }
+
+                break;
+            }
+
+            var pass = await assembler.AssembleAsync(quiet, 500, ct, pending.ToList());
+            sent.Views += pass.Views;
+            pending.ExceptWith(pass.QueuedStudies);
             if (pass.Full)
             {
                 await completions.WaitForAnyAsync(StallLimit, ct);
             }
             else if (pass.Studies == 0)
             {
-                return queued;
+                pending.Clear(); // none of them is open any more (every view failed at ingest, or an earlier run scored it)
             }
         }
+
+        var quietSince = clock.GetUtcNow();
+        while (true)
+        {
+            var pass = await assembler.AssembleAsync(quietSince, 500, ct);
+            sent.Views += pass.Views;
+            if (pass.Full)
+            {
+                await completions.WaitForAnyAsync(StallLimit, ct);
+            }
+            else if (pass.Studies == 0)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Views queued by this run's assembly (read once it has ended).</summary>
+    private sealed class SentCount
+    {
+        public int Views { get; set; }
     }
 }
 
