@@ -289,14 +289,14 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
         var now = clock.GetUtcNow();
         // Whole milliseconds, so the value read back below is the value written, on either database.
         var until = new DateTimeOffset((now + lease).UtcTicks / TimeSpan.TicksPerMillisecond * TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
-        var open = db.Studies.AsNoTracking()
+        var claimable = db.Studies
             .Where(s => s.State == StudyState.Open && s.LastInstanceAt <= quietSince && (s.LeaseOwner == null || s.LeaseOwner == owner || s.LeaseUntil < now));
         if (among is not null)
         {
-            open = open.Where(s => among.Contains(s.Id));
+            claimable = claimable.Where(s => among.Contains(s.Id));
         }
 
-        var candidates = await open.OrderBy(s => s.LastInstanceAt).Select(s => s.Id).Take(max).ToListAsync(ct);
+        var candidates = await claimable.AsNoTracking().OrderBy(s => s.LastInstanceAt).Select(s => s.Id).Take(max).ToListAsync(ct);
         if (candidates.Count == 0)
         {
             return [];
@@ -304,8 +304,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
 
         // One statement claims them all (each row's condition holds as that row is updated, so of two replicas one wins
         // each study); the studies that now carry this owner and this lease end are this pass's, in quiet order.
-        await db.Studies
-            .Where(s => candidates.Contains(s.Id) && s.State == StudyState.Open && s.LastInstanceAt <= quietSince && (s.LeaseOwner == null || s.LeaseOwner == owner || s.LeaseUntil < now))
+        await claimable.Where(s => candidates.Contains(s.Id))
             .ExecuteUpdateAsync(set => set.SetProperty(s => s.LeaseOwner, owner).SetProperty(s => s.LeaseUntil, until), ct);
         var mine = (await db.Studies.AsNoTracking()
             .Where(s => candidates.Contains(s.Id) && s.State == StudyState.Open && s.LeaseOwner == owner && s.LeaseUntil == until)
@@ -359,7 +358,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
     }
 
     /// <summary>
-    /// Ends claims whose messages are published, in one transaction: the views move to Queued, and each study to Queued
+    /// Ends claims whose messages are sent, in one transaction: the views move to Queued, and each study to Queued
     /// unless a new instance re-opened it meanwhile (then it stays Open for the next pass). Returns the studies moved.
     /// </summary>
     public Task<int> MarkStudiesQueuedAsync(IReadOnlyCollection<QueueableStudy> studies, string owner, CancellationToken ct)

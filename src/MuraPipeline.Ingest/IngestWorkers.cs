@@ -81,8 +81,8 @@ public sealed class WatchedFolderWorker(IServiceScopeFactory scopes, IOptions<In
 
 /// <summary>
 /// Study assembly: claims studies quiet since a moment with a lease (so of several ingest replicas one sends each),
-/// publishes a <see cref="ViewQueued"/> per view not yet sent, then marks the study Queued. The ingest role runs it
-/// on a timer after the quiet period; `screen` runs it once every file is in, with a zero quiet period.
+/// sends a <see cref="ViewQueued"/> per view not yet sent to the score queue, then marks the studies Queued. The ingest
+/// role runs it on a timer after the quiet period; `screen` runs it on each study whose files are all in.
 /// </summary>
 public sealed partial class StudyAssembler(StudyStore store, ScoreQueue scoreQueue, IOptions<IngestOptions> options, ILogger<StudyAssembler> logger)
 {
@@ -132,7 +132,7 @@ public sealed partial class StudyAssembler(StudyStore store, ScoreQueue scoreQue
             return new AssemblyPass(0, 0, full, []);
         }
 
-        // Published, then marked: a crash between the two re-sends the studies later (the consumer is idempotent).
+        // Sent, then marked: a crash between the two sends the studies again later (the consumer is idempotent).
         await scoreQueue.SendAllAsync(taken, ct);
         await store.MarkStudiesQueuedAsync(taken, Owner, ct);
         var views = taken.Sum(s => s.Views.Count);

@@ -143,20 +143,24 @@ public static class PipelineBench
     /// </summary>
     private sealed record ScreenPhases(double Start, double Ingest, double ScoringAfterIngest, double End);
 
-    private static async Task<ScreenPhases> PhasesAsync(string databaseFile, DateTimeOffset started, DateTimeOffset exited, CancellationToken ct)
+    /// <summary>A screen run's mean batch fill (scores per batch over the batch size) and its phases, from its database.</summary>
+    private static async Task<(double Fill, ScreenPhases Phases)> ReadRunAsync(string databaseFile, int batchSize, DateTimeOffset started, DateTimeOffset exited, CancellationToken ct)
     {
         var options = new DbContextOptionsBuilder<MuraDbContext>();
         options.UseEmbeddedSqlite(databaseFile);
         await using var db = new MuraDbContext(options.Options);
+        var scores = await db.Scores.CountAsync(ct);
+        var batches = await db.Scores.Where(x => x.BatchId != null).Select(x => x.BatchId).Distinct().CountAsync(ct);
+        var fill = batches == 0 ? 0 : (double)scores / batches / batchSize;
         var created = await db.Views.AsNoTracking().Select(v => v.CreatedAt).ToListAsync(ct);
         var scored = await db.Views.AsNoTracking().Where(v => v.ScoredAt != null).Select(v => v.ScoredAt!.Value).ToListAsync(ct);
         if (created.Count == 0 || scored.Count == 0)
         {
-            return new ScreenPhases(double.NaN, double.NaN, double.NaN, double.NaN);
+            return (fill, new ScreenPhases(double.NaN, double.NaN, double.NaN, double.NaN));
         }
 
         var (first, last, done) = (created.Min(), created.Max(), scored.Max());
-        return new ScreenPhases((first - started).TotalSeconds, (last - first).TotalSeconds, (done - last).TotalSeconds, (exited - done).TotalSeconds);
+        return (fill, new ScreenPhases((first - started).TotalSeconds, (last - first).TotalSeconds, (done - last).TotalSeconds, (exited - done).TotalSeconds));
     }
 
     private static async Task<ScreenRun> ScreenAsync(string input, string outDir, PipelineBenchSettings s, CancellationToken ct)
@@ -200,14 +204,8 @@ public static class PipelineBench
 
         var views = File.ReadAllLines(Path.Combine(outDir, "views.csv")).Skip(1).Select(Csv.Split).Where(v => v[3] == "scored").ToList();
         var probabilities = views.ToDictionary(v => v[2], v => double.Parse(v[4], CultureInfo.InvariantCulture), StringComparer.Ordinal);
-        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(outDir, "mura.db")};Mode=ReadOnly;Pooling=False");
-        db.Open();
-        using var cmd = db.CreateCommand();
-        cmd.CommandText = "SELECT count(*), count(DISTINCT \"BatchId\") FROM scores";
-        using var r = cmd.ExecuteReader();
-        r.Read();
-        var fill = r.GetInt64(1) == 0 ? 0 : (double)r.GetInt64(0) / r.GetInt64(1) / s.BatchSize;
-        return new ScreenRun(p.ExitCode, seconds, cpu, peak, views.Count, fill, probabilities, await PhasesAsync(Path.Combine(outDir, "mura.db"), started, exited, ct));
+        var (fill, phases) = await ReadRunAsync(Path.Combine(outDir, "mura.db"), s.BatchSize, started, exited, ct);
+        return new ScreenRun(p.ExitCode, seconds, cpu, peak, views.Count, fill, probabilities, phases);
     }
 
     private sealed record DistributedRun(double Seconds, int Scored, double IngestCpu, double InferenceCpu, long IngestPeak, long InferencePeak);

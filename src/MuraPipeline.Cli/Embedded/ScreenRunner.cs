@@ -141,11 +141,13 @@ public static class ScreenRunner
                 await stop.CancelAsync();
             }
 
-            // Every study is done; the assembler may have been stopped in its last pass, which would have found nothing.
-            await assembly.ContinueWith(_ => { }, TaskScheduler.Default);
-            if (assembly.IsFaulted)
+            try
             {
                 await assembly;
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // Every study is done: the assembler was stopped in a last pass that would have found nothing.
             }
 
             await using var read = scopes.CreateAsyncScope();
@@ -168,9 +170,6 @@ public static class ScreenRunner
         await using var scope = scopes.CreateAsyncScope();
         var assembler = scope.ServiceProvider.GetRequiredService<StudyAssembler>();
         var pending = new HashSet<Guid>();
-
-        // A study named ready is quiet, whenever its last instance came.
-        var quiet = clock.GetUtcNow().AddDays(1);
         while (true)
         {
             while (ready.TryRead(out var id))
@@ -178,17 +177,17 @@ public static class ScreenRunner
                 pending.Add(id);
             }
 
-            if (pending.Count == 0)
+            if (pending.Count == 0 && await ready.WaitToReadAsync(ct))
             {
-                if (await ready.WaitToReadAsync(ct))
-                {
-                    continue;
-                }
-
-                break;
+                continue;
             }
 
-            var pass = await assembler.AssembleAsync(quiet, 500, ct, pending.ToList());
+            // While files come in, the studies named ready (quiet, whenever their last instance came); then a sweep of
+            // every open study, quiet since now that every file is in.
+            var sweep = pending.Count == 0;
+            var pass = sweep
+                ? await assembler.AssembleAsync(clock.GetUtcNow(), 500, ct)
+                : await assembler.AssembleAsync(clock.GetUtcNow().AddDays(1), 500, ct, pending.ToList());
             sent.Views += pass.Views;
             pending.ExceptWith(pass.QueuedStudies);
             if (pass.Full)
@@ -197,22 +196,12 @@ public static class ScreenRunner
             }
             else if (pass.Studies == 0)
             {
-                pending.Clear(); // none of them is open any more (every view failed at ingest, or an earlier run scored it)
-            }
-        }
+                if (sweep)
+                {
+                    return;
+                }
 
-        var quietSince = clock.GetUtcNow();
-        while (true)
-        {
-            var pass = await assembler.AssembleAsync(quietSince, 500, ct);
-            sent.Views += pass.Views;
-            if (pass.Full)
-            {
-                await completions.WaitForAnyAsync(StallLimit, ct);
-            }
-            else if (pass.Studies == 0)
-            {
-                return;
+                pending.Clear(); // none of them is open any more (every view failed at ingest, or an earlier run scored it)
             }
         }
     }
