@@ -19,6 +19,7 @@ public sealed partial class ModelProvider(IServiceScopeFactory scopes, IOptions<
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly HashSet<string> _unloadable = new(StringComparer.Ordinal);
     private Slot? _current;
+    private Task<(OnnxModel Model, byte[] Bytes)>? _fileLoad;
 
     /// <summary>True when the configuration names a model file: the registry's active model is then not followed.</summary>
     public bool IsPinned => !string.IsNullOrWhiteSpace(options.Value.ModelPath);
@@ -31,6 +32,25 @@ public sealed partial class ModelProvider(IServiceScopeFactory scopes, IOptions<
     {
         using var lease = await AcquireAsync(ct);
         return lease.Model;
+    }
+
+    /// <summary>
+    /// Starts loading the configured model file (session and warm-up) on the thread pool, while the process does what
+    /// needs no model: its database schema, its first look at the inputs. The first load takes it up where the file is
+    /// the model to use (pinned, or no registry model active); a failure surfaces there. Needs no database.
+    /// </summary>
+    public void BeginLoadingFile()
+    {
+        if (Volatile.Read(ref _current) is not null || Volatile.Read(ref _fileLoad) is not null)
+        {
+            return;
+        }
+
+        var load = new Task<(OnnxModel Model, byte[] Bytes)>(LoadFile);
+        if (Interlocked.CompareExchange(ref _fileLoad, load, null) is null)
+        {
+            load.Start(TaskScheduler.Default);
+        }
     }
 
     /// <summary>A lease on the current model; dispose it when the batch is recorded.</summary>
@@ -99,6 +119,7 @@ public sealed partial class ModelProvider(IServiceScopeFactory scopes, IOptions<
 
     public void Dispose()
     {
+        Discard(Interlocked.Exchange(ref _fileLoad, null));
         Interlocked.Exchange(ref _current, null)?.Release();
         _gate.Dispose();
     }
@@ -115,19 +136,18 @@ public sealed partial class ModelProvider(IServiceScopeFactory scopes, IOptions<
 
             await using var scope = scopes.CreateAsyncScope();
             var registry = scope.ServiceProvider.GetRequiredService<ModelRegistry>();
-            var o = options.Value;
             OnnxModel model;
             if (!IsPinned && await registry.GetActiveAsync(ct) is { } active)
             {
+                // Loaded early, but the registry names another model: not used, and a file that cannot load does not matter.
+                Discard(Interlocked.Exchange(ref _fileLoad, null));
                 model = await LoadRegisteredAsync(registry, active.Sha256, ct);
             }
             else
             {
-                var bytes = OnnxModel.ReadFile(o.ResolvedModelPath);
-                model = OnnxModel.Load(bytes, o.ResolvedModelPath, o.ExecutionProvider, logger);
+                (model, var bytes) = await (Interlocked.Exchange(ref _fileLoad, null) ?? Task.FromResult(LoadFile()));
                 try
                 {
-                    model.WarmUp();
                     await RegisterAsync(registry, model, bytes, ct);
                 }
                 catch
@@ -144,6 +164,28 @@ public sealed partial class ModelProvider(IServiceScopeFactory scopes, IOptions<
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>Disposes an early load's model once it is done (its failure, if any, is of no interest).</summary>
+    private static void Discard(Task<(OnnxModel Model, byte[] Bytes)>? load) =>
+        load?.ContinueWith(t => t.Result.Model.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+
+    /// <summary>The configured model file, loaded and warmed up, with its bytes for the registry.</summary>
+    private (OnnxModel Model, byte[] Bytes) LoadFile()
+    {
+        var o = options.Value;
+        var bytes = OnnxModel.ReadFile(o.ResolvedModelPath);
+        var model = OnnxModel.Load(bytes, o.ResolvedModelPath, o.ExecutionProvider, logger);
+        try
+        {
+            model.WarmUp();
+            return (model, bytes);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
         }
     }
 

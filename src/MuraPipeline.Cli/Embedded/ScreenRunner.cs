@@ -66,10 +66,27 @@ public static class ScreenRunner
             bus.AddConsumer<StudyCompletionConsumer>();
         });
 
-        // Fail fast, before touching any input: the database must migrate and the model must load.
-        await ServiceHost.EnsureSchemaAsync(host.Services, ct);
+        // Three things that need nothing of each other go side by side: the model file's session, the schema, and a
+        // first look at every file's header (or MURA path), which says which study it belongs to and so how many files
+        // each study has (scoring runs beside ingest: each study is queued as soon as its last file is in). The look
+        // only reads; no input is taken before the database has migrated and the model has loaded.
         var models = host.Services.GetRequiredService<ModelProvider>();
-        await models.InitializeAsync(ct);
+        models.BeginLoadingFile();
+        var parallelism = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<IngestOptions>>().Value.ResolvedParallelism;
+        using var looking = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var studyOf = new string[listing.Files.Count];
+        var look = Task.Run(() => Parallel.For(0, listing.Files.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = looking.Token }, i => studyOf[i] = InputFile.Inspect(listing.Files[i]).StudyInstanceUid), looking.Token);
+        try
+        {
+            await ServiceHost.EnsureSchemaAsync(host.Services, ct);
+            await models.InitializeAsync(ct);
+        }
+        catch
+        {
+            await looking.CancelAsync();
+            await look.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            throw;
+        }
 
         await host.StartAsync(ct);
         try
@@ -83,13 +100,8 @@ public static class ScreenRunner
                 }
             }
 
-            var parallelism = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<IngestOptions>>().Value.ResolvedParallelism;
             var clock = host.Services.GetRequiredService<TimeProvider>();
-
-            // Scoring runs beside ingest: each study is queued as soon as its last file in this input is in. A first look
-            // at every file's header (or MURA path) says which study it belongs to, and so how many files each study has.
-            var studyOf = new string[listing.Files.Count];
-            Parallel.For(0, listing.Files.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, i => studyOf[i] = InputFile.Inspect(listing.Files[i]).StudyInstanceUid);
+            await look;
             var filesLeft = studyOf.GroupBy(u => u, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
             var ready = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
 

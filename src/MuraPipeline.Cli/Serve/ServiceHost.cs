@@ -184,13 +184,20 @@ public static partial class ServiceHost
                 },
             })
             .Build();
+        var models = roles.Contains(Roles.Inference) ? host.Services.GetRequiredService<ModelProvider>() : null;
+        if (models is { IsPinned: true })
+        {
+            // A pinned model is this file whatever the registry says: its session is made while the schema is checked.
+            models.BeginLoadingFile();
+        }
+
         await pipeline.ExecuteAsync(
             async token =>
             {
                 await EnsureSchemaAsync(host.Services, token);
-                if (roles.Contains(Roles.Inference))
+                if (models is not null)
                 {
-                    await host.Services.GetRequiredService<ModelProvider>().InitializeAsync(token);
+                    await models.InitializeAsync(token);
                 }
             },
             ct);
