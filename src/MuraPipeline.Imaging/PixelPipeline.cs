@@ -271,21 +271,35 @@ public static class PixelPipeline
                 return output;
             }
 
+            // Two column accumulators: a source row on the boundary of two output rows is looked up once and summed into
+            // this output row's and, as its first row, the next one's.
             var columns = ArrayPool<double>.Shared.Rent(iw);
+            var following = ArrayPool<double>.Shared.Rent(iw);
             try
             {
                 var across = FlatWeights.From(Resampler.AreaWeights(iw, ow));
                 var sums = new double[ow];
                 var sy = (double)ih / oh;
-                var looked = -1;
+                var carried = -1; // the row already in the accumulator, with its weight in carriedWeight
+                var carriedWeight = 0.0;
                 for (var oy = 0; oy < oh; oy++)
                 {
                     var acc = columns.AsSpan(0, iw);
+                    var next = following.AsSpan(0, iw);
                     var y0 = oy * sy;
                     var y1 = (oy + 1) * sy;
                     var total = 0.0;
                     var assign = true;
-                    for (var y = (int)y0; y < Math.Min(ih, (int)Math.Ceiling(y1)); y++)
+                    var first = (int)y0;
+                    if (carried == first)
+                    {
+                        total += carriedWeight;
+                        assign = false;
+                        first++;
+                    }
+
+                    carried = -1;
+                    for (var y = first; y < Math.Min(ih, (int)Math.Ceiling(y1)); y++)
                     {
                         var wy = Math.Min(y + 1, y1) - Math.Max(y, y0);
                         if (wy <= 0)
@@ -294,21 +308,14 @@ public static class PixelPipeline
                         }
 
                         total += wy;
-                        if (looked == y || (y + 1 > y1 && oy + 1 < oh))
+                        if (y + 1 > y1 && oy + 1 < oh)
                         {
-                            // A row on the boundary of two output rows: looked up once into the row buffer, added to both.
-                            if (looked != y)
-                            {
-                                src.Lookup(y, lut, minStored, row);
-                                looked = y;
-                            }
-
-                            if (assign)
-                            {
-                                acc.Clear();
-                            }
-
-                            Resampler.AddScaled(acc, row.AsSpan(0, iw), wy);
+                            // The next output row's weight for this row, as that row will reckon it.
+                            var y0n = (oy + 1) * sy;
+                            var y1n = (oy + 2) * sy;
+                            carriedWeight = Math.Min(y + 1, y1n) - Math.Max(y, y0n);
+                            carried = y;
+                            src.AccumulateTwo(y, lut, minStored, acc, wy, assign, next, carriedWeight, row);
                         }
                         else
                         {
@@ -324,16 +331,14 @@ public static class PixelPipeline
                     }
 
                     across.Sum(acc, sums);
-                    var o = output.AsSpan(oy * ow, ow);
-                    for (var ox = 0; ox < o.Length; ox++)
-                    {
-                        o[ox] = (byte)Math.Clamp((int)((sums[ox] / total) + 0.5), 0, 255);
-                    }
+                    ToBytes(sums, total, output.AsSpan(oy * ow, ow));
+                    (columns, following) = (following, columns);
                 }
             }
             finally
             {
                 ArrayPool<double>.Shared.Return(columns);
+                ArrayPool<double>.Shared.Return(following);
             }
         }
         finally
@@ -342,6 +347,31 @@ public static class PixelPipeline
         }
 
         return output;
+    }
+
+    /// <summary><c>o[x] = clamp((int)(sums[x] / total + 0.5), 0, 255)</c>, the divisions eight at a time (each the same IEEE division).</summary>
+    private static void ToBytes(double[] sums, double total, Span<byte> o)
+    {
+        var x = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var t = Vector512.Create(total);
+            var half = Vector512.Create(0.5);
+            for (; x + 8 <= o.Length; x += 8)
+            {
+                ((Vector512.LoadUnsafe(ref sums[0], (nuint)x) / t) + half).StoreUnsafe(ref sums[0], (nuint)x);
+            }
+
+            for (var i = 0; i < x; i++)
+            {
+                o[i] = (byte)Math.Clamp((int)sums[i], 0, 255);
+            }
+        }
+
+        for (; x < o.Length; x++)
+        {
+            o[x] = (byte)Math.Clamp((int)((sums[x] / total) + 0.5), 0, 255);
+        }
     }
 
     private static StoredFrame ToLuma(StoredFrame rgb, string photometric)
@@ -358,6 +388,22 @@ public static class PixelPipeline
         }
 
         return new StoredFrame(rgb.Width, rgb.Height, 1, o);
+    }
+
+    /// <summary>A yes or no known when a generic method is compiled (<see cref="Yes"/>, <see cref="No"/>).</summary>
+    private interface IFlag
+    {
+        static abstract bool On { get; }
+    }
+
+    private readonly struct Yes : IFlag
+    {
+        public static bool On => true;
+    }
+
+    private readonly struct No : IFlag
+    {
+        public static bool On => false;
     }
 
     /// <summary>Where the reduction reads stored values from, a row at a time.</summary>
@@ -385,6 +431,12 @@ public static class PixelPipeline
         /// pass. <paramref name="scratch"/> is a row of floats it may use.
         /// </summary>
         void Accumulate(int y, float[] lut, int min, Span<double> acc, double w, bool assign, float[] scratch);
+
+        /// <summary>
+        /// <see cref="Accumulate"/> into <paramref name="acc"/> and, from the same lookups, <c>next[x] = wNext · value</c>:
+        /// a row that two output rows share, read once.
+        /// </summary>
+        void AccumulateTwo(int y, float[] lut, int min, Span<double> acc, double w, bool assign, Span<double> next, double wNext, float[] scratch);
     }
 
     /// <summary>Stored values already decoded to an array.</summary>
@@ -454,6 +506,12 @@ public static class PixelPipeline
             }
 
             Resampler.AddScaled(acc, scratch.AsSpan(0, width), w);
+        }
+
+        public void AccumulateTwo(int y, float[] lut, int min, Span<double> acc, double w, bool assign, Span<double> next, double wNext, float[] scratch)
+        {
+            Lookup(y, lut, min, scratch);
+            Resampler.AddScaledTwo(acc, w, assign, next, wNext, scratch.AsSpan(0, width));
         }
     }
 
@@ -598,13 +656,50 @@ public static class PixelPipeline
             }
         }
 
-        public unsafe void Accumulate(int y, float[] lut, int min, Span<double> acc, double w, bool assign, float[] scratch)
+        public void Accumulate(int y, float[] lut, int min, Span<double> acc, double w, bool assign, float[] scratch)
+        {
+            if (assign)
+            {
+                Accumulate<No, Yes>(y, lut, min, acc, w, default, 0, scratch);
+            }
+            else
+            {
+                Accumulate<No, No>(y, lut, min, acc, w, default, 0, scratch);
+            }
+        }
+
+        public void AccumulateTwo(int y, float[] lut, int min, Span<double> acc, double w, bool assign, Span<double> next, double wNext, float[] scratch)
+        {
+            if (assign)
+            {
+                Accumulate<Yes, Yes>(y, lut, min, acc, w, next, wNext, scratch);
+            }
+            else
+            {
+                Accumulate<Yes, No>(y, lut, min, acc, w, next, wNext, scratch);
+            }
+        }
+
+        /// <summary>
+        /// The row's lookups, scaled by <paramref name="w"/>, into <paramref name="acc"/> (assigned or added, as
+        /// <typeparamref name="TAssign"/> says) and, with <typeparamref name="TTwo"/>, scaled by <paramref name="wNext"/>
+        /// into <paramref name="next"/>. The flags are types so that each combination is its own branch-free loop.
+        /// </summary>
+        private unsafe void Accumulate<TTwo, TAssign>(int y, float[] lut, int min, Span<double> acc, double w, Span<double> next, double wNext, float[] scratch)
+            where TTwo : struct, IFlag
+            where TAssign : struct, IFlag
         {
             var words = Words(y, 1);
-            if (!Avx2.IsSupported || !Avx512F.IsSupported || acc.Length < words.Length)
+            if (!Avx2.IsSupported || !Avx512F.IsSupported || acc.Length < words.Length || (TTwo.On && next.Length < words.Length))
             {
                 Lookup(y, lut, min, scratch);
-                if (assign)
+                if (TTwo.On)
+                {
+                    Resampler.AddScaledTwo(acc, w, TAssign.On, next, wNext, scratch.AsSpan(0, Width));
+                    return;
+                }
+
+                if (TAssign.On)
                 {
                     acc.Clear();
                 }
@@ -614,41 +709,68 @@ public static class PixelPipeline
             }
 
             // Sixteen values at a time: two gathers of eight from the table, each widened to eight doubles, scaled and
-            // added as AddScaled does (w · value, then the sum; a weight of one scales exactly, so it is skipped).
+            // added as AddScaled does (w · value, then the sum; a weight of one scales exactly); a row two output rows
+            // share also goes, scaled by the next row's weight, into that row's accumulator.
             var mv = Vector256.Create(min);
             var wv = Vector512.Create(w);
-            var one = w == 1.0;
+            var wn = Vector512.Create(wNext);
+            var (masked, mask, left, right, signed) = (_left == _right && !_signed, Vector256.Create((ushort)(0xFFFF >> _right)), _left, _right, _signed);
             ref var wr = ref MemoryMarshal.GetReference(words);
             ref var ar = ref MemoryMarshal.GetReference(acc);
+            ref var nr = ref MemoryMarshal.GetReference(next);
             var x = 0;
             fixed (float* table = lut)
             {
                 for (; x + 16 <= words.Length; x += 16)
                 {
-                    var (a, b) = Indices(ref wr, x, mv);
-                    var da = Avx512F.ConvertToVector512Double(Avx2.GatherVector256(table, a, 4));
-                    var db = Avx512F.ConvertToVector512Double(Avx2.GatherVector256(table, b, 4));
-                    if (!one)
+                    // Where the stored bits are the low ones (High Bit = Bits Stored - 1, as nearly always), the two shifts
+                    // keep exactly the bits a mask keeps, in one operation instead of two.
+                    var raw = Vector256.LoadUnsafe(ref wr, (nuint)x);
+                    Vector256<int> a, b;
+                    if (masked)
                     {
-                        da = wv * da;
-                        db = wv * db;
+                        var (ua, ub) = Vector256.Widen(raw & mask);
+                        (a, b) = (ua.AsInt32(), ub.AsInt32());
+                    }
+                    else if (signed)
+                    {
+                        (a, b) = Vector256.Widen(Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(raw.AsInt16(), left), right));
+                    }
+                    else
+                    {
+                        var (ua, ub) = Vector256.Widen(Vector256.ShiftRightLogical(Vector256.ShiftLeft(raw, left), right));
+                        (a, b) = (ua.AsInt32(), ub.AsInt32());
                     }
 
-                    if (!assign)
+                    var va = Avx512F.ConvertToVector512Double(Avx2.GatherVector256(table, a - mv, 4));
+                    var vb = Avx512F.ConvertToVector512Double(Avx2.GatherVector256(table, b - mv, 4));
+                    if (TTwo.On)
                     {
-                        da = Vector512.LoadUnsafe(ref ar, (nuint)x) + da;
-                        db = Vector512.LoadUnsafe(ref ar, (nuint)(x + 8)) + db;
+                        (wn * va).StoreUnsafe(ref nr, (nuint)x);
+                        (wn * vb).StoreUnsafe(ref nr, (nuint)(x + 8));
                     }
 
-                    da.StoreUnsafe(ref ar, (nuint)x);
-                    db.StoreUnsafe(ref ar, (nuint)(x + 8));
+                    if (TAssign.On)
+                    {
+                        (wv * va).StoreUnsafe(ref ar, (nuint)x);
+                        (wv * vb).StoreUnsafe(ref ar, (nuint)(x + 8));
+                    }
+                    else
+                    {
+                        (Vector512.LoadUnsafe(ref ar, (nuint)x) + (wv * va)).StoreUnsafe(ref ar, (nuint)x);
+                        (Vector512.LoadUnsafe(ref ar, (nuint)(x + 8)) + (wv * vb)).StoreUnsafe(ref ar, (nuint)(x + 8));
+                    }
                 }
             }
 
             for (; x < words.Length; x++)
             {
-                var v = w * lut[Value(words[x]) - min];
-                acc[x] = assign ? v : acc[x] + v;
+                double value = lut[Value(words[x]) - min];
+                acc[x] = TAssign.On ? w * value : acc[x] + (w * value);
+                if (TTwo.On)
+                {
+                    next[x] = wNext * value;
+                }
             }
         }
     }

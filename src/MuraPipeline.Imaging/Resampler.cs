@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MuraPipeline.Imaging;
 
@@ -42,22 +43,95 @@ public static class Resampler
     /// <summary><see cref="Resize(GrayImage, int, int)"/> into <paramref name="dst"/> (<paramref name="ow"/>×<paramref name="oh"/>); the intermediate planes are pooled.</summary>
     public static void Resize(GrayImage src, int ow, int oh, Span<float> dst)
     {
-        var pixels = ArrayPool<float>.Shared.Rent(src.Pixels.Length);
         var tmp = ArrayPool<float>.Shared.Rent(ow * src.Height);
         try
         {
-            for (var i = 0; i < src.Pixels.Length; i++)
+            if (ow <= src.Width)
             {
-                pixels[i] = src.Pixels[i];
+                ShrinkRows(src, ow, tmp);
+            }
+            else
+            {
+                var pixels = ArrayPool<float>.Shared.Rent(src.Pixels.Length);
+                try
+                {
+                    for (var i = 0; i < src.Pixels.Length; i++)
+                    {
+                        pixels[i] = src.Pixels[i];
+                    }
+
+                    ResizeAxis(pixels, src.Width, src.Height, ow, horizontal: true, tmp);
+                }
+                finally
+                {
+                    ArrayPool<float>.Shared.Return(pixels);
+                }
             }
 
-            ResizeAxis(pixels, src.Width, src.Height, ow, horizontal: true, tmp);
             ResizeAxis(tmp, ow, src.Height, oh, horizontal: false, dst[..(ow * oh)]);
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(pixels);
             ArrayPool<float>.Shared.Return(tmp);
+        }
+    }
+
+    /// <summary>
+    /// Each row of <paramref name="src"/> shrunk across to <paramref name="ow"/> columns by area averaging, straight from
+    /// its bytes: the sums <see cref="ResizeAxis"/> makes (each weight times its value, added in order from zero, in double
+    /// precision), four columns side by side.
+    /// </summary>
+    private static void ShrinkRows(GrayImage src, int ow, float[] dst)
+    {
+        var w = src.Width;
+        var across = FlatWeights.From(AreaWeights(w, ow));
+        var line = ArrayPool<double>.Shared.Rent(w);
+        var sums = ArrayPool<double>.Shared.Rent(ow);
+        try
+        {
+            for (var y = 0; y < src.Height; y++)
+            {
+                var row = src.Pixels.AsSpan(y * w, w);
+                var x = 0;
+                if (Avx512F.IsSupported)
+                {
+                    // Sixteen bytes to sixteen doubles (exact), and the sums rounded to float eight at a time (the same
+                    // rounding as a cast).
+                    ref var r = ref MemoryMarshal.GetReference(row);
+                    for (; x + 16 <= w; x += 16)
+                    {
+                        var ints = Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref r, (nuint)x));
+                        Avx512F.ConvertToVector512Double(ints.GetLower()).StoreUnsafe(ref line[0], (nuint)x);
+                        Avx512F.ConvertToVector512Double(ints.GetUpper()).StoreUnsafe(ref line[0], (nuint)(x + 8));
+                    }
+                }
+
+                for (; x < w; x++)
+                {
+                    line[x] = row[x];
+                }
+
+                across.Sum(line.AsSpan(0, w), sums.AsSpan(0, ow));
+                var d = dst.AsSpan(y * ow, ow);
+                var o = 0;
+                if (Avx512F.IsSupported)
+                {
+                    for (; o + 8 <= d.Length; o += 8)
+                    {
+                        Avx512F.ConvertToVector256Single(Vector512.LoadUnsafe(ref sums[0], (nuint)o)).StoreUnsafe(ref d[0], (nuint)o);
+                    }
+                }
+
+                for (; o < d.Length; o++)
+                {
+                    d[o] = (float)sums[o];
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(line);
+            ArrayPool<double>.Shared.Return(sums);
         }
     }
 
@@ -74,6 +148,7 @@ public static class Resampler
         return new GrayImage(ow, oh, pixels);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ResizeAxis(ReadOnlySpan<float> src, int w, int h, int outLen, bool horizontal, Span<float> dst)
     {
         var inLen = horizontal ? w : h;
@@ -179,6 +254,41 @@ public static class Resampler
             acc[x] += w * row[x];
         }
     }
+
+    /// <summary>
+    /// <c>acc[x] += w · row[x]</c> (<c>acc[x] = w · row[x]</c> when <paramref name="assign"/>) and <c>next[x] = wNext · row[x]</c>
+    /// in one pass: the sums <see cref="AddScaled"/> makes into a cleared and an open accumulator, to the last bit.
+    /// </summary>
+    internal static void AddScaledTwo(Span<double> acc, double w, bool assign, Span<double> next, double wNext, ReadOnlySpan<float> row)
+    {
+        var x = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var wv = Vector256.Create(w);
+            var wn = Vector256.Create(wNext);
+            ref var a = ref MemoryMarshal.GetReference(acc);
+            ref var n = ref MemoryMarshal.GetReference(next);
+            ref var r = ref MemoryMarshal.GetReference(row);
+            for (; x + 8 <= row.Length; x += 8)
+            {
+                var f = Vector256.LoadUnsafe(ref r, (nuint)x);
+                var lo = Vector256.WidenLower(f);
+                var hi = Vector256.WidenUpper(f);
+                (wn * lo).StoreUnsafe(ref n, (nuint)x);
+                (wn * hi).StoreUnsafe(ref n, (nuint)(x + 4));
+                var lower = assign ? wv * lo : Vector256.LoadUnsafe(ref a, (nuint)x) + (wv * lo);
+                var upper = assign ? wv * hi : Vector256.LoadUnsafe(ref a, (nuint)(x + 4)) + (wv * hi);
+                lower.StoreUnsafe(ref a, (nuint)x);
+                upper.StoreUnsafe(ref a, (nuint)(x + 4));
+            }
+        }
+
+        for (; x < row.Length; x++)
+        {
+            acc[x] = assign ? w * row[x] : acc[x] + (w * row[x]);
+            next[x] = wNext * row[x];
+        }
+    }
 }
 
 /// <summary>
@@ -192,6 +302,7 @@ internal sealed class FlatWeights
     private readonly double[] _weights;
     private readonly int _stride;
     private readonly int _inSize;
+    private readonly double[]? _weights8;
 
     private FlatWeights(int[] starts, double[] weights, int stride, int inSize)
     {
@@ -199,6 +310,15 @@ internal sealed class FlatWeights
         _weights = weights;
         _stride = stride;
         _inSize = inSize;
+        if (stride is > 0 and <= 8)
+        {
+            // The same weights eight to a column (the rest zero), for eight columns summed side by side in vectors.
+            _weights8 = new double[starts.Length * 8];
+            for (var o = 0; o < starts.Length; o++)
+            {
+                weights.AsSpan(o * stride, stride).CopyTo(_weights8.AsSpan(o * 8));
+            }
+        }
     }
 
     public static FlatWeights From((int Start, double[] Weights)[] xs)
@@ -219,10 +339,82 @@ internal sealed class FlatWeights
     }
 
     /// <summary>
+    /// Eight columns at a time, as far as eight values from each start lie in the row (returns where it stopped): each
+    /// column's window is read as one vector and multiplied by its weights, the eight products are transposed so that
+    /// vector k holds every column's k-th product, and those are added in order of k, from zero: the scalar sums,
+    /// eight side by side.
+    /// </summary>
+    private int SumEights(ReadOnlySpan<double> row, Span<double> sums, double[] w8)
+    {
+        var n = _starts.Length;
+        var stride = _stride;
+        var last = row.Length - 8;
+        ref var r = ref MemoryMarshal.GetReference(row);
+        ref var w = ref MemoryMarshal.GetArrayDataReference(w8);
+        ref var st = ref MemoryMarshal.GetArrayDataReference(_starts);
+        ref var o = ref MemoryMarshal.GetReference(sums);
+        var x = 0;
+        for (; x + 8 <= n && Unsafe.Add(ref st, x + 7) <= last; x += 8)
+        {
+            var (p0, p1, p2, p3) = (Product(ref r, ref w, ref st, x), Product(ref r, ref w, ref st, x + 1), Product(ref r, ref w, ref st, x + 2), Product(ref r, ref w, ref st, x + 3));
+            var (p4, p5, p6, p7) = (Product(ref r, ref w, ref st, x + 4), Product(ref r, ref w, ref st, x + 5), Product(ref r, ref w, ref st, x + 6), Product(ref r, ref w, ref st, x + 7));
+            var (a0, a1, a2, a3) = (Avx512F.UnpackLow(p0, p1), Avx512F.UnpackHigh(p0, p1), Avx512F.UnpackLow(p2, p3), Avx512F.UnpackHigh(p2, p3));
+            var (a4, a5, a6, a7) = (Avx512F.UnpackLow(p4, p5), Avx512F.UnpackHigh(p4, p5), Avx512F.UnpackLow(p6, p7), Avx512F.UnpackHigh(p6, p7));
+            var (b0, b1, b2, b3) = (Avx512F.Shuffle4x128(a0, a2, 0x88), Avx512F.Shuffle4x128(a0, a2, 0xDD), Avx512F.Shuffle4x128(a1, a3, 0x88), Avx512F.Shuffle4x128(a1, a3, 0xDD));
+            var (b4, b5, b6, b7) = (Avx512F.Shuffle4x128(a4, a6, 0x88), Avx512F.Shuffle4x128(a4, a6, 0xDD), Avx512F.Shuffle4x128(a5, a7, 0x88), Avx512F.Shuffle4x128(a5, a7, 0xDD));
+            var s = Vector512<double>.Zero + Avx512F.Shuffle4x128(b0, b4, 0x88);
+            if (stride > 1)
+            {
+                s += Avx512F.Shuffle4x128(b2, b6, 0x88);
+            }
+
+            if (stride > 2)
+            {
+                s += Avx512F.Shuffle4x128(b1, b5, 0x88);
+            }
+
+            if (stride > 3)
+            {
+                s += Avx512F.Shuffle4x128(b3, b7, 0x88);
+            }
+
+            if (stride > 4)
+            {
+                s += Avx512F.Shuffle4x128(b0, b4, 0xDD);
+            }
+
+            if (stride > 5)
+            {
+                s += Avx512F.Shuffle4x128(b2, b6, 0xDD);
+            }
+
+            if (stride > 6)
+            {
+                s += Avx512F.Shuffle4x128(b1, b5, 0xDD);
+            }
+
+            if (stride > 7)
+            {
+                s += Avx512F.Shuffle4x128(b3, b7, 0xDD);
+            }
+
+            s.StoreUnsafe(ref o, (nuint)x);
+        }
+
+        return x;
+    }
+
+    /// <summary>Column <paramref name="x"/>'s eight values from its start times its eight weights.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Product(ref double row, ref double w8, ref int starts, int x) =>
+        Vector512.LoadUnsafe(ref row, (nuint)Unsafe.Add(ref starts, x)) * Vector512.LoadUnsafe(ref w8, (nuint)(x * 8));
+
+    /// <summary>
     /// <c>sums[x] = Σₖ weight[x, k] · row[start[x] + k]</c> in double precision. Four columns are summed side by side
     /// so the additions do not wait on each other; each sum still adds its terms in order, so the result is exactly
     /// that of one column at a time.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Sum(ReadOnlySpan<double> row, Span<double> sums)
     {
         var n = _starts.Length;
@@ -235,6 +427,11 @@ internal sealed class FlatWeights
         ref var wt = ref MemoryMarshal.GetArrayDataReference(_weights);
         var stride = _stride;
         var x = 0;
+        if (Avx512F.IsSupported && _weights8 is { } w8)
+        {
+            x = SumEights(row, sums, w8);
+        }
+
         for (; x + 4 <= n; x += 4)
         {
             ref var c0 = ref Unsafe.Add(ref r, _starts[x]);

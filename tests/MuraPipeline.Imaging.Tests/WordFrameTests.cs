@@ -54,6 +54,73 @@ public sealed class WordFrameTests
         Assert.Equal((fromValues.Width, fromValues.Height), (fromWords.Width, fromWords.Height));
         Assert.Equal(fromValues.Pixels, fromWords.Pixels);
         Assert.Equal(PixelPipeline.Derive(pixels.DecodeFrame(), t, int.MaxValue).Pixels, PixelPipeline.Derive(words, t, int.MaxValue).Pixels);
+
+        // And both are the definition, computed a pixel at a time (the vector paths, the rows two output rows share and
+        // the eight columns summed side by side change how, never what).
+        Assert.Equal(Reference(pixels.DecodeFrame(), t, window, fromWords.Width, fromWords.Height), fromWords.Pixels);
+    }
+
+    /// <summary>
+    /// The derivative by its definition: each stored value through the display table (in float), summed down into its
+    /// output row's columns row by row with the row's area weight, then across with the column weights, in double and
+    /// in that order, divided by the row weights' total and rounded.
+    /// </summary>
+    private static byte[] Reference(StoredFrame frame, GrayscaleTransform t, bool window, int ow, int oh)
+    {
+        var (iw, ih) = (frame.Width, frame.Height);
+        double lo, hi;
+        if (window)
+        {
+            var ww = Math.Max(t.WindowWidth!.Value - 1, 1e-6);
+            (lo, hi) = (t.WindowCenter!.Value - 0.5 - (ww / 2), t.WindowCenter!.Value - 0.5 + (ww / 2));
+        }
+        else
+        {
+            (lo, hi) = PixelPipeline.PercentileRange(frame.Values, t);
+        }
+
+        float Display(int v)
+        {
+            var m = (v * t.RescaleSlope) + t.RescaleIntercept;
+            var y = m <= lo ? 0 : m > hi ? 255 : (m - lo) / (hi - lo) * 255.0;
+            return (float)(t.Invert ? 255.0 - y : y);
+        }
+
+        var across = Resampler.AreaWeights(iw, ow);
+        var sy = (double)ih / oh;
+        var output = new byte[ow * oh];
+        for (var oy = 0; oy < oh; oy++)
+        {
+            var (y0, y1) = (oy * sy, (oy + 1) * sy);
+            var acc = new double[iw];
+            var total = 0.0;
+            for (var y = (int)y0; y < Math.Min(ih, (int)Math.Ceiling(y1)); y++)
+            {
+                var wy = Math.Min(y + 1, y1) - Math.Max(y, y0);
+                if (wy > 0)
+                {
+                    total += wy;
+                    for (var x = 0; x < iw; x++)
+                    {
+                        acc[x] += wy * Display(frame.Values[(y * iw) + x]);
+                    }
+                }
+            }
+
+            for (var ox = 0; ox < ow; ox++)
+            {
+                var (start, weights) = across[ox];
+                var sum = 0.0;
+                for (var k = 0; k < weights.Length; k++)
+                {
+                    sum += weights[k] * acc[start + k];
+                }
+
+                output[(oy * ow) + ox] = (byte)Math.Clamp((int)((sum / total) + 0.5), 0, 255);
+            }
+        }
+
+        return output;
     }
 
     [Fact]
