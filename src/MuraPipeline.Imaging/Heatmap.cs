@@ -36,35 +36,37 @@ public static class Heatmap
     {
         var (w, h) = PixelPipeline.Fit(image.Width, image.Height, maxSide);
         var baseImg = w == image.Width && h == image.Height ? image.Pixels.Select(b => (float)b).ToArray() : Resampler.Resize(image, w, h);
-        return Paint(cam, camWidth, camHeight, w, h, (i, t, r, g, b, o) =>
-        {
-            var gray = baseImg[i];
-            var a = alpha * t;
-            o[i * 3] = (byte)Math.Clamp((int)((gray * (1 - a)) + (r * a) + 0.5), 0, 255);
-            o[(i * 3) + 1] = (byte)Math.Clamp((int)((gray * (1 - a)) + (g * a) + 0.5), 0, 255);
-            o[(i * 3) + 2] = (byte)Math.Clamp((int)((gray * (1 - a)) + (b * a) + 0.5), 0, 255);
-        });
+        return Paint(cam, camWidth, camHeight, w, h, baseImg, alpha);
     }
 
     /// <summary>The CAM alone in the jet colour map, at the size <paramref name="image"/> is shown at.</summary>
     public static RgbImage ColourMap(GrayImage image, float[] cam, int camWidth, int camHeight, int maxSide)
     {
         var (w, h) = PixelPipeline.Fit(image.Width, image.Height, maxSide);
-        return Paint(cam, camWidth, camHeight, w, h, (i, _, r, g, b, o) =>
-        {
-            o[i * 3] = (byte)Math.Clamp((int)(r + 0.5), 0, 255);
-            o[(i * 3) + 1] = (byte)Math.Clamp((int)(g + 0.5), 0, 255);
-            o[(i * 3) + 2] = (byte)Math.Clamp((int)(b + 0.5), 0, 255);
-        });
+        return Paint(cam, camWidth, camHeight, w, h, null, 0);
     }
 
-    /// <summary>Samples the CAM grid bilinearly at each output pixel's centre, scales it to 0..1 and hands the pixel, its value and its jet colour to <paramref name="write"/>.</summary>
-    private static RgbImage Paint(float[] cam, int camWidth, int camHeight, int w, int h, Action<int, double, double, double, double, byte[]> write)
+    /// <summary>
+    /// Samples the CAM grid bilinearly at each output pixel's centre, scales it to 0..1 and colours the pixel in the jet
+    /// map: blended at <c>alpha · value</c> over <paramref name="baseImg"/>, or as it is where there is none. Where each
+    /// column falls in the grid is worked out once per column.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static RgbImage Paint(float[] cam, int camWidth, int camHeight, int w, int h, float[]? baseImg, double alpha)
     {
         var min = cam.Min();
         var max = cam.Max();
         var span = max - min < 1e-12f ? 1f : max - min;
         var o = new byte[w * h * 3];
+        var (cx0, cx1, cfx) = (new int[w], new int[w], new double[w]);
+        for (var x = 0; x < w; x++)
+        {
+            var gx = Math.Clamp((((x + 0.5) / w) * camWidth) - 0.5, 0, camWidth - 1);
+            cx0[x] = (int)gx;
+            cx1[x] = Math.Min(cx0[x] + 1, camWidth - 1);
+            cfx[x] = gx - cx0[x];
+        }
+
         for (var y = 0; y < h; y++)
         {
             var gy = Math.Clamp((((y + 0.5) / h) * camHeight) - 0.5, 0, camHeight - 1);
@@ -73,15 +75,26 @@ public static class Heatmap
             var fy = gy - y0;
             for (var x = 0; x < w; x++)
             {
-                var gx = Math.Clamp((((x + 0.5) / w) * camWidth) - 0.5, 0, camWidth - 1);
-                var x0 = (int)gx;
-                var x1 = Math.Min(x0 + 1, camWidth - 1);
-                var fx = gx - x0;
+                var (x0, x1, fx) = (cx0[x], cx1[x], cfx[x]);
                 var v = ((1 - fy) * (((1 - fx) * cam[(y0 * camWidth) + x0]) + (fx * cam[(y0 * camWidth) + x1])))
                     + (fy * (((1 - fx) * cam[(y1 * camWidth) + x0]) + (fx * cam[(y1 * camWidth) + x1])));
                 var t = (v - min) / span;
                 var (r, g, b) = Jet(t);
-                write((y * w) + x, t, r, g, b, o);
+                var i = (y * w) + x;
+                if (baseImg is null)
+                {
+                    o[i * 3] = (byte)Math.Clamp((int)(r + 0.5), 0, 255);
+                    o[(i * 3) + 1] = (byte)Math.Clamp((int)(g + 0.5), 0, 255);
+                    o[(i * 3) + 2] = (byte)Math.Clamp((int)(b + 0.5), 0, 255);
+                }
+                else
+                {
+                    var gray = baseImg[i];
+                    var a = alpha * t;
+                    o[i * 3] = (byte)Math.Clamp((int)((gray * (1 - a)) + (r * a) + 0.5), 0, 255);
+                    o[(i * 3) + 1] = (byte)Math.Clamp((int)((gray * (1 - a)) + (g * a) + 0.5), 0, 255);
+                    o[(i * 3) + 2] = (byte)Math.Clamp((int)((gray * (1 - a)) + (b * a) + 0.5), 0, 255);
+                }
             }
         }
 
