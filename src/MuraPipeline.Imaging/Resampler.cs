@@ -362,6 +362,8 @@ internal sealed class FlatWeights
             var (a4, a5, a6, a7) = (Avx512F.UnpackLow(p4, p5), Avx512F.UnpackHigh(p4, p5), Avx512F.UnpackLow(p6, p7), Avx512F.UnpackHigh(p6, p7));
             var (b0, b1, b2, b3) = (Avx512F.Shuffle4x128(a0, a2, 0x88), Avx512F.Shuffle4x128(a0, a2, 0xDD), Avx512F.Shuffle4x128(a1, a3, 0x88), Avx512F.Shuffle4x128(a1, a3, 0xDD));
             var (b4, b5, b6, b7) = (Avx512F.Shuffle4x128(a4, a6, 0x88), Avx512F.Shuffle4x128(a4, a6, 0xDD), Avx512F.Shuffle4x128(a5, a7, 0x88), Avx512F.Shuffle4x128(a5, a7, 0xDD));
+            // Vector k holds every column's k-th product; added in order of k, from zero. Written out, not looped over a
+            // stack array of the eight: that measured 10-30 % slower here.
             var s = Vector512<double>.Zero + Avx512F.Shuffle4x128(b0, b4, 0x88);
             if (stride > 1)
             {
