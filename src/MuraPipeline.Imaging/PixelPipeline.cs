@@ -247,6 +247,7 @@ public static class PixelPipeline
     /// weights. Each source row is looked up once (a row on the boundary of two output rows serves both), summed
     /// down into a column accumulator, and each output row is then summed across from it.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static byte[] ReduceThroughLut<TRows>(TRows src, float[] lut, int minStored, int ow, int oh)
         where TRows : struct, IStoredRows
     {
@@ -350,6 +351,7 @@ public static class PixelPipeline
     }
 
     /// <summary><c>o[x] = clamp((int)(sums[x] / total + 0.5), 0, 255)</c>, the divisions eight at a time (each the same IEEE division).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ToBytes(double[] sums, double total, Span<byte> o)
     {
         var x = 0;
@@ -554,6 +556,7 @@ public static class PixelPipeline
 
         private int Value(ushort w) => _signed ? (short)(w << _left) >> _right : (ushort)(w << _left) >> _right;
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public (int Min, int Max) Range()
         {
             var words = Words(0, Height);
@@ -608,6 +611,7 @@ public static class PixelPipeline
             return words.IsEmpty ? (0, 0) : (min, max);
         }
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Count(int y, long[] hist, int min)
         {
             foreach (var w in Words(y, 1))
@@ -631,6 +635,7 @@ public static class PixelPipeline
             return (ua.AsInt32() - min, ub.AsInt32() - min);
         }
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public unsafe void Lookup(int y, float[] lut, int min, float[] row)
         {
             var words = Words(y, 1);
@@ -685,6 +690,7 @@ public static class PixelPipeline
         /// <typeparamref name="TAssign"/> says) and, with <typeparamref name="TTwo"/>, scaled by <paramref name="wNext"/>
         /// into <paramref name="next"/>. The flags are types so that each combination is its own branch-free loop.
         /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private unsafe void Accumulate<TTwo, TAssign>(int y, float[] lut, int min, Span<double> acc, double w, Span<double> next, double wNext, float[] scratch)
             where TTwo : struct, IFlag
             where TAssign : struct, IFlag

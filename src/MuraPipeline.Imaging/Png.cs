@@ -73,6 +73,7 @@ public static class Png
         return png;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void UpResiduals(ReadOnlySpan<byte> cur, ReadOnlySpan<byte> above, Span<byte> residual)
     {
         var i = 0;
@@ -264,6 +265,7 @@ public static class Png
     }
 
     /// <summary>8-bit gray, not interlaced: each row unfiltered into the output (Up and None, the encoder's, a vector add or a copy).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static byte[] UnfilterGray8(byte[] raw, int width, int height)
     {
         var o = new byte[width * height];

@@ -81,6 +81,7 @@ public static class Resampler
     /// its bytes: the sums <see cref="ResizeAxis"/> makes (each weight times its value, added in order from zero, in double
     /// precision), four columns side by side.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ShrinkRows(GrayImage src, int ow, float[] dst)
     {
         var w = src.Width;
@@ -231,6 +232,7 @@ public static class Resampler
     }
 
     /// <summary><c>acc[x] += w * row[x]</c> in double precision.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static void AddScaled(Span<double> acc, ReadOnlySpan<float> row, double w)
     {
         var x = 0;
@@ -259,6 +261,7 @@ public static class Resampler
     /// <c>acc[x] += w · row[x]</c> (<c>acc[x] = w · row[x]</c> when <paramref name="assign"/>) and <c>next[x] = wNext · row[x]</c>
     /// in one pass: the sums <see cref="AddScaled"/> makes into a cleared and an open accumulator, to the last bit.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static void AddScaledTwo(Span<double> acc, double w, bool assign, Span<double> next, double wNext, ReadOnlySpan<float> row)
     {
         var x = 0;
@@ -344,6 +347,7 @@ internal sealed class FlatWeights
     /// vector k holds every column's k-th product, and those are added in order of k, from zero: the scalar sums,
     /// eight side by side.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private int SumEights(ReadOnlySpan<double> row, Span<double> sums, double[] w8)
     {
         var n = _starts.Length;

@@ -367,6 +367,7 @@ public sealed partial class OnnxModel : IDisposable
     }
 
     /// <summary>One image's model input, [C, H, W]: the derivative resized to the model's input and normalised per channel.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void FillInput(GrayImage derivative, Span<float> input)
     {
         // Resized into the last channel's plane, then normalised per channel from it (the last in place).
