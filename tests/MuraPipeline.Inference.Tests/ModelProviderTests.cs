@@ -1,9 +1,7 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MuraPipeline.Data;
-using MuraPipeline.ServiceDefaults;
 using MuraPipeline.Tests;
 
 namespace MuraPipeline.Inference.Tests;
@@ -28,7 +26,7 @@ public sealed class ModelProviderTests : IDisposable
         using var host = Build(modelPath: null);
         var models = host.Services.GetRequiredService<ModelProvider>();
         models.BeginLoadingFile(); // no schema yet: the early load must not need the database
-        await MigrateAsync(host);
+        await InferenceHost.MigrateAsync(host);
 
         var model = await models.InitializeAsync(default);
 
@@ -43,7 +41,7 @@ public sealed class ModelProviderTests : IDisposable
     public async Task With_a_registry_model_active_the_early_file_load_is_set_aside_for_the_registry_copy()
     {
         using var host = Build(modelPath: null);
-        await MigrateAsync(host);
+        await InferenceHost.MigrateAsync(host);
         var bytes = await File.ReadAllBytesAsync(InferenceOptions.BundledModelPath);
         string sha;
         await using (var scope = host.Services.CreateAsyncScope())
@@ -72,28 +70,13 @@ public sealed class ModelProviderTests : IDisposable
         using var host = Build(modelPath: bad);
         var models = host.Services.GetRequiredService<ModelProvider>();
         models.BeginLoadingFile();
-        await MigrateAsync(host);
+        await InferenceHost.MigrateAsync(host);
 
         var ex = await Assert.ThrowsAsync<ModelLoadException>(() => models.InitializeAsync(default));
         Assert.StartsWith($"model file {bad} is not a valid ONNX model", ex.Message, StringComparison.Ordinal);
         Assert.Null(models.CurrentSha256);
     }
 
-    private IHost Build(string? modelPath)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Database:SqliteFile"] = Path.Combine(_dir, $"{Guid.NewGuid():N}.db"),
-            ["Inference:ModelPath"] = modelPath,
-        });
-        builder.AddMuraDefaults(bus => builder.AddInference(bus));
-        return builder.Build();
-    }
-
-    private static async Task MigrateAsync(IHost host)
-    {
-        await using var scope = host.Services.CreateAsyncScope();
-        await DatabaseSetup.MigrateAsync(scope.ServiceProvider.GetRequiredService<MuraDbContext>(), default);
-    }
+    private IHost Build(string? modelPath) =>
+        InferenceHost.Build(Path.Combine(_dir, $"{Guid.NewGuid():N}.db"), new Dictionary<string, string?> { ["Inference:ModelPath"] = modelPath });
 }

@@ -1,12 +1,10 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MuraPipeline.Contracts;
 using MuraPipeline.Data;
 using MuraPipeline.Imaging;
-using MuraPipeline.ServiceDefaults;
 using MuraPipeline.Tests;
 
 namespace MuraPipeline.Inference.Tests;
@@ -25,19 +23,12 @@ public sealed class PermanentFailureTests : IDisposable
     [Fact]
     public async Task An_undecodable_derivative_is_consumed_once_and_fails_its_view_while_the_good_view_is_scored()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        using var host = InferenceHost.Build(Path.Combine(_dir, "t.db"), new Dictionary<string, string?>
         {
-            ["Database:SqliteFile"] = Path.Combine(_dir, "t.db"),
             ["Messaging:RetryIntervalsMs"] = "200,200,200",
             ["Inference:BatchTimeLimitMs"] = "50",
         });
-        builder.AddMuraDefaults(bus => builder.AddInference(bus));
-        using var host = builder.Build();
-        await using (var scope = host.Services.CreateAsyncScope())
-        {
-            await DatabaseSetup.MigrateAsync(scope.ServiceProvider.GetRequiredService<MuraDbContext>(), default);
-        }
+        await InferenceHost.MigrateAsync(host);
 
         await host.Services.GetRequiredService<ModelProvider>().InitializeAsync(default);
         var bus = host.Services.GetRequiredService<IBus>();
