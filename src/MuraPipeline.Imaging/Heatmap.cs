@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace MuraPipeline.Imaging;
 
 /// <summary>Colour-mapped class activation overlays on a derivative.</summary>
@@ -51,7 +53,7 @@ public static class Heatmap
     /// map: blended at <c>alpha · value</c> over <paramref name="baseImg"/>, or as it is where there is none. Where each
     /// column falls in the grid is worked out once per column.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static RgbImage Paint(float[] cam, int camWidth, int camHeight, int w, int h, float[]? baseImg, double alpha)
     {
         var min = cam.Min();

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -247,7 +248,7 @@ public static class PixelPipeline
     /// weights. Each source row is looked up once (a row on the boundary of two output rows serves both), summed
     /// down into a column accumulator, and each output row is then summed across from it.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static byte[] ReduceThroughLut<TRows>(TRows src, float[] lut, int minStored, int ow, int oh)
         where TRows : struct, IStoredRows
     {
@@ -351,7 +352,7 @@ public static class PixelPipeline
     }
 
     /// <summary><c>o[x] = clamp((int)(sums[x] / total + 0.5), 0, 255)</c>, the divisions eight at a time (each the same IEEE division).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ToBytes(double[] sums, double total, Span<byte> o)
     {
         var x = 0;
@@ -556,7 +557,7 @@ public static class PixelPipeline
 
         private int Value(ushort w) => _signed ? (short)(w << _left) >> _right : (ushort)(w << _left) >> _right;
 
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public (int Min, int Max) Range()
         {
             var words = Words(0, Height);
@@ -611,7 +612,7 @@ public static class PixelPipeline
             return words.IsEmpty ? (0, 0) : (min, max);
         }
 
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Count(int y, long[] hist, int min)
         {
             foreach (var w in Words(y, 1))
@@ -620,22 +621,35 @@ public static class PixelPipeline
             }
         }
 
-        /// <summary>Sixteen words from <paramref name="x"/> as table indices (stored value − min), eight and eight.</summary>
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private (Vector256<int> A, Vector256<int> B) Indices(ref ushort words, int x, Vector256<int> min)
+        /// <summary>
+        /// How a word becomes a stored value, for <see cref="Indices"/>, taken once per row so the loop keeps it in
+        /// registers. Where the stored bits are the low ones (High Bit = Bits Stored - 1, as nearly always), the two
+        /// shifts keep exactly the bits a mask keeps, in one operation instead of two.
+        /// </summary>
+        private (bool Masked, Vector256<ushort> Mask, int Left, int Right, bool Signed) Layout() =>
+            (_left == _right && !_signed, Vector256.Create((ushort)(0xFFFF >> _right)), _left, _right, _signed);
+
+        /// <summary>Sixteen words as table indices (stored value − min), eight and eight.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector256<int> A, Vector256<int> B) Indices(Vector256<ushort> raw, bool masked, Vector256<ushort> mask, int left, int right, bool signed, Vector256<int> min)
         {
-            var raw = Vector256.LoadUnsafe(ref words, (nuint)x);
-            if (_signed)
+            if (masked)
             {
-                var (a, b) = Vector256.Widen(Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(raw.AsInt16(), _left), _right));
+                var (ma, mb) = Vector256.Widen(raw & mask);
+                return (ma.AsInt32() - min, mb.AsInt32() - min);
+            }
+
+            if (signed)
+            {
+                var (a, b) = Vector256.Widen(Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(raw.AsInt16(), left), right));
                 return (a - min, b - min);
             }
 
-            var (ua, ub) = Vector256.Widen(Vector256.ShiftRightLogical(Vector256.ShiftLeft(raw, _left), _right));
+            var (ua, ub) = Vector256.Widen(Vector256.ShiftRightLogical(Vector256.ShiftLeft(raw, left), right));
             return (ua.AsInt32() - min, ub.AsInt32() - min);
         }
 
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public unsafe void Lookup(int y, float[] lut, int min, float[] row)
         {
             var words = Words(y, 1);
@@ -643,12 +657,13 @@ public static class PixelPipeline
             if (Avx2.IsSupported)
             {
                 var mv = Vector256.Create(min);
+                var (masked, mask, left, right, signed) = Layout();
                 ref var w = ref MemoryMarshal.GetReference(words);
                 fixed (float* table = lut)
                 {
                     for (; x + 16 <= words.Length; x += 16)
                     {
-                        var (a, b) = Indices(ref w, x, mv);
+                        var (a, b) = Indices(Vector256.LoadUnsafe(ref w, (nuint)x), masked, mask, left, right, signed, mv);
                         Avx2.GatherVector256(table, a, 4).StoreUnsafe(ref row[0], (nuint)x);
                         Avx2.GatherVector256(table, b, 4).StoreUnsafe(ref row[0], (nuint)(x + 8));
                     }
@@ -690,7 +705,7 @@ public static class PixelPipeline
         /// <typeparamref name="TAssign"/> says) and, with <typeparamref name="TTwo"/>, scaled by <paramref name="wNext"/>
         /// into <paramref name="next"/>. The flags are types so that each combination is its own branch-free loop.
         /// </summary>
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private unsafe void Accumulate<TTwo, TAssign>(int y, float[] lut, int min, Span<double> acc, double w, Span<double> next, double wNext, float[] scratch)
             where TTwo : struct, IFlag
             where TAssign : struct, IFlag
@@ -715,12 +730,12 @@ public static class PixelPipeline
             }
 
             // Sixteen values at a time: two gathers of eight from the table, each widened to eight doubles, scaled and
-            // added as AddScaled does (w · value, then the sum; a weight of one scales exactly); a row two output rows
-            // share also goes, scaled by the next row's weight, into that row's accumulator.
+            // added as AddScaled does (w · value, then the sum; every row is scaled, a weight of one exactly); a row two
+            // output rows share also goes, scaled by the next row's weight, into that row's accumulator.
             var mv = Vector256.Create(min);
             var wv = Vector512.Create(w);
             var wn = Vector512.Create(wNext);
-            var (masked, mask, left, right, signed) = (_left == _right && !_signed, Vector256.Create((ushort)(0xFFFF >> _right)), _left, _right, _signed);
+            var (masked, mask, left, right, signed) = Layout();
             ref var wr = ref MemoryMarshal.GetReference(words);
             ref var ar = ref MemoryMarshal.GetReference(acc);
             ref var nr = ref MemoryMarshal.GetReference(next);
@@ -729,27 +744,9 @@ public static class PixelPipeline
             {
                 for (; x + 16 <= words.Length; x += 16)
                 {
-                    // Where the stored bits are the low ones (High Bit = Bits Stored - 1, as nearly always), the two shifts
-                    // keep exactly the bits a mask keeps, in one operation instead of two.
-                    var raw = Vector256.LoadUnsafe(ref wr, (nuint)x);
-                    Vector256<int> a, b;
-                    if (masked)
-                    {
-                        var (ua, ub) = Vector256.Widen(raw & mask);
-                        (a, b) = (ua.AsInt32(), ub.AsInt32());
-                    }
-                    else if (signed)
-                    {
-                        (a, b) = Vector256.Widen(Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(raw.AsInt16(), left), right));
-                    }
-                    else
-                    {
-                        var (ua, ub) = Vector256.Widen(Vector256.ShiftRightLogical(Vector256.ShiftLeft(raw, left), right));
-                        (a, b) = (ua.AsInt32(), ub.AsInt32());
-                    }
-
-                    var va = Avx512F.ConvertToVector512Double(Avx2.GatherVector256(table, a - mv, 4));
-                    var vb = Avx512F.ConvertToVector512Double(Avx2.GatherVector256(table, b - mv, 4));
+                    var (a, b) = Indices(Vector256.LoadUnsafe(ref wr, (nuint)x), masked, mask, left, right, signed, mv);
+                    var va = Avx512F.ConvertToVector512Double(Avx2.GatherVector256(table, a, 4));
+                    var vb = Avx512F.ConvertToVector512Double(Avx2.GatherVector256(table, b, 4));
                     if (TTwo.On)
                     {
                         (wn * va).StoreUnsafe(ref nr, (nuint)x);

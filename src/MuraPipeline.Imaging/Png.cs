@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace MuraPipeline.Imaging;
 
@@ -73,7 +74,7 @@ public static class Png
         return png;
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UpResiduals(ReadOnlySpan<byte> cur, ReadOnlySpan<byte> above, Span<byte> residual)
     {
         var i = 0;
@@ -265,7 +266,7 @@ public static class Png
     }
 
     /// <summary>8-bit gray, not interlaced: each row unfiltered into the output (Up and None, the encoder's, a vector add or a copy).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static byte[] UnfilterGray8(byte[] raw, int width, int height)
     {
         var o = new byte[width * height];

@@ -79,9 +79,9 @@ public static class Resampler
     /// <summary>
     /// Each row of <paramref name="src"/> shrunk across to <paramref name="ow"/> columns by area averaging, straight from
     /// its bytes: the sums <see cref="ResizeAxis"/> makes (each weight times its value, added in order from zero, in double
-    /// precision), four columns side by side.
+    /// precision), by <see cref="FlatWeights.Sum"/>.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ShrinkRows(GrayImage src, int ow, float[] dst)
     {
         var w = src.Width;
@@ -232,7 +232,7 @@ public static class Resampler
     }
 
     /// <summary><c>acc[x] += w * row[x]</c> in double precision.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void AddScaled(Span<double> acc, ReadOnlySpan<float> row, double w)
     {
         var x = 0;
@@ -261,7 +261,7 @@ public static class Resampler
     /// <c>acc[x] += w · row[x]</c> (<c>acc[x] = w · row[x]</c> when <paramref name="assign"/>) and <c>next[x] = wNext · row[x]</c>
     /// in one pass: the sums <see cref="AddScaled"/> makes into a cleared and an open accumulator, to the last bit.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void AddScaledTwo(Span<double> acc, double w, bool assign, Span<double> next, double wNext, ReadOnlySpan<float> row)
     {
         var x = 0;
@@ -313,7 +313,7 @@ internal sealed class FlatWeights
         _weights = weights;
         _stride = stride;
         _inSize = inSize;
-        if (stride is > 0 and <= 8)
+        if (stride is > 0 and <= 8 && Avx512F.IsSupported)
         {
             // The same weights eight to a column (the rest zero), for eight columns summed side by side in vectors.
             _weights8 = new double[starts.Length * 8];
@@ -347,7 +347,7 @@ internal sealed class FlatWeights
     /// vector k holds every column's k-th product, and those are added in order of k, from zero: the scalar sums,
     /// eight side by side.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int SumEights(ReadOnlySpan<double> row, Span<double> sums, double[] w8)
     {
         var n = _starts.Length;
@@ -433,7 +433,7 @@ internal sealed class FlatWeights
         ref var wt = ref MemoryMarshal.GetArrayDataReference(_weights);
         var stride = _stride;
         var x = 0;
-        if (Avx512F.IsSupported && _weights8 is { } w8)
+        if (_weights8 is { } w8)
         {
             x = SumEights(row, sums, w8);
         }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
@@ -367,7 +368,7 @@ public sealed partial class OnnxModel : IDisposable
     }
 
     /// <summary>One image's model input, [C, H, W]: the derivative resized to the model's input and normalised per channel.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void FillInput(GrayImage derivative, Span<float> input)
     {
         // Resized into the last channel's plane, then normalised per channel from it (the last in place).

@@ -68,14 +68,13 @@ public static class ScreenRunner
 
         // Three things that need nothing of each other go side by side: the model file's session, the schema, and a
         // first look at every file's header (or MURA path), which says which study it belongs to and so how many files
-        // each study has (scoring runs beside ingest: each study is queued as soon as its last file is in). The look
-        // only reads; no input is taken before the database has migrated and the model has loaded.
+        // each study has (each study is queued as soon as its last file is in). The look only reads; no input is taken
+        // before the database has migrated and the model has loaded.
         var models = host.Services.GetRequiredService<ModelProvider>();
         models.BeginLoadingFile();
         var parallelism = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<IngestOptions>>().Value.ResolvedParallelism;
-        using var looking = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var studyOf = new string[listing.Files.Count];
-        var look = Task.Run(() => Parallel.For(0, listing.Files.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = looking.Token }, i => studyOf[i] = InputFile.Inspect(listing.Files[i]).StudyInstanceUid), looking.Token);
+        Task look = Task.Run(() => Parallel.For(0, listing.Files.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, i => studyOf[i] = InputFile.Inspect(listing.Files[i]).StudyInstanceUid), ct);
         try
         {
             await ServiceHost.EnsureSchemaAsync(host.Services, ct);
@@ -83,10 +82,12 @@ public static class ScreenRunner
         }
         catch
         {
-            await looking.CancelAsync();
-            await look.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            // The look runs out (it only reads headers); the failure reported is this one.
+            await look.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             throw;
         }
+
+        await look;
 
         await host.StartAsync(ct);
         try
@@ -101,7 +102,6 @@ public static class ScreenRunner
             }
 
             var clock = host.Services.GetRequiredService<TimeProvider>();
-            await look;
             var filesLeft = studyOf.GroupBy(u => u, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
             var ready = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
 
