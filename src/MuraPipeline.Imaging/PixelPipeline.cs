@@ -108,9 +108,10 @@ public static class PixelPipeline
         where TRows : struct, IStoredRows
     {
         var windowed = t.WindowCenter is not null && t.WindowWidth is not null;
-        // With a window the table need not fit the values: one that spans every value Bits Stored can hold (a small
-        // table at up to 14 bits) saves reading the image once more for its range.
-        var (min, max) = windowed && rows.Representable is { } all && all.Max - all.Min < 1 << 14 ? all : CheckedRange(rows);
+        // The table, and the histogram the percentiles come from, need not fit the values: spanning every value Bits
+        // Stored can hold (a small table at up to 14 bits) saves reading the image once more for its range. Values
+        // that never occur add nothing to the histogram, so the percentiles are the same.
+        var (min, max) = rows.Representable is { } all && all.Max - all.Min < 1 << 14 ? all : CheckedRange(rows);
         var (lo, hi) = windowed ? WindowRange(t) : PercentileRange(Histogram(rows, min, max), min, (long)rows.Width * rows.Height, t);
         var lut = BuildLut(t, lo, hi, min, max);
         var (w, h) = Fit(rows.Width, rows.Height, maxSide);
@@ -161,16 +162,35 @@ public static class PixelPipeline
         return PercentileRange(Histogram(rows, min, max), min, stored.Length, t);
     }
 
+    /// <summary>
+    /// How often each stored value occurs, indexed by value − <paramref name="min"/>. Counted in four interleaved tables
+    /// (pixel x into table x mod 4), so a run of equal values (a radiograph's background) does not wait on one counter.
+    /// </summary>
     private static long[] Histogram<TRows>(TRows rows, int min, int max)
         where TRows : struct, IStoredRows
     {
-        var hist = new long[max - min + 1];
-        for (var y = 0; y < rows.Height; y++)
+        var size = max - min + 1;
+        var counts = ArrayPool<int>.Shared.Rent(size * 4);
+        try
         {
-            rows.Count(y, hist, min);
-        }
+            counts.AsSpan(0, size * 4).Clear();
+            for (var y = 0; y < rows.Height; y++)
+            {
+                rows.Count(y, counts, min);
+            }
 
-        return hist;
+            var hist = new long[size];
+            for (var i = 0; i < size; i++)
+            {
+                hist[i] = (long)counts[i * 4] + counts[(i * 4) + 1] + counts[(i * 4) + 2] + counts[(i * 4) + 3];
+            }
+
+            return hist;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(counts);
+        }
     }
 
     private static (double Lo, double Hi) PercentileRange(long[] hist, int min, long count, GrayscaleTransform t)
@@ -427,8 +447,8 @@ public static class PixelPipeline
         /// <summary>The smallest and largest stored value.</summary>
         (int Min, int Max) Range();
 
-        /// <summary>Adds row <paramref name="y"/>'s values to <paramref name="hist"/>, indexed by value − <paramref name="min"/>.</summary>
-        void Count(int y, long[] hist, int min);
+        /// <summary>Counts row <paramref name="y"/>'s values into <paramref name="counts"/>: pixel x at <c>4 · (value − min) + x mod 4</c>.</summary>
+        void Count(int y, int[] counts, int min);
 
         /// <summary><c>row[x] = lut[value(x, y) − min]</c> for the whole row.</summary>
         void Lookup(int y, float[] lut, int min, float[] row);
@@ -474,11 +494,12 @@ public static class PixelPipeline
             return (min, max);
         }
 
-        public void Count(int y, long[] hist, int min)
+        public void Count(int y, int[] counts, int min)
         {
-            foreach (var v in values.AsSpan(y * width, width))
+            var row = values.AsSpan(y * width, width);
+            for (var x = 0; x < row.Length; x++)
             {
-                hist[v - min]++;
+                counts[((row[x] - min) << 2) | (x & 3)]++;
             }
         }
 
@@ -618,11 +639,26 @@ public static class PixelPipeline
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Count(int y, long[] hist, int min)
+        public void Count(int y, int[] counts, int min)
         {
-            foreach (var w in Words(y, 1))
+            var words = Words(y, 1);
+            var x = 0;
+            if (_left == _right && !_signed)
             {
-                hist[Value(w) - min]++;
+                // The stored bits are the low ones: a mask keeps them (see Layout).
+                var mask = 0xFFFF >> _right;
+                for (; x + 4 <= words.Length; x += 4)
+                {
+                    counts[((words[x] & mask) - min) << 2]++;
+                    counts[(((words[x + 1] & mask) - min) << 2) | 1]++;
+                    counts[(((words[x + 2] & mask) - min) << 2) | 2]++;
+                    counts[(((words[x + 3] & mask) - min) << 2) | 3]++;
+                }
+            }
+
+            for (; x < words.Length; x++)
+            {
+                counts[((Value(words[x]) - min) << 2) | (x & 3)]++;
             }
         }
 
