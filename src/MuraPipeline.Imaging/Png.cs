@@ -34,9 +34,31 @@ public static class Png
 
     private static byte[] Encode(int width, int height, int channels, byte[] pixels)
     {
+        // Compressed into a pooled buffer that holds the most the compressor can write (zlib-ng's fastest level grows
+        // incompressible input by up to an eighth, plus block and wrapper bytes), so the only new array is the file.
+        var filtered = (long)height * ((width * channels) + 1);
+        var pooled = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(Array.MaxLength, filtered + (filtered / 8) + 1024));
+        try
+        {
+            return Wrap(width, height, channels, Compress(new MemoryStream(pooled, 0, pooled.Length, writable: true), width, height, channels, pixels, pooled));
+        }
+        catch (NotSupportedException)
+        {
+            // More than that bound (a fixed-size stream cannot grow): compressed again into one that can.
+            using var grown = new MemoryStream();
+            return Wrap(width, height, channels, Compress(grown, width, height, channels, pixels, null));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(pooled);
+        }
+    }
+
+    /// <summary>The zlib stream of the filtered rows, as written into <paramref name="target"/> (whose buffer is <paramref name="buffer"/>, or its own).</summary>
+    private static ReadOnlySpan<byte> Compress(MemoryStream target, int width, int height, int channels, byte[] pixels, byte[]? buffer)
+    {
         var stride = width * channels;
-        using var raw = new MemoryStream(Math.Max(4096, stride * height / 2));
-        using (var z = new ZLibStream(raw, CompressionLevel.Fastest, leaveOpen: true))
+        using (var z = new ZLibStream(target, CompressionLevel.Fastest, leaveOpen: true))
         {
             // One fixed filter, Up (each byte minus the one above it), in one vectorised pass per row: trying all five
             // filters per row (libpng's heuristic) cost five passes for a few per cent of size on radiographs.
@@ -59,8 +81,12 @@ public static class Png
             }
         }
 
-        // The file in one array of its final size: signature, IHDR, one IDAT straight from the compressor's buffer, IEND.
-        var idat = raw.GetBuffer().AsSpan(0, (int)raw.Length);
+        return (buffer ?? target.GetBuffer()).AsSpan(0, (int)target.Position);
+    }
+
+    /// <summary>The file in one array of its final size: signature, IHDR, one IDAT of <paramref name="idat"/>, IEND.</summary>
+    private static byte[] Wrap(int width, int height, int channels, ReadOnlySpan<byte> idat)
+    {
         var png = new byte[Signature.Length + (12 + 13) + (12 + idat.Length) + 12];
         Signature.CopyTo(png);
         Span<byte> ihdr = stackalloc byte[13];
@@ -93,7 +119,7 @@ public static class Png
     }
 
     /// <summary>Decodes any standard PNG to 8-bit gray (colour by ITU-R BT.601 luma; alpha ignored).</summary>
-    public static GrayImage DecodeGray(ReadOnlySpan<byte> png)
+    public static unsafe GrayImage DecodeGray(ReadOnlySpan<byte> png)
     {
         if (png.Length < 8 || !png[..8].SequenceEqual(Signature))
         {
@@ -103,7 +129,8 @@ public static class Png
         var pos = 8;
         int width = 0, height = 0, depth = 0, colorType = -1, interlace = 0;
         byte[]? palette = null;
-        using var idat = new MemoryStream();
+        var idat = new List<(int Offset, int Length)>(1);
+        var idatLength = 0L;
         var sawEnd = false;
         while (pos + 12 <= png.Length)
         {
@@ -140,7 +167,8 @@ public static class Png
             }
             else if (type.SequenceEqual("IDAT"u8))
             {
-                idat.Write(body);
+                idat.Add((pos + 8, len));
+                idatLength += len;
             }
             else if (type.SequenceEqual("IEND"u8))
             {
@@ -172,43 +200,73 @@ public static class Png
             throw new PngException("palette PNG has no PLTE chunk");
         }
 
-        if (!sawEnd && idat.Length == 0)
+        if (!sawEnd && idatLength == 0)
         {
             throw new PngException("PNG has no image data (truncated)");
         }
 
         byte[] raw;
+        byte[]? joined = null;
         try
         {
-            idat.Position = 0;
-            using var z = new ZLibStream(idat, CompressionMode.Decompress);
-            if (colorType == 0 && depth == 8 && interlace == 0)
+            // The compressed stream is read where it lies when it is one IDAT chunk (as every PNG written here is), else
+            // from its chunks joined in a pooled buffer: no copy of it grows in a stream.
+            fixed (byte* start = png)
             {
-                // The derivatives' own layout: inflate straight into rows of the right size (a pooled buffer) and unfilter.
-                var size = height * (width + 1);
-                var rows = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
-                try
+                Stream compressed;
+                if (idat.Count == 1)
                 {
-                    if (z.ReadAtLeast(rows.AsSpan(0, size), size, throwOnEndOfStream: false) < size)
+                    compressed = new UnmanagedMemoryStream(start + idat[0].Offset, idat[0].Length);
+                }
+                else
+                {
+                    joined = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(idatLength, int.MaxValue));
+                    var at = 0;
+                    foreach (var (offset, length) in idat)
                     {
-                        throw new PngException("PNG image data is shorter than its dimensions need (truncated PNG)");
+                        png.Slice(offset, length).CopyTo(joined.AsSpan(at));
+                        at += length;
                     }
 
-                    return new GrayImage(width, height, UnfilterGray8(rows, width, height));
+                    compressed = new MemoryStream(joined, 0, at, writable: false);
                 }
-                finally
-                {
-                    System.Buffers.ArrayPool<byte>.Shared.Return(rows);
-                }
-            }
 
-            using var inflated = new MemoryStream();
-            z.CopyTo(inflated);
-            raw = inflated.ToArray();
+                using var z = new ZLibStream(compressed, CompressionMode.Decompress);
+                if (colorType == 0 && depth == 8 && interlace == 0)
+                {
+                    // The derivatives' own layout: inflate straight into rows of the right size (a pooled buffer) and unfilter.
+                    var size = height * (width + 1);
+                    var rows = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
+                    try
+                    {
+                        if (z.ReadAtLeast(rows.AsSpan(0, size), size, throwOnEndOfStream: false) < size)
+                        {
+                            throw new PngException("PNG image data is shorter than its dimensions need (truncated PNG)");
+                        }
+
+                        return new GrayImage(width, height, UnfilterGray8(rows, width, height));
+                    }
+                    finally
+                    {
+                        System.Buffers.ArrayPool<byte>.Shared.Return(rows);
+                    }
+                }
+
+                using var inflated = new MemoryStream();
+                z.CopyTo(inflated);
+                raw = inflated.ToArray();
+            }
         }
         catch (InvalidDataException ex)
         {
             throw new PngException("PNG image data does not decompress (corrupt PNG)", ex);
+        }
+        finally
+        {
+            if (joined is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(joined);
+            }
         }
 
         var bitsPerPixel = channels * depth;

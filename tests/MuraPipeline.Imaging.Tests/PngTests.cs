@@ -49,6 +49,41 @@ public sealed class PngTests
         Assert.Contains("empty", Assert.Throws<PngException>(() => Png.DecodeGray([])).Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Decodes_an_image_whose_data_is_split_over_many_idat_chunks()
+    {
+        var dir = Peers.TempDir();
+        try
+        {
+            // Pillow writes noise of this size in several IDAT chunks; the script says how many, and the pixels.
+            var path = Path.Combine(dir, "noise.png");
+            var script = """
+                import sys, struct
+                from PIL import Image
+                import numpy as np
+                g = np.random.default_rng(7).integers(0, 256, size=(300, 400), dtype=np.uint8)
+                Image.fromarray(g, 'L').save(sys.argv[1])
+                data, pos, idat = open(sys.argv[1], 'rb').read(), 8, 0
+                while pos < len(data):
+                    n = struct.unpack('>I', data[pos:pos + 4])[0]
+                    idat += data[pos + 4:pos + 8] == b'IDAT'
+                    pos += 12 + n
+                print(idat, g.tobytes().hex())
+                """;
+            var (code, stdout, stderr) = Peers.Python(script, path);
+            Assert.True(code == 0, stderr);
+            var parts = stdout.Trim().Split(' ');
+            Assert.True(int.Parse(parts[0]) > 1, $"Pillow wrote {parts[0]} IDAT chunk(s); the test needs several");
+            var ours = Png.DecodeGray(File.ReadAllBytes(path));
+            Assert.Equal((400, 300), (ours.Width, ours.Height));
+            Assert.Equal(parts[1], Convert.ToHexStringLower(ours.Pixels));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("L", false)]
     [InlineData("I;16", false)]
