@@ -42,6 +42,9 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
 
         await WaitAllScoredAsync(100, views);
         await _c.AssertScoredExactlyOnceAsync(100, views);
+        // The derivatives (PNGs, already deflated) are stored as they are, not put through PostgreSQL's compressor again.
+        Assert.Equal(views, await _c.ScalarAsync<int>("SELECT count(*) FROM view_images"));
+        Assert.Equal("e", await _c.ScalarAsync<string>("SELECT attstorage::text FROM pg_attribute WHERE attrelid = 'view_images'::regclass AND attname = 'Png'"));
         Assert.Empty(Directory.EnumerateFiles(_c.Watch, "*", SearchOption.AllDirectories));
         Assert.Equal(views, Directory.EnumerateFiles(_c.Watch + ".archive", "*.dcm", SearchOption.AllDirectories).Count());
 
