@@ -163,33 +163,41 @@ public static class PixelPipeline
     }
 
     /// <summary>
-    /// How often each stored value occurs, indexed by value − <paramref name="min"/>. Counted in four interleaved tables
-    /// (pixel x into table x mod 4), so a run of equal values (a radiograph's background) does not wait on one counter.
+    /// How often each stored value occurs, indexed by value − <paramref name="min"/>. Up to 16 bits of range it is counted
+    /// in four interleaved tables (pixel x into table x mod 4, a pooled array), so a run of equal values (a radiograph's
+    /// background) does not wait on one counter; a wider range (32-bit data) in one table of its own.
     /// </summary>
     private static long[] Histogram<TRows>(TRows rows, int min, int max)
         where TRows : struct, IStoredRows
     {
         var size = max - min + 1;
-        var counts = ArrayPool<int>.Shared.Rent(size * 4);
+        var ways = size <= 1 << 16 ? 2 : 0; // log2 of the tables
+        var counts = ways > 0 ? ArrayPool<int>.Shared.Rent(size << ways) : new int[size];
         try
         {
-            counts.AsSpan(0, size * 4).Clear();
+            counts.AsSpan(0, size << ways).Clear();
             for (var y = 0; y < rows.Height; y++)
             {
-                rows.Count(y, counts, min);
+                rows.Count(y, counts, min, ways);
             }
 
             var hist = new long[size];
             for (var i = 0; i < size; i++)
             {
-                hist[i] = (long)counts[i * 4] + counts[(i * 4) + 1] + counts[(i * 4) + 2] + counts[(i * 4) + 3];
+                for (var k = 0; k < 1 << ways; k++)
+                {
+                    hist[i] += counts[(i << ways) + k];
+                }
             }
 
             return hist;
         }
         finally
         {
-            ArrayPool<int>.Shared.Return(counts);
+            if (ways > 0)
+            {
+                ArrayPool<int>.Shared.Return(counts);
+            }
         }
     }
 
@@ -447,8 +455,8 @@ public static class PixelPipeline
         /// <summary>The smallest and largest stored value.</summary>
         (int Min, int Max) Range();
 
-        /// <summary>Counts row <paramref name="y"/>'s values into <paramref name="counts"/>: pixel x at <c>4 · (value − min) + x mod 4</c>.</summary>
-        void Count(int y, int[] counts, int min);
+        /// <summary>Counts row <paramref name="y"/>'s values into <paramref name="counts"/>: pixel x at <c>2^ways · (value − min) + x mod 2^ways</c>.</summary>
+        void Count(int y, int[] counts, int min, int ways);
 
         /// <summary><c>row[x] = lut[value(x, y) − min]</c> for the whole row.</summary>
         void Lookup(int y, float[] lut, int min, float[] row);
@@ -494,12 +502,13 @@ public static class PixelPipeline
             return (min, max);
         }
 
-        public void Count(int y, int[] counts, int min)
+        public void Count(int y, int[] counts, int min, int ways)
         {
             var row = values.AsSpan(y * width, width);
+            var lane = (1 << ways) - 1;
             for (var x = 0; x < row.Length; x++)
             {
-                counts[((row[x] - min) << 2) | (x & 3)]++;
+                counts[((row[x] - min) << ways) | (x & lane)]++;
             }
         }
 
@@ -639,11 +648,11 @@ public static class PixelPipeline
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Count(int y, int[] counts, int min)
+        public void Count(int y, int[] counts, int min, int ways)
         {
             var words = Words(y, 1);
             var x = 0;
-            if (_left == _right && !_signed)
+            if (ways == 2 && _left == _right && !_signed)
             {
                 // The stored bits are the low ones: a mask keeps them (see Layout).
                 var mask = 0xFFFF >> _right;
@@ -656,9 +665,10 @@ public static class PixelPipeline
                 }
             }
 
+            var lane = (1 << ways) - 1;
             for (; x < words.Length; x++)
             {
-                counts[((Value(words[x]) - min) << 2) | (x & 3)]++;
+                counts[((Value(words[x]) - min) << ways) | (x & lane)]++;
             }
         }
 

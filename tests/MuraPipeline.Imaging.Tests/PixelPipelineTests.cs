@@ -46,6 +46,20 @@ public sealed class PixelPipelineTests
         Assert.InRange(hi, 1990, 2000);
     }
 
+    [Theory]
+    [InlineData(4096, 0)] // a 12-bit range: counted in four interleaved tables
+    [InlineData(300_000, -70_000)] // wider than 16 bits (32-bit data): one table
+    public void Percentiles_are_the_sorted_values_at_their_ranks_whatever_the_range(int span, int offset)
+    {
+        // Runs of equal values (as a radiograph's background gives) and scattered ones.
+        var rng = new Random(span);
+        var stored = Enumerable.Range(0, 20_011).Select(i => i % 7 == 0 ? offset + 5 : offset + rng.Next(span)).ToArray();
+        var t = new GrayscaleTransform(0.5, 10, null, null, false);
+        var sorted = stored.Order().ToArray();
+        double At(double q) => (sorted[(int)Math.Floor(q * (sorted.Length - 1))] * 0.5) + 10;
+        Assert.Equal((At(PixelPipeline.LowPercentile), At(PixelPipeline.HighPercentile)), PixelPipeline.PercentileRange(stored, t));
+    }
+
     [Fact]
     public void Long_side_is_reduced_to_512_by_area_average_keeping_aspect()
     {
