@@ -218,6 +218,10 @@ public static class Png
                 {
                     compressed = new UnmanagedMemoryStream(start + idat[0].Offset, idat[0].Length);
                 }
+                else if (idatLength == 0)
+                {
+                    compressed = new MemoryStream([], writable: false);
+                }
                 else
                 {
                     joined = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(idatLength, int.MaxValue));

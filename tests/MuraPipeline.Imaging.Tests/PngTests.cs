@@ -47,6 +47,12 @@ public sealed class PngTests
         Assert.Contains("CRC", Assert.Throws<PngException>(() => Png.DecodeGray(flipped)).Message, StringComparison.Ordinal);
         Assert.Contains("truncated", Assert.Throws<PngException>(() => Png.DecodeGray(png.AsSpan(0, 40))).Message, StringComparison.Ordinal);
         Assert.Contains("empty", Assert.Throws<PngException>(() => Png.DecodeGray([])).Message, StringComparison.Ordinal);
+
+        // Signature, IHDR and IEND with no IDAT between them: no image data at all.
+        var idatAt = 8 + 12 + 13;
+        var idatLength = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(idatAt));
+        var noData = png[..idatAt].Concat(png[(idatAt + 12 + idatLength)..]).ToArray();
+        Assert.Contains("shorter than its dimensions need", Assert.Throws<PngException>(() => Png.DecodeGray(noData)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
