@@ -96,34 +96,42 @@ public sealed class DicomFile
     }
 
     /// <summary>
-    /// Reads the attributes before the pixel data, touching only the start of the file where it can.
-    /// The pixel data element, if reached, is absent from the result.
+    /// Reads the attributes before the pixel data, touching only the start of the file where it can: 16 KB, then
+    /// 256 KB (large private blocks), then the whole file, until the parse reaches the pixel data. The pixel data
+    /// element, if reached, is absent from the result.
     /// </summary>
     public static DicomFile OpenHeader(string path)
     {
-        const int Probe = 256 * 1024;
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        if (fs.Length <= Probe)
+        foreach (var probe in (ReadOnlySpan<int>)[16 * 1024, 256 * 1024])
         {
-            var all = new byte[fs.Length];
-            fs.ReadExactly(all);
-            return ReadWhole(all);
+            if (fs.Length <= probe)
+            {
+                break;
+            }
+
+            var head = new byte[probe];
+            fs.Position = 0;
+            fs.ReadExactly(head);
+            try
+            {
+                // A head that ends on an element's boundary parses, but may lack what comes after: only a parse that
+                // reached the pixel data has every attribute.
+                if (DicomReader.ReadHeader(head, out var complete) is var file && complete)
+                {
+                    return file;
+                }
+            }
+            catch (DicomTruncatedException)
+            {
+                // The header runs past the probe: a larger one.
+            }
         }
 
-        var head = new byte[Probe];
-        fs.ReadExactly(head);
-        try
-        {
-            return DicomReader.Read(head, stopAtPixelData: true);
-        }
-        catch (DicomTruncatedException)
-        {
-            // A header longer than the probe (large private blocks): read the rest.
-            var all = new byte[fs.Length];
-            head.CopyTo(all, 0);
-            fs.ReadExactly(all.AsSpan(Probe));
-            return ReadWhole(all);
-        }
+        var all = new byte[fs.Length];
+        fs.Position = 0;
+        fs.ReadExactly(all);
+        return ReadWhole(all);
     }
 
     private static DicomFile ReadWhole(byte[] all)

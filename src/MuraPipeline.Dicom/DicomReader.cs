@@ -68,7 +68,18 @@ public static class DicomReader
         return new Parser(bytes, explicitVr: true, stopAtPixelData: false).ParseMeta(132, new DicomDataset());
     }
 
-    private static DicomFile ReadCore(ReadOnlyMemory<byte> memory, bool stopAtPixelData)
+    /// <summary>
+    /// The attributes before the pixel data, from <paramref name="head"/>, the start of a file. <paramref name="complete"/>
+    /// says whether they are all there: the parse reached the pixel data. A head that ends on an element's boundary
+    /// before that is not complete, though it parses.
+    /// </summary>
+    internal static DicomFile ReadHeader(ReadOnlyMemory<byte> head, out bool complete) =>
+        ReadCore(head, stopAtPixelData: true, out complete);
+
+    private static DicomFile ReadCore(ReadOnlyMemory<byte> memory, bool stopAtPixelData) => ReadCore(memory, stopAtPixelData, out _);
+
+    /// <summary>The file; <paramref name="reachedPixelData"/> says whether the top-level parse stopped at the pixel data.</summary>
+    private static DicomFile ReadCore(ReadOnlyMemory<byte> memory, bool stopAtPixelData, out bool reachedPixelData)
     {
         var bytes = memory.Span;
         if (bytes.Length == 0)
@@ -117,7 +128,10 @@ public static class DicomReader
         }
 
         var dataset = new DicomDataset();
-        new Parser(memory, explicitVr, stopAtPixelData, bigEndian).ParseDataset(pos, end, dataset, depth: 0, untilItemDelimiter: false);
+        var stoppedAt = new Parser(memory, explicitVr, stopAtPixelData, bigEndian).ParseDataset(pos, end, dataset, depth: 0, untilItemDelimiter: false);
+        var b = memory.Span;
+        reachedPixelData = stoppedAt + 4 <= b.Length
+            && (b[stoppedAt], b[stoppedAt + 1], b[stoppedAt + 2], b[stoppedAt + 3]) is (0xE0, 0x7F, 0x10, 0x00) or (0x7F, 0xE0, 0x00, 0x10);
         return new DicomFile(meta, dataset, bareSyntax);
     }
 

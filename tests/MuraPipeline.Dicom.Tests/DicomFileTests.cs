@@ -41,6 +41,32 @@ public sealed class DicomFileTests : IDisposable
     }
 
     [Fact]
+    public void Header_read_gets_every_attribute_when_the_first_probe_ends_exactly_on_an_element_boundary()
+    {
+        // A private block before the study's attributes, sized so that it ends at byte 16384, the first probe's end:
+        // that probe parses cleanly but holds none of what follows.
+        var study = new PhantomGenerator(seed: 11, minSide: 300, maxSide: 400).Generate(0);
+        var path = Path.Combine(_dir, "private.dcm");
+        void Write(int size)
+        {
+            var ds = PhantomWriter.ToDataset(study, study.Views[0]);
+            ds.AddBytes(new DicomTag(0x0009, 0x1010), "OB", new byte[size]);
+            new DicomFile(DicomWriter.CreateMeta(ds), ds).Save(path);
+        }
+
+        Write(2);
+        var at = File.ReadAllBytes(path).AsSpan().IndexOf((ReadOnlySpan<byte>)[0x09, 0x00, 0x10, 0x10, (byte)'O', (byte)'B']);
+        Write(16384 - (at + 12));
+        var bytes = File.ReadAllBytes(path);
+        Assert.True(bytes.Length > 16384 && bytes[16384] != 0x09, "the private block must end at the probe's end, inside the header");
+
+        var header = DicomFile.OpenHeader(path);
+        Assert.Equal(study.StudyInstanceUid, header.Dataset.GetString(DicomTag.StudyInstanceUid));
+        Assert.Equal(study.Views[0].SopInstanceUid, header.Dataset.GetString(DicomTag.SopInstanceUid));
+        Assert.False(header.Dataset.Contains(DicomTag.PixelData));
+    }
+
+    [Fact]
     public void Dcmdump_reads_our_file_and_sees_the_same_attributes()
     {
         var path = WritePhantom(out var study);
