@@ -409,98 +409,110 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
     /// Records one batch's outcomes. Each view moves to Scored or Failed only from a non-terminal state
     /// (a redelivery changes nothing); the study counters move in the same transaction; the study whose
     /// counters reach its view count is completed by exactly one caller, with the mean computed in SQL.
-    /// Studies are locked in id order, so two replicas' batches over the same studies cannot deadlock.
     /// </summary>
+    /// <remarks>
+    /// Set-based: the batch's views and then their studies are read with their rows locked (<see cref="LockedViewsAsync"/>,
+    /// <see cref="LockedStudiesAsync"/>), so what the transaction reads cannot change before it commits; every view,
+    /// counter, score and heatmap then goes in one <c>SaveChanges</c>, and the studies it completes in one more. A batch
+    /// of 16 views over 7 studies costs five statements' round trips, not forty.
+    /// </remarks>
     public async Task<IReadOnlyList<CompletedStudy>> RecordOutcomesAsync(IReadOnlyList<ViewOutcome> outcomes, string modelSha256, Guid batchId, CancellationToken ct, OutcomeTally? tally = null)
     {
-        var viewIds = outcomes.Select(o => o.ViewId).Distinct().ToList();
+        var viewIds = outcomes.Select(o => o.ViewId).Distinct().ToArray();
         return await InTransactionAsync(async token =>
         {
             tally?.Clear();
-            var completed = new List<CompletedStudy>();
             var now = clock.GetUtcNow();
-            var rows = await db.Views.Where(v => viewIds.Contains(v.Id)).Select(v => new { v.Id, v.StudyId, v.Study!.BodyPart, v.CreatedAt }).ToListAsync(token);
-            var receivedAt = rows.ToDictionary(r => r.Id, r => r.CreatedAt);
-            var studyOf = rows.ToDictionary(r => r.Id, r => r.StudyId);
-            var partOf = rows.DistinctBy(r => r.StudyId).ToDictionary(r => r.StudyId, r => r.BodyPart);
+            var views = (await LockedViewsAsync(viewIds, token)).ToDictionary(v => v.Id);
+            var studies = (await LockedStudiesAsync(views.Values.Select(v => v.StudyId).Distinct().ToArray(), token)).ToDictionary(s => s.Id);
             var touched = new SortedSet<Guid>();
-
-            // Each study's scored count moves once for the batch, as the loop leaves the study: studies are still
-            // written in id order.
-            (Guid Study, int Views) scored = default;
-            async Task CountScoredAsync()
+            foreach (var o in outcomes)
             {
-                if (scored.Views > 0)
+                if (!views.TryGetValue(o.ViewId, out var v) || v.State is ViewState.Scored or ViewState.Failed)
                 {
-                    var (id, n) = scored;
-                    await db.Studies.Where(s => s.Id == id).ExecuteUpdateAsync(set => set.SetProperty(s => s.ScoredViews, s => s.ScoredViews + n).SetProperty(s => s.UpdatedAt, now), token);
+                    continue;
                 }
 
-                scored = default;
-            }
-
-            foreach (var o in outcomes.Where(o => studyOf.ContainsKey(o.ViewId)).OrderBy(o => studyOf[o.ViewId]).ThenBy(o => o.ViewId))
-            {
-                var studyId = studyOf[o.ViewId];
-                if (scored.Views > 0 && scored.Study != studyId)
-                {
-                    await CountScoredAsync();
-                }
-
-                int changed;
+                var study = studies[v.StudyId];
+                v.Attempts++;
+                v.ScoredAt = now;
+                study.UpdatedAt = now;
                 if (o.Probability is { } p)
                 {
+                    v.State = ViewState.Scored;
+                    v.Probability = p;
+                    v.PredictedBodyPart = o.PredictedBodyPart;
+
                     // The DICOM tags say one body part, the model sees another: flag the view for a human look.
-                    bool? mismatch = o.PredictedBodyPart is { } predicted && partOf[studyId] is { } tagged ? !string.Equals(predicted, tagged, StringComparison.OrdinalIgnoreCase) : null;
-                    changed = await db.Views.Where(v => v.Id == o.ViewId && v.State != ViewState.Scored && v.State != ViewState.Failed)
-                        .ExecuteUpdateAsync(set => set
-                            .SetProperty(v => v.State, ViewState.Scored)
-                            .SetProperty(v => v.Probability, p)
-                            .SetProperty(v => v.PredictedBodyPart, o.PredictedBodyPart)
-                            .SetProperty(v => v.BodyPartMismatch, mismatch)
-                            .SetProperty(v => v.ModelSha256, modelSha256)
-                            .SetProperty(v => v.Error, (string?)null)
-                            .SetProperty(v => v.Attempts, v => v.Attempts + 1)
-                            .SetProperty(v => v.ScoredAt, now), token);
-                    if (changed == 1)
+                    v.BodyPartMismatch = o.PredictedBodyPart is { } predicted && study.BodyPart is { } tagged ? !string.Equals(predicted, tagged, StringComparison.OrdinalIgnoreCase) : null;
+                    v.ModelSha256 = modelSha256;
+                    v.Error = null;
+                    study.ScoredViews++;
+                    tally?.AddScored(now - v.CreatedAt);
+                    db.Scores.Add(new Score { Id = Guid.NewGuid(), ViewId = v.Id, ModelSha256 = modelSha256, Probability = p, PredictedBodyPart = o.PredictedBodyPart, BatchId = batchId, ScoredAt = now });
+                    if (o.Heatmap is { } h)
                     {
-                        tally?.AddScored(now - receivedAt[o.ViewId]);
-                        scored = (studyId, scored.Views + 1);
-                        db.Scores.Add(new Score { Id = Guid.NewGuid(), ViewId = o.ViewId, ModelSha256 = modelSha256, Probability = p, PredictedBodyPart = o.PredictedBodyPart, BatchId = batchId, ScoredAt = now });
-                        if (o.Heatmap is { } h)
-                        {
-                            db.Heatmaps.Add(h);
-                        }
+                        db.Heatmaps.Add(h);
                     }
                 }
                 else
                 {
-                    changed = await FailViewCoreAsync(o.ViewId, studyId, o.Error ?? "inference failed", now, token);
-                    if (changed == 1)
-                    {
-                        tally?.AddFailed();
-                    }
+                    var reason = o.Error ?? "inference failed";
+                    v.State = ViewState.Failed;
+                    v.Error = reason.Length > 2000 ? reason[..2000] : reason;
+                    study.FailedViews++;
+                    tally?.AddFailed();
                 }
 
-                if (changed == 1)
-                {
-                    touched.Add(studyId);
-                }
+                touched.Add(study.Id);
             }
 
-            await CountScoredAsync();
             await db.SaveChangesAsync(token);
-            foreach (var studyId in touched)
+
+            // The studies this batch finished: their rows are still locked, so no other transaction can finish them too.
+            var done = touched.Select(id => studies[id])
+                .Where(s => s.State is StudyState.Open or StudyState.Queued && s.ViewCount > 0 && s.ScoredViews + s.FailedViews >= s.ViewCount).ToList();
+            if (done.Count == 0)
             {
-                if (await CompleteIfDoneAsync(studyId, modelSha256, now, token) is { } c)
-                {
-                    completed.Add(c);
-                }
+                return [];
             }
 
+            var doneIds = done.Select(s => s.Id).ToArray();
+            var means = await db.Views.Where(v => doneIds.Contains(v.StudyId) && v.State == ViewState.Scored)
+                .GroupBy(v => v.StudyId).Select(g => new { g.Key, Mean = g.Average(v => v.Probability) }).ToDictionaryAsync(m => m.Key, m => m.Mean, token);
+            var completed = new List<CompletedStudy>(done.Count);
+            foreach (var s in done)
+            {
+                s.Score = means.GetValueOrDefault(s.Id);
+                s.State = s.ScoredViews > 0 ? StudyState.Scored : StudyState.Failed;
+
+                // The operating point comes from the one threshold policy (calibrated for the scoring model, configured, 0.5).
+                s.Abnormal = s.Score is { } score ? StudyAggregate.IsAbnormal(score, await thresholds.ThresholdAsync(modelSha256, s.BodyPart, token)) : null;
+                s.ModelSha256 = modelSha256;
+                s.ScoredAt = now;
+                completed.Add(new CompletedStudy(s.Id, s.StudyInstanceUid, s.BodyPart, s.ScoredViews, s.FailedViews, s.Score, s.Abnormal, modelSha256));
+            }
+
+            await db.SaveChangesAsync(token);
             return completed;
         }, ct);
     }
+
+    /// <summary>
+    /// The views, tracked, their rows locked until the transaction ends: on PostgreSQL <c>FOR UPDATE</c> in id order (two
+    /// replicas' batches over the same views wait on each other, and cannot deadlock); on SQLite the transaction
+    /// (<c>BEGIN IMMEDIATE</c>) already holds the database's one write lock.
+    /// </summary>
+    private Task<List<View>> LockedViewsAsync(Guid[] ids, CancellationToken ct) =>
+        (db.Database.IsNpgsql()
+            ? db.Views.FromSql($"""SELECT * FROM views WHERE "Id" = ANY({ids}) ORDER BY "Id" FOR UPDATE""")
+            : db.Views.Where(v => ids.Contains(v.Id))).ToListAsync(ct);
+
+    /// <summary>The studies, tracked and locked as <see cref="LockedViewsAsync"/> locks views; callers lock views first.</summary>
+    private Task<List<Study>> LockedStudiesAsync(Guid[] ids, CancellationToken ct) =>
+        (db.Database.IsNpgsql()
+            ? db.Studies.FromSql($"""SELECT * FROM studies WHERE "Id" = ANY({ids}) ORDER BY "Id" FOR UPDATE""")
+            : db.Studies.Where(s => ids.Contains(s.Id))).ToListAsync(ct);
 
     /// <summary>
     /// Fails one view with a reason an operator can read (a message that kept failing, a derivative the model could

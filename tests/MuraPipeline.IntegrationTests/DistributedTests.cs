@@ -243,6 +243,68 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
     }
 
     [Fact]
+    public async Task Replicas_recording_the_same_outcomes_at_once_score_each_view_once_and_complete_each_study_once()
+    {
+        // Six studies of three views, queued. Four stores on their own connections (four replicas) record overlapping
+        // batches at the same moment, each in its own order, with one view failing; every round is a fresh study pair.
+        await using var services = new ServiceCollection().AddMuraDatabase(new DatabaseTarget(_c.ConnectionString, "unused.db")).AddThresholdPolicy(new ConfigurationBuilder().Build()).BuildServiceProvider();
+        var policy = services.GetRequiredService<IThresholdPolicy>();
+        MuraDbContext Context()
+        {
+            var options = new DbContextOptionsBuilder<MuraDbContext>();
+            options.UsePostgres(_c.ConnectionString);
+            return new MuraDbContext(options.Options);
+        }
+
+        await using var setup = Context();
+        var registrar = new StudyStore(setup, TimeProvider.System, policy);
+        var completed = new List<CompletedStudy>();
+        for (var round = 0; round < 3; round++)
+        {
+            var outcomes = new List<ViewOutcome>();
+            for (var st = 0; st < 2; st++)
+            {
+                var uid = $"1.2.826.0.1.3680043.10.543.9.{round}.{st}";
+                for (var i = 0; i < 3; i++)
+                {
+                    var r = await registrar.RegisterAsync(new InstanceFile(uid, "dicom", "WRIST", "P1", $"{uid}.{i}", null, $"/in/{uid}.{i}", $"/in/{uid}.{i}"), new Derivative([1, 2, 3], 1, 1, 1, 1), null, default);
+                    await registrar.MarkViewsQueuedAsync([r.ViewId], default);
+                    outcomes.Add(st == 1 && i == 2
+                        ? new ViewOutcome(r.ViewId, null, null, "derivative image is unreadable: test", null)
+                        : new ViewOutcome(r.ViewId, 0.1 + (0.1 * i) + (0.2 * st), "WRIST", null, null));
+                }
+            }
+
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var replicas = Enumerable.Range(0, 4).Select(k => Task.Run(async () =>
+            {
+                await using var db = Context();
+                var store = new StudyStore(db, TimeProvider.System, policy);
+                var mine = outcomes.Where((_, j) => (j + k) % 4 != 0).OrderBy(o => (o.ViewId.GetHashCode() * (k + 1)) % 97).ToList();
+                await db.Database.OpenConnectionAsync();
+                await gate.Task;
+                return await store.RecordOutcomesAsync(mine, "sha", Guid.NewGuid(), default);
+            })).ToList();
+            gate.SetResult();
+            foreach (var r in await Task.WhenAll(replicas))
+            {
+                completed.AddRange(r);
+            }
+        }
+
+        Assert.Equal(6, completed.Count);
+        Assert.Equal(6, completed.Select(c => c.StudyId).Distinct().Count());
+        Assert.All(completed, c => Assert.Equal((c.StudyInstanceUid.EndsWith(".1", StringComparison.Ordinal) ? 2 : 3, c.StudyInstanceUid.EndsWith(".1", StringComparison.Ordinal) ? 1 : 0), (c.ScoredViews, c.FailedViews)));
+        Assert.Equal(15, await _c.ScalarAsync<int>("SELECT count(*) FROM scores"));
+        Assert.Equal(0, await _c.ScalarAsync<int>("SELECT count(*) FROM (SELECT \"ViewId\" FROM scores GROUP BY \"ViewId\" HAVING count(*) <> 1) d"));
+        Assert.Equal(18, await _c.ScalarAsync<int>("SELECT count(*) FROM views WHERE \"Attempts\" = 1 AND \"State\" IN (2, 3)"));
+        Assert.Equal(6, await _c.ScalarAsync<int>("SELECT count(*) FROM studies WHERE \"State\" = 2 AND \"ScoredViews\" + \"FailedViews\" = \"ViewCount\" AND \"ModelSha256\" = 'sha'"));
+        Assert.Equal(0, await _c.ScalarAsync<int>("SELECT count(*) FROM studies s WHERE abs(s.\"Score\" - (SELECT avg(\"Probability\") FROM views v WHERE v.\"StudyId\" = s.\"Id\" AND v.\"State\" = 2)) > 1e-12"));
+        // The means: 0.1, 0.2, 0.3 for the first study of a round; 0.3, 0.4 and a failed view for the second.
+        Assert.All(completed, c => Assert.Equal(c.StudyInstanceUid.EndsWith(".1", StringComparison.Ordinal) ? 0.35 : 0.2, c.Score!.Value, 12));
+    }
+
+    [Fact]
     public async Task An_unreadable_derivative_fails_its_view_once_with_the_reason_without_retries_or_the_error_queue_and_the_rest_of_the_batch_is_scored()
     {
         _c.Serve("inference", "inference");
