@@ -780,9 +780,9 @@ public static class PixelPipeline
                 return;
             }
 
-            // Sixteen values at a time: two gathers of eight from the table, each widened to eight doubles, scaled and
-            // added as AddScaled does (w · value, then the sum; every row is scaled, a weight of one exactly); a row two
-            // output rows share also goes, scaled by the next row's weight, into that row's accumulator.
+            // Sixteen values at a time: eight and eight looked up in the table, each eight widened to eight doubles,
+            // scaled and added as AddScaled does (w · value, then the sum; every row is scaled, a weight of one exactly);
+            // a row two output rows share also goes, scaled by the next row's weight, into that row's accumulator.
             var mv = Vector256.Create(min);
             var wv = Vector512.Create(w);
             var wn = Vector512.Create(wNext);
@@ -793,26 +793,36 @@ public static class PixelPipeline
             var x = 0;
             fixed (float* table = lut)
             {
-                for (; x + 16 <= words.Length; x += 16)
+                if (masked)
                 {
-                    var (a, b) = Indices(Vector256.LoadUnsafe(ref wr, (nuint)x), masked, mask, left, right, signed, mv);
-                    var va = Avx512F.ConvertToVector512Double(Avx2.GatherVector256(table, a, 4));
-                    var vb = Avx512F.ConvertToVector512Double(Avx2.GatherVector256(table, b, 4));
-                    if (TTwo.On)
+                    // The stored bits are the low ones (nearly every image): each word is masked in a general register
+                    // from four read at once, and the sixteen table reads are plain loads. On the bench's processor
+                    // (AMD EPYC, family 25) that is 1.35 against 2.2 ms for a 2048x2500 image's lookups by AVX2 gathers,
+                    // which cost about ten cycles for eight values; the values are the same table entries.
+                    var m = (ulong)(0xFFFF >> right);
+                    var t = table - min;
+                    ref var wb = ref Unsafe.As<ushort, byte>(ref wr);
+                    for (; x + 16 <= words.Length; x += 16)
                     {
-                        (wn * va).StoreUnsafe(ref nr, (nuint)x);
-                        (wn * vb).StoreUnsafe(ref nr, (nuint)(x + 8));
+                        var q0 = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref wb, 2 * x));
+                        var q1 = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref wb, (2 * x) + 8));
+                        var q2 = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref wb, (2 * x) + 16));
+                        var q3 = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref wb, (2 * x) + 24));
+                        var va = Avx512F.ConvertToVector512Double(Vector256.Create(
+                            t[q0 & m], t[(q0 >> 16) & m], t[(q0 >> 32) & m], t[(q0 >> 48) & m], t[q1 & m], t[(q1 >> 16) & m], t[(q1 >> 32) & m], t[(q1 >> 48) & m]));
+                        var vb = Avx512F.ConvertToVector512Double(Vector256.Create(
+                            t[q2 & m], t[(q2 >> 16) & m], t[(q2 >> 32) & m], t[(q2 >> 48) & m], t[q3 & m], t[(q3 >> 16) & m], t[(q3 >> 32) & m], t[(q3 >> 48) & m]));
+                        Put<TTwo, TAssign>(ref ar, ref nr, x, va, vb, wv, wn);
                     }
-
-                    if (TAssign.On)
+                }
+                else
+                {
+                    for (; x + 16 <= words.Length; x += 16)
                     {
-                        (wv * va).StoreUnsafe(ref ar, (nuint)x);
-                        (wv * vb).StoreUnsafe(ref ar, (nuint)(x + 8));
-                    }
-                    else
-                    {
-                        (Vector512.LoadUnsafe(ref ar, (nuint)x) + (wv * va)).StoreUnsafe(ref ar, (nuint)x);
-                        (Vector512.LoadUnsafe(ref ar, (nuint)(x + 8)) + (wv * vb)).StoreUnsafe(ref ar, (nuint)(x + 8));
+                        var (a, b) = Indices(Vector256.LoadUnsafe(ref wr, (nuint)x), masked, mask, left, right, signed, mv);
+                        var va = Avx512F.ConvertToVector512Double(Avx2.GatherVector256(table, a, 4));
+                        var vb = Avx512F.ConvertToVector512Double(Avx2.GatherVector256(table, b, 4));
+                        Put<TTwo, TAssign>(ref ar, ref nr, x, va, vb, wv, wn);
                     }
                 }
             }
@@ -825,6 +835,30 @@ public static class PixelPipeline
                 {
                     next[x] = wNext * value;
                 }
+            }
+        }
+
+        /// <summary>Sixteen looked-up values (<paramref name="va"/>, <paramref name="vb"/>) at <paramref name="x"/> into the accumulators, as <see cref="Accumulate{TTwo, TAssign}"/> says.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Put<TTwo, TAssign>(ref double ar, ref double nr, int x, Vector512<double> va, Vector512<double> vb, Vector512<double> wv, Vector512<double> wn)
+            where TTwo : struct, IFlag
+            where TAssign : struct, IFlag
+        {
+            if (TTwo.On)
+            {
+                (wn * va).StoreUnsafe(ref nr, (nuint)x);
+                (wn * vb).StoreUnsafe(ref nr, (nuint)(x + 8));
+            }
+
+            if (TAssign.On)
+            {
+                (wv * va).StoreUnsafe(ref ar, (nuint)x);
+                (wv * vb).StoreUnsafe(ref ar, (nuint)(x + 8));
+            }
+            else
+            {
+                (Vector512.LoadUnsafe(ref ar, (nuint)x) + (wv * va)).StoreUnsafe(ref ar, (nuint)x);
+                (Vector512.LoadUnsafe(ref ar, (nuint)(x + 8)) + (wv * vb)).StoreUnsafe(ref ar, (nuint)(x + 8));
             }
         }
     }
