@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -60,7 +61,8 @@ public static class Heatmap
     /// Eight pixels at a time where the processor has 512-bit vectors and the grid is finite: each the same IEEE
     /// operations in the same order as the pixel-at-a-time loop (which takes the rest), so the same bytes
     /// (<c>HeatmapTests</c> holds the two together). The clamps are taken in doubles before the truncation to an integer,
-    /// which gives the same byte for these finite values. A 192x154 overlay: 0.47 → 0.1 ms.
+    /// which gives the same byte for these finite values. The bench view's 192 px thumbnail overlay, its resize included:
+    /// 0.68 → 0.41 ms.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static RgbImage Paint(float[] cam, int camWidth, int camHeight, int w, int h, float[]? baseImg, double alpha)
@@ -97,7 +99,7 @@ public static class Heatmap
         }
 
         var vectors = Vector512.IsHardwareAccelerated && Avx512F.IsSupported && float.IsFinite(min) && float.IsFinite(max) ? w & ~7 : 0;
-        var (rr, gg, bb) = (new int[w], new int[w], new int[w]);
+        var (rr, gg, bb) = vectors > 0 ? (new int[vectors], new int[vectors], new int[vectors]) : ([], [], []);
         for (var y = 0; y < h; y++)
         {
             var gy = Math.Clamp((((y + 0.5) / h) * camHeight) - 0.5, 0, camHeight - 1);
@@ -167,7 +169,7 @@ public static class Heatmap
             else
             {
                 var a = al * t;
-                var keep = Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(gray), (nuint)x)) * (one - a);
+                var keep = Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(gray), (nuint)x)) * (one - a);
                 (r, g, b) = ((keep + (r * a)) + half, (keep + (g * a)) + half, (keep + (b * a)) + half);
             }
 
