@@ -13,6 +13,10 @@ case "${1:-start}" in
       || su postgres -c "psql -qc \"CREATE ROLE mura LOGIN CREATEDB PASSWORD 'mura'\""
     # The tests make roles with passwords of their own (to prove no password reaches a log line).
     su postgres -c "psql -qc \"ALTER ROLE mura CREATEROLE\""
+    # The tests drop their databases WITH (FORCE). PostgreSQL 15 refuses that to a role that may not signal every
+    # backend in the database, and an autovacuum worker that happens to be vacuuming it belongs to no role
+    # (PostgreSQL 17 names a role for it: pg_signal_autovacuum_worker). pg_signal_backend covers it.
+    su postgres -c "psql -qc \"GRANT pg_signal_backend TO mura\"" 2>/dev/null
     su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='mura_test'\"" | grep -q 1 \
       || su postgres -c "psql -qc \"CREATE DATABASE mura_test OWNER mura\""
 
