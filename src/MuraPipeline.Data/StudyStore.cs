@@ -142,7 +142,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
 
             if (error is not null)
             {
-                return new Registration(RegistrationOutcome.Failed, studyId, newView.Id, await FailViewCoreAsync(newView.Id, studyId, error, now, ct) == 1 ? await CompleteIfDoneAsync(studyId, null, now, ct) : null);
+                return new Registration(RegistrationOutcome.Failed, studyId, newView.Id, (await FailViewCoreAsync(newView.Id, error, null, now, ct)).Completed);
             }
 
             return new Registration(RegistrationOutcome.Registered, studyId, newView.Id, null);
@@ -156,8 +156,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
 
         if (error is not null)
         {
-            var completed = await FailViewCoreAsync(view.Id, view.StudyId, error, now, ct, unlessDerived: true) == 1 ? await CompleteIfDoneAsync(view.StudyId, null, now, ct) : null;
-            return new Registration(RegistrationOutcome.Failed, view.StudyId, view.Id, completed);
+            return new Registration(RegistrationOutcome.Failed, view.StudyId, view.Id, (await FailViewCoreAsync(view.Id, error, null, now, ct, unlessDerived: true)).Completed);
         }
 
         if (view.State == ViewState.Failed)
@@ -267,7 +266,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
 
     /// <summary>Replaces a failed view's reason (a retry that could not even find its file says so).</summary>
     public Task<int> SetFailureReasonAsync(Guid viewId, string reason, CancellationToken ct) =>
-        db.Views.Where(v => v.Id == viewId && v.State == ViewState.Failed).ExecuteUpdateAsync(set => set.SetProperty(v => v.Error, reason.Length > 2000 ? reason[..2000] : reason), ct);
+        db.Views.Where(v => v.Id == viewId && v.State == ViewState.Failed).ExecuteUpdateAsync(set => set.SetProperty(v => v.Error, Reason(reason)), ct);
 
     /// <summary>Marks views Queued, in one statement (their messages are published); a view already scored or failed stays so.</summary>
     public Task<int> MarkViewsQueuedAsync(IReadOnlyCollection<Guid> viewIds, CancellationToken ct)
@@ -434,20 +433,20 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
                 }
 
                 var study = studies[v.StudyId];
-                v.Attempts++;
-                v.ScoredAt = now;
-                study.UpdatedAt = now;
                 if (o.Probability is { } p)
                 {
                     v.State = ViewState.Scored;
                     v.Probability = p;
                     v.PredictedBodyPart = o.PredictedBodyPart;
+                    v.Attempts++;
+                    v.ScoredAt = now;
 
                     // The DICOM tags say one body part, the model sees another: flag the view for a human look.
                     v.BodyPartMismatch = o.PredictedBodyPart is { } predicted && study.BodyPart is { } tagged ? !string.Equals(predicted, tagged, StringComparison.OrdinalIgnoreCase) : null;
                     v.ModelSha256 = modelSha256;
                     v.Error = null;
                     study.ScoredViews++;
+                    study.UpdatedAt = now;
                     tally?.AddScored(now - v.CreatedAt);
                     db.Scores.Add(new Score { Id = Guid.NewGuid(), ViewId = v.Id, ModelSha256 = modelSha256, Probability = p, PredictedBodyPart = o.PredictedBodyPart, BatchId = batchId, ScoredAt = now });
                     if (o.Heatmap is { } h)
@@ -457,44 +456,14 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
                 }
                 else
                 {
-                    var reason = o.Error ?? "inference failed";
-                    v.State = ViewState.Failed;
-                    v.Error = reason.Length > 2000 ? reason[..2000] : reason;
-                    study.FailedViews++;
+                    Fail(v, study, o.Error ?? "inference failed", now);
                     tally?.AddFailed();
                 }
 
                 touched.Add(study.Id);
             }
 
-            await db.SaveChangesAsync(token);
-
-            // The studies this batch finished: their rows are still locked, so no other transaction can finish them too.
-            var done = touched.Select(id => studies[id])
-                .Where(s => s.State is StudyState.Open or StudyState.Queued && s.ViewCount > 0 && s.ScoredViews + s.FailedViews >= s.ViewCount).ToList();
-            if (done.Count == 0)
-            {
-                return [];
-            }
-
-            var doneIds = done.Select(s => s.Id).ToArray();
-            var means = await db.Views.Where(v => doneIds.Contains(v.StudyId) && v.State == ViewState.Scored)
-                .GroupBy(v => v.StudyId).Select(g => new { g.Key, Mean = g.Average(v => v.Probability) }).ToDictionaryAsync(m => m.Key, m => m.Mean, token);
-            var completed = new List<CompletedStudy>(done.Count);
-            foreach (var s in done)
-            {
-                s.Score = means.GetValueOrDefault(s.Id);
-                s.State = s.ScoredViews > 0 ? StudyState.Scored : StudyState.Failed;
-
-                // The operating point comes from the one threshold policy (calibrated for the scoring model, configured, 0.5).
-                s.Abnormal = s.Score is { } score ? StudyAggregate.IsAbnormal(score, await thresholds.ThresholdAsync(modelSha256, s.BodyPart, token)) : null;
-                s.ModelSha256 = modelSha256;
-                s.ScoredAt = now;
-                completed.Add(new CompletedStudy(s.Id, s.StudyInstanceUid, s.BodyPart, s.ScoredViews, s.FailedViews, s.Score, s.Abnormal, modelSha256));
-            }
-
-            await db.SaveChangesAsync(token);
-            return completed;
+            return await CompleteDoneAsync(touched.Select(id => studies[id]), modelSha256, now, token);
         }, ct);
     }
 
@@ -522,16 +491,13 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
         InTransactionAsync(async token =>
         {
             tally?.Clear();
-            var studyId = await db.Views.Where(v => v.Id == viewId).Select(v => (Guid?)v.StudyId).SingleOrDefaultAsync(token);
-            var now = clock.GetUtcNow();
-            if (studyId is null || await FailViewCoreAsync(viewId, studyId.Value, reason, now, token) != 1)
+            var (failed, completed) = await FailViewCoreAsync(viewId, reason, modelSha256, clock.GetUtcNow(), token);
+            if (failed)
             {
-                return null;
+                tally?.AddFailed();
             }
 
-            tally?.AddFailed();
-
-            return await CompleteIfDoneAsync(studyId.Value, modelSha256, now, token);
+            return completed;
         }, ct);
 
     /// <summary>
@@ -550,48 +516,78 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
             },
             ct);
 
-    private async Task<int> FailViewCoreAsync(Guid viewId, Guid studyId, string reason, DateTimeOffset now, CancellationToken ct, bool unlessDerived = false)
+    /// <summary>
+    /// Fails one view inside the caller's transaction, its row and then its study's locked as a batch's are, unless it is
+    /// already scored or failed (or, with <paramref name="unlessDerived"/>, already has a derivative: a bad copy never
+    /// undoes a good one); then completes the study when that was its last view.
+    /// </summary>
+    private async Task<(bool Failed, CompletedStudy? Completed)> FailViewCoreAsync(Guid viewId, string reason, string? modelSha256, DateTimeOffset now, CancellationToken ct, bool unlessDerived = false)
     {
-        var text = reason.Length > 2000 ? reason[..2000] : reason;
-        var changed = await db.Views.Where(v => v.Id == viewId && v.State != ViewState.Scored && v.State != ViewState.Failed && (!unlessDerived || v.Width == 0))
-            .ExecuteUpdateAsync(set => set.SetProperty(v => v.State, ViewState.Failed).SetProperty(v => v.Error, text).SetProperty(v => v.Attempts, v => v.Attempts + 1).SetProperty(v => v.ScoredAt, now), ct);
-        if (changed == 1)
+        var view = (await LockedViewsAsync([viewId], ct)).SingleOrDefault();
+        if (view is null || view.State is ViewState.Scored or ViewState.Failed || (unlessDerived && view.Width > 0))
         {
-            await db.Studies.Where(s => s.Id == studyId).ExecuteUpdateAsync(set => set.SetProperty(s => s.FailedViews, s => s.FailedViews + 1).SetProperty(s => s.UpdatedAt, now), ct);
+            return (false, null);
         }
 
-        return changed;
+        var study = (await LockedStudiesAsync([view.StudyId], ct)).Single();
+        Fail(view, study, reason, now);
+        return (true, (await CompleteDoneAsync([study], modelSha256, now, ct)).SingleOrDefault());
     }
 
-    private async Task<CompletedStudy?> CompleteIfDoneAsync(Guid studyId, string? modelSha256, DateTimeOffset now, CancellationToken ct)
+    /// <summary>A tracked, locked view fails with a reason an operator can read; its study counts it.</summary>
+    private static void Fail(View view, Study study, string reason, DateTimeOffset now)
     {
-        // Only the transaction that moves the study out of Open/Queued completes it.
-        var changed = await db.Studies
-            .Where(s => s.Id == studyId && (s.State == StudyState.Open || s.State == StudyState.Queued) && s.ScoredViews + s.FailedViews >= s.ViewCount && s.ViewCount > 0)
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(s => s.Score, s => db.Views.Where(v => v.StudyId == s.Id && v.State == ViewState.Scored).Average(v => v.Probability))
-                .SetProperty(s => s.State, s => s.ScoredViews > 0 ? StudyState.Scored : StudyState.Failed)
-                .SetProperty(s => s.ModelSha256, modelSha256)
-                .SetProperty(s => s.ScoredAt, now)
-                .SetProperty(s => s.UpdatedAt, now), ct);
-        if (changed == 0)
+        view.State = ViewState.Failed;
+        view.Error = Reason(reason);
+        view.Attempts++;
+        view.ScoredAt = now;
+        study.FailedViews++;
+        study.UpdatedAt = now;
+    }
+
+    /// <summary>A failure's reason as stored: its first 2,000 characters.</summary>
+    private static string Reason(string reason) => reason.Length > 2000 ? reason[..2000] : reason;
+
+    /// <summary>
+    /// Saves the tracked changes, then completes those of the tracked, locked <paramref name="studies"/> whose every view is
+    /// now scored or failed: the score is the mean of the scored views (the MURA rule, in SQL), the flag comes from the one
+    /// threshold policy (calibrated for the scoring model, configured, 0.5). The rows stay locked until the transaction
+    /// ends, so no other transaction completes them too. Without <paramref name="modelSha256"/> (a failure at ingest), the
+    /// model is the one that scored the study's latest view.
+    /// </summary>
+    private async Task<IReadOnlyList<CompletedStudy>> CompleteDoneAsync(IEnumerable<Study> studies, string? modelSha256, DateTimeOffset now, CancellationToken ct)
+    {
+        await db.SaveChangesAsync(ct);
+        var done = studies.Where(s => s.State is StudyState.Open or StudyState.Queued && s.ViewCount > 0 && s.ScoredViews + s.FailedViews >= s.ViewCount).ToList();
+        if (done.Count == 0)
         {
-            return null;
+            return [];
         }
 
-        var s = await db.Studies.AsNoTracking().Where(x => x.Id == studyId)
-            .Select(x => new { x.StudyInstanceUid, x.BodyPart, x.ScoredViews, x.FailedViews, x.Score }).SingleAsync(ct);
-        bool? abnormal = null;
-        if (s.Score is { } score)
+        var doneIds = done.Select(s => s.Id).ToArray();
+        var means = await db.Views.Where(v => doneIds.Contains(v.StudyId) && v.State == ViewState.Scored)
+            .GroupBy(v => v.StudyId).Select(g => new { g.Key, Mean = g.Average(v => v.Probability) }).ToDictionaryAsync(m => m.Key, m => m.Mean, ct);
+        var completed = new List<CompletedStudy>(done.Count);
+        foreach (var s in done)
         {
-            // The operating point comes from the one threshold policy (calibrated for the scoring model, configured, 0.5).
-            var sha = modelSha256 ?? await db.Views.Where(v => v.StudyId == studyId && v.State == ViewState.Scored).OrderByDescending(v => v.ScoredAt).Select(v => v.ModelSha256).FirstOrDefaultAsync(ct);
-            abnormal = StudyAggregate.IsAbnormal(score, await thresholds.ThresholdAsync(sha, s.BodyPart, ct));
-            modelSha256 = sha;
+            var sha = modelSha256;
+            s.Score = means.GetValueOrDefault(s.Id);
+            s.Abnormal = null;
+            if (s.Score is { } score)
+            {
+                sha ??= await db.Views.Where(v => v.StudyId == s.Id && v.State == ViewState.Scored).OrderByDescending(v => v.ScoredAt).Select(v => v.ModelSha256).FirstOrDefaultAsync(ct);
+                s.Abnormal = StudyAggregate.IsAbnormal(score, await thresholds.ThresholdAsync(sha, s.BodyPart, ct));
+            }
+
+            s.State = s.ScoredViews > 0 ? StudyState.Scored : StudyState.Failed;
+            s.ModelSha256 = sha;
+            s.ScoredAt = now;
+            s.UpdatedAt = now;
+            completed.Add(new CompletedStudy(s.Id, s.StudyInstanceUid, s.BodyPart, s.ScoredViews, s.FailedViews, s.Score, s.Abnormal, sha));
         }
 
-        await db.Studies.Where(x => x.Id == studyId).ExecuteUpdateAsync(set => set.SetProperty(x => x.Abnormal, abnormal).SetProperty(x => x.ModelSha256, modelSha256), ct);
-        return new CompletedStudy(studyId, s.StudyInstanceUid, s.BodyPart, s.ScoredViews, s.FailedViews, s.Score, abnormal, modelSha256);
+        await db.SaveChangesAsync(ct);
+        return completed;
     }
 }
 

@@ -280,6 +280,17 @@ public sealed class StudyStoreTests : IAsyncLifetime
         await _store.RecordOutcomesAsync([new ViewOutcome(otherViews[0], 0.3, "WRIST", null, null), new ViewOutcome(otherViews[1], 0.4, "WRIST", null, null)], "uncalibrated", Guid.NewGuid(), default);
         Assert.False((await Reload(other)).Abnormal);
 
+        // A late file that fails at ingest completes a scored study again: the call is still the scoring model's (0.3),
+        // not the configured 0.36, though ingest names no model.
+        var (late, lateViews) = await StudyWithViews("3.3", 1);
+        await _store.RecordOutcomesAsync([new ViewOutcome(lateViews[0], 0.35, "WRIST", null, null)], "a1b2c3d4e5f6", Guid.NewGuid(), default);
+        var failed = await _store.RegisterAsync(new InstanceFile("3.3", "dicom", "WRIST", "P1", "3.3.late", null, "/3.3.late", "/failed/3.3.late"), null, "file is truncated", default);
+        var completed = Assert.IsType<CompletedStudy>(failed.Completed);
+        Assert.Equal((1, 1, true, "a1b2c3d4e5f6"), (completed.ScoredViews, completed.FailedViews, completed.Abnormal, completed.ModelSha256));
+        var lateRow = await Reload(late);
+        Assert.Equal((StudyState.Scored, 2, true, "a1b2c3d4e5f6"), (lateRow.State, lateRow.ViewCount, lateRow.Abnormal, lateRow.ModelSha256));
+        Assert.Equal(0.35, lateRow.Score!.Value, 12);
+
         // The study is tagged WRIST: the view the model calls ELBOW is flagged, the WRIST one is not; both scores name the batch.
         var flags = await _db.Views.AsNoTracking().Where(v => v.StudyId == study).OrderBy(v => v.SopInstanceUid).Select(v => v.BodyPartMismatch).ToListAsync();
         Assert.Equal([false, true], flags);
