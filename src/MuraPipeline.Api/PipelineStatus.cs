@@ -125,7 +125,7 @@ public sealed class PipelineStatusReader(MuraDbContext db, DatabaseTarget databa
             .ToList();
         var pulls = await db.PullStudies.AsNoTracking().Where(p => p.Job!.State == PullJobState.Active).GroupBy(p => p.State).Select(g => new { g.Key, N = g.Count() }).ToListAsync(ct);
         int Pull(PullStudyState state) => pulls.Where(p => p.Key == state).Sum(p => p.N);
-        var pullStatus = new PullStatus(await db.PullJobs.CountAsync(j => j.State == PullJobState.Active, ct), Pull(PullStudyState.Pending), Pull(PullStudyState.Retrieving), Pull(PullStudyState.Received), Pull(PullStudyState.Failed));
+        var pullStatus = new PullStatus(await db.PullJobs.CountAsync(j => j.State == PullJobState.Active, ct), Pull(PullStudyState.Pending), Pull(PullStudyState.Retrieving), Pull(PullStudyState.Received), Pull(PullStudyState.Failed) + Pull(PullStudyState.Incomplete));
         var deliveries = await db.ResultDeliveries.AsNoTracking().GroupBy(d => d.State).Select(g => new { g.Key, N = g.Count() }).ToListAsync(ct);
         int Delivery(DeliveryState state) => deliveries.Where(d => d.Key == state).Sum(d => d.N);
         var results = new ResultsStatus(await db.StoredResults.CountAsync(ct), Delivery(DeliveryState.Pending), Delivery(DeliveryState.Sent), Delivery(DeliveryState.Failed));

@@ -3,20 +3,28 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace MuraPipeline.Data;
 
-/// <summary>A pull job is Active until every one of its studies is Received or Failed; then Done.</summary>
+/// <summary>
+/// A pull job is Searching while its query's matches are written (no puller takes it then), Active until every one
+/// of its studies has ended (Received, Failed or Incomplete), then Done.
+/// </summary>
 public enum PullJobState
 {
     Active = 0,
     Done = 1,
+    Searching = 2,
 }
 
-/// <summary>One study of a pull job: Pending → Retrieving → Received | Failed(reason).</summary>
+/// <summary>
+/// One study of a pull job: Pending → Retrieving → Received | Failed(reason) | Incomplete (the PACS reported success
+/// with fewer instances than its query said, on every attempt; the reason gives both numbers).
+/// </summary>
 public enum PullStudyState
 {
     Pending = 0,
     Retrieving = 1,
     Received = 2,
     Failed = 3,
+    Incomplete = 4,
 }
 
 /// <summary>A query/retrieve pull from a configured PACS node: what was asked for, and how gently to ask.</summary>
@@ -47,6 +55,9 @@ public sealed class PullJob
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset? FinishedAt { get; set; }
+
+    /// <summary>The C-FIND queries the search took (more than one where the PACS capped its answers and ranges were split).</summary>
+    public int SearchQueries { get; set; }
 
     public List<PullStudy> Studies { get; set; } = [];
 }
@@ -122,6 +133,10 @@ internal sealed class PullStudyConfiguration : IEntityTypeConfiguration<PullStud
         b.ToTable("pull_studies");
         b.HasKey(s => s.Id);
         b.HasIndex(s => new { s.JobId, s.StudyInstanceUid }).IsUnique();
+
+        // A claim and a job's progress read one job's studies by state, in date order: on this index, whatever the job's size.
+        b.HasIndex(s => new { s.JobId, s.State, s.StudyDate, s.StudyInstanceUid });
+        b.HasIndex(s => new { s.JobId, s.FinishedAt });
         b.HasIndex(s => new { s.State, s.NotBefore });
         b.HasIndex(s => s.StudyInstanceUid);
         b.Property(s => s.StudyInstanceUid).HasMaxLength(64);

@@ -19,6 +19,13 @@ public sealed class PacsNode
 
     /// <summary>Open associations to it over TLS (Scp:Tls says whom we trust and which certificate we offer).</summary>
     public bool Tls { get; set; }
+
+    /// <summary>
+    /// The most studies the PACS returns for one C-FIND, for a PACS that stops there with a Success status instead of
+    /// saying it stopped: an answer of this many is taken as cut short and asked again in narrower date and time
+    /// ranges. 0: the PACS says so itself (Cancel or Out of Resources, as Orthanc's LimitFindResults does), or has no cap.
+    /// </summary>
+    public int MaxResults { get; set; }
 }
 
 /// <summary>The "Pacs" configuration section: the PACS nodes we query and pull from, our AE title towards them, and when pulls may run.</summary>
@@ -80,6 +87,11 @@ public sealed class PacsOptions : IValidatableObject
             if (node.Port is < 1 or > 65535)
             {
                 yield return new ValidationResult($"Pacs:Nodes:{name}:Port {node.Port.ToString(CultureInfo.InvariantCulture)} is not a TCP port", [nameof(Nodes)]);
+            }
+
+            if (node.MaxResults < 0)
+            {
+                yield return new ValidationResult($"Pacs:Nodes:{name}:MaxResults is {node.MaxResults.ToString(CultureInfo.InvariantCulture)}; it is 0 (no silent cap) or the PACS's cap on one C-FIND answer", [nameof(Nodes)]);
             }
 
             if (node.Retrieve is not ("move" or "get"))
@@ -152,6 +164,44 @@ public sealed record PullWindow(TimeOnly? From, TimeOnly? To)
 
     /// <summary>How long until the window opens next (zero when it is open).</summary>
     public TimeSpan UntilOpen(TimeOnly now) => IsOpen(now) || From is not { } from ? TimeSpan.Zero : from - now;
+
+    /// <summary>The share of a day the window is open (1 for always).</summary>
+    public double OpenShare => From is { } f && To is { } t ? (f < t ? (t - f).TotalHours : 24 - (f - t).TotalHours) / 24 : 1;
+
+    /// <summary>
+    /// The moment at which <paramref name="openTime"/> of open window has passed, counting from <paramref name="now"/>
+    /// in the zone whose clock the window is in (its closed hours do not count).
+    /// </summary>
+    public DateTimeOffset AfterOpenFor(DateTimeOffset now, TimeSpan openTime, TimeZoneInfo zone)
+    {
+        if (From is not { } from || To is not { } to)
+        {
+            return now + openTime;
+        }
+
+        var at = TimeZoneInfo.ConvertTime(now, zone);
+        var left = openTime;
+        for (var day = 0; day < 100_000; day++)
+        {
+            var time = TimeOnly.FromDateTime(at.DateTime);
+            if (!IsOpen(time))
+            {
+                at += from - time; // TimeOnly subtraction wraps midnight
+                continue;
+            }
+
+            var open = to - time;
+            if (left <= open)
+            {
+                return at + left;
+            }
+
+            left -= open;
+            at += open;
+        }
+
+        return DateTimeOffset.MaxValue;
+    }
 
     public override string ToString() => From is { } f && To is { } t ? $"{f:HH\\:mm}-{t:HH\\:mm}" : "always";
 }

@@ -89,55 +89,169 @@ public sealed record StudyMatch(string StudyInstanceUid, string? StudyDate, stri
 
 /// <summary>
 /// Study Root C-FIND against a PACS: studies at study level (date range, accession, patient id, modalities in study),
-/// then each match's series at series level (modality and body part are series attributes; many PACS do not match
-/// Modalities in Study at all). The series answers filter the studies on modality and body part, and say what a pull
-/// takes and what it leaves.
+/// asked slice by slice so that a PACS that caps its answers still gives every study (<see cref="CappedSearch"/>),
+/// then, where wanted, each match's series at series level (modality and body part are series attributes; many PACS
+/// do not match Modalities in Study at all). The series answers filter the studies on modality and body part, and say
+/// what a pull takes and what it leaves. Study and series queries each use one association for the whole search.
 /// </summary>
 public static class PacsFinder
 {
-    public static async Task<IReadOnlyList<StudyMatch>> FindAsync(DicomClient client, PacsQuery query, CancellationToken ct)
+    /// <summary>Matches handed on at a time, and held at most while a slice's answer is still coming.</summary>
+    public const int Chunk = 500;
+
+    /// <summary>Every match, in date order, with its series, and how the search went.</summary>
+    public static async Task<(IReadOnlyList<StudyMatch> Matches, SearchSummary Summary)> FindAsync(DicomClient client, PacsQuery query, int maxResults, TimeProvider clock, CancellationToken ct)
     {
-        var studies = new List<DicomDataset>();
-        if (query.StudyUids.Count > 0)
+        var matches = new Dictionary<string, StudyMatch>(StringComparer.Ordinal);
+        var summary = await SearchAsync(client, query, maxResults, withSeries: true, (chunk, _) =>
         {
-            // One C-FIND per listed study: UID list matching is optional in an SCP, a single UID is not.
-            foreach (var uid in query.StudyUids.Distinct(StringComparer.Ordinal))
+            foreach (var m in chunk)
             {
-                studies.AddRange(await client.FindAsync(StudyIdentifier(query, uid), ct));
+                matches.TryAdd(m.StudyInstanceUid, m);
+            }
+
+            return Task.CompletedTask;
+        }, clock, ct);
+        return ([.. matches.Values.OrderBy(m => m.StudyDate, StringComparer.Ordinal).ThenBy(m => m.StudyInstanceUid, StringComparer.Ordinal)], summary);
+    }
+
+    /// <summary>
+    /// Streams every study that matches <paramref name="query"/> to <paramref name="sink"/>, <see cref="Chunk"/> at a
+    /// time, so a backlog of any size is held in bounded memory. A study may reach the sink twice (a slice whose answer
+    /// grew past a chunk before the PACS said it was capped is asked again in halves): the sink keeps each study once.
+    /// With <paramref name="withSeries"/> false the series are looked up only when the query filters on modality or
+    /// body part (a pull looks them up again when it retrieves the study).
+    /// </summary>
+    public static async Task<SearchSummary> SearchAsync(DicomClient client, PacsQuery query, int maxResults, bool withSeries, Func<IReadOnlyList<StudyMatch>, CancellationToken, Task> sink, TimeProvider clock, CancellationToken ct)
+    {
+        var needSeries = withSeries || query.Modalities.Count > 0 || query.BodyPart is not null;
+        await using var studies = await client.OpenFindAsync(ct);
+        FindAssociation? series = null;
+        try
+        {
+            var held = new List<DicomDataset>();
+            var undated = false;
+            var untimed = false;
+
+            async Task HandOnAsync()
+            {
+                var chunk = new List<StudyMatch>(held.Count);
+                foreach (var study in held)
+                {
+                    var uid = study.GetString(DicomTag.StudyInstanceUid)!;
+                    IReadOnlyList<SeriesMatch> found = [];
+                    if (needSeries)
+                    {
+                        series ??= await client.OpenFindAsync(ct);
+                        found = await FindSeriesAsync(series, uid, ct);
+                    }
+
+                    var match = Describe(study, uid, found);
+                    if (Keeps(query, match))
+                    {
+                        chunk.Add(match);
+                    }
+                }
+
+                held.Clear();
+                if (chunk.Count > 0)
+                {
+                    await sink(chunk, ct);
+                }
+            }
+
+            async ValueTask OnMatchAsync(DicomDataset study)
+            {
+                var uid = study.GetString(DicomTag.StudyInstanceUid);
+                if (string.IsNullOrWhiteSpace(uid) || !DicomUids.IsValid(uid))
+                {
+                    throw new DicomProtocolException($"the PACS answered a study-level C-FIND with a match whose Study Instance UID is {(string.IsNullOrWhiteSpace(uid) ? "missing" : $"'{uid}', not a UID")}");
+                }
+
+                undated |= string.IsNullOrWhiteSpace(study.GetString(DicomTag.StudyDate));
+                untimed |= string.IsNullOrWhiteSpace(study.GetString(DicomTag.StudyTime));
+                held.Add(study);
+                if (held.Count >= Chunk)
+                {
+                    await HandOnAsync();
+                }
+            }
+
+            async Task<SliceAnswer> AskAsync(DicomDataset identifier)
+            {
+                held.Clear();
+                undated = untimed = false;
+                var answer = await studies.FindAsync(identifier, OnMatchAsync, ct);
+                var capped = answer.Capped || (maxResults > 0 && answer.Matches >= maxResults);
+                if (!answer.Succeeded && !capped)
+                {
+                    throw new DicomStatusException("C-FIND", answer.Status, answer.ErrorComment);
+                }
+
+                if (answer.Capped && answer.Matches == 0)
+                {
+                    throw new DicomStatusException("C-FIND (the PACS returned no match at all before it)", answer.Status, answer.ErrorComment);
+                }
+
+                if (capped)
+                {
+                    held.Clear(); // asked again in halves
+                }
+                else
+                {
+                    await HandOnAsync();
+                }
+
+                return new SliceAnswer(capped, answer.Matches, undated, untimed);
+            }
+
+            SearchSummary summary;
+            if (query.StudyUids.Count > 0)
+            {
+                // One C-FIND per listed study: UID list matching is optional in an SCP, a single UID is not.
+                var queries = 0;
+                foreach (var uid in query.StudyUids.Distinct(StringComparer.Ordinal))
+                {
+                    await AskAsync(StudyIdentifier(query, new SearchSlice(query.From, query.To), uid));
+                    queries++;
+                }
+
+                summary = new SearchSummary(queries, 0);
+            }
+            else
+            {
+                var today = DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
+                summary = await CappedSearch.RunAsync(new SearchSlice(query.From, query.To), today, (slice, _) => AskAsync(StudyIdentifier(query, slice, null)), ct);
+            }
+
+            await studies.ReleaseAsync(ct);
+            if (series is not null)
+            {
+                await series.ReleaseAsync(ct);
+            }
+
+            return summary;
+        }
+        finally
+        {
+            if (series is not null)
+            {
+                await series.DisposeAsync();
             }
         }
-        else
-        {
-            studies.AddRange(await client.FindAsync(StudyIdentifier(query, null), ct));
-        }
+    }
 
-        var matches = new List<StudyMatch>();
-        foreach (var study in studies)
-        {
-            var uid = study.GetString(DicomTag.StudyInstanceUid);
-            if (string.IsNullOrWhiteSpace(uid) || !DicomUids.IsValid(uid))
-            {
-                throw new DicomProtocolException($"the PACS answered a study-level C-FIND with a match whose Study Instance UID is {(string.IsNullOrWhiteSpace(uid) ? "missing" : $"'{uid}', not a UID")}");
-            }
-
-            if (matches.Any(m => m.StudyInstanceUid == uid))
-            {
-                continue;
-            }
-
-            var series = await FindSeriesAsync(client, uid, ct);
-            var match = Describe(study, uid, series);
-            if (Keeps(query, match))
-            {
-                matches.Add(match);
-            }
-        }
-
-        return [.. matches.OrderBy(m => m.StudyDate, StringComparer.Ordinal).ThenBy(m => m.StudyInstanceUid, StringComparer.Ordinal)];
+    /// <summary>The series of one study, on an association of its own.</summary>
+    public static async Task<IReadOnlyList<SeriesMatch>> FindSeriesAsync(DicomClient client, string studyUid, CancellationToken ct)
+    {
+        await using var association = await client.OpenFindAsync(ct);
+        var series = await FindSeriesAsync(association, studyUid, ct);
+        await association.ReleaseAsync(ct);
+        return series;
     }
 
     /// <summary>The series of one study.</summary>
-    public static async Task<IReadOnlyList<SeriesMatch>> FindSeriesAsync(DicomClient client, string studyUid, CancellationToken ct)
+    public static async Task<IReadOnlyList<SeriesMatch>> FindSeriesAsync(FindAssociation association, string studyUid, CancellationToken ct)
     {
         var id = new DicomDataset();
         id.AddString(Tags.QueryRetrieveLevel, "CS", "SERIES");
@@ -147,7 +261,7 @@ public static class PacsFinder
         id.AddString(DicomTag.BodyPartExamined, "CS", string.Empty);
         id.AddString(Tags.NumberOfSeriesRelatedInstances, "IS", string.Empty);
         var series = new List<SeriesMatch>();
-        foreach (var s in await client.FindAsync(id, ct))
+        var answer = await association.FindAsync(id, s =>
         {
             var seriesUid = s.GetString(DicomTag.SeriesInstanceUid);
             if (string.IsNullOrWhiteSpace(seriesUid) || !DicomUids.IsValid(seriesUid))
@@ -161,6 +275,11 @@ public static class PacsFinder
             }
 
             series.Add(new SeriesMatch(seriesUid, Blank(s.GetString(DicomTag.Modality)), Blank(s.GetString(DicomTag.BodyPartExamined)), Count(s, Tags.NumberOfSeriesRelatedInstances)));
+            return ValueTask.CompletedTask;
+        }, ct);
+        if (!answer.Succeeded)
+        {
+            throw new DicomStatusException($"C-FIND of the series of study {studyUid}", answer.Status, answer.ErrorComment);
         }
 
         return series;
@@ -176,17 +295,12 @@ public static class PacsFinder
         return id;
     }
 
-    private static DicomDataset StudyIdentifier(PacsQuery q, string? studyUid)
+    private static DicomDataset StudyIdentifier(PacsQuery q, SearchSlice slice, string? studyUid)
     {
         var id = new DicomDataset();
         id.AddString(Tags.QueryRetrieveLevel, "CS", "STUDY");
-        id.AddString(DicomTag.StudyDate, "DA", (q.From, q.To) switch
-        {
-            (null, null) => string.Empty,
-            ({ } f, null) => $"{f:yyyyMMdd}-",
-            (null, { } t) => $"-{t:yyyyMMdd}",
-            ({ } f, { } t) => $"{f:yyyyMMdd}-{t:yyyyMMdd}",
-        });
+        id.AddString(DicomTag.StudyDate, "DA", slice.DateRange);
+        id.AddString(DicomTag.StudyTime, "TM", slice.TimeRange);
         id.AddString(DicomTag.AccessionNumber, "SH", q.Accession ?? string.Empty);
         id.AddString(DicomTag.PatientId, "LO", q.PatientId ?? string.Empty);
         id.AddString(DicomTag.StudyInstanceUid, "UI", studyUid ?? string.Empty);

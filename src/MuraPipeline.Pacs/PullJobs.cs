@@ -1,24 +1,80 @@
 using Microsoft.EntityFrameworkCore;
 using MuraPipeline.Data;
+using MuraPipeline.Dicom.Network;
+
 
 namespace MuraPipeline.Pacs;
 
-/// <summary>A job's progress: studies by state.</summary>
-public sealed record PullProgress(PullJob Job, int Pending, int Retrieving, int Received, int Failed, int Retrieved, int Skipped)
+/// <summary>A job's progress: studies by state, and how fast they have been ending.</summary>
+public sealed record PullProgress(PullJob Job, int Pending, int Retrieving, int Received, int Failed, int Incomplete, int Retrieved, int Skipped, int EndedLastHour, DateTimeOffset? FirstStarted)
 {
-    public int Total => Pending + Retrieving + Received + Failed;
+    public int Total => Pending + Retrieving + Received + Failed + Incomplete;
+
+    public int Ended => Received + Failed + Incomplete;
+
+    public int Left => Pending + Retrieving;
+
+    /// <summary>Studies ended per hour since the first one started (wall time, pull window closed hours included).</summary>
+    public double? PerHourSinceStart(DateTimeOffset now) => FirstStarted is { } first && now > first && Ended > 0 ? Ended / (now - first).TotalHours : null;
+
+    /// <summary>
+    /// When the studies left should all have ended: at the last hour's rate (else the rate since the start), counted
+    /// only while the pull window is open. Null when nothing has ended yet to measure a rate by, or the job is over.
+    /// </summary>
+    public DateTimeOffset? EstimatedEnd(DateTimeOffset now, PullWindow window, TimeZoneInfo zone)
+    {
+        if (Left == 0 || Job.State != PullJobState.Active)
+        {
+            return null;
+        }
+
+        var rate = EndedLastHour > 0 ? EndedLastHour : PerHourSinceStart(now) is { } r && r > 0 ? r * window.OpenShare : 0;
+        return rate <= 0 ? null : window.AfterOpenFor(now, TimeSpan.FromHours(Left / rate), zone);
+    }
 }
 
 /// <summary>
-/// Pull jobs in the database: recorded with one row per study, claimed study by study with a lease (so a crashed
-/// puller's study is taken over once its lease lapses, and a study already received is never claimed again), and
-/// read for `mura pacs jobs`, `mura status` and the console.
+/// Pull jobs in the database: recorded with one row per study (streamed in as the search finds them, so a backlog of
+/// any size takes bounded memory), claimed study by study with a lease (so a crashed puller's study is taken over once
+/// its lease lapses, and a study already received is never claimed again), and read for `mura pacs jobs`,
+/// `mura status` and the console.
 /// </summary>
 public sealed class PullJobs(MuraDbContext db, AuditLog audit, TimeProvider clock)
 {
+    /// <summary>
+    /// Searches the node for <paramref name="query"/> and records a job of every match, streamed in chunk by chunk. A
+    /// search the PACS's cap keeps from being complete leaves no job and throws <see cref="IncompleteSearchException"/>.
+    /// </summary>
+    public async Task<(PullJob Job, SearchSummary Search)> RecordAsync(DicomClient client, string node, PacsNode nodeOptions, PacsQuery query, int maxConcurrent, double studiesPerMinute, AuditActor by, CancellationToken ct)
+    {
+        var job = await BeginAsync(node, nodeOptions.Retrieve, query, maxConcurrent, studiesPerMinute, ct);
+        try
+        {
+            var search = await PacsFinder.SearchAsync(client, query, nodeOptions.MaxResults, withSeries: false, async (chunk, token) => await AddStudiesAsync(job.Id, chunk, token), clock, ct);
+            return (await OpenAsync(job.Id, search, by, ct), search);
+        }
+        catch
+        {
+            await AbandonAsync(job.Id, CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>Records a job with all its studies at once (tests, and study lists known up front).</summary>
     public async Task<PullJob> CreateAsync(string node, string retrieve, PacsQuery query, IReadOnlyList<StudyMatch> studies, int maxConcurrent, double studiesPerMinute, AuditActor by, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
+        var job = await BeginAsync(node, retrieve, query, maxConcurrent, studiesPerMinute, ct);
+        foreach (var chunk in studies.Chunk(PacsFinder.Chunk))
+        {
+            await AddStudiesAsync(job.Id, chunk, ct);
+        }
+
+        return await OpenAsync(job.Id, new SearchSummary(0, 0), by, ct);
+    }
+
+    /// <summary>A new job, Searching: no puller takes it until <see cref="OpenAsync"/>.</summary>
+    public async Task<PullJob> BeginAsync(string node, string retrieve, PacsQuery query, int maxConcurrent, double studiesPerMinute, CancellationToken ct)
+    {
         var job = new PullJob
         {
             Id = Guid.NewGuid(),
@@ -27,29 +83,65 @@ public sealed class PullJobs(MuraDbContext db, AuditLog audit, TimeProvider cloc
             Query = query.Describe(),
             MaxConcurrent = Math.Max(1, maxConcurrent),
             StudiesPerMinute = Math.Max(0, studiesPerMinute),
-            CreatedBy = by.Name,
-            CreatedAt = now,
-            State = studies.Count == 0 ? PullJobState.Done : PullJobState.Active,
-            FinishedAt = studies.Count == 0 ? now : null,
+            CreatedBy = "searching",
+            CreatedAt = clock.GetUtcNow(),
+            State = PullJobState.Searching,
         };
+        db.PullJobs.Add(job);
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+        return job;
+    }
+
+    /// <summary>Adds a chunk of the search's matches to a job; a study the job already has is not added again. Returns how many were new.</summary>
+    public async Task<int> AddStudiesAsync(Guid jobId, IReadOnlyList<StudyMatch> studies, CancellationToken ct)
+    {
+        var uids = studies.Select(s => s.StudyInstanceUid).Distinct(StringComparer.Ordinal).ToList();
+        var known = (await db.PullStudies.AsNoTracking().Where(s => s.JobId == jobId && uids.Contains(s.StudyInstanceUid)).Select(s => s.StudyInstanceUid).ToListAsync(ct))
+            .ToHashSet(StringComparer.Ordinal);
+        var added = 0;
         foreach (var s in studies)
         {
-            job.Studies.Add(new PullStudy
+            if (!known.Add(s.StudyInstanceUid))
+            {
+                continue;
+            }
+
+            db.PullStudies.Add(new PullStudy
             {
                 Id = Guid.NewGuid(),
+                JobId = jobId,
                 StudyInstanceUid = s.StudyInstanceUid,
-                StudyDate = s.StudyDate,
+                StudyDate = s.StudyDate is { Length: <= 8 } d ? d : null,
                 Modalities = Trim(string.Join(',', s.Modalities), 64),
                 BodyPart = Trim(s.BodyPart, 64),
                 Instances = s.Instances,
             });
+            added++;
         }
 
-        db.PullJobs.Add(job);
-        audit.Stage(by.Did("pull", job.Id.ToString(), $"{node} by {retrieve}: {job.Query}; {studies.Count} studies"));
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+        return added;
+    }
+
+    /// <summary>Ends the search: the job becomes Active (Done when nothing matched) and is audited with its count.</summary>
+    public async Task<PullJob> OpenAsync(Guid jobId, SearchSummary search, AuditActor by, CancellationToken ct)
+    {
+        var count = await db.PullStudies.CountAsync(s => s.JobId == jobId, ct);
+        var job = await db.PullJobs.FirstAsync(j => j.Id == jobId, ct);
+        job.State = count == 0 ? PullJobState.Done : PullJobState.Active;
+        job.FinishedAt = count == 0 ? clock.GetUtcNow() : null;
+        job.CreatedBy = by.Name;
+        job.SearchQueries = search.Queries;
+        audit.Stage(by.Did("pull", job.Id.ToString(), $"{job.Node} by {job.Retrieve}: {job.Query}; {count} studies{(search.Queries > 1 ? $" ({search.Queries} queries)" : string.Empty)}"));
         await db.SaveChangesAsync(ct);
         return job;
     }
+
+    /// <summary>A search that could not be completed leaves no job behind: its rows go, in one statement.</summary>
+    public Task AbandonAsync(Guid jobId, CancellationToken ct) =>
+        db.PullJobs.Where(j => j.Id == jobId && j.State == PullJobState.Searching).ExecuteDeleteAsync(ct);
 
     public Task<PullJob?> FindAsync(Guid id, CancellationToken ct) => db.PullJobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id, ct);
 
@@ -66,18 +158,22 @@ public sealed class PullJobs(MuraDbContext db, AuditLog audit, TimeProvider cloc
         var ids = jobs.Select(j => j.Id).ToList();
         var counts = await db.PullStudies.AsNoTracking().Where(s => ids.Contains(s.JobId))
             .GroupBy(s => new { s.JobId, s.State })
-            .Select(g => new { g.Key.JobId, g.Key.State, Count = g.Count(), Retrieved = g.Sum(s => s.Retrieved), Skipped = g.Sum(s => s.Skipped) })
+            .Select(g => new { g.Key.JobId, g.Key.State, Count = g.Count(), Retrieved = g.Sum(s => s.Retrieved), Skipped = g.Sum(s => s.Skipped), FirstStarted = g.Min(s => s.StartedAt) })
             .ToListAsync(ct);
+        var hourAgo = clock.GetUtcNow().AddHours(-1);
+        var lastHour = await db.PullStudies.AsNoTracking().Where(s => ids.Contains(s.JobId) && s.FinishedAt >= hourAgo)
+            .GroupBy(s => s.JobId).Select(g => new { JobId = g.Key, Count = g.Count() }).ToListAsync(ct);
         return [.. jobs.Select(j =>
         {
             int Of(PullStudyState state) => counts.Where(c => c.JobId == j.Id && c.State == state).Sum(c => c.Count);
             var mine = counts.Where(c => c.JobId == j.Id).ToList();
-            return new PullProgress(j, Of(PullStudyState.Pending), Of(PullStudyState.Retrieving), Of(PullStudyState.Received), Of(PullStudyState.Failed), mine.Sum(c => c.Retrieved), mine.Sum(c => c.Skipped));
+            return new PullProgress(j, Of(PullStudyState.Pending), Of(PullStudyState.Retrieving), Of(PullStudyState.Received), Of(PullStudyState.Failed), Of(PullStudyState.Incomplete),
+                mine.Sum(c => c.Retrieved), mine.Sum(c => c.Skipped), lastHour.Where(c => c.JobId == j.Id).Sum(c => c.Count), mine.Min(c => c.FirstStarted));
         })];
     }
 
-    public Task<List<PullStudy>> StudiesAsync(Guid jobId, CancellationToken ct) =>
-        db.PullStudies.AsNoTracking().Where(s => s.JobId == jobId).OrderBy(s => s.StudyDate).ThenBy(s => s.StudyInstanceUid).ToListAsync(ct);
+    public Task<List<PullStudy>> StudiesAsync(Guid jobId, CancellationToken ct, int take = int.MaxValue) =>
+        db.PullStudies.AsNoTracking().Where(s => s.JobId == jobId).OrderBy(s => s.StudyDate).ThenBy(s => s.StudyInstanceUid).Take(take).ToListAsync(ct);
 
     /// <summary>Active jobs, oldest first.</summary>
     public Task<List<PullJob>> ActiveAsync(CancellationToken ct) =>
@@ -93,9 +189,10 @@ public sealed class PullJobs(MuraDbContext db, AuditLog audit, TimeProvider cloc
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var now = clock.GetUtcNow();
-            var candidate = await Claimable(db.PullStudies.Where(s => s.JobId == jobId), now)
-                .OrderBy(s => s.State).ThenBy(s => s.StudyDate).ThenBy(s => s.StudyInstanceUid)
-                .Select(s => (Guid?)s.Id).FirstOrDefaultAsync(ct);
+            // Pending studies first, then lapsed leases: each one seek on (JobId, State, StudyDate, StudyInstanceUid), never a walk past the studies already received.
+            var candidate = await NextPending(jobId, now).Select(id => (Guid?)id).FirstOrDefaultAsync(ct)
+                ?? await db.PullStudies.Where(s => s.JobId == jobId && s.State == PullStudyState.Retrieving && s.LeaseUntil < now)
+                    .OrderBy(s => s.StudyDate).ThenBy(s => s.StudyInstanceUid).Select(s => (Guid?)s.Id).FirstOrDefaultAsync(ct);
             if (candidate is not { } id)
             {
                 return null;
@@ -116,6 +213,11 @@ public sealed class PullJobs(MuraDbContext db, AuditLog audit, TimeProvider cloc
 
         return null;
     }
+
+    /// <summary>The job's pending studies that may start now, in the order they are claimed.</summary>
+    public IQueryable<Guid> NextPending(Guid jobId, DateTimeOffset now) =>
+        db.PullStudies.Where(s => s.JobId == jobId && s.State == PullStudyState.Pending && (s.NotBefore == null || s.NotBefore <= now))
+            .OrderBy(s => s.StudyDate).ThenBy(s => s.StudyInstanceUid).Select(s => s.Id);
 
     private static IQueryable<PullStudy> Claimable(IQueryable<PullStudy> q, DateTimeOffset now) =>
         q.Where(s => (s.State == PullStudyState.Pending && (s.NotBefore == null || s.NotBefore <= now))
@@ -148,11 +250,11 @@ public sealed class PullJobs(MuraDbContext db, AuditLog audit, TimeProvider cloc
         return null;
     }
 
-    /// <summary>Ends one attempt of a study (only while this puller still holds it): received, failed for good, or back to pending after a delay.</summary>
+    /// <summary>Ends one attempt of a study (only while this puller still holds it): received, failed or incomplete for good, or back to pending after a delay.</summary>
     public async Task<bool> FinishAsync(Guid studyId, string owner, PullStudyState state, int retrieved, int skipped, int failedInstances, string? reason, DateTimeOffset? notBefore, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var finished = state is PullStudyState.Received or PullStudyState.Failed ? now : (DateTimeOffset?)null;
+        var finished = state is PullStudyState.Received or PullStudyState.Failed or PullStudyState.Incomplete ? now : (DateTimeOffset?)null;
         var cut = reason is { Length: > 1024 } ? reason[..1024] : reason;
         var n = await db.PullStudies.Where(s => s.Id == studyId && s.LeaseOwner == owner && s.State == PullStudyState.Retrieving)
             .ExecuteUpdateAsync(u => u

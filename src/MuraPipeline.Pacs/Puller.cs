@@ -111,10 +111,10 @@ public sealed partial class Puller(IServiceScopeFactory scopes, IOptions<PacsOpt
             var series = await PacsFinder.FindSeriesAsync(client, study.StudyInstanceUid, ct);
             var wanted = series.Where(s => s.Wanted).ToList();
             skipped = series.Where(s => !s.Wanted).Sum(s => s.Instances ?? 0);
+            var expected = wanted.All(s => s.Instances is not null) ? wanted.Sum(s => s.Instances!.Value) : (int?)null;
             await using (var scope = scopes.CreateAsyncScope())
             {
                 var jobs = scope.ServiceProvider.GetRequiredService<PullJobs>();
-                var expected = wanted.All(s => s.Instances is not null) ? wanted.Sum(s => s.Instances!.Value) : (int?)null;
                 if (await jobs.AlreadyHereAsync(study.Id, study.StudyInstanceUid, expected, ct) is { } here)
                 {
                     await jobs.FinishAsync(study.Id, _owner, PullStudyState.Received, 0, skipped, 0, here, null, ct);
@@ -162,6 +162,12 @@ public sealed partial class Puller(IServiceScopeFactory scopes, IOptions<PacsOpt
                 throw new IncompletePullException(string.Join("; ", problems), failedInstances);
             }
 
+            if (expected is { } e && retrieved < e)
+            {
+                // The PACS said success, yet fewer arrived than its own series counts: not "received".
+                throw new ShortRetrieveException($"the PACS reported the retrieve complete, but {retrieved} of the {e} instances its query listed arrived", e, retrieved);
+            }
+
             await using (var scope = scopes.CreateAsyncScope())
             {
                 var note = skipped > 0 ? $"{skipped} instances of other series (not CR, DX or SC of the seven study types) left on the PACS" : null;
@@ -173,7 +179,7 @@ public sealed partial class Puller(IServiceScopeFactory scopes, IOptions<PacsOpt
             LogReceived(logger, study.StudyInstanceUid, retrieved, skipped);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested && ex is DicomProtocolException or DicomStatusException or DicomException or IOException or SocketException
-            or OperationCanceledException or PermanentPullException or IncompletePullException)
+            or OperationCanceledException or PermanentPullException or IncompletePullException or ShortRetrieveException)
         {
             var reason = ex switch
             {
@@ -183,10 +189,10 @@ public sealed partial class Puller(IServiceScopeFactory scopes, IOptions<PacsOpt
             };
             var permanent = ex is PermanentPullException || study.Attempts >= _options.MaxAttempts;
             var failedInstances = ex is IncompletePullException ipe ? ipe.FailedInstances : 0;
-            var state = permanent ? PullStudyState.Failed : PullStudyState.Pending;
+            var state = !permanent ? PullStudyState.Pending : ex is ShortRetrieveException ? PullStudyState.Incomplete : PullStudyState.Failed;
             var wait = TimeSpan.FromSeconds(_options.RetryDelaySeconds * Math.Pow(2, Math.Max(0, study.Attempts - 1)));
             var text = permanent
-                ? $"{reason} (attempt {study.Attempts} of {_options.MaxAttempts}; failed)"
+                ? $"{reason} (attempt {study.Attempts} of {_options.MaxAttempts}; {(state == PullStudyState.Incomplete ? "incomplete" : "failed")})"
                 : $"{reason} (attempt {study.Attempts} of {_options.MaxAttempts}; next try in {wait.TotalSeconds:0} s)";
             await using (var scope = scopes.CreateAsyncScope())
             {
@@ -196,7 +202,7 @@ public sealed partial class Puller(IServiceScopeFactory scopes, IOptions<PacsOpt
 
             if (permanent)
             {
-                MuraMetrics.PullStudies.WithLabels("failed").Inc();
+                MuraMetrics.PullStudies.WithLabels(state == PullStudyState.Incomplete ? "incomplete" : "failed").Inc();
                 Interlocked.Increment(ref tally.Failed);
                 LogFailed(logger, study.StudyInstanceUid, text);
             }
@@ -277,6 +283,35 @@ public sealed partial class Puller(IServiceScopeFactory scopes, IOptions<PacsOpt
 
     [LoggerMessage(Level = LogLevel.Information, Message = "pull job {JobId} done: {Received} studies received, {AlreadyHere} already here, {Failed} failed")]
     private static partial void LogJobDone(ILogger logger, Guid jobId, int received, int alreadyHere, int failed);
+}
+
+/// <summary>A retrieve the PACS called successful that brought fewer instances than its query listed.</summary>
+public sealed class ShortRetrieveException : Exception
+{
+    public ShortRetrieveException(string message, int expected, int arrived)
+        : base(message)
+    {
+        Expected = expected;
+        Arrived = arrived;
+    }
+
+    public ShortRetrieveException()
+    {
+    }
+
+    public ShortRetrieveException(string message)
+        : base(message)
+    {
+    }
+
+    public ShortRetrieveException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+
+    public int Expected { get; }
+
+    public int Arrived { get; }
 }
 
 /// <summary>A retrieve that cannot succeed by trying again (a refused move destination).</summary>

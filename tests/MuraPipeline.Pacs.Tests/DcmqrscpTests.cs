@@ -95,12 +95,12 @@ public sealed class DcmqrscpTests : IAsyncLifetime
     public async Task Find_lists_the_studies_and_a_pull_brings_every_instance(string retrieve)
     {
         var client = new DicomClient("127.0.0.1", _port, "MURA", "DCMQR");
-        var matches = await PacsFinder.FindAsync(client, new PacsQuery(), default);
+        var matches = await PullFixture.FindAsync(client, new PacsQuery());
         Assert.Equal(_studies.Keys.Order(StringComparer.Ordinal), matches.Select(m => m.StudyInstanceUid).Order(StringComparer.Ordinal));
         var date = DicomFile.OpenHeader(_studies.Values.First()[0]).Dataset.GetString(DicomTag.StudyDate)!;
         var day = DateOnly.ParseExact(date, "yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(_studies.Count(s => DicomFile.OpenHeader(s.Value[0]).Dataset.GetString(DicomTag.StudyDate) == date),
-            (await PacsFinder.FindAsync(client, new PacsQuery { From = day, To = day }, default)).Count);
+            (await PullFixture.FindAsync(client, new PacsQuery { From = day, To = day })).Count);
 
         var options = _pull.Services.GetRequiredService<IOptions<PacsOptions>>().Value;
         options.Nodes["qr"] = new PacsNode { AeTitle = "DCMQR", Host = "127.0.0.1", Port = _port, Retrieve = retrieve };

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -69,12 +68,9 @@ public sealed class FaultyPacsTests : IAsyncLifetime
         Assert.Equal(DicomFile.OpenHeader(_goodFile).Dataset.GetString(DicomTag.SopInstanceUid), DicomFile.OpenHeader(arrived).Dataset.GetString(DicomTag.SopInstanceUid));
     }
 
-    /// <summary>A Q/R SCP of a few dozen lines, built on our own PDU code, scripted per study.</summary>
-    private sealed class FaultyPacs : IAsyncDisposable
+    /// <summary>A Q/R SCP scripted per study.</summary>
+    private sealed class FaultyPacs : ScriptedScp
     {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _loop;
         private readonly string _goodStudy;
         private readonly string _goodFile;
 
@@ -82,172 +78,56 @@ public sealed class FaultyPacsTests : IAsyncLifetime
         {
             _goodStudy = goodStudy;
             _goodFile = goodFile;
-            _listener.Start();
-            _loop = AcceptAsync();
+            Start();
         }
 
-        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
-
-        private async Task AcceptAsync()
+        protected override async Task HandleAsync(NetworkStream s, AssociationPdu ac, byte context, DimseCommand cmd, byte[]? identifier, CancellationToken ct)
         {
-            while (!_stop.IsCancellationRequested)
+            var query = DicomReader.ReadDataset(identifier!, DicomUids.ImplicitVrLittleEndian);
+            var study = query.GetString(DicomTag.StudyInstanceUid);
+            if (cmd.CommandField == DimseCommand.CFindRq)
             {
-                TcpClient client;
-                try
+                var match = new DicomDataset();
+                match.AddString(DicomTag.StudyInstanceUid, "UI", study!);
+                match.AddString(DicomTag.SeriesInstanceUid, "UI", study == NotAUid ? "not-a-uid" : study + ".1");
+                match.AddString(DicomTag.Modality, "CS", "CR");
+                var bytes = DicomWriter.EncodeDataset(match);
+                if (study == Malformed)
                 {
-                    client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
+                    bytes = bytes[..^5]; // the last element's value cut short
                 }
 
-                _ = Task.Run(async () =>
-                {
-                    using (client)
-                    {
-                        try
-                        {
-                            await ServeAsync(client.GetStream(), _stop.Token);
-                        }
-                        catch (Exception ex) when (ex is IOException or OperationCanceledException or DicomProtocolException)
-                        {
-                            // The client went away.
-                        }
-                    }
-                });
-            }
-        }
-
-        private async Task ServeAsync(NetworkStream s, CancellationToken ct)
-        {
-            var rq = AssociationPdu.Parse((await Pdu.ReadAsync(s, 1 << 20, ct))!.Value.Body, request: true);
-            var ac = new AssociationPdu { CalledAe = rq.CalledAe, CallingAe = rq.CallingAe, MaxPduLength = 1 << 20 };
-            foreach (var pc in rq.Contexts)
-            {
-                ac.Contexts.Add(new PresentationContext { Id = pc.Id, AbstractSyntax = pc.AbstractSyntax, TransferSyntaxes = pc.TransferSyntaxes, Result = PresentationContext.Acceptance, AcceptedTransferSyntax = pc.TransferSyntaxes[0] });
+                await SendAsync(s, context, new DimseCommand { CommandField = DimseCommand.CFindRsp, RespondingTo = cmd.MessageId, AffectedSopClass = cmd.AffectedSopClass, DataSetType = 0, Status = DimseCommand.Pending }, bytes, ct);
+                await FindResponseAsync(s, context, cmd, null, DimseCommand.Success, ct);
+                return;
             }
 
-            ac.Roles.AddRange(rq.Roles);
-            await s.WriteAsync(ac.Encode(request: false), ct);
-            while (true)
+            // C-GET: one C-STORE sub-operation with the good file, on the context the requester offered for its class and syntax.
+            var file = await File.ReadAllBytesAsync(_goodFile, ct);
+            var header = DicomFile.OpenHeader(_goodFile);
+            var sop = header.Meta.GetString(DicomTag.MediaStorageSopClassUid)!;
+            var storeContext = ac.Contexts.First(pc => pc.AbstractSyntax == sop && pc.AcceptedTransferSyntax == header.TransferSyntaxUid).Id;
+            var store = new DimseCommand
             {
-                var (context, cmd, identifier) = await ReadMessageAsync(s, ct);
-                if (cmd is null)
-                {
-                    await s.WriteAsync(Pdu.ReleaseResponse(), ct);
-                    return;
-                }
-
-                var query = DicomReader.ReadDataset(identifier!, DicomUids.ImplicitVrLittleEndian);
-                var study = query.GetString(DicomTag.StudyInstanceUid);
-                if (cmd.CommandField == DimseCommand.CFindRq)
-                {
-                    var match = new DicomDataset();
-                    match.AddString(DicomTag.StudyInstanceUid, "UI", study!);
-                    match.AddString(DicomTag.SeriesInstanceUid, "UI", study == NotAUid ? "not-a-uid" : study + ".1");
-                    match.AddString(DicomTag.Modality, "CS", "CR");
-                    var bytes = DicomWriter.EncodeDataset(match);
-                    if (study == Malformed)
-                    {
-                        bytes = bytes[..^5]; // the last element's value cut short
-                    }
-
-                    await SendAsync(s, context, new DimseCommand { CommandField = DimseCommand.CFindRsp, RespondingTo = cmd.MessageId, AffectedSopClass = cmd.AffectedSopClass, DataSetType = 0, Status = DimseCommand.Pending }, bytes, ct);
-                    await SendAsync(s, context, new DimseCommand { CommandField = DimseCommand.CFindRsp, RespondingTo = cmd.MessageId, AffectedSopClass = cmd.AffectedSopClass, Status = DimseCommand.Success }, null, ct);
-                    continue;
-                }
-
-                // C-GET: one C-STORE sub-operation with the good file, on the context the requester offered for its class and syntax.
-                var file = await File.ReadAllBytesAsync(_goodFile, ct);
-                var header = DicomFile.OpenHeader(_goodFile);
-                var sop = header.Meta.GetString(DicomTag.MediaStorageSopClassUid)!;
-                var storeContext = ac.Contexts.First(pc => pc.AbstractSyntax == sop && pc.AcceptedTransferSyntax == header.TransferSyntaxUid).Id;
-                var store = new DimseCommand
-                {
-                    CommandField = DimseCommand.CStoreRq, MessageId = 77, AffectedSopClass = sop, DataSetType = 0,
-                    AffectedSopInstance = header.Dataset.GetString(DicomTag.SopInstanceUid)!,
-                };
-                var data = file.AsMemory(DicomReader.DataSetOffset(file));
-                if (study == Drops)
-                {
-                    await s.WriteAsync(Pdu.PData(storeContext, command: true, last: true, store.Encode()), ct);
-                    await s.WriteAsync(Pdu.PData(storeContext, command: false, last: false, data.Span[..(data.Length / 2)]), ct);
-                    return; // the PACS goes away half way through the instance
-                }
-
-                await SendAsync(s, storeContext, store, data.ToArray(), ct);
-                var (_, stored, _) = await ReadMessageAsync(s, ct);
-                var ok = stored?.Status == DimseCommand.Success;
-                await SendAsync(s, context, new DimseCommand
-                {
-                    CommandField = DimseCommand.CGetRsp, RespondingTo = cmd.MessageId, AffectedSopClass = cmd.AffectedSopClass,
-                    Status = ok ? DimseCommand.Success : (ushort)0xB000, Remaining = 0, Completed = (ushort)(ok ? 1 : 0), Failed = (ushort)(ok ? 0 : 1), Warning = 0,
-                }, null, ct);
-            }
-        }
-
-        private static async Task SendAsync(Stream s, byte context, DimseCommand cmd, byte[]? data, CancellationToken ct)
-        {
-            await s.WriteAsync(Pdu.PData(context, command: true, last: true, cmd.Encode()), ct);
-            if (data is not null)
+                CommandField = DimseCommand.CStoreRq, MessageId = 77, AffectedSopClass = sop, DataSetType = 0,
+                AffectedSopInstance = header.Dataset.GetString(DicomTag.SopInstanceUid)!,
+            };
+            var data = file.AsMemory(DicomReader.DataSetOffset(file));
+            if (study == Drops)
             {
-                for (var at = 0; at < data.Length; at += 16384)
-                {
-                    var n = Math.Min(16384, data.Length - at);
-                    await s.WriteAsync(Pdu.PData(context, command: false, last: at + n == data.Length, data.AsSpan(at, n)), ct);
-                }
+                await s.WriteAsync(Pdu.PData(storeContext, command: true, last: true, store.Encode()), ct);
+                await s.WriteAsync(Pdu.PData(storeContext, command: false, last: false, data.Span[..(data.Length / 2)]), ct);
+                throw new IOException("the PACS goes away half way through the instance");
             }
-        }
 
-        /// <summary>The next command and its data set, if it has one; a null command at a release request.</summary>
-        private static async Task<(byte Context, DimseCommand? Command, byte[]? Data)> ReadMessageAsync(Stream s, CancellationToken ct)
-        {
-            using var command = new MemoryStream();
-            using var data = new MemoryStream();
-            DimseCommand? cmd = null;
-            byte context = 0;
-            while (true)
+            await SendAsync(s, storeContext, store, data.ToArray(), ct);
+            var (_, stored, _) = await ReadMessageAsync(s, ct);
+            var ok = stored?.Status == DimseCommand.Success;
+            await SendAsync(s, context, new DimseCommand
             {
-                var pdu = (await Pdu.ReadAsync(s, 1 << 22, ct)) ?? throw new IOException("closed");
-                if (pdu.Type == PduType.ReleaseRq)
-                {
-                    return (0, null, null);
-                }
-
-                foreach (var pdv in Pdu.Pdvs(pdu.Body))
-                {
-                    context = pdv.ContextId;
-                    if (pdv.Command)
-                    {
-                        command.Write(pdv.Data.Span);
-                        if (pdv.Last)
-                        {
-                            cmd = DimseCommand.Parse(command.ToArray());
-                            if (!cmd.HasDataSet)
-                            {
-                                return (context, cmd, null);
-                            }
-                        }
-                    }
-                    else
-                    {
-                        data.Write(pdv.Data.Span);
-                        if (pdv.Last)
-                        {
-                            return (context, cmd, data.ToArray());
-                        }
-                    }
-                }
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            _listener.Stop();
-            await _loop;
-            _stop.Dispose();
+                CommandField = DimseCommand.CGetRsp, RespondingTo = cmd.MessageId, AffectedSopClass = cmd.AffectedSopClass,
+                Status = ok ? DimseCommand.Success : (ushort)0xB000, Remaining = 0, Completed = (ushort)(ok ? 1 : 0), Failed = (ushort)(ok ? 0 : 1), Warning = 0,
+            }, null, ct);
         }
     }
 }

@@ -56,7 +56,7 @@ public sealed class OrthancPullTests : IAsyncLifetime
     [Fact]
     public async Task Find_lists_exactly_the_studies_with_their_series_and_filters_on_modality_and_body_part()
     {
-        var all = await PacsFinder.FindAsync(Client(), new PacsQuery(), default);
+        var all = await PullFixture.FindAsync(Client(), new PacsQuery());
         Assert.Equal(_studies.Keys.Order(StringComparer.Ordinal), all.Select(m => m.StudyInstanceUid).Order(StringComparer.Ordinal));
         foreach (var m in all)
         {
@@ -73,13 +73,13 @@ public sealed class OrthancPullTests : IAsyncLifetime
 
         // Body part is a series attribute: the filter finds the study by any of its series.
         var part = DicomFile.OpenHeader(_studies.Values.First()[0]).Dataset.GetString(DicomTag.BodyPartExamined)!;
-        var byPart = await PacsFinder.FindAsync(Client(), new PacsQuery { BodyPart = part }, default);
+        var byPart = await PullFixture.FindAsync(Client(), new PacsQuery { BodyPart = part });
         Assert.Equal(_studies.Where(s => DicomFile.OpenHeader(s.Value[0]).Dataset.GetString(DicomTag.BodyPartExamined) == part).Select(s => s.Key).Order(StringComparer.Ordinal),
             byPart.Select(m => m.StudyInstanceUid).Order(StringComparer.Ordinal));
-        Assert.Single(await PacsFinder.FindAsync(Client(), new PacsQuery { BodyPart = "CHEST" }, default));
-        Assert.Empty(await PacsFinder.FindAsync(Client(), new PacsQuery { Modalities = ["MR"] }, default));
+        Assert.Single(await PullFixture.FindAsync(Client(), new PacsQuery { BodyPart = "CHEST" }));
+        Assert.Empty(await PullFixture.FindAsync(Client(), new PacsQuery { Modalities = ["MR"] }));
         var one = _studies.Keys.First();
-        Assert.Equal(one, Assert.Single(await PacsFinder.FindAsync(Client(), new PacsQuery { StudyUids = [one] }, default)).StudyInstanceUid);
+        Assert.Equal(one, Assert.Single(await PullFixture.FindAsync(Client(), new PacsQuery { StudyUids = [one] })).StudyInstanceUid);
     }
 
     [Theory]
@@ -89,7 +89,7 @@ public sealed class OrthancPullTests : IAsyncLifetime
     {
         var options = _pull.Services.GetRequiredService<IOptions<PacsOptions>>().Value;
         options.Nodes["orthanc"] = new PacsNode { AeTitle = OrthancServer.AeTitle, Host = "127.0.0.1", Port = _orthanc.DicomPort, Retrieve = retrieve };
-        var matches = await PacsFinder.FindAsync(Client(), new PacsQuery(), default);
+        var matches = await PullFixture.FindAsync(Client(), new PacsQuery());
         var job = await _pull.RecordAsync("orthanc", retrieve, matches, maxConcurrent: 2);
         var summary = await _pull.Services.GetRequiredService<Puller>().RunAsync(job.Id, default);
         Assert.Equal((3, 0, 0), (summary.Received, summary.Failed, summary.AlreadyHere));
@@ -132,7 +132,7 @@ public sealed class OrthancPullTests : IAsyncLifetime
         options.MoveDestination = "NOBODY";
         options.MaxAttempts = 2;
         options.RetryDelaySeconds = 0;
-        var job = await _pull.RecordAsync("orthanc", "move", await PacsFinder.FindAsync(Client(), new PacsQuery(), default));
+        var job = await _pull.RecordAsync("orthanc", "move", await PullFixture.FindAsync(Client(), new PacsQuery()));
         var summary = await _pull.Services.GetRequiredService<Puller>().RunAsync(job.Id, default);
         Assert.Equal((0, 3, 3), (summary.Received, summary.Failed, summary.Retried));
         foreach (var row in await _pull.StudiesAsync(job.Id))

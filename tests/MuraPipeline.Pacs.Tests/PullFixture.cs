@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MuraPipeline.Data;
 using MuraPipeline.Dicom;
+using MuraPipeline.Dicom.Network;
 using MuraPipeline.Phantoms;
 using MuraPipeline.ServiceDefaults;
 using MuraPipeline.Tests;
@@ -44,6 +45,10 @@ public sealed class PullFixture : IAsyncDisposable
 
         return new PullFixture(dir, services);
     }
+
+    /// <summary>Every match of a search, as `mura pacs find` lists them (the PACS's own cap only).</summary>
+    public static async Task<IReadOnlyList<StudyMatch>> FindAsync(DicomClient client, PacsQuery query) =>
+        (await PacsFinder.FindAsync(client, query, 0, TimeProvider.System, default)).Matches;
 
     public async Task<PullJob> RecordAsync(string node, string retrieve, IReadOnlyList<StudyMatch> studies, int maxConcurrent = 1)
     {

@@ -58,7 +58,7 @@ public sealed class TlsPullTests : IAsyncLifetime
         var tls = _pull.Services.GetRequiredService<DicomTls>();
 
         await Assert.ThrowsAsync<DicomProtocolException>(() => options.Client("plain", tls).EchoAsync(default));
-        var matches = await PacsFinder.FindAsync(options.Client("orthanc", tls), new PacsQuery(), default);
+        var matches = await PullFixture.FindAsync(options.Client("orthanc", tls), new PacsQuery());
         Assert.Equal(_studies.Keys.Order(StringComparer.Ordinal), matches.Select(m => m.StudyInstanceUid).Order(StringComparer.Ordinal));
 
         var job = await _pull.RecordAsync("orthanc", retrieve, matches);

@@ -415,6 +415,9 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                         .HasMaxLength(8)
                         .HasColumnType("character varying(8)");
 
+                    b.Property<int>("SearchQueries")
+                        .HasColumnType("integer");
+
                     b.Property<int>("State")
                         .HasColumnType("integer");
 
@@ -496,10 +499,14 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
 
                     b.HasIndex("StudyInstanceUid");
 
+                    b.HasIndex("JobId", "FinishedAt");
+
                     b.HasIndex("JobId", "StudyInstanceUid")
                         .IsUnique();
 
                     b.HasIndex("State", "NotBefore");
+
+                    b.HasIndex("JobId", "State", "StudyDate", "StudyInstanceUid");
 
                     b.ToTable("pull_studies", (string)null);
                 });

@@ -400,6 +400,9 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                         .HasMaxLength(8)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("SearchQueries")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("State")
                         .HasColumnType("INTEGER");
 
@@ -481,10 +484,14 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
 
                     b.HasIndex("StudyInstanceUid");
 
+                    b.HasIndex("JobId", "FinishedAt");
+
                     b.HasIndex("JobId", "StudyInstanceUid")
                         .IsUnique();
 
                     b.HasIndex("State", "NotBefore");
+
+                    b.HasIndex("JobId", "State", "StudyDate", "StudyInstanceUid");
 
                     b.ToTable("pull_studies", (string)null);
                 });

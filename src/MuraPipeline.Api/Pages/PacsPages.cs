@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using MuraPipeline.Api.Access;
 using MuraPipeline.Data;
 using MuraPipeline.Pacs;
@@ -19,13 +20,13 @@ public static class PacsPages
     public static IEndpointRouteBuilder MapPacsPages(this IEndpointRouteBuilder app)
     {
         var op = ConsoleSecurity.Policy(AccessRole.Operator);
-        app.MapGet("/pacs", async (HttpContext http, PullJobs pulls, ResultsOutbox outbox, MuraDbContext db, string? done, CancellationToken ct) =>
+        app.MapGet("/pacs", async (HttpContext http, PullJobs pulls, ResultsOutbox outbox, MuraDbContext db, IOptions<PacsOptions> pacs, TimeProvider clock, string? done, CancellationToken ct) =>
         {
             var jobs = await pulls.ListAsync(50, ct);
-            var failedStudies = await db.PullStudies.AsNoTracking().Where(s => s.State == PullStudyState.Failed).OrderByDescending(s => s.FinishedAt).Take(100).ToListAsync(ct);
+            var failedStudies = await db.PullStudies.AsNoTracking().Where(s => s.State == PullStudyState.Failed || s.State == PullStudyState.Incomplete).OrderByDescending(s => s.FinishedAt).Take(100).ToListAsync(ct);
             var counts = await outbox.CountsAsync(ct);
             var unsent = (await outbox.ListAsync(null, 100, ct, unsentOnly: true)).ToList();
-            return Html(Page(http, "PACS", Body(http, jobs, failedStudies, counts, unsent, done)));
+            return Html(Page(http, "PACS", Body(http, jobs, pacs.Value.Window(), clock.GetUtcNow(), failedStudies, counts, unsent, done)));
         }).RequireAuthorization(op);
         app.MapPost("/pacs/results/resend", async (HttpContext http, ResultsOutbox outbox, AuditLog audit, [FromForm] string? study, CancellationToken ct) =>
         {
@@ -36,15 +37,18 @@ public static class PacsPages
         return app;
     }
 
-    private static string Body(HttpContext http, IReadOnlyList<PullProgress> jobs, List<PullStudy> failed, OutboxCounts counts, List<OutboxEntry> unsent, string? done)
+    private static string Body(HttpContext http, IReadOnlyList<PullProgress> jobs, PullWindow window, DateTimeOffset now, List<PullStudy> failed, OutboxCounts counts, List<OutboxEntry> unsent, string? done)
     {
         var jobRows = new StringBuilder();
         foreach (var p in jobs)
         {
-            var share = p.Total == 0 ? 100 : 100 * (p.Received + p.Failed) / p.Total;
+            var share = p.Total == 0 ? 100 : 100 * p.Ended / p.Total;
+            var since = p.PerHourSinceStart(now) is { } r ? r.ToString("0.#", CultureInfo.InvariantCulture) : "-";
+            var end = p.EstimatedEnd(now, window, TimeZoneInfo.Local) is { } e ? TimeZoneInfo.ConvertTime(e, TimeZoneInfo.Local).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "-";
             jobRows.Append(CultureInfo.InvariantCulture, $"""
                 <tr><td><code>{p.Job.Id}</code></td><td>{Enc(p.Job.Node)}</td><td>{Enc(p.Job.Retrieve)}</td><td>{Enc(p.Job.Query)}</td><td>{Enc(p.Job.State.ToString().ToLowerInvariant())}</td>
-                <td><progress max="100" value="{share}" aria-label="done">{share} %</progress></td><td class="num">{p.Total}</td><td class="num">{p.Received}</td><td class="num">{p.Failed}</td><td class="num">{p.Pending + p.Retrieving}</td>
+                <td><progress max="100" value="{share}" aria-label="done">{share} %</progress></td><td class="num">{p.Total}</td><td class="num">{p.Received}</td><td class="num">{p.Failed}</td><td class="num">{p.Incomplete}</td><td class="num">{p.Left}</td>
+                <td class="num">{p.EndedLastHour}</td><td class="num">{since}</td><td>{end}</td>
                 <td class="num">{p.Retrieved}</td><td class="num">{p.Skipped}</td><td>{p.Job.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm}</td><td>{Enc(p.Job.CreatedBy)}</td></tr>
                 """);
         }
@@ -72,9 +76,9 @@ public static class PacsPages
             <h1>PACS</h1>
             {(done is null ? string.Empty : $"<p class=\"notice\" role=\"status\">{Enc(done)}</p>")}
             <h2>Pull jobs</h2>
-            <p>Recorded by <code>mura pacs pull</code>; the scheduler role works them inside <code>Pacs:PullWindow</code>.</p>
-            <table class="grid" id="pull-jobs"><thead><tr><th>job</th><th>node</th><th>by</th><th>query</th><th>state</th><th>progress</th><th>studies</th><th>received</th><th>failed</th><th>left</th><th>instances</th><th>skipped</th><th>created (UTC)</th><th>by whom</th></tr></thead>
-            <tbody>{(jobRows.Length == 0 ? "<tr><td colspan=\"14\">No pull job yet.</td></tr>" : jobRows.ToString())}</tbody></table>
+            <p>Recorded by <code>mura pacs pull</code>; the scheduler role works them inside <code>Pacs:PullWindow</code> ({Enc(window.ToString())}); the estimated end counts only the window's open hours.</p>
+            <table class="grid" id="pull-jobs"><thead><tr><th>job</th><th>node</th><th>by</th><th>query</th><th>state</th><th>progress</th><th>studies</th><th>received</th><th>failed</th><th>incomplete</th><th>left</th><th>per hour, last hour</th><th>per hour since start</th><th>estimated end (local)</th><th>instances</th><th>skipped</th><th>created (UTC)</th><th>by whom</th></tr></thead>
+            <tbody>{(jobRows.Length == 0 ? "<tr><td colspan=\"18\">No pull job yet.</td></tr>" : jobRows.ToString())}</tbody></table>
             <h2>Studies that did not arrive</h2>
             <table class="grid" id="pull-failures"><thead><tr><th>study</th><th>date</th><th>attempts</th><th>reason</th></tr></thead>
             <tbody>{(failedRows.Length == 0 ? "<tr><td colspan=\"4\">None.</td></tr>" : failedRows.ToString())}</tbody></table>

@@ -102,7 +102,8 @@ public static class PacsCommand
         cmd.SetAction(async (parse, ct) => await GuardedAsync(async () =>
         {
             var (options, tls) = Options();
-            var matches = await PacsFinder.FindAsync(options.Client(parse.GetValue(node)!, tls), filters.Read(parse), ct);
+            var name = parse.GetValue(node)!;
+            var (matches, search) = await PacsFinder.FindAsync(options.Client(name, tls), filters.Read(parse), options.Node(name).MaxResults, TimeProvider.System, ct);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(matches.Select(m => new
@@ -127,7 +128,7 @@ public static class PacsCommand
             }
 
             AnsiConsole.Write(table);
-            Console.WriteLine($"{matches.Count} studies");
+            Console.WriteLine($"{matches.Count} studies, complete ({Queries(search)})");
             return ExitCodes.Ok;
         }));
         return cmd;
@@ -162,12 +163,13 @@ public static class PacsCommand
                 var name = parse.GetValue(node) ?? throw new ArgumentException("name the PACS node to pull from (or --resume JOB)");
                 var options = services.GetRequiredService<IOptions<PacsOptions>>().Value;
                 var query = filters.Read(parse);
-                var matches = await PacsFinder.FindAsync(options.Client(name, services.GetRequiredService<DicomTls>()), query, ct);
                 await using var scope = services.CreateAsyncScope();
-                var job = await scope.ServiceProvider.GetRequiredService<PullJobs>().CreateAsync(name, options.Node(name).Retrieve, query, matches,
+                var jobs = scope.ServiceProvider.GetRequiredService<PullJobs>();
+                var (job, search) = await jobs.RecordAsync(options.Client(name, services.GetRequiredService<DicomTls>()), name, options.Node(name), query,
                     parse.GetValue(concurrent), parse.GetValue(rate), AuditActor.CommandLine, ct);
                 jobId = job.Id;
-                Console.WriteLine($"pull job {job.Id}: {matches.Count} studies from {name} by C-{job.Retrieve.ToUpperInvariant()} ({job.Query})");
+                var count = (await jobs.ProgressAsync(job.Id, ct))?.Total ?? 0;
+                Console.WriteLine($"pull job {job.Id}: {count} studies from {name} by C-{job.Retrieve.ToUpperInvariant()} ({job.Query}); the search is complete ({Queries(search)})");
             }
 
             if (parse.GetValue(detach))
@@ -180,8 +182,8 @@ public static class PacsCommand
             {
                 var progress = await scope.ServiceProvider.GetRequiredService<PullJobs>().ProgressAsync(jobId, ct)
                     ?? throw new ArgumentException($"no pull job {jobId}");
-                Console.WriteLine($"pull job {jobId}: {progress.Received} received ({summary.AlreadyHere} already here this run), {progress.Failed} failed, {progress.Pending + progress.Retrieving} left; {progress.Retrieved} instances retrieved, {progress.Skipped} skipped");
-                return progress.Failed > 0 ? ExitCodes.SomeInputFailed : ExitCodes.Ok;
+                Console.WriteLine($"pull job {jobId}: {progress.Received} received ({summary.AlreadyHere} already here this run), {progress.Failed} failed, {progress.Incomplete} incomplete, {progress.Left} left; {progress.Retrieved} instances retrieved, {progress.Skipped} skipped");
+                return progress.Failed + progress.Incomplete > 0 ? ExitCodes.SomeInputFailed : ExitCodes.Ok;
             }
         }));
         return cmd;
@@ -218,20 +220,29 @@ public static class PacsCommand
             }
 
             var list = await jobs.ListAsync(100, ct);
+            var window = services.GetRequiredService<IOptions<PacsOptions>>().Value.Window();
+            var now = DateTimeOffset.UtcNow;
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(list.Select(p => new
                 {
                     id = p.Job.Id, node = p.Job.Node, retrieve = p.Job.Retrieve, query = p.Job.Query, state = p.Job.State.ToString().ToLowerInvariant(),
-                    p.Total, p.Pending, p.Retrieving, p.Received, p.Failed, p.Retrieved, p.Skipped, createdAt = p.Job.CreatedAt, finishedAt = p.Job.FinishedAt,
+                    p.Total, p.Pending, p.Retrieving, p.Received, p.Failed, p.Incomplete, p.Retrieved, p.Skipped, searchQueries = p.Job.SearchQueries,
+                    studiesPerHourLastHour = p.EndedLastHour, studiesPerHourSinceStart = p.PerHourSinceStart(now), estimatedEnd = p.EstimatedEnd(now, window, TimeZoneInfo.Local),
+                    createdAt = p.Job.CreatedAt, finishedAt = p.Job.FinishedAt,
                 }), JsonOptions));
                 return ExitCodes.Ok;
             }
 
-            var t = new Table().AddColumn("job").AddColumn("node").AddColumn("query").AddColumn("state").AddColumn(new TableColumn("studies").RightAligned()).AddColumn(new TableColumn("received").RightAligned()).AddColumn(new TableColumn("failed").RightAligned()).AddColumn(new TableColumn("left").RightAligned()).AddColumn("created (UTC)");
+            var t = new Table().AddColumn("job").AddColumn("node").AddColumn("query").AddColumn("state").AddColumn(new TableColumn("studies").RightAligned()).AddColumn(new TableColumn("received").RightAligned())
+                .AddColumn(new TableColumn("failed").RightAligned()).AddColumn(new TableColumn("incomplete").RightAligned()).AddColumn(new TableColumn("left").RightAligned())
+                .AddColumn(new TableColumn("per hour (last hour, since start)").RightAligned()).AddColumn("estimated end (local)").AddColumn("created (UTC)");
             foreach (var p in list)
             {
-                t.AddRow(p.Job.Id.ToString(), Markup.Escape(p.Job.Node), Markup.Escape(p.Job.Query), p.Job.State.ToString().ToLowerInvariant(), Count(p.Total), Count(p.Received), Count(p.Failed), Count(p.Pending + p.Retrieving), p.Job.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
+                var since = p.PerHourSinceStart(now) is { } r ? r.ToString("0.#", CultureInfo.InvariantCulture) : "-";
+                var end = p.EstimatedEnd(now, window, TimeZoneInfo.Local) is { } e ? TimeZoneInfo.ConvertTime(e, TimeZoneInfo.Local).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "-";
+                t.AddRow(p.Job.Id.ToString(), Markup.Escape(p.Job.Node), Markup.Escape(p.Job.Query), p.Job.State.ToString().ToLowerInvariant(), Count(p.Total), Count(p.Received), Count(p.Failed), Count(p.Incomplete), Count(p.Left),
+                    $"{Count(p.EndedLastHour)}, {since}", end, p.Job.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
             }
 
             AnsiConsole.Write(t);
@@ -243,6 +254,10 @@ public static class PacsCommand
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     private static string Count(int? n) => n?.ToString(CultureInfo.InvariantCulture) ?? "";
+
+    private static string Queries(SearchSummary search) => search.Splits == 0
+        ? $"{search.Queries} {(search.Queries == 1 ? "query" : "queries")}"
+        : $"{search.Queries} queries: the PACS capped {search.Splits} answers, each asked again in narrower date or time ranges";
 
     private static Option<string?> DbOption() =>
         new("--db") { Description = "A SQLite file or a PostgreSQL connection string (default: ConnectionStrings__Postgres, else mura.db here)." };
@@ -266,7 +281,7 @@ public static class PacsCommand
         {
             return await work();
         }
-        catch (Exception ex) when (ex is PacsConfigurationException or ArgumentException or IOException or DicomProtocolException or DicomStatusException or DicomException
+        catch (Exception ex) when (ex is PacsConfigurationException or IncompleteSearchException or ArgumentException or IOException or DicomProtocolException or DicomStatusException or DicomException
             or SocketException or OptionsValidationException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");

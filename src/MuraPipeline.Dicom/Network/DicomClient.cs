@@ -74,54 +74,39 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
 
     /// <summary>
     /// Study Root C-FIND: every match for <paramref name="identifier"/> (which carries the Query/Retrieve Level and the
-    /// keys to match and return). A failure status or a malformed response is an exception naming it; nothing partial is
-    /// returned.
+    /// keys to match and return). A failure status (a capped answer included) or a malformed response is an exception
+    /// naming it; nothing partial is returned. <see cref="OpenFindAsync"/> keeps one association for many queries and
+    /// hands back capped answers with their status.
     /// </summary>
     public async Task<IReadOnlyList<DicomDataset>> FindAsync(DicomDataset identifier, CancellationToken ct)
     {
-        var rq = Request(DicomUids.StudyRootFind);
-        await using var session = await Session.OpenAsync(host, port, rq, Timeout, Tls, ct);
-        var pc = session.Accepted(DicomUids.StudyRootFind, DicomUids.ImplicitVrLittleEndian)
-            ?? session.Accepted(DicomUids.StudyRootFind, DicomUids.ExplicitVrLittleEndian)
-            ?? throw new DicomProtocolException("the peer did not accept Study Root Query/Retrieve - FIND");
-        var cmd = new DimseCommand { CommandField = DimseCommand.CFindRq, MessageId = 1, AffectedSopClass = DicomUids.StudyRootFind, DataSetType = 0x0000 };
-        var syntax = session.SyntaxOf(pc);
-        await session.SendAsync(pc, cmd, DicomWriter.EncodeDataset(identifier, syntax), ct);
+        await using var association = await OpenFindAsync(ct);
         var matches = new List<DicomDataset>();
-        while (true)
+        var answer = await association.FindAsync(identifier, m => { matches.Add(m); return ValueTask.CompletedTask; }, ct);
+        if (!answer.Succeeded)
         {
-            var (contextId, response) = await session.ReadCommandAsync(ct);
-            if (response.CommandField != DimseCommand.CFindRsp || response.RespondingTo != cmd.MessageId)
-            {
-                throw new DicomProtocolException($"expected a C-FIND response to message {cmd.MessageId}, got command 0x{response.CommandField:X4}");
-            }
+            throw new DicomStatusException("C-FIND", answer.Status, answer.ErrorComment);
+        }
 
-            var status = response.Status ?? throw new DicomProtocolException("C-FIND response without a status");
-            if (DimseCommand.IsPending(status))
-            {
-                if (!response.HasDataSet)
-                {
-                    throw new DicomProtocolException("pending C-FIND response without an identifier");
-                }
+        await association.ReleaseAsync(ct);
+        return matches;
+    }
 
-                using var data = new MemoryStream();
-                await session.ReadDataSetAsync(contextId, d => { data.Write(d.Span); return Task.CompletedTask; }, ct);
-                matches.Add(DicomReader.ReadDataset(data.ToArray(), syntax));
-                continue;
-            }
-
-            if (response.HasDataSet)
-            {
-                await session.ReadDataSetAsync(contextId, _ => Task.CompletedTask, ct);
-            }
-
-            if (status != DimseCommand.Success)
-            {
-                throw new DicomStatusException("C-FIND", status, response.ErrorComment);
-            }
-
-            await session.ReleaseAsync(ct);
-            return matches;
+    /// <summary>A Study Root C-FIND association for several queries in turn; release it when done.</summary>
+    public async Task<FindAssociation> OpenFindAsync(CancellationToken ct)
+    {
+        var session = await Session.OpenAsync(host, port, Request(DicomUids.StudyRootFind), Timeout, Tls, ct);
+        try
+        {
+            var pc = session.Accepted(DicomUids.StudyRootFind, DicomUids.ImplicitVrLittleEndian)
+                ?? session.Accepted(DicomUids.StudyRootFind, DicomUids.ExplicitVrLittleEndian)
+                ?? throw new DicomProtocolException("the peer did not accept Study Root Query/Retrieve - FIND");
+            return new FindAssociation(session, pc);
+        }
+        catch
+        {
+            await session.DisposeAsync();
+            throw;
         }
     }
 
@@ -324,7 +309,7 @@ public sealed class DicomClient(string host, int port, string callingAe, string 
         return outcomes;
     }
 
-    private sealed class Session : IAsyncDisposable
+    internal sealed class Session : IAsyncDisposable
     {
         private readonly TcpClient _client;
         private Stream _stream = null!;
