@@ -47,7 +47,7 @@ public sealed partial class OrthancServer : IAsyncDisposable
     /// on 127.0.0.1). With <paramref name="tls"/> its DICOM port speaks TLS only, requires a peer certificate chained to
     /// Trusted, and it reaches every modality over TLS with its own certificate.
     /// </summary>
-    public static async Task<OrthancServer> StartAsync(string dir, IReadOnlyDictionary<string, (string Ae, int Port)> modalities, (string Cert, string Key, string Trusted)? tls = null)
+    public static async Task<OrthancServer> StartAsync(string dir, IReadOnlyDictionary<string, (string Ae, int Port)> modalities, (string Cert, string Key, string Trusted)? tls = null, IReadOnlyDictionary<string, object>? settings = null)
     {
         Directory.CreateDirectory(dir);
         var http = Peers.FreePort();
@@ -74,6 +74,11 @@ public sealed partial class OrthancServer : IAsyncDisposable
             config["DicomTlsPrivateKey"] = t.Key;
             config["DicomTlsTrustedCertificates"] = t.Trusted;
             config["DicomTlsRemoteCertificateRequired"] = true;
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, object>())
+        {
+            config[key] = value;
         }
 
         var configPath = Path.Combine(dir, "orthanc.json");

@@ -103,6 +103,66 @@ public sealed class PacsPullTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_PACS_that_caps_its_answers_still_gives_every_study_of_a_backlog_spread_over_days()
+    {
+        // Orthanc ends a C-FIND with Cancel after 2 matches (LimitFindResults); seven studies on four days, three of them on one day.
+        await using var capped = await OrthancServer.StartAsync(Path.Combine(_c.Dir, "capped"), new Dictionary<string, (string, int)> { ["mura"] = ("MURA", int.Parse(_scpPort, CultureInfo.InvariantCulture)) },
+            settings: new Dictionary<string, object> { ["LimitFindResults"] = 2 });
+        var staging = Path.Combine(_c.Dir, "staging");
+        PhantomWriter.WriteAll(new PhantomGenerator(1605, minSide: 300, maxSide: 420), 7, staging, PhantomFormat.Dicom);
+        var files = Directory.GetFiles(staging, "*.dcm", SearchOption.AllDirectories);
+        var studies = files.Select(f => DicomFile.OpenHeader(f).Dataset.GetString(DicomTag.StudyInstanceUid)!).Distinct().Order(StringComparer.Ordinal).ToList();
+        int[] day = [0, 1, 1, 2, 2, 2, 5];
+        foreach (var f in files)
+        {
+            var file = DicomFile.Open(f);
+            var k = studies.IndexOf(file.Dataset.GetString(DicomTag.StudyInstanceUid)!);
+            file.Dataset.AddString(DicomTag.StudyDate, "DA", new DateOnly(2024, 5, 1).AddDays(day[k]).ToString("yyyyMMdd", CultureInfo.InvariantCulture));
+            file.Dataset.AddString(DicomTag.StudyTime, "TM", $"{8 + k:00}1500");
+            await using var stream = File.Create(f);
+            DicomWriter.Write(stream, file);
+        }
+
+        await capped.UploadAsync(files);
+        var node = new Dictionary<string, string>(Pacs("get")) { ["Pacs__Nodes__orthanc__Port"] = capped.DicomPort.ToString(CultureInfo.InvariantCulture) };
+        StartPipeline();
+
+        var (code, text) = _c.RunMura(node, "pacs", "find", "orthanc");
+        Assert.True(code == 0, text);
+        Assert.Contains("7 studies, complete (", text, StringComparison.Ordinal);
+        Assert.Contains("the PACS capped", text, StringComparison.Ordinal);
+        (code, text) = _c.RunMura(node, "pacs", "find", "orthanc", "--json");
+        Assert.True(code == 0, text);
+        Assert.Equal(studies, JsonDocument.Parse(text).RootElement.EnumerateArray().Select(e => e.GetProperty("studyInstanceUid").GetString()!).Order(StringComparer.Ordinal));
+
+        (code, text) = _c.RunMura(node, "pacs", "pull", "orthanc");
+        Assert.True(code == 0, text);
+        Assert.Contains("7 studies from orthanc", text, StringComparison.Ordinal);
+        Assert.Contains("7 received", text, StringComparison.Ordinal);
+        await WaitAllScoredAsync(studies.Count, files.Length);
+        Assert.Equal(studies, (await _c.ScalarAsync<string>("SELECT string_agg(\"StudyInstanceUid\", ',' ORDER BY \"StudyInstanceUid\") FROM studies")).Split(',').Order(StringComparer.Ordinal));
+        Assert.True(await _c.ScalarAsync<int>("SELECT \"SearchQueries\" FROM pull_jobs") > 1);
+
+        // A day the cap cannot be split under: three studies in the same second, and a cap of 2.
+        foreach (var f in files.Where(f => day[studies.IndexOf(DicomFile.OpenHeader(f).Dataset.GetString(DicomTag.StudyInstanceUid)!)] == 2))
+        {
+            var file = DicomFile.Open(f);
+            file.Dataset.AddString(DicomTag.StudyTime, "TM", "101500");
+            await using var stream = File.Create(f);
+            DicomWriter.Write(stream, file);
+        }
+
+        await using var crowded = await OrthancServer.StartAsync(Path.Combine(_c.Dir, "crowded"), new Dictionary<string, (string, int)> { ["mura"] = ("MURA", int.Parse(_scpPort, CultureInfo.InvariantCulture)) }, settings: new Dictionary<string, object> { ["LimitFindResults"] = 2 });
+        await crowded.UploadAsync(files);
+        var crowdedNode = new Dictionary<string, string>(node) { ["Pacs__Nodes__orthanc__Port"] = crowded.DicomPort.ToString(CultureInfo.InvariantCulture) };
+        (code, text) = _c.RunMura(crowdedNode, "pacs", "pull", "orthanc");
+        Assert.NotEqual(0, code);
+        Assert.Contains("2024-05-03 10:15:00-10:15:00", text, StringComparison.Ordinal);
+        Assert.Contains("after 2 studies", text, StringComparison.Ordinal);
+        Assert.Equal(1, await _c.ScalarAsync<int>("SELECT count(*)::int FROM pull_jobs"));
+    }
+
+    [Fact]
     public async Task Results_go_back_into_the_source_studies_once_each_though_the_first_association_is_refused()
     {
         var (studies, views) = await LoadAsync(3, seed: 1603);

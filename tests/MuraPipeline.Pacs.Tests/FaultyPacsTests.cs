@@ -17,6 +17,7 @@ public sealed class FaultyPacsTests : IAsyncLifetime
     private const string Malformed = "2.25.1001";
     private const string NotAUid = "2.25.1002";
     private const string Drops = "2.25.1003";
+    private const string Short = "2.25.1004";
     private PullFixture _pull = null!;
     private FaultyPacs _pacs = null!;
     private string _goodStudy = null!;
@@ -45,10 +46,10 @@ public sealed class FaultyPacsTests : IAsyncLifetime
         options.MaxAttempts = 2;
         options.RetryDelaySeconds = 0;
         options.TimeoutSeconds = 5;
-        var studies = new[] { Malformed, NotAUid, Drops, _goodStudy }.Select(u => new StudyMatch(u, "20240101", null, null, ["CR"], null, null, [])).ToList();
+        var studies = new[] { Malformed, NotAUid, Drops, Short, _goodStudy }.Select(u => new StudyMatch(u, "20240101", null, null, ["CR"], null, null, [])).ToList();
         var job = await _pull.RecordAsync("faulty", "get", studies);
         var summary = await _pull.Services.GetRequiredService<Puller>().RunAsync(job.Id, default);
-        Assert.Equal((1, 3), (summary.Received, summary.Failed));
+        Assert.Equal((1, 4), (summary.Received, summary.Failed));
 
         var rows = (await _pull.StudiesAsync(job.Id)).ToDictionary(r => r.StudyInstanceUid);
         Assert.Equal((PullStudyState.Received, 1, 1), (rows[_goodStudy].State, rows[_goodStudy].Retrieved, rows[_goodStudy].Attempts));
@@ -61,6 +62,10 @@ public sealed class FaultyPacsTests : IAsyncLifetime
         Assert.Contains("truncated", rows[Malformed].Reason, StringComparison.Ordinal);
         Assert.Contains("'not-a-uid', not a UID", rows[NotAUid].Reason, StringComparison.Ordinal);
         Assert.Contains("connection", rows[Drops].Reason, StringComparison.OrdinalIgnoreCase);
+
+        // A retrieve the PACS calls successful with fewer instances than its series count said is tried again, then ends incomplete, never received.
+        Assert.Equal((PullStudyState.Incomplete, 2, 0), (rows[Short].State, rows[Short].Attempts, rows[Short].Retrieved));
+        Assert.True(rows[Short].Reason!.Contains("0 of the 1 instances its query listed arrived (attempt 2 of 2; incomplete)", StringComparison.Ordinal), rows[Short].Reason);
 
         // Only the good instance is in the watched folder: the dropped one left no file (its partial file is gone too).
         var files = Directory.GetFiles(_pull.Watch, "*", SearchOption.AllDirectories);
@@ -91,6 +96,11 @@ public sealed class FaultyPacsTests : IAsyncLifetime
                 match.AddString(DicomTag.StudyInstanceUid, "UI", study!);
                 match.AddString(DicomTag.SeriesInstanceUid, "UI", study == NotAUid ? "not-a-uid" : study + ".1");
                 match.AddString(DicomTag.Modality, "CS", "CR");
+                if (study == Short)
+                {
+                    match.AddString(Tags.NumberOfSeriesRelatedInstances, "IS", "1");
+                }
+
                 var bytes = DicomWriter.EncodeDataset(match);
                 if (study == Malformed)
                 {
@@ -99,6 +109,13 @@ public sealed class FaultyPacsTests : IAsyncLifetime
 
                 await SendAsync(s, context, new DimseCommand { CommandField = DimseCommand.CFindRsp, RespondingTo = cmd.MessageId, AffectedSopClass = cmd.AffectedSopClass, DataSetType = 0, Status = DimseCommand.Pending }, bytes, ct);
                 await FindResponseAsync(s, context, cmd, null, DimseCommand.Success, ct);
+                return;
+            }
+
+            if (study == Short)
+            {
+                // Success, with nothing sent.
+                await SendAsync(s, context, new DimseCommand { CommandField = DimseCommand.CGetRsp, RespondingTo = cmd.MessageId, AffectedSopClass = cmd.AffectedSopClass, Status = DimseCommand.Success, Remaining = 0, Completed = 0, Failed = 0, Warning = 0 }, null, ct);
                 return;
             }
 
