@@ -25,6 +25,7 @@ public static class MuraCommandLine
         root.Subcommands.Add(AccessCommands.Keys());
         root.Subcommands.Add(LabelsCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(RetentionCommand.Create());
         root.Subcommands.Add(PacsCommand.Create());
         root.Subcommands.Add(ResultsCommand.Create());
         return root;

@@ -115,6 +115,12 @@ public sealed class View
 
     /// <summary>When an operator asked for a view that failed at ingest to be read from its file again; cleared when an ingest replica takes the request.</summary>
     public DateTimeOffset? RetryRequestedAt { get; set; }
+
+    /// <summary>When retention deleted the original file (<see cref="SourcePath"/> names where it was).</summary>
+    public DateTimeOffset? OriginalRemovedAt { get; set; }
+
+    /// <summary>When retention deleted the view's derivative image and heatmaps.</summary>
+    public DateTimeOffset? DerivativesRemovedAt { get; set; }
 }
 
 /// <summary>One model's score of one view: written once, in the transaction that moves the view to Scored.</summary>

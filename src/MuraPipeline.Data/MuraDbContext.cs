@@ -68,6 +68,7 @@ internal sealed class StudyConfiguration : IEntityTypeConfiguration<Study>
         b.HasKey(s => s.Id);
         b.HasIndex(s => s.StudyInstanceUid).IsUnique();
         b.HasIndex(s => new { s.State, s.LastInstanceAt });
+        b.HasIndex(s => new { s.State, s.ScoredAt }); // retention: studies that ended before a cutoff
         b.HasIndex(s => new { s.State, s.Score, s.StudyInstanceUid }); // the worklist: keyset pages by score, then UID
         b.Property(s => s.LeaseOwner).HasMaxLength(128);
         b.Property(s => s.StudyInstanceUid).HasMaxLength(64);

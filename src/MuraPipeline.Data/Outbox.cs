@@ -27,10 +27,13 @@ public sealed class StoredResult
     /// <summary>For a Secondary Capture, the view it shows.</summary>
     public string? ViewSopInstanceUid { get; set; }
 
-    /// <summary>The Part-10 file.</summary>
+    /// <summary>The Part-10 file; empty once retention removed it (<see cref="ContentRemovedAt"/>).</summary>
     public required byte[] Content { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>When retention removed <see cref="Content"/>, every destination having acknowledged it; the row and its UIDs stay.</summary>
+    public DateTimeOffset? ContentRemovedAt { get; set; }
 
     public List<ResultDelivery> Deliveries { get; set; } = [];
 }

@@ -199,7 +199,8 @@ public sealed class ResultsOutbox(MuraDbContext db, IThresholdPolicy thresholds,
     public async Task<int> ResendAsync(string? studyUid, string? sopInstanceUid, bool failedOnly, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var q = db.ResultDeliveries.AsQueryable();
+        // An object whose bytes retention removed cannot be sent again; its study's results are made anew only by a new score.
+        var q = db.ResultDeliveries.Where(d => d.Result!.ContentRemovedAt == null);
         if (studyUid is not null)
         {
             q = q.Where(d => d.Result!.StudyInstanceUid == studyUid);

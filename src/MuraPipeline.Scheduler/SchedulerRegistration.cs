@@ -4,6 +4,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MuraPipeline.Data;
+using MuraPipeline.DicomResults;
+using MuraPipeline.Ingest;
 using Quartz;
 
 namespace MuraPipeline.Scheduler;
@@ -19,6 +21,22 @@ public static class SchedulerRegistration
         return services;
     }
 
+    /// <summary>Retention, without Quartz (what `mura retention run` needs): its settings, and the ingest and results settings that say where files are and where results go.</summary>
+    public static IServiceCollection AddRetention(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
+        services.AddOptions<IngestOptions>().Bind(configuration.GetSection(IngestOptions.Section));
+        services.AddOptions<ResultOptions>().Bind(configuration.GetSection(ResultOptions.Section));
+        services.AddSingleton<Retention>();
+        if (services.All(d => d.ServiceType != typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
+
+        return services;
+    }
+
     /// <summary>
     /// The scheduler role: Quartz with the export job on a cron trigger. On PostgreSQL the job store is persistent and
     /// clustered (tables from our migrations, validated at start), so any number of replicas run one export per
@@ -28,6 +46,7 @@ public static class SchedulerRegistration
     public static IHostApplicationBuilder AddScheduler(this IHostApplicationBuilder builder)
     {
         builder.Services.AddExport(builder.Configuration);
+        builder.Services.AddRetention(builder.Configuration);
         builder.Services.AddOptions<SchedulerOptions>().Bind(builder.Configuration.GetSection(SchedulerOptions.Section)).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<SchedulerOptions>, SchedulerOptionsValidator>();
         builder.Services.AddOptions<ExportOptions>().Validate(o => o.PseudonymKey is { Length: >= 16 }, "Export:PseudonymKey must be set (at least 16 characters) for the scheduler role").ValidateOnStart();
@@ -59,9 +78,10 @@ public static class SchedulerRegistration
             }
 
             q.AddJob<ExportJob>(j => j.WithIdentity(ExportJob.Key).WithDescription("The retraining export").StoreDurably().DisallowConcurrentExecution());
+            q.AddJob<RetentionJob>(j => j.WithIdentity(RetentionJob.Key).WithDescription("Retention").StoreDurably().DisallowConcurrentExecution());
         });
         builder.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
-        builder.Services.AddHostedService<ExportSchedule>();
+        builder.Services.AddHostedService<JobSchedule>();
         return builder;
     }
 }
@@ -82,37 +102,80 @@ public sealed partial class ExportJob(Exporter exporter, ILogger<ExportJob> logg
     private static partial void LogFired(ILogger logger, DateTimeOffset fireTime, string instance);
 }
 
+/// <summary>Quartz's job: one retention run, audited; a failure is logged and the next trigger tries again.</summary>
+public sealed partial class RetentionJob(Retention retention, ILogger<RetentionJob> logger) : IJob
+{
+    public static readonly JobKey Key = new("retention", "mura");
+    public static readonly TriggerKey TriggerKey = new("retention-nightly", "mura");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    {
+        LogFired(logger, context.ScheduledFireTimeUtc ?? context.FireTimeUtc, context.Scheduler.SchedulerInstanceId);
+        await retention.RunAsync(dryRun: false, new AuditActor("scheduler", context.Scheduler.SchedulerInstanceId), cancellationToken);
+    }
+
+    [LoggerMessage(EventId = 6211, Level = LogLevel.Information, Message = "Retention trigger for {FireTime:o} fired on scheduler instance {Instance}")]
+    private static partial void LogFired(ILogger logger, DateTimeOffset fireTime, string instance);
+}
+
 /// <summary>
-/// Puts the configured cron trigger in the store. A trigger that already has the same expression and time zone is
-/// left alone, so its misfire state survives restarts; a changed one replaces it.
+/// Puts the configured cron triggers (the export's, retention's) in the store. A trigger that already has the same
+/// expression and time zone is left alone, so its misfire state survives restarts; a changed one replaces it.
 /// </summary>
-public sealed partial class ExportSchedule(ISchedulerFactory factory, IOptions<SchedulerOptions> options, TimeProvider clock, ILogger<ExportSchedule> logger) : IHostedService
+public sealed partial class JobSchedule(ISchedulerFactory factory, IOptions<SchedulerOptions> options, IOptions<RetentionOptions> retention, TimeProvider clock, ILogger<JobSchedule> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var o = options.Value;
-        var zone = o.ResolveTimeZone();
+        var zone = options.Value.ResolveTimeZone();
         var scheduler = await factory.GetScheduler(cancellationToken);
-        var existing = await scheduler.GetTrigger(ExportJob.TriggerKey, cancellationToken) as ICronTrigger;
-        if (existing is null || existing.CronExpressionString != o.Cron || existing.TimeZone.Id != zone.Id)
+        foreach (var (job, key, cron, what) in new[]
         {
-            var trigger = TriggerBuilder.Create(clock)
-                .WithIdentity(ExportJob.TriggerKey)
-                .ForJob(ExportJob.Key)
-                .WithDescription("Nightly retraining export")
-                .WithSchedule(CronScheduleBuilder.Create(o.Cron).InTimeZone(zone).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed))
-                .Build();
-            await scheduler.ScheduleJob(trigger, ScheduleJobOptions.Replacing, cancellationToken);
-        }
+            (ExportJob.Key, ExportJob.TriggerKey, options.Value.Cron, "Nightly retraining export"),
+            (RetentionJob.Key, RetentionJob.TriggerKey, retention.Value.Cron, "Nightly retention"),
+        })
+        {
+            var existing = await scheduler.GetTrigger(key, cancellationToken) as ICronTrigger;
+            if (existing is null || existing.CronExpressionString != cron || existing.TimeZone.Id != zone.Id)
+            {
+                var trigger = TriggerBuilder.Create(clock)
+                    .WithIdentity(key)
+                    .ForJob(job)
+                    .WithDescription(what)
+                    .WithSchedule(CronScheduleBuilder.Create(cron).InTimeZone(zone).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed))
+                    .Build();
+                await scheduler.ScheduleJob(trigger, ScheduleJobOptions.Replacing, cancellationToken);
+            }
 
-        var next = (await scheduler.GetTrigger(ExportJob.TriggerKey, cancellationToken))?.NextFireTimeUtc;
-        LogScheduled(logger, o.Cron, zone.Id, next);
+            var next = (await scheduler.GetTrigger(key, cancellationToken))?.NextFireTimeUtc;
+            LogScheduled(logger, what, cron, zone.Id, next);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(EventId = 6202, Level = LogLevel.Information, Message = "Retraining export scheduled: cron '{Cron}' in {TimeZone}, next at {Next:o} (UTC)")]
-    private static partial void LogScheduled(ILogger logger, string cron, string timeZone, DateTimeOffset? next);
+    [LoggerMessage(EventId = 6202, Level = LogLevel.Information, Message = "{What} scheduled: cron '{Cron}' in {TimeZone}, next at {Next:o} (UTC)")]
+    private static partial void LogScheduled(ILogger logger, string what, string cron, string timeZone, DateTimeOffset? next);
+}
+
+internal sealed class RetentionOptionsValidator : IValidateOptions<RetentionOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RetentionOptions options)
+    {
+        if (!CronExpression.TryParse(options.Cron, out _))
+        {
+            return ValidateOptionsResult.Fail($"Retention:Cron '{options.Cron}' is not a Quartz cron expression (seconds minutes hours day-of-month month day-of-week, e.g. '0 30 3 * * ?')");
+        }
+
+        foreach (var (setting, value) in new[] { ("OriginalsAfter", options.OriginalsAfter), ("DerivativesAfter", options.DerivativesAfter), ("ResultObjectsAfter", options.ResultObjectsAfter), ("FailedFilesAfter", options.FailedFilesAfter) })
+        {
+            if (value < TimeSpan.Zero)
+            {
+                return ValidateOptionsResult.Fail($"Retention:{setting} is negative ({value}); give a period such as 7.00:00:00, or leave it empty to keep forever");
+            }
+        }
+
+        return ValidateOptionsResult.Success;
+    }
 }
 
 internal sealed class SchedulerOptionsValidator : IValidateOptions<SchedulerOptions>

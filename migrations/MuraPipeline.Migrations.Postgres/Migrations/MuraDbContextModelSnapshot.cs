@@ -639,6 +639,9 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                         .IsRequired()
                         .HasColumnType("bytea");
 
+                    b.Property<long?>("ContentRemovedAt")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
@@ -763,6 +766,8 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
 
                     b.HasIndex("State", "LastInstanceAt");
 
+                    b.HasIndex("State", "ScoredAt");
+
                     b.HasIndex("State", "Score", "StudyInstanceUid");
 
                     b.ToTable("studies", (string)null);
@@ -826,6 +831,9 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<long?>("DerivativesRemovedAt")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("Error")
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)");
@@ -836,6 +844,9 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                     b.Property<string>("ModelSha256")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
+
+                    b.Property<long?>("OriginalRemovedAt")
+                        .HasColumnType("bigint");
 
                     b.Property<string>("PredictedBodyPart")
                         .HasMaxLength(16)

@@ -624,6 +624,9 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                         .IsRequired()
                         .HasColumnType("BLOB");
 
+                    b.Property<long?>("ContentRemovedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -748,6 +751,8 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
 
                     b.HasIndex("State", "LastInstanceAt");
 
+                    b.HasIndex("State", "ScoredAt");
+
                     b.HasIndex("State", "Score", "StudyInstanceUid");
 
                     b.ToTable("studies", (string)null);
@@ -809,6 +814,9 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("DerivativesRemovedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Error")
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
@@ -819,6 +827,9 @@ namespace MuraPipeline.Migrations.Sqlite.Migrations
                     b.Property<string>("ModelSha256")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("OriginalRemovedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("PredictedBodyPart")
                         .HasMaxLength(16)
