@@ -130,8 +130,8 @@ public sealed partial class JobSchedule(ISchedulerFactory factory, IOptions<Sche
         var scheduler = await factory.GetScheduler(cancellationToken);
         foreach (var (job, key, cron, what) in new[]
         {
-            (ExportJob.Key, ExportJob.TriggerKey, options.Value.Cron, "Nightly retraining export"),
-            (RetentionJob.Key, RetentionJob.TriggerKey, retention.Value.Cron, "Nightly retention"),
+            (ExportJob.Key, ExportJob.TriggerKey, options.Value.Cron, "Retraining export"),
+            (RetentionJob.Key, RetentionJob.TriggerKey, retention.Value.Cron, "Retention"),
         })
         {
             var existing = await scheduler.GetTrigger(key, cancellationToken) as ICronTrigger;
