@@ -53,6 +53,27 @@ public sealed record ResultsStatus(
     [property: JsonPropertyName("sent")] int Sent,
     [property: JsonPropertyName("failed")] int Failed);
 
+/// <summary>One volume this process writes: its free space against the watermark, and the bytes its folder holds.</summary>
+public sealed record VolumeStatus(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("free_bytes")] long FreeBytes,
+    [property: JsonPropertyName("total_bytes")] long TotalBytes,
+    [property: JsonPropertyName("min_free_bytes")] long MinFreeBytes,
+    [property: JsonPropertyName("low")] bool Low,
+    [property: JsonPropertyName("folder_bytes")] long? FolderBytes);
+
+/// <summary>
+/// Storage: each volume's free space (a low one pauses what writes to it), and what is stored by kind, in all and
+/// per view, so a department sizes its disks (measured every few minutes).
+/// </summary>
+public sealed record StorageStatus(
+    [property: JsonPropertyName("volumes")] IReadOnlyList<VolumeStatus> Volumes,
+    [property: JsonPropertyName("low")] string? Low,
+    [property: JsonPropertyName("views")] long Views,
+    [property: JsonPropertyName("bytes")] SortedDictionary<string, long> Bytes,
+    [property: JsonPropertyName("bytes_per_view")] SortedDictionary<string, long> BytesPerView);
+
 /// <summary>What `mura status --json` prints and GET /api/status returns. State names are the lower-case view states; a study still assembling counts as received.</summary>
 public sealed record PipelineStatus(
     [property: JsonPropertyName("studies")] SortedDictionary<string, int> Studies,
@@ -65,7 +86,8 @@ public sealed record PipelineStatus(
     [property: JsonPropertyName("broker_error")] string? BrokerError,
     [property: JsonPropertyName("exports")] IReadOnlyList<ExportRunRow> Exports,
     [property: JsonPropertyName("pulls")] PullStatus Pulls,
-    [property: JsonPropertyName("results")] ResultsStatus Results)
+    [property: JsonPropertyName("results")] ResultsStatus Results,
+    [property: JsonPropertyName("storage")] StorageStatus Storage)
 {
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
@@ -81,7 +103,7 @@ public sealed record PipelineStatus(
 }
 
 /// <summary>Reads the pipeline's state: counts from the database, queue depths from the RabbitMQ management API.</summary>
-public sealed class PipelineStatusReader(MuraDbContext db, DatabaseTarget database, IConfiguration configuration, IHttpClientFactory? httpFactory, TimeProvider clock)
+public sealed class PipelineStatusReader(MuraDbContext db, DatabaseTarget database, IConfiguration configuration, IHttpClientFactory? httpFactory, StorageWatch storage, TimeProvider clock)
 {
     /// <summary>The window over which the scoring rate is averaged.</summary>
     public static readonly TimeSpan RateWindow = TimeSpan.FromMinutes(5);
@@ -130,7 +152,32 @@ public sealed class PipelineStatusReader(MuraDbContext db, DatabaseTarget databa
         int Delivery(DeliveryState state) => deliveries.Where(d => d.Key == state).Sum(d => d.N);
         var results = new ResultsStatus(await db.StoredResults.CountAsync(ct), Delivery(DeliveryState.Pending), Delivery(DeliveryState.Sent), Delivery(DeliveryState.Failed));
         var (queues, broker, error) = await ReadQueuesAsync(ct);
-        return new PipelineStatus(studies, views, queues, Math.Round(recent / RateWindow.TotalMinutes, 2), waiting, database.Describe(), broker, error, exports, pullStatus, results);
+        return new PipelineStatus(studies, views, queues, Math.Round(recent / RateWindow.TotalMinutes, 2), waiting, database.Describe(), broker, error, exports, pullStatus, results, await StorageAsync(ct));
+    }
+
+    private async Task<StorageStatus> StorageAsync(CancellationToken ct)
+    {
+        var (usage, folders) = await storage.UsageAsync(token => StorageUsage.ReadAsync(db, token), ct);
+        var volumes = storage.Check().Select(v => new VolumeStatus(v.Name, v.Path, v.FreeBytes, v.TotalBytes, v.MinFreeBytes, v.Low, folders.TryGetValue(v.Name, out var b) ? b : null)).ToList();
+        var bytes = new SortedDictionary<string, long>(StringComparer.Ordinal)
+        {
+            ["derivatives"] = usage.Derivatives,
+            ["heatmaps"] = usage.Heatmaps,
+            ["result_objects"] = usage.ResultObjects,
+            ["database"] = usage.Database,
+        };
+        foreach (var (name, folder) in folders)
+        {
+            bytes[name] = folder;
+        }
+
+        var perView = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (kind, n) in bytes)
+        {
+            perView[kind] = usage.Views == 0 ? 0 : n / usage.Views;
+        }
+
+        return new StorageStatus(volumes, storage.Low(), usage.Views, bytes, perView);
     }
 
     private async Task<(IReadOnlyList<QueueStatus>, string, string?)> ReadQueuesAsync(CancellationToken ct)

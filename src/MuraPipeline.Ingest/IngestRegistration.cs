@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MuraPipeline.Dicom.Network;
@@ -11,6 +12,15 @@ public static class IngestRegistration
     /// The ingest role's stages (file ingest, study assembly, reconciler) and, with <paramref name="loops"/>, the role as a service: the watched folder (when Ingest:WatchDir is set), study assembly after the quiet
     /// period, the reconciler, and the DICOM C-STORE receiver when Scp:Port is set. Options are validated at start: a missing watched folder stops the host with its name.
     /// </summary>
+    /// <summary>The watched folder, its archive and its failed folder, as volumes whose free space is watched (nothing when Ingest:WatchDir is unset).</summary>
+    public static IServiceCollection AddIngestVolumes(this IServiceCollection services, IConfiguration configuration)
+    {
+        var folders = configuration.GetSection(IngestOptions.Section).Get<IngestOptions>() ?? new IngestOptions();
+        return services.AddStorageVolume(configuration, "inbox", folders.WatchDir)
+            .AddStorageVolume(configuration, "archive", folders.ResolvedArchiveDir)
+            .AddStorageVolume(configuration, "failed", folders.ResolvedFailedDir);
+    }
+
     public static IHostApplicationBuilder AddIngest(this IHostApplicationBuilder builder, bool loops = true)
     {
         builder.Services.AddOptions<IngestOptions>().Bind(builder.Configuration.GetSection(IngestOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -27,6 +37,7 @@ public static class IngestRegistration
         if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{IngestOptions.Section}:{nameof(IngestOptions.WatchDir)}"]))
         {
             builder.Services.AddHostedService<WatchedFolderWorker>();
+            builder.Services.AddIngestVolumes(builder.Configuration);
         }
 
         builder.Services.AddOptions<StoreScpOptions>().Bind(builder.Configuration.GetSection(StoreScpOptions.Section)).ValidateDataAnnotations().ValidateOnStart();

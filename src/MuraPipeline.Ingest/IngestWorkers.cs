@@ -57,10 +57,11 @@ public abstract partial class IngestLoop(IServiceScopeFactory scopes, ILogger lo
 }
 
 /// <summary>Scans the watched folder and takes every file that has settled (not written to for <see cref="IngestOptions.SettleMs"/>).</summary>
-public sealed class WatchedFolderWorker(IServiceScopeFactory scopes, IOptions<IngestOptions> options, TimeProvider clock, ILogger<WatchedFolderWorker> logger)
+public sealed partial class WatchedFolderWorker(IServiceScopeFactory scopes, IOptions<IngestOptions> options, StorageWatch storage, TimeProvider clock, ILogger<WatchedFolderWorker> logger)
     : IngestLoop(scopes, logger)
 {
     private readonly IngestOptions _options = options.Value;
+    private string? _waiting;
 
     protected override TimeSpan Interval => TimeSpan.FromMilliseconds(_options.ScanIntervalMs);
 
@@ -71,12 +72,39 @@ public sealed class WatchedFolderWorker(IServiceScopeFactory scopes, IOptions<In
             await scope.ServiceProvider.GetRequiredService<FileIngest>().ReturnFilesToReadAgainAsync(ct);
         }
 
+        // Below the watermark of a volume ingest writes to, files wait in the inbox (nothing is lost) until space is back.
+        var low = storage.Low("archive", "failed", "database");
+        if (low != _waiting)
+        {
+            if (low is null)
+            {
+                LogResumed(logger);
+            }
+            else
+            {
+                LogWaiting(logger, low);
+            }
+
+            _waiting = low;
+        }
+
+        if (low is not null)
+        {
+            return;
+        }
+
         var settledBefore = clock.GetUtcNow().UtcDateTime - TimeSpan.FromMilliseconds(_options.SettleMs);
         var files = InputFile.Enumerate([_options.WatchDir!]).Files
             .Where(f => File.GetLastWriteTimeUtc(f) <= settledBefore)
             .ToList();
         await FileIngest.TakeAllAsync(Scopes, files, FileDisposition.Archive, _options.ResolvedParallelism, ct);
     }
+
+    [LoggerMessage(EventId = 2120, Level = LogLevel.Warning, Message = "The watched folder waits: {Reason}")]
+    private static partial void LogWaiting(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 2121, Level = LogLevel.Information, Message = "The watched folder takes files again: space is back above the watermark")]
+    private static partial void LogResumed(ILogger logger);
 }
 
 /// <summary>

@@ -9,14 +9,16 @@ namespace MuraPipeline.Ingest;
 /// <summary>
 /// Hosts the C-STORE receiver in the ingest role. Received instances are written durably into the watched folder
 /// (under <c>CALLING_AE/</c>) before the peer hears success, and the watched-folder worker ingests them like any file.
+/// While the inbox is below its free-space watermark, every instance is refused with Out of Resources (A700).
 /// </summary>
-public sealed class StoreScpWorker(IOptions<StoreScpOptions> scp, IOptions<IngestOptions> ingest, DicomTls tls, ILogger<StoreScp> logger) : IHostedService, IAsyncDisposable
+public sealed class StoreScpWorker(IOptions<StoreScpOptions> scp, IOptions<IngestOptions> ingest, DicomTls tls, StorageWatch storage, ILogger<StoreScp> logger) : IHostedService, IAsyncDisposable
 {
     private StoreScp? _server;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _server = new StoreScp(scp.Value, ingest.Value.WatchDir!, logger, tls);
+        // Below the inbox's watermark each instance is refused with A700 before a byte of it is written.
+        _server = new StoreScp(scp.Value, ingest.Value.WatchDir!, logger, tls, () => storage.Low("inbox"));
         MuraMetrics.BeforeScrape(() => MuraMetrics.ScpAssociationsOpen.Set(_server.ActiveAssociations));
         _server.Start();
         return Task.CompletedTask;

@@ -16,7 +16,9 @@ public static class PacsRegistration
         services.AddOptions<PacsOptions>().Bind(configuration.GetSection(PacsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddDicomTls(configuration);
         services.AddScoped<PullJobs>();
-        services.AddSingleton(new PullTarget(configuration["Ingest:WatchDir"] is { Length: > 0 } dir ? Path.GetFullPath(dir) : null));
+        var inbox = configuration["Ingest:WatchDir"] is { Length: > 0 } dir ? Path.GetFullPath(dir) : null;
+        services.AddSingleton(new PullTarget(inbox));
+        services.AddStorageVolume(configuration, "inbox", inbox);
         services.AddSingleton<Puller>();
         services.TryAddTimeProvider();
         if (windowWorker)

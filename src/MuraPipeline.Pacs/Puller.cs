@@ -23,7 +23,7 @@ public sealed record PullRunSummary(int Received, int AlreadyHere, int Failed, i
 /// file is on disk. A failed attempt waits and is tried again up to Pacs:MaxAttempts times; a refused move destination
 /// fails at once. Whatever one study does, the job goes on with the next.
 /// </summary>
-public sealed partial class Puller(IServiceScopeFactory scopes, IOptions<PacsOptions> options, DicomTls tls, PullTarget target, TimeProvider clock, ILogger<Puller> logger)
+public sealed partial class Puller(IServiceScopeFactory scopes, IOptions<PacsOptions> options, DicomTls tls, PullTarget target, StorageWatch storage, TimeProvider clock, ILogger<Puller> logger)
 {
     private readonly PacsOptions _options = options.Value;
     private readonly string _owner = Owner();
@@ -72,8 +72,31 @@ public sealed partial class Puller(IServiceScopeFactory scopes, IOptions<PacsOpt
     private async Task LaneAsync(PullJob job, DicomClient client, Pacer pace, Tally tally, Func<bool> mayStart, CancellationToken ct)
     {
         var lease = TimeSpan.FromSeconds(_options.LeaseSeconds);
+        string? waiting = null;
         while (!ct.IsCancellationRequested && mayStart())
         {
+            // Below the inbox's free-space watermark no study starts: the job waits (it does not fail) and goes on once space is back.
+            var low = storage.Low("inbox");
+            if (low != waiting)
+            {
+                if (low is null)
+                {
+                    LogResumed(logger, job.Id);
+                }
+                else
+                {
+                    LogPaused(logger, job.Id, low);
+                }
+
+                waiting = low;
+            }
+
+            if (low is not null)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), clock, ct);
+                continue;
+            }
+
             PullStudy? study;
             bool hasWork;
             await using (var scope = scopes.CreateAsyncScope())
@@ -280,6 +303,12 @@ public sealed partial class Puller(IServiceScopeFactory scopes, IOptions<PacsOpt
 
     [LoggerMessage(Level = LogLevel.Error, Message = "pull of study {StudyUid} failed: {Reason}")]
     private static partial void LogFailed(ILogger logger, string studyUid, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pull job {JobId} paused: {Reason}")]
+    private static partial void LogPaused(ILogger logger, Guid jobId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "pull job {JobId} goes on: space is back above the watermark")]
+    private static partial void LogResumed(ILogger logger, Guid jobId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "pull job {JobId} done: {Received} studies received, {AlreadyHere} already here, {Failed} failed")]
     private static partial void LogJobDone(ILogger logger, Guid jobId, int received, int alreadyHere, int failed);

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using MuraPipeline.Data;
 using MuraPipeline.DicomResults;
 using MuraPipeline.Ingest;
+using MuraPipeline.ServiceDefaults;
 using Quartz;
 
 namespace MuraPipeline.Scheduler;
@@ -16,6 +17,7 @@ public static class SchedulerRegistration
     public static IServiceCollection AddExport(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ExportOptions>().Bind(configuration.GetSection(ExportOptions.Section)).ValidateDataAnnotations();
+        services.AddStorageVolume(configuration, "exports", configuration.GetSection(ExportOptions.Section).Get<ExportOptions>()?.Folder ?? new ExportOptions().Folder);
         services.AddSingleton<PromotionGate>();
         services.AddSingleton<Exporter>();
         return services;

@@ -37,6 +37,10 @@ public static class MuraMetrics
 
     public static Gauge ActiveModel { get; } = Metrics.CreateGauge("mura_active_model_info", "The model version (SHA-256) this process scores with; the value is 1.", "sha256");
 
+    public static Gauge StorageFreeBytes { get; } = Metrics.CreateGauge("mura_storage_free_bytes", "Free bytes on each volume this process writes (inbox, archive, failed, exports, database).", "volume");
+
+    public static Gauge StorageBytes { get; } = Metrics.CreateGauge("mura_storage_bytes", "Bytes stored, by kind: the archive, inbox, failed and exports folders' files, and the database's derivatives, heatmaps, result objects and whole size (measured every few minutes).", "kind");
+
     public static Gauge ScpAssociationsOpen { get; } = Metrics.CreateGauge("mura_scp_associations_open", "DICOM associations open on this process's receiver.");
 
     public static Counter PullStudies { get; } = Metrics.CreateCounter("mura_pull_studies_total", "Studies of pull jobs that ended, by outcome (received, already_here, failed).", "outcome");

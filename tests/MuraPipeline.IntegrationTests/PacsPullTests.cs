@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using MuraPipeline.Dicom;
+using MuraPipeline.Dicom.Network;
 using MuraPipeline.Phantoms;
 using MuraPipeline.Tests;
 using Xunit.Abstractions;
@@ -160,6 +161,83 @@ public sealed class PacsPullTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("2024-05-03 10:15:00-10:15:00", text, StringComparison.Ordinal);
         Assert.Contains("after 2 studies", text, StringComparison.Ordinal);
         Assert.Equal(1, await _c.ScalarAsync<int>("SELECT count(*)::int FROM pull_jobs"));
+    }
+
+    [Fact]
+    public async Task A_full_inbox_pauses_a_running_pull_and_refuses_stores_with_A700_and_both_resume_when_space_is_back()
+    {
+        // The inbox is a 48 MB tmpfs that must keep 20 MB free; a ballast file beside it takes the space away and gives it back.
+        var volume = Path.Combine(_c.Dir, "volume");
+        var inbox = Path.Combine(volume, "inbox");
+        Directory.CreateDirectory(volume);
+        var mount = Peers.Run("mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", volume);
+        Assert.True(mount.ExitCode == 0, mount.Stderr);
+        try
+        {
+            Directory.CreateDirectory(inbox);
+            var ballast = Path.Combine(volume, "ballast");
+            await using (var fill = File.Create(ballast))
+            {
+                // Written, not sized: tmpfs gives a sparse file no pages.
+                var chunk = new byte[1 << 20];
+                for (var left = new DriveInfo(volume).AvailableFreeSpace - (10L << 20); left > 0; left -= chunk.Length)
+                {
+                    await fill.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, left)));
+                }
+            }
+
+            Assert.InRange(new DriveInfo(volume).AvailableFreeSpace, 8L << 20, 12L << 20);
+
+            var (pulled, pulledViews) = await LoadAsync(3, seed: 1607);
+            var staging = Path.Combine(_c.Dir, "direct");
+            PhantomWriter.WriteAll(new PhantomGenerator(1608, minSide: 300, maxSide: 420), 1, staging, PhantomFormat.Dicom);
+            var direct = Directory.GetFiles(staging, "*.dcm", SearchOption.AllDirectories);
+            var storage = new Dictionary<string, string> { ["Storage__MinFreeMegabytes"] = "20", ["Storage__MinFreePercent"] = "0", ["Ingest__WatchDir"] = inbox };
+            var url = $"http://127.0.0.1:{Peers.FreePort()}";
+            _c.Start("ingest", ["serve", "--roles", "ingest", "--urls", url, "--watch", inbox], new Dictionary<string, string>(storage)
+            {
+                ["Scp__Port"] = _scpPort, ["Scp__AeTitle"] = "MURA", ["Scp__AllowedCallingAeTitles"] = $"{OrthancServer.AeTitle},TESTER",
+            });
+            _c.Serve("inference", "inference");
+            var schedulerEnv = new Dictionary<string, string>(Pacs("move"))
+            {
+                ["Export__PseudonymKey"] = "a pseudonym key for the storage test", ["Export__Folder"] = Path.Combine(_c.Dir, "exports"),
+            };
+            foreach (var (key, value) in storage)
+            {
+                schedulerEnv[key] = value;
+            }
+
+            var scheduler = _c.Serve("scheduler", "scheduler", schedulerEnv);
+            var client = new DicomClient("127.0.0.1", int.Parse(_scpPort, CultureInfo.InvariantCulture), "TESTER", "MURA");
+            await _c.WaitUntilAsync(async () => { try { return await client.EchoAsync(default) == 0; } catch (Exception ex) when (ex is DicomProtocolException or System.Net.Sockets.SocketException) { return false; } }, Deadline, "the receiver to answer C-ECHO");
+
+            // Below the watermark: a store is refused with Out of Resources, and nothing of it is written.
+            var refused = Assert.Single(await client.StoreAsync(direct.Take(1).ToList(), default));
+            Assert.Equal((ushort)0xA700, refused.Status);
+            Assert.Contains("inbox volume", refused.Error, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFiles(inbox, "*.dcm", SearchOption.AllDirectories));
+
+            // A pull recorded now waits for space: the job stays active, no study is claimed.
+            var (code, text) = _c.RunMura(Pacs("move"), "pacs", "pull", "orthanc", "--detach");
+            Assert.True(code == 0, text);
+            await _c.WaitUntilAsync(() => Task.FromResult(scheduler.Log.Contains("paused: the inbox volume", StringComparison.Ordinal)), Deadline, "the pull to pause");
+            Assert.Equal(pulled.Count, await _c.ScalarAsync<int>("SELECT count(*)::int FROM pull_studies WHERE \"State\" = 0 AND \"Attempts\" = 0"));
+
+            // Space is back: the pull goes on by itself, the receiver takes the store, every acknowledged instance is scored once.
+            File.Delete(ballast);
+            await _c.WaitUntilAsync(() => Task.FromResult(scheduler.Log.Contains("goes on: space is back", StringComparison.Ordinal)), Deadline, "the pull to resume");
+            var accepted = await client.StoreAsync(direct, default);
+            Assert.All(accepted, o => Assert.True(o.Succeeded, $"{o.Status:X4} {o.Error}"));
+            await WaitAllScoredAsync(pulled.Count + 1, pulledViews + direct.Length);
+            Assert.Equal(pulledViews + direct.Length, await _c.ScalarAsync<int>("SELECT count(DISTINCT \"ViewId\")::int FROM scores"));
+            Assert.Equal(pulledViews + direct.Length, await _c.ScalarAsync<int>("SELECT count(*)::int FROM scores"));
+            Assert.Equal(pulled.Count, await _c.ScalarAsync<int>("SELECT count(*)::int FROM pull_studies WHERE \"State\" = 2"));
+        }
+        finally
+        {
+            Peers.Run("umount", "-l", volume);
+        }
     }
 
     [Fact]

@@ -138,6 +138,7 @@ public static class OperatorPages
     private const string OverviewBody = """
         <h1>Overview</h1>
         <div id="overview" data-source="/api/overview" class="overview">
+          <p class="error" role="alert" id="storage-low" data-field="status.storage.low" data-empty=""></p>
           <section class="cards">
             <div class="card"><h2>Studies</h2><dl>
               <dt>received</dt><dd data-field="status.studies.received">…</dd><dt>queued</dt><dd data-field="status.studies.queued">…</dd>
@@ -148,6 +149,12 @@ public static class OperatorPages
             <div class="card"><h2>Rate</h2><dl><dt>views scored per minute (5 min)</dt><dd data-field="status.scored_per_minute">…</dd>
               <dt>oldest waiting study</dt><dd data-field="status.oldest_waiting.study_instance_uid" data-empty="none">…</dd>
               <dt>waiting for (s)</dt><dd data-field="status.oldest_waiting.age_seconds" data-empty="–">…</dd></dl></div>
+            <div class="card"><h2>Stored per view (bytes)</h2><dl>
+              <dt>archive</dt><dd data-field="status.storage.bytes_per_view.archive" data-empty="–">…</dd>
+              <dt>derivatives</dt><dd data-field="status.storage.bytes_per_view.derivatives">…</dd>
+              <dt>heatmaps</dt><dd data-field="status.storage.bytes_per_view.heatmaps">…</dd>
+              <dt>result objects</dt><dd data-field="status.storage.bytes_per_view.result_objects">…</dd>
+              <dt>database</dt><dd data-field="status.storage.bytes_per_view.database">…</dd></dl></div>
           </section>
           <h2>Views scored per minute, last hour</h2>
           <svg id="rate-chart" class="chart" viewBox="0 0 600 120" preserveAspectRatio="none" role="img" aria-label="views scored per minute over the last hour"></svg>

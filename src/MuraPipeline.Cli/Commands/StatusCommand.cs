@@ -6,6 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using MuraPipeline.Api;
 using MuraPipeline.Cli.Serve;
 using MuraPipeline.Data;
+using MuraPipeline.Ingest;
+using MuraPipeline.ServiceDefaults;
 using Spectre.Console;
 
 namespace MuraPipeline.Cli.Commands;
@@ -29,7 +31,8 @@ public static class StatusCommand
             var configuration = ServiceHost.LoadConfiguration(overrides);
             var services = new ServiceCollection()
                 .AddSingleton<IConfiguration>(configuration)
-                .AddMuraDatabase(DatabaseTarget.From(configuration))
+                .AddMuraData(DatabaseTarget.From(configuration), configuration)
+                .AddIngestVolumes(configuration)
                 .AddHttpClient()
                 .AddScoped<PipelineStatusReader>();
             await using var provider = services.BuildServiceProvider();
@@ -72,6 +75,13 @@ public static class StatusCommand
         AnsiConsole.MarkupLineInterpolated($"scored per minute (last {PipelineStatusReader.RateWindow.TotalMinutes:0} min): {s.ScoredPerMinute:0.##}");
         AnsiConsole.MarkupLineInterpolated($"PACS pulls: {s.Pulls.ActiveJobs} active jobs; studies {s.Pulls.Pending} pending, {s.Pulls.Retrieving} retrieving, {s.Pulls.Received} received, {s.Pulls.Failed} failed");
         AnsiConsole.MarkupLineInterpolated($"DICOM results: {s.Results.Objects} objects; deliveries {s.Results.Pending} pending, {s.Results.Sent} sent, {s.Results.Failed} failed");
+        foreach (var v in s.Storage.Volumes)
+        {
+            var line = $"storage {v.Name} ({v.Path}): {v.FreeBytes / (1024 * 1024):N0} MB free of {v.TotalBytes / (1024 * 1024):N0} MB (watermark {v.MinFreeBytes / (1024 * 1024):N0} MB){(v.FolderBytes is { } b ? $"; the folder holds {b / (1024 * 1024):N0} MB" : string.Empty)}";
+            AnsiConsole.MarkupLine(v.Low ? $"[red]{Markup.Escape(line)}: LOW, writing to it waits[/]" : Markup.Escape(line));
+        }
+
+        AnsiConsole.MarkupLineInterpolated($"stored per view ({s.Storage.Views} views): {string.Join(", ", s.Storage.BytesPerView.Select(k => $"{k.Key} {k.Value / 1024.0:N0} KB"))}");
         AnsiConsole.MarkupLineInterpolated($"oldest waiting study: {(s.OldestWaiting is { } w ? $"{w.StudyInstanceUid} ({w.State}, {w.AgeSeconds:0} s)" : "none")}");
         AnsiConsole.MarkupLineInterpolated($"broker: {s.Broker}");
         if (s.BrokerError is not null)

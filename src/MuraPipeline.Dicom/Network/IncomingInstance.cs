@@ -26,10 +26,20 @@ public sealed class IncomingInstance : IDisposable
 
     public DimseCommand Command => _command;
 
-    /// <summary>Starts receiving the data set of <paramref name="command"/> (a C-STORE-RQ) sent on a context for <paramref name="contextSopClass"/> in <paramref name="syntax"/>.</summary>
-    public static async Task<IncomingInstance> BeginAsync(string receiveDir, DimseCommand command, string contextSopClass, string syntax, CancellationToken ct)
+    /// <summary>
+    /// Starts receiving the data set of <paramref name="command"/> (a C-STORE-RQ) sent on a context for
+    /// <paramref name="contextSopClass"/> in <paramref name="syntax"/>; with a <paramref name="refusal"/> (no room to
+    /// store it) nothing is written and the instance is refused with Out of Resources.
+    /// </summary>
+    public static async Task<IncomingInstance> BeginAsync(string receiveDir, DimseCommand command, string contextSopClass, string syntax, CancellationToken ct, string? refusal = null)
     {
         var incoming = new IncomingInstance(receiveDir, command, syntax);
+        if (refusal is not null)
+        {
+            incoming.Refuse(DimseCommand.RefusedOutOfResources, refusal);
+            return incoming;
+        }
+
         if (!string.Equals(command.AffectedSopClass, contextSopClass, StringComparison.Ordinal))
         {
             incoming.Refuse(DimseCommand.ErrorDataSetDoesNotMatchSopClass, $"SOP class {command.AffectedSopClass} was sent on the context for {contextSopClass}");

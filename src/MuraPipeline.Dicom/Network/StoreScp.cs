@@ -17,6 +17,7 @@ public sealed partial class StoreScp : IAsyncDisposable
     private readonly string _receiveDir;
     private readonly ILogger _logger;
     private readonly DicomTls? _tls;
+    private readonly Func<string?>? _refusal;
     private readonly HashSet<string> _sopClasses;
     private readonly HashSet<string> _syntaxes;
     private readonly HashSet<string> _callers;
@@ -29,8 +30,10 @@ public sealed partial class StoreScp : IAsyncDisposable
     private int _active;
 
     /// <param name="tls">When it <see cref="DicomTls.ServesTls"/>, every association is TLS (PS3.15 B.1); plain TCP otherwise.</param>
-    public StoreScp(StoreScpOptions options, string receiveDir, ILogger logger, DicomTls? tls = null)
+    /// <param name="refusal">Asked at each C-STORE: a reason to refuse it with Out of Resources (A700) before its data is written (a full disk), or null.</param>
+    public StoreScp(StoreScpOptions options, string receiveDir, ILogger logger, DicomTls? tls = null, Func<string?>? refusal = null)
     {
+        _refusal = refusal;
         _options = options;
         _receiveDir = Path.GetFullPath(receiveDir);
         _logger = logger;
@@ -347,7 +350,7 @@ public sealed partial class StoreScp : IAsyncDisposable
                     await RespondAsync(pc, cmd.Response(DimseCommand.Success), ct);
                     return;
                 case DimseCommand.CStoreRq when cmd.HasDataSet:
-                    _pending = await IncomingInstance.BeginAsync(scp._receiveDir, cmd, pc.AbstractSyntax, pc.AcceptedTransferSyntax!, ct);
+                    _pending = await IncomingInstance.BeginAsync(scp._receiveDir, cmd, pc.AbstractSyntax, pc.AcceptedTransferSyntax!, ct, scp._refusal?.Invoke());
                     _pendingContext = pc.Id;
                     return;
                 default:

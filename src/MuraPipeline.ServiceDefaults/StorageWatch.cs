@@ -1,0 +1,172 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using MuraPipeline.Data;
+
+namespace MuraPipeline.ServiceDefaults;
+
+/// <summary>The "Storage" configuration section: the free-space watermark every volume a process writes must stay above.</summary>
+public sealed class StorageOptions
+{
+    public const string Section = "Storage";
+
+    /// <summary>Below this much free space on a volume, what writes to it waits (the receiver refuses with A700, pulls pause, the watched folder stops taking files); 0: no absolute floor.</summary>
+    [Range(0, long.MaxValue / (1024 * 1024))]
+    public long MinFreeMegabytes { get; set; } = 512;
+
+    /// <summary>The same as a share of the volume's size; the stricter of the two applies. 0: none.</summary>
+    [Range(0, 99)]
+    public double MinFreePercent { get; set; } = 2;
+}
+
+/// <summary>A folder this process writes to, by the name an operator sees: inbox, archive, failed, exports, database.</summary>
+public sealed record StorageVolume(string Name, string Path);
+
+/// <summary>A volume's free and total bytes as last measured, and whether it is below the watermark.</summary>
+public sealed record VolumeSpace(string Name, string Path, long FreeBytes, long TotalBytes, long MinFreeBytes)
+{
+    public bool Low => FreeBytes < MinFreeBytes;
+}
+
+/// <summary>
+/// Free space on the volumes this process writes, measured at most once a second, exported as
+/// <c>mura_storage_free_bytes{volume}</c>. What writes asks <see cref="Low"/> before it takes more: below the
+/// watermark it waits, and it goes on by itself once space is back (after retention, or an operator's clean-up).
+/// </summary>
+public sealed class StorageWatch
+{
+    private readonly IReadOnlyList<StorageVolume> _volumes;
+    private readonly StorageOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly Lock _gate = new();
+    private IReadOnlyList<VolumeSpace> _last = [];
+    private DateTimeOffset _measured = DateTimeOffset.MinValue;
+    private (StorageUsage Usage, IReadOnlyDictionary<string, long> Folders)? _usage;
+    private DateTimeOffset _usageMeasured = DateTimeOffset.MinValue;
+
+    /// <summary>How long a measure of what is stored (a walk of every folder, sums over the database) is reused.</summary>
+    public static readonly TimeSpan UsageInterval = TimeSpan.FromMinutes(5);
+
+    public StorageWatch(IEnumerable<StorageVolume> volumes, IOptions<StorageOptions> options, TimeProvider clock)
+    {
+        _volumes = [.. volumes.Where(v => !string.IsNullOrWhiteSpace(v.Path)).GroupBy(v => v.Name, StringComparer.Ordinal).Select(g => g.First())];
+        _options = options.Value;
+        _clock = clock;
+        MuraMetrics.BeforeScrape(() => Check());
+    }
+
+    /// <summary>Every volume's space, measured now unless measured less than a second ago.</summary>
+    public IReadOnlyList<VolumeSpace> Check()
+    {
+        lock (_gate)
+        {
+            var now = _clock.GetUtcNow();
+            if (now - _measured < TimeSpan.FromSeconds(1))
+            {
+                return _last;
+            }
+
+            _last = [.. _volumes.Select(Measure)];
+            _measured = now;
+            foreach (var v in _last)
+            {
+                MuraMetrics.StorageFreeBytes.WithLabels(v.Name).Set(v.FreeBytes);
+            }
+
+            return _last;
+        }
+    }
+
+    /// <summary>Why writing to the named volumes (every one, when none is named) must wait now; null when all are above the watermark.</summary>
+    public string? Low(params string[] names)
+    {
+        var low = Check().FirstOrDefault(v => v.Low && (names.Length == 0 || names.Contains(v.Name, StringComparer.Ordinal)));
+        return low is null ? null
+            : $"the {low.Name} volume ({low.Path}) has {Mb(low.FreeBytes)} MB free, below the {Mb(low.MinFreeBytes)} MB that Storage:MinFreeMegabytes and Storage:MinFreePercent keep free";
+    }
+
+    /// <summary>
+    /// What is stored, by kind: the database's (read by <paramref name="read"/>) and each watched folder's files,
+    /// measured at most every <see cref="UsageInterval"/> (a walk of a million files takes seconds) and exported as
+    /// <c>mura_storage_bytes{kind}</c>.
+    /// </summary>
+    public async Task<(StorageUsage Usage, IReadOnlyDictionary<string, long> Folders)> UsageAsync(Func<CancellationToken, Task<StorageUsage>> read, CancellationToken ct)
+    {
+        lock (_gate)
+        {
+            if (_usage is { } cached && _clock.GetUtcNow() - _usageMeasured < UsageInterval)
+            {
+                return cached;
+            }
+        }
+
+        var usage = await read(ct);
+        var folders = _volumes.Where(v => v.Name != "database").ToDictionary(v => v.Name, v => FolderBytes(v.Path), StringComparer.Ordinal);
+        lock (_gate)
+        {
+            _usage = (usage, folders);
+            _usageMeasured = _clock.GetUtcNow();
+        }
+
+        foreach (var (kind, bytes) in folders.Append(new("derivatives", usage.Derivatives)).Append(new("heatmaps", usage.Heatmaps))
+            .Append(new("result_objects", usage.ResultObjects)).Append(new("database", usage.Database)))
+        {
+            MuraMetrics.StorageBytes.WithLabels(kind).Set(bytes);
+        }
+
+        return (usage, folders);
+    }
+
+    private static long FolderBytes(string path)
+    {
+        if (!Directory.Exists(path))
+        {
+            return 0;
+        }
+
+        long bytes = 0;
+        foreach (var file in new DirectoryInfo(path).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 }))
+        {
+            bytes += file.Length;
+        }
+
+        return bytes;
+    }
+
+    private VolumeSpace Measure(StorageVolume volume)
+    {
+        // The folder may not exist yet: its nearest existing parent is on the same volume.
+        var path = Path.GetFullPath(volume.Path);
+        while (!Directory.Exists(path) && Path.GetDirectoryName(path) is { } parent)
+        {
+            path = parent;
+        }
+
+        var drive = new DriveInfo(path);
+        var total = drive.TotalSize;
+        var floor = Math.Max(_options.MinFreeMegabytes * 1024 * 1024, (long)(total * _options.MinFreePercent / 100));
+        return new VolumeSpace(volume.Name, volume.Path, drive.AvailableFreeSpace, total, floor);
+    }
+
+    private static string Mb(long bytes) => (bytes / (1024 * 1024)).ToString("N0", CultureInfo.InvariantCulture);
+}
+
+public static class StorageRegistration
+{
+    /// <summary>A folder this process writes to, watched under <paramref name="name"/> (a name given twice keeps the first).</summary>
+    public static IServiceCollection AddStorageVolume(this IServiceCollection services, IConfiguration configuration, string name, string? path)
+    {
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<StorageWatch>();
+        services.TryAddSingleton(TimeProvider.System);
+        if (!string.IsNullOrWhiteSpace(path))
+        {
+            services.AddSingleton(new StorageVolume(name, Path.GetFullPath(path)));
+        }
+
+        return services;
+    }
+}
