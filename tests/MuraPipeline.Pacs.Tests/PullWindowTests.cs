@@ -25,6 +25,44 @@ public sealed class PullWindowTests
     }
 
     [Fact]
+    public void Open_time_is_counted_only_inside_the_window()
+    {
+        var night = PullWindow.Parse("20:00-06:00");
+        var utc = TimeZoneInfo.Utc;
+        var noon = new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
+        Assert.Equal(10.0 / 24, night.OpenShare, 6);
+
+        // From noon: closed until 20:00, then 10 h open a night.
+        Assert.Equal(noon.AddHours(8 + 3), night.AfterOpenFor(noon, TimeSpan.FromHours(3), utc));
+        Assert.Equal(noon.AddHours(8 + 10), night.AfterOpenFor(noon, TimeSpan.FromHours(10), utc));
+        Assert.Equal(noon.AddDays(1).AddHours(8 + 2), night.AfterOpenFor(noon, TimeSpan.FromHours(12), utc));
+
+        // From inside the window: what is left of tonight first.
+        var late = new DateTimeOffset(2026, 12, 7, 23, 0, 0, TimeSpan.Zero);
+        Assert.Equal(late.AddHours(5), night.AfterOpenFor(late, TimeSpan.FromHours(5), utc));
+        Assert.Equal(late.AddHours(7 + 14 + 1), night.AfterOpenFor(late, TimeSpan.FromHours(8), utc));
+        Assert.Equal(noon.AddHours(30), PullWindow.Always.AfterOpenFor(noon, TimeSpan.FromHours(30), utc));
+    }
+
+    [Fact]
+    public void A_jobs_estimated_end_uses_the_last_hours_rate_and_the_window()
+    {
+        var now = new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
+        var job = new Data.PullJob { Node = "pacs", Retrieve = "move", Query = "all studies", CreatedBy = "cli", State = Data.PullJobState.Active };
+        var progress = new PullProgress(job, Pending: 200, Retrieving: 0, Received: 90, Failed: 10, Incomplete: 0, Retrieved: 300, Skipped: 0, EndedLastHour: 50, FirstStarted: now.AddHours(-4));
+        Assert.Equal(25, progress.PerHourSinceStart(now));
+        Assert.Equal(now.AddHours(4), progress.EstimatedEnd(now, PullWindow.Always, TimeZoneInfo.Utc));
+        Assert.Equal(now.AddHours(8 + 4), progress.EstimatedEnd(now, PullWindow.Parse("20:00-06:00"), TimeZoneInfo.Utc));
+
+        // No study ended in the last hour (the window was shut): the rate since the start, scaled to the window's open hours.
+        var shut = progress with { EndedLastHour = 0 };
+        // 25 an hour over the 10 open hours of 24: 200 studies take 19.2 open hours, tonight's 10 and 9.2 of tomorrow night's.
+        Assert.Equal(new DateTimeOffset(2026, 12, 9, 5, 12, 0, TimeSpan.Zero), shut.EstimatedEnd(now, PullWindow.Parse("20:00-06:00"), TimeZoneInfo.Utc));
+        Assert.Null((progress with { Pending = 0 }).EstimatedEnd(now, PullWindow.Always, TimeZoneInfo.Utc));
+        Assert.Null((progress with { EndedLastHour = 0, FirstStarted = null }).EstimatedEnd(now, PullWindow.Always, TimeZoneInfo.Utc));
+    }
+
+    [Fact]
     public void Node_settings_are_checked_and_an_unknown_node_names_the_known_ones()
     {
         var options = new PacsOptions { Nodes = { ["main"] = new PacsNode { AeTitle = "PACS", Port = 104, Retrieve = "fetch" } }, PullWindow = "25:00-01:00" };
