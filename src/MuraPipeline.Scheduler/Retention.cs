@@ -78,6 +78,33 @@ public sealed partial class Retention(IServiceScopeFactory scopes, IOptions<Rete
             : studies.Where(s => s.Source != "dicom" || db.StoredResults.Any(r => r.StudyId == s.Id && r.ModelSha256 == s.ModelSha256));
     }
 
+    /// <summary>
+    /// One pass over a kind's rows in keyset batches of <see cref="Batch"/>, each batch read by <paramref name="next"/>
+    /// (the rows after an id, in id order) in a scope of its own and handed to <paramref name="take"/>, which says
+    /// how many rows and bytes it took (or, in a dry run, would take).
+    /// </summary>
+    private async Task<(int, long)> InBatchesAsync<T>(Func<MuraDbContext, Guid, Task<List<T>>> next, Func<T, Guid> id, Func<MuraDbContext, List<T>, Task<(int Count, long Bytes)>> take)
+    {
+        var count = 0;
+        long bytes = 0;
+        var after = Guid.Empty;
+        while (true)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<MuraDbContext>();
+            var batch = await next(db, after);
+            if (batch.Count == 0)
+            {
+                return (count, bytes);
+            }
+
+            after = id(batch[^1]);
+            var (n, b) = await take(db, batch);
+            count += n;
+            bytes += b;
+        }
+    }
+
     private async Task<(int, long)> OriginalsAsync(DateTimeOffset cutoff, bool dryRun, CancellationToken ct)
     {
         var archive = ingest.Value.ResolvedArchiveDir;
@@ -87,75 +114,56 @@ public sealed partial class Retention(IServiceScopeFactory scopes, IOptions<Rete
         }
 
         var root = Path.TrimEndingDirectorySeparator(archive) + Path.DirectorySeparatorChar;
-        var count = 0;
-        long bytes = 0;
-        var after = Guid.Empty;
-        while (true)
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<MuraDbContext>();
-            var studies = ResultsDone(db, db.Studies.Where(s => s.State == StudyState.Scored && s.ScoredAt <= cutoff));
-            var batch = await db.Views.AsNoTracking()
-                .Where(v => v.OriginalRemovedAt == null && v.State == ViewState.Scored && studies.Any(s => s.Id == v.StudyId) && v.Id.CompareTo(after) > 0)
-                .OrderBy(v => v.Id).Take(Batch).Select(v => new { v.Id, v.SourcePath }).ToListAsync(ct);
-            if (batch.Count == 0)
+        var (count, bytes) = await InBatchesAsync(
+            (db, after) =>
             {
-                break;
-            }
+                var studies = ResultsDone(db, db.Studies.Where(s => s.State == StudyState.Scored && s.ScoredAt <= cutoff));
+                return db.Views.AsNoTracking()
+                    .Where(v => v.OriginalRemovedAt == null && v.State == ViewState.Scored && studies.Any(s => s.Id == v.StudyId) && v.Id.CompareTo(after) > 0)
+                    .OrderBy(v => v.Id).Take(Batch).Select(v => new { v.Id, v.SourcePath }).ToListAsync(ct);
+            },
+            v => v.Id,
+            async (db, batch) =>
+            {
+                var mine = batch.Where(v => Path.GetFullPath(v.SourcePath).StartsWith(root, StringComparison.Ordinal)).ToList();
+                var removed = mine.Sum(v => Remove(v.SourcePath, dryRun));
+                if (!dryRun && mine.Count > 0)
+                {
+                    var ids = mine.Select(v => v.Id).ToList();
+                    var now = clock.GetUtcNow();
+                    await db.Views.Where(v => ids.Contains(v.Id)).ExecuteUpdateAsync(u => u.SetProperty(v => v.OriginalRemovedAt, now), ct);
+                }
 
-            after = batch[^1].Id;
-            var mine = batch.Where(v => Path.GetFullPath(v.SourcePath).StartsWith(root, StringComparison.Ordinal)).ToList();
-            foreach (var v in mine)
-            {
-                bytes += Remove(v.SourcePath, dryRun);
-            }
-
-            count += mine.Count;
-            if (!dryRun && mine.Count > 0)
-            {
-                var ids = mine.Select(v => v.Id).ToList();
-                var now = clock.GetUtcNow();
-                await db.Views.Where(v => ids.Contains(v.Id)).ExecuteUpdateAsync(u => u.SetProperty(v => v.OriginalRemovedAt, now), ct);
-            }
-        }
+                return (mine.Count, removed);
+            });
 
         // Second copies of instances already held (a PACS resend) are never read again.
         var (n, b) = RemoveFiles(Path.Combine(archive, ".duplicates"), cutoff, dryRun);
         return (count + n, bytes + b);
     }
 
-    private async Task<(int, long)> DerivativesAsync(DateTimeOffset cutoff, bool dryRun, CancellationToken ct)
-    {
-        var count = 0;
-        long bytes = 0;
-        var after = Guid.Empty;
-        while (true)
+    private Task<(int, long)> DerivativesAsync(DateTimeOffset cutoff, bool dryRun, CancellationToken ct) => InBatchesAsync(
+        (db, after) =>
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<MuraDbContext>();
             var ended = db.Studies.Where(s => (s.State == StudyState.Scored || s.State == StudyState.Failed) && (s.ScoredAt ?? s.UpdatedAt) <= cutoff
                 // A verdict (a reader's, or an imported label) the export has not yet taken keeps the images it will export.
                 && !db.Verdicts.Any(v => v.StudyInstanceUid == s.StudyInstanceUid
                     && !db.ExportedStudies.Any(e => e.StudyInstanceUid == s.StudyInstanceUid && e.LastVerdictId >= v.Id)));
             var studies = ResultsDone(db, ended);
-            var batch = await db.Views.AsNoTracking()
+            return db.Views.AsNoTracking()
                 .Where(v => v.DerivativesRemovedAt == null && studies.Any(s => s.Id == v.StudyId) && v.Id.CompareTo(after) > 0)
                 .OrderBy(v => v.Id).Take(Batch)
                 .Select(v => new
                 {
                     v.Id,
-                    Bytes = (long?)db.ViewImages.Where(i => i.ViewId == v.Id).Sum(i => (long?)i.Png.Length) ?? 0,
-                    Heat = (long?)db.Heatmaps.Where(h => h.ViewId == v.Id).Sum(h => (long?)h.Grid.Length) ?? 0,
+                    Bytes = ((long?)db.ViewImages.Where(i => i.ViewId == v.Id).Sum(i => (long?)i.Png.Length) ?? 0)
+                        + ((long?)db.Heatmaps.Where(h => h.ViewId == v.Id).Sum(h => (long?)h.Grid.Length) ?? 0),
                 })
                 .ToListAsync(ct);
-            if (batch.Count == 0)
-            {
-                break;
-            }
-
-            after = batch[^1].Id;
-            count += batch.Count;
-            bytes += batch.Sum(v => v.Bytes + v.Heat);
+        },
+        v => v.Id,
+        async (db, batch) =>
+        {
             if (!dryRun)
             {
                 var ids = batch.Select(v => v.Id).ToList();
@@ -169,32 +177,18 @@ public sealed partial class Retention(IServiceScopeFactory scopes, IOptions<Rete
                     await tx.CommitAsync(token);
                 }, ct);
             }
-        }
 
-        return (count, bytes);
-    }
+            return (batch.Count, batch.Sum(v => v.Bytes));
+        });
 
-    private async Task<(int, long)> ResultObjectsAsync(DateTimeOffset cutoff, bool dryRun, CancellationToken ct)
-    {
-        var count = 0;
-        long bytes = 0;
-        var after = Guid.Empty;
-        while (true)
+    private Task<(int, long)> ResultObjectsAsync(DateTimeOffset cutoff, bool dryRun, CancellationToken ct) => InBatchesAsync(
+        (db, after) => db.StoredResults.AsNoTracking()
+            .Where(r => r.ContentRemovedAt == null && r.Id.CompareTo(after) > 0 && r.Deliveries.Any()
+                && r.Deliveries.All(d => d.State == DeliveryState.Sent && d.SentAt <= cutoff))
+            .OrderBy(r => r.Id).Take(Batch).Select(r => new { r.Id, Bytes = (long)r.Content.Length }).ToListAsync(ct),
+        r => r.Id,
+        async (db, batch) =>
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<MuraDbContext>();
-            var batch = await db.StoredResults.AsNoTracking()
-                .Where(r => r.ContentRemovedAt == null && r.Id.CompareTo(after) > 0 && r.Deliveries.Any()
-                    && r.Deliveries.All(d => d.State == DeliveryState.Sent && d.SentAt <= cutoff))
-                .OrderBy(r => r.Id).Take(Batch).Select(r => new { r.Id, Bytes = (long)r.Content.Length }).ToListAsync(ct);
-            if (batch.Count == 0)
-            {
-                break;
-            }
-
-            after = batch[^1].Id;
-            count += batch.Count;
-            bytes += batch.Sum(r => r.Bytes);
             if (!dryRun)
             {
                 var ids = batch.Select(r => r.Id).ToList();
@@ -202,10 +196,9 @@ public sealed partial class Retention(IServiceScopeFactory scopes, IOptions<Rete
                 await db.StoredResults.Where(r => ids.Contains(r.Id))
                     .ExecuteUpdateAsync(u => u.SetProperty(r => r.Content, Array.Empty<byte>()).SetProperty(r => r.ContentRemovedAt, now), ct);
             }
-        }
 
-        return (count, bytes);
-    }
+            return (batch.Count, batch.Sum(r => r.Bytes));
+        });
 
     private async Task<(int, long)> FailedFilesAsync(DateTimeOffset cutoff, bool dryRun, CancellationToken ct)
     {
