@@ -96,10 +96,11 @@ public sealed record PipelineStatus(
         StudyState.Open => "received",
         StudyState.Queued => "queued",
         StudyState.Scored => "scored",
+        StudyState.OutOfScope => "out_of_scope",
         _ => "failed",
     };
 
-    public static string Name(ViewState s) => s.ToString().ToLowerInvariant();
+    public static string Name(ViewState s) => s == ViewState.OutOfScope ? "out_of_scope" : s.ToString().ToLowerInvariant();
 }
 
 /// <summary>Reads the pipeline's state: counts from the database, queue depths from the RabbitMQ management API.</summary>

@@ -1,21 +1,27 @@
 namespace MuraPipeline.Data;
 
-/// <summary>A view's life: Received → Queued → Scored | Failed(reason).</summary>
+/// <summary>A view's life: Received → Queued → Scored | Failed(reason); or Received → OutOfScope with its study.</summary>
 public enum ViewState
 {
     Received = 0,
     Queued = 1,
     Scored = 2,
     Failed = 3,
+    OutOfScope = 4,
 }
 
-/// <summary>A study is Open while views arrive, Queued once its views are sent, and Scored (or Failed, when no view could be scored) when the last view ends.</summary>
+/// <summary>
+/// A study is Open while views arrive, Queued once its views are sent, and Scored (or Failed, when no view could be
+/// scored) when the last view ends; OutOfScope (never scored, never a failure) when its headers name a part outside
+/// the seven or its images are not radiographs.
+/// </summary>
 public enum StudyState
 {
     Open = 0,
     Queued = 1,
     Scored = 2,
     Failed = 3,
+    OutOfScope = 4,
 }
 
 public sealed class Study
@@ -26,7 +32,14 @@ public sealed class Study
 
     public string? PatientId { get; set; }
 
+    /// <summary>The study type, one of the seven; null until something says (the headers, else the model after scoring).</summary>
     public string? BodyPart { get; set; }
+
+    /// <summary>What said the type: "dicom" (Body Part Examined), "description" (the procedure or description attributes), "folder" (a MURA tree), "model" (the views' majority).</summary>
+    public string? BodyPartSource { get; set; }
+
+    /// <summary>Why the study is not screened (a part outside the seven, not a radiograph); set from the headers at ingest.</summary>
+    public string? OutOfScopeReason { get; set; }
 
     /// <summary>Where the study came from: "dicom" or "mura".</summary>
     public required string Source { get; set; }

@@ -69,6 +69,8 @@ internal sealed class StudyConfiguration : IEntityTypeConfiguration<Study>
         b.HasIndex(s => s.StudyInstanceUid).IsUnique();
         b.HasIndex(s => new { s.State, s.LastInstanceAt });
         b.HasIndex(s => new { s.State, s.ScoredAt }); // retention: studies that ended before a cutoff
+        b.Property(s => s.BodyPartSource).HasMaxLength(16);
+        b.Property(s => s.OutOfScopeReason).HasMaxLength(512);
         b.HasIndex(s => new { s.State, s.Score, s.StudyInstanceUid }); // the worklist: keyset pages by score, then UID
         b.Property(s => s.LeaseOwner).HasMaxLength(128);
         b.Property(s => s.StudyInstanceUid).HasMaxLength(64);

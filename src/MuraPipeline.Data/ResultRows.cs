@@ -6,10 +6,10 @@ namespace MuraPipeline.Data;
 /// A study's outcome as the reports show it. <see cref="StudyPath"/> is the MURA study folder of a PNG-tree study (so
 /// results join to MURA's own CSVs), null for DICOM.
 /// </summary>
-public sealed record StudyRow(string StudyInstanceUid, string? BodyPart, int Views, int ScoredViews, int FailedViews, double? Score, bool? Abnormal, string? ModelSha256, StudyState State, string? StudyPath);
+public sealed record StudyRow(string StudyInstanceUid, string? BodyPart, int Views, int ScoredViews, int FailedViews, double? Score, bool? Abnormal, string? ModelSha256, StudyState State, string? StudyPath, string? BodyPartSource = null, string? OutOfScopeReason = null);
 
 /// <summary>A view's outcome; the heatmap's peak is in the view's own pixel grid (where lesion boxes are drawn).</summary>
-public sealed record ViewRow(string StudyInstanceUid, string SopInstanceUid, string File, ViewState State, double? Probability, string? PredictedBodyPart, bool? BodyPartMismatch, double? PeakX, double? PeakY, string? ModelSha256, string? Error);
+public sealed record ViewRow(string StudyInstanceUid, string SopInstanceUid, string File, ViewState State, double? Probability, string? PredictedBodyPart, bool? BodyPartMismatch, double? PeakX, double? PeakY, string? ModelSha256, string? Error, string? StudyBodyPart = null, string? BodyPartSource = null);
 
 /// <summary>The read side of results: what screen's reports and evaluate read, from one query each.</summary>
 public static class ResultRows
@@ -27,7 +27,7 @@ public static class ResultRows
             var rows = await db.Studies.AsNoTracking().Where(x => chunk.Contains(x.Id) && x.Source != UnfiledSource)
                 .Select(x => new
                 {
-                    Row = new StudyRow(x.StudyInstanceUid, x.BodyPart, x.ViewCount, x.ScoredViews, x.FailedViews, x.Score, x.Abnormal, x.ModelSha256, x.State, null),
+                    Row = new StudyRow(x.StudyInstanceUid, x.BodyPart, x.ViewCount, x.ScoredViews, x.FailedViews, x.Score, x.Abnormal, x.ModelSha256, x.State, null, x.BodyPartSource, x.OutOfScopeReason),
                     x.Source,
                     AnyFile = db.Views.Where(v => v.StudyId == x.Id).OrderBy(v => v.SourcePath).Select(v => v.SourcePath).FirstOrDefault(),
                 })
@@ -48,5 +48,5 @@ public static class ResultRows
         from h in heat.DefaultIfEmpty()
         select new ViewRow(
             v.Study!.StudyInstanceUid, v.SopInstanceUid, v.SourcePath, v.State, v.Probability, v.PredictedBodyPart, v.BodyPartMismatch,
-            h == null ? null : h.PeakX * v.SourceWidth, h == null ? null : h.PeakY * v.SourceHeight, v.ModelSha256, v.Error);
+            h == null ? null : h.PeakX * v.SourceWidth, h == null ? null : h.PeakY * v.SourceHeight, v.ModelSha256, v.Error, v.Study.BodyPart, v.Study.BodyPartSource);
 }

@@ -23,7 +23,11 @@ public sealed record CompletedStudy(Guid StudyId, string StudyInstanceUid, strin
 }
 
 /// <summary>One file as ingest found it: its study and instance, and where the file is kept or, when it failed, put.</summary>
-public sealed record InstanceFile(string StudyInstanceUid, string Source, string? BodyPart, string? PatientId, string SopInstanceUid, string? ViewPosition, string KeptAt, string FailedAt);
+/// <summary>One file's instance as ingest files it: its keys, its study type and what said so (null: "dicom" when a type is given), and why its study is out of scope, if it is.</summary>
+public sealed record InstanceFile(string StudyInstanceUid, string Source, string? BodyPart, string? PatientId, string SopInstanceUid, string? ViewPosition, string KeptAt, string FailedAt, string? BodyPartSource = null, string? OutOfScope = null)
+{
+    public string? ResolvedBodyPartSource => BodyPart is null && OutOfScope is null ? null : BodyPartSource ?? StudyTypeCall.Dicom;
+}
 
 public enum RegistrationOutcome
 {
@@ -118,6 +122,8 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
                     StudyInstanceUid = file.StudyInstanceUid,
                     Source = file.Source,
                     BodyPart = file.BodyPart,
+                    BodyPartSource = file.ResolvedBodyPartSource,
+                    OutOfScopeReason = file.OutOfScope,
                     PatientId = file.PatientId,
                     State = StudyState.Open,
                     ViewCount = 1,
@@ -137,7 +143,7 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
             db.ChangeTracker.Clear();
             if (study is not null)
             {
-                await ReopenForNewViewAsync(studyId, file.BodyPart, now, ct);
+                await ReopenForNewViewAsync(studyId, file, now, ct);
             }
 
             if (error is not null)
@@ -181,14 +187,17 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
     }
 
     /// <summary>A new view re-opens its study: the score is recomputed and the quiet period starts again; its tags fill a body part the study lacks.</summary>
-    private Task<int> ReopenForNewViewAsync(Guid studyId, string? bodyPart, DateTimeOffset now, CancellationToken ct) =>
+    /// <summary>A new view re-opens its study; a type the study lacks comes from this file, and so does a reason to set it aside (one out-of-scope instance is enough).</summary>
+    private Task<int> ReopenForNewViewAsync(Guid studyId, InstanceFile file, DateTimeOffset now, CancellationToken ct) =>
         db.Studies.Where(s => s.Id == studyId).ExecuteUpdateAsync(
             set => set
                 .SetProperty(s => s.ViewCount, s => s.ViewCount + 1)
                 .SetProperty(s => s.State, StudyState.Open)
                 .SetProperty(s => s.Score, (double?)null)
                 .SetProperty(s => s.Abnormal, (bool?)null)
-                .SetProperty(s => s.BodyPart, s => s.BodyPart ?? bodyPart)
+                .SetProperty(s => s.BodyPartSource, s => s.BodyPart == null ? file.ResolvedBodyPartSource : s.BodyPartSource)
+                .SetProperty(s => s.BodyPart, s => s.BodyPart ?? file.BodyPart)
+                .SetProperty(s => s.OutOfScopeReason, s => s.OutOfScopeReason ?? file.OutOfScope)
                 .SetProperty(s => s.LastInstanceAt, now)
                 .SetProperty(s => s.LeaseOwner, (string?)null)
                 .SetProperty(s => s.LeaseUntil, (DateTimeOffset?)null)
@@ -309,6 +318,37 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
             .Where(s => candidates.Contains(s.Id) && s.State == StudyState.Open && s.LeaseOwner == owner && s.LeaseUntil == until)
             .Select(s => s.Id).ToListAsync(ct)).ToHashSet();
         return candidates.Where(mine.Contains).ToList();
+    }
+
+    /// <summary>
+    /// Of this owner's claimed studies, those whose headers put them out of scope end OutOfScope now, with their views
+    /// that were waiting to be sent (a view that failed at ingest keeps its own failure): never scored, never sent as
+    /// results, never a failure. Their UIDs and reasons, for the log.
+    /// </summary>
+    public async Task<IReadOnlyList<(Guid Id, string StudyInstanceUid, string Reason)>> SetAsideOutOfScopeAsync(IReadOnlyList<Guid> studyIds, string owner, CancellationToken ct)
+    {
+        if (studyIds.Count == 0)
+        {
+            return [];
+        }
+
+        var aside = await db.Studies.AsNoTracking().Where(s => studyIds.Contains(s.Id) && s.OutOfScopeReason != null && s.LeaseOwner == owner)
+            .Select(s => new { s.Id, s.StudyInstanceUid, s.OutOfScopeReason }).ToListAsync(ct);
+        if (aside.Count == 0)
+        {
+            return [];
+        }
+
+        var ids = aside.Select(s => s.Id).ToList();
+        var now = clock.GetUtcNow();
+        await InTransactionAsync(async token =>
+        {
+            await db.Views.Where(v => ids.Contains(v.StudyId) && v.State == ViewState.Received).ExecuteUpdateAsync(u => u.SetProperty(v => v.State, ViewState.OutOfScope), token);
+            return await db.Studies.Where(s => ids.Contains(s.Id) && s.LeaseOwner == owner).ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.State, StudyState.OutOfScope).SetProperty(s => s.ScoredAt, now).SetProperty(s => s.UpdatedAt, now)
+                .SetProperty(s => s.LeaseOwner, (string?)null).SetProperty(s => s.LeaseUntil, (DateTimeOffset?)null), token);
+        }, ct);
+        return [.. aside.Select(s => (s.Id, s.StudyInstanceUid, s.OutOfScopeReason!))];
     }
 
     /// <summary>Hands claims back unused (the studies stay Open, free for any replica's next pass).</summary>
@@ -567,9 +607,20 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
         var doneIds = done.Select(s => s.Id).ToArray();
         var means = await db.Views.Where(v => doneIds.Contains(v.StudyId) && v.State == ViewState.Scored)
             .GroupBy(v => v.StudyId).Select(g => new { g.Key, Mean = g.Average(v => v.Probability) }).ToDictionaryAsync(m => m.Key, m => m.Mean, ct);
+        // A study whose headers named no type takes the model's: its scored views' majority, marked as the model's call.
+        var untyped = done.Where(s => s.BodyPart is null).Select(s => s.Id).ToArray();
+        var majority = untyped.Length == 0 ? [] : (await db.Views.Where(v => untyped.Contains(v.StudyId) && v.State == ViewState.Scored && v.PredictedBodyPart != null)
+                .GroupBy(v => new { v.StudyId, v.PredictedBodyPart }).Select(g => new { g.Key.StudyId, g.Key.PredictedBodyPart, N = g.Count() }).ToListAsync(ct))
+            .GroupBy(x => x.StudyId).ToDictionary(g => g.Key, g => g.OrderByDescending(x => x.N).ThenBy(x => x.PredictedBodyPart, StringComparer.Ordinal).First().PredictedBodyPart);
         var completed = new List<CompletedStudy>(done.Count);
         foreach (var s in done)
         {
+            if (s.BodyPart is null && majority.GetValueOrDefault(s.Id) is { } part)
+            {
+                s.BodyPart = part;
+                s.BodyPartSource = StudyTypeCall.Model;
+            }
+
             var sha = modelSha256;
             s.Score = means.GetValueOrDefault(s.Id);
             s.Abnormal = null;

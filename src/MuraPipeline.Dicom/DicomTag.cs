@@ -36,6 +36,8 @@ public readonly record struct DicomTag(ushort Group, ushort Element) : IComparab
     public static readonly DicomTag PatientBirthDate = new(0x0010, 0x0030);
     public static readonly DicomTag PatientSex = new(0x0010, 0x0040);
     public static readonly DicomTag BodyPartExamined = new(0x0018, 0x0015);
+    public static readonly DicomTag ProtocolName = new(0x0018, 0x1030);
+    public static readonly DicomTag RequestedProcedureDescription = new(0x0032, 0x1060);
     public static readonly DicomTag ImagerPixelSpacing = new(0x0018, 0x1164);
     public static readonly DicomTag ViewPosition = new(0x0018, 0x5101);
     public static readonly DicomTag StudyInstanceUid = new(0x0020, 0x000D);

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MuraPipeline.Contracts;
 using MuraPipeline.Data;
 using MuraPipeline.ServiceDefaults;
 using MuraPipeline.Dicom;
@@ -37,7 +38,7 @@ public sealed record IngestedFile(string Path, FileOutcome Outcome, Guid StudyId
 /// either the file where it was (taken again, converging on the same rows) or rows whose file is already archived; a
 /// file is never deleted.
 /// </summary>
-public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publisher, IOptions<IngestOptions> options, ILogger<FileIngest> logger)
+public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publisher, IOptions<IngestOptions> options, StudyTypeResolver types, ILogger<FileIngest> logger)
 {
     private readonly IngestOptions _options = options.Value;
 
@@ -45,11 +46,11 @@ public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publis
     {
         var archive = disposition == FileDisposition.Archive;
         var relative = archive ? Path.GetRelativePath(Path.GetFullPath(_options.WatchDir!), path) : null;
-        var file = InputFile.Inspect(path);
+        var file = InputFile.Inspect(path, types);
         var keptAt = archive ? Path.Combine(_options.ResolvedArchiveDir, relative!) : path;
         var failedAt = archive ? Path.Combine(_options.ResolvedFailedDir, relative!) : path;
 
-        var instance = new InstanceFile(file.StudyInstanceUid, file.Source, file.BodyPart, file.PatientId, file.SopInstanceUid, file.ViewPosition, keptAt, failedAt);
+        var instance = new InstanceFile(file.StudyInstanceUid, file.Source, file.BodyPart, file.PatientId, file.SopInstanceUid, file.ViewPosition, keptAt, failedAt, file.BodyPartSource, file.OutOfScope);
         Derivative? derivative = null;
         var error = file.Error;
         var errorKind = "unreadable";

@@ -128,11 +128,25 @@ public sealed partial class StudyAssembler(StudyStore store, ScoreQueue scoreQue
         var room = limit - await store.CountQueuedViewsAsync(limit, ct);
         if (room <= 0)
         {
-            return new AssemblyPass(0, 0, true, []);
+            return new AssemblyPass(0, 0, true, [], []);
         }
 
         // A pass's worth claimed, read, sent and marked set-wise: a handful of statements per pass, not per study.
         var claimed = await store.ClaimQuietStudiesAsync(Owner, quietSince, TimeSpan.FromSeconds(options.Value.LeaseSeconds), Math.Min(max, room), ct, among);
+
+        // A study whose headers name a part outside the seven (or that is not radiography) is set aside, never scored.
+        var aside = await store.SetAsideOutOfScopeAsync(claimed, Owner, ct);
+        foreach (var (_, uid, reason) in aside)
+        {
+            MuraMetrics.StudiesOutOfScope.Inc();
+            LogOutOfScope(logger, uid, reason);
+        }
+
+        if (aside.Count > 0)
+        {
+            claimed = [.. claimed.Except(aside.Select(a => a.Id))];
+        }
+
         var queueable = await store.QueueableStudiesAsync(claimed, ct);
 
         // A study is taken while there is room; what the room does not take is handed back at once, not left to its lease.
@@ -157,7 +171,7 @@ public sealed partial class StudyAssembler(StudyStore store, ScoreQueue scoreQue
 
         if (taken.Count == 0)
         {
-            return new AssemblyPass(0, 0, full, []);
+            return new AssemblyPass(0, 0, full, [], [.. aside.Select(a => a.Id)]);
         }
 
         // Sent, then marked: a crash between the two sends the studies again later (the consumer is idempotent).
@@ -170,15 +184,18 @@ public sealed partial class StudyAssembler(StudyStore store, ScoreQueue scoreQue
             LogQueued(logger, study.StudyInstanceUid, study.Views.Count);
         }
 
-        return new AssemblyPass(taken.Count, views, full, taken.Select(s => s.StudyId).ToList());
+        return new AssemblyPass(taken.Count, views, full, taken.Select(s => s.StudyId).ToList(), [.. aside.Select(a => a.Id)]);
     }
 
     [LoggerMessage(EventId = 2110, Level = LogLevel.Information, Message = "Study {StudyInstanceUid} is quiet: queued {Views} views")]
     private static partial void LogQueued(ILogger logger, string studyInstanceUid, int views);
+
+    [LoggerMessage(EventId = 2111, Level = LogLevel.Information, Message = "Study {StudyInstanceUid} is out of scope, not screened: {Reason}")]
+    private static partial void LogOutOfScope(ILogger logger, string studyInstanceUid, string reason);
 }
 
-/// <summary>What one assembly pass queued: studies and views (and which studies), and whether it stopped for want of room.</summary>
-public sealed record AssemblyPass(int Studies, int Views, bool Full, IReadOnlyList<Guid> QueuedStudies);
+/// <summary>What one assembly pass queued: studies and views (and which studies), whether it stopped for want of room, and the studies it set aside as out of scope.</summary>
+public sealed record AssemblyPass(int Studies, int Views, bool Full, IReadOnlyList<Guid> QueuedStudies, IReadOnlyList<Guid> SetAside);
 
 /// <summary>Runs <see cref="StudyAssembler"/> after the quiet period of <see cref="IngestOptions.QuietPeriodSeconds"/>.</summary>
 public sealed class StudyAssemblerWorker(IServiceScopeFactory scopes, IOptions<IngestOptions> options, TimeProvider clock, ILogger<StudyAssemblerWorker> logger)

@@ -16,8 +16,13 @@ public sealed record InputFile(
     string? BodyPart,
     string? PatientId,
     string? ViewPosition,
-    string? Error)
+    string? Error,
+    string? BodyPartSource = null,
+    string? OutOfScope = null)
 {
+    /// <summary>The source of a MURA tree's study type: its XR_PART folder.</summary>
+    public const string Folder = "folder";
+
     /// <summary>Files that are never images: reports, labels, notes. They are skipped, not failed.</summary>
     private static readonly HashSet<string> Ignored = new(StringComparer.OrdinalIgnoreCase) { ".csv", ".txt", ".json", ".html", ".htm", ".md", ".db", ".db-wal", ".db-shm", ".npy", ".npz", ".log" };
 
@@ -80,18 +85,19 @@ public sealed record InputFile(
     }
 
     /// <summary>Classifies a file. Never throws for bad content: a file that cannot be filed gets its own study keyed by its path, and an error.</summary>
-    public static InputFile Inspect(string path)
+    /// <remarks>A DICOM file's study type comes from <paramref name="types"/> (Body Part Examined, then the procedure and description attributes; a part outside the seven or a modality that is not radiography makes it out of scope); a MURA tree's from its folder.</remarks>
+    public static InputFile Inspect(string path, StudyTypeResolver types)
     {
         if (MuraLayout.TryParse(path) is { } mura)
         {
-            return new InputFile(path, "mura", mura.StudyInstanceUid, mura.SopInstanceUid, StudyTypes.Normalise(mura.StudyType), mura.Patient, null, null);
+            return new InputFile(path, "mura", mura.StudyInstanceUid, mura.SopInstanceUid, StudyTypes.Normalise(mura.StudyType), mura.Patient, null, null, Folder);
         }
 
         if (MuraLayout.TryParseStudyFolder(System.IO.Path.GetDirectoryName(path) ?? string.Empty) is { } folder)
         {
             // Inside a MURA study folder, a file that is no PNG image is a view of that study that cannot be read.
             var name = System.IO.Path.GetFileName(path);
-            return new InputFile(path, "mura", folder.StudyInstanceUid, DicomUid.FromName($"mura/{folder.StudyKey}/{name}"), StudyTypes.Normalise(folder.StudyType), folder.Patient, null, $"{name} is not a PNG image (a MURA study folder holds imageN.png files)");
+            return new InputFile(path, "mura", folder.StudyInstanceUid, DicomUid.FromName($"mura/{folder.StudyKey}/{name}"), StudyTypes.Normalise(folder.StudyType), folder.Patient, null, $"{name} is not a PNG image (a MURA study folder holds imageN.png files)", Folder);
         }
 
         if (path.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
@@ -109,7 +115,9 @@ public sealed record InputFile(
                 return Unfiled(path, $"DICOM file has no {(string.IsNullOrEmpty(study) ? "Study" : "SOP")} Instance UID");
             }
 
-            return new InputFile(path, "dicom", study, sop, StudyTypes.Normalise(ds.GetString(DicomTag.BodyPartExamined)), ds.GetString(DicomTag.PatientId), ds.GetString(DicomTag.ViewPosition), null);
+            var type = types.Resolve(ds.GetString(DicomTag.BodyPartExamined), ds.GetString(DicomTag.Modality),
+                ds.GetString(DicomTag.RequestedProcedureDescription), ds.GetString(DicomTag.StudyDescription), ds.GetString(DicomTag.SeriesDescription), ds.GetString(DicomTag.ProtocolName));
+            return new InputFile(path, "dicom", study, sop, type.Type, ds.GetString(DicomTag.PatientId), ds.GetString(DicomTag.ViewPosition), null, type.Source, type.OutOfScope);
         }
         catch (Exception ex) when (ex is DicomException or DicomTruncatedException or IOException or UnauthorizedAccessException)
         {

@@ -68,15 +68,11 @@ public sealed record PacsQuery
     }
 }
 
-/// <summary>One series of a study, as the PACS describes it at series level.</summary>
-public sealed record SeriesMatch(string SeriesInstanceUid, string? Modality, string? BodyPart, int? Instances)
+/// <summary>One series of a study, as the PACS describes it at series level, with the study type its attributes name (the one resolver's call).</summary>
+public sealed record SeriesMatch(string SeriesInstanceUid, string? Modality, string? BodyPart, int? Instances, StudyTypeCall Type)
 {
-    /// <summary>The modalities we screen: computed and digital radiography, and secondary captures of them.</summary>
-    public static readonly IReadOnlySet<string> ScreenedModalities = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "CR", "DX", "OT", "SC" };
-
-    /// <summary>Whether its instances are pulled: a CR, DX or SC series whose body part is one of the seven study types (or not given; ingest decides then).</summary>
-    public bool Wanted => (Modality is null || ScreenedModalities.Contains(Modality))
-        && (string.IsNullOrWhiteSpace(BodyPart) || StudyTypes.Normalise(BodyPart) is not null);
+    /// <summary>Whether its instances are pulled: unless its modality is not radiography or its body part or description names a part outside the seven (what it does not say, ingest decides from the instances' headers).</summary>
+    public bool Wanted => Type.OutOfScope is null;
 }
 
 /// <summary>One study on the PACS with what its series say.</summary>
@@ -100,10 +96,10 @@ public static class PacsFinder
     public const int Chunk = 500;
 
     /// <summary>Every match, in date order, with its series, and how the search went.</summary>
-    public static async Task<(IReadOnlyList<StudyMatch> Matches, SearchSummary Summary)> FindAsync(DicomClient client, PacsQuery query, int maxResults, TimeProvider clock, CancellationToken ct)
+    public static async Task<(IReadOnlyList<StudyMatch> Matches, SearchSummary Summary)> FindAsync(DicomClient client, PacsQuery query, int maxResults, StudyTypeResolver types, TimeProvider clock, CancellationToken ct)
     {
         var matches = new Dictionary<string, StudyMatch>(StringComparer.Ordinal);
-        var summary = await SearchAsync(client, query, maxResults, withSeries: true, (chunk, _) =>
+        var summary = await SearchAsync(client, query, maxResults, withSeries: true, types, (chunk, _) =>
         {
             foreach (var m in chunk)
             {
@@ -122,7 +118,7 @@ public static class PacsFinder
     /// With <paramref name="withSeries"/> false the series are looked up only when the query filters on modality or
     /// body part (a pull looks them up again when it retrieves the study).
     /// </summary>
-    public static async Task<SearchSummary> SearchAsync(DicomClient client, PacsQuery query, int maxResults, bool withSeries, Func<IReadOnlyList<StudyMatch>, CancellationToken, Task> sink, TimeProvider clock, CancellationToken ct)
+    public static async Task<SearchSummary> SearchAsync(DicomClient client, PacsQuery query, int maxResults, bool withSeries, StudyTypeResolver types, Func<IReadOnlyList<StudyMatch>, CancellationToken, Task> sink, TimeProvider clock, CancellationToken ct)
     {
         var needSeries = withSeries || query.Modalities.Count > 0 || query.BodyPart is not null;
         await using var studies = await client.OpenFindAsync(ct);
@@ -143,7 +139,7 @@ public static class PacsFinder
                     if (needSeries)
                     {
                         series ??= await client.OpenFindAsync(ct);
-                        found = await FindSeriesAsync(series, uid, ct);
+                        found = await FindSeriesAsync(series, uid, types, ct);
                     }
 
                     var match = Describe(study, uid, found);
@@ -242,16 +238,16 @@ public static class PacsFinder
     }
 
     /// <summary>The series of one study, on an association of its own.</summary>
-    public static async Task<IReadOnlyList<SeriesMatch>> FindSeriesAsync(DicomClient client, string studyUid, CancellationToken ct)
+    public static async Task<IReadOnlyList<SeriesMatch>> FindSeriesAsync(DicomClient client, string studyUid, StudyTypeResolver types, CancellationToken ct)
     {
         await using var association = await client.OpenFindAsync(ct);
-        var series = await FindSeriesAsync(association, studyUid, ct);
+        var series = await FindSeriesAsync(association, studyUid, types, ct);
         await association.ReleaseAsync(ct);
         return series;
     }
 
     /// <summary>The series of one study.</summary>
-    public static async Task<IReadOnlyList<SeriesMatch>> FindSeriesAsync(FindAssociation association, string studyUid, CancellationToken ct)
+    public static async Task<IReadOnlyList<SeriesMatch>> FindSeriesAsync(FindAssociation association, string studyUid, StudyTypeResolver types, CancellationToken ct)
     {
         var id = new DicomDataset();
         id.AddString(Tags.QueryRetrieveLevel, "CS", "SERIES");
@@ -259,6 +255,7 @@ public static class PacsFinder
         id.AddString(DicomTag.SeriesInstanceUid, "UI", string.Empty);
         id.AddString(DicomTag.Modality, "CS", string.Empty);
         id.AddString(DicomTag.BodyPartExamined, "CS", string.Empty);
+        id.AddString(DicomTag.SeriesDescription, "LO", string.Empty);
         id.AddString(Tags.NumberOfSeriesRelatedInstances, "IS", string.Empty);
         var series = new List<SeriesMatch>();
         var answer = await association.FindAsync(id, s =>
@@ -274,7 +271,9 @@ public static class PacsFinder
                 throw new DicomProtocolException($"the PACS answered a series-level C-FIND for study {studyUid} with a series of study {echoed}");
             }
 
-            series.Add(new SeriesMatch(seriesUid, Blank(s.GetString(DicomTag.Modality)), Blank(s.GetString(DicomTag.BodyPartExamined)), Count(s, Tags.NumberOfSeriesRelatedInstances)));
+            var modality = Blank(s.GetString(DicomTag.Modality));
+            var part = Blank(s.GetString(DicomTag.BodyPartExamined));
+            series.Add(new SeriesMatch(seriesUid, modality, part, Count(s, Tags.NumberOfSeriesRelatedInstances), types.Resolve(part, modality, s.GetString(DicomTag.SeriesDescription))));
             return ValueTask.CompletedTask;
         }, ct);
         if (!answer.Succeeded)

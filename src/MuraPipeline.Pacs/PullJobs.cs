@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using MuraPipeline.Data;
 using MuraPipeline.Dicom.Network;
+using MuraPipeline.Contracts;
 
 
 namespace MuraPipeline.Pacs;
@@ -39,7 +40,7 @@ public sealed record PullProgress(PullJob Job, int Pending, int Retrieving, int 
 /// its lease lapses, and a study already received is never claimed again), and read for `mura pacs jobs`,
 /// `mura status` and the console.
 /// </summary>
-public sealed class PullJobs(MuraDbContext db, AuditLog audit, TimeProvider clock)
+public sealed class PullJobs(MuraDbContext db, AuditLog audit, StudyTypeResolver types, TimeProvider clock)
 {
     /// <summary>
     /// Searches the node for <paramref name="query"/> and records a job of every match, streamed in chunk by chunk. A
@@ -50,7 +51,7 @@ public sealed class PullJobs(MuraDbContext db, AuditLog audit, TimeProvider cloc
         var job = await BeginAsync(node, nodeOptions.Retrieve, query, maxConcurrent, studiesPerMinute, ct);
         try
         {
-            var search = await PacsFinder.SearchAsync(client, query, nodeOptions.MaxResults, withSeries: false, async (chunk, token) => await AddStudiesAsync(job.Id, chunk, token), clock, ct);
+            var search = await PacsFinder.SearchAsync(client, query, nodeOptions.MaxResults, withSeries: false, types, async (chunk, token) => await AddStudiesAsync(job.Id, chunk, token), clock, ct);
             return (await OpenAsync(job.Id, search, by, ct), search);
         }
         catch

@@ -6,6 +6,7 @@ using MuraPipeline.Data;
 using MuraPipeline.Dicom;
 using MuraPipeline.Dicom.Network;
 using MuraPipeline.ServiceDefaults;
+using MuraPipeline.Contracts;
 
 namespace MuraPipeline.Pacs;
 
@@ -23,7 +24,7 @@ public sealed record PullRunSummary(int Received, int AlreadyHere, int Failed, i
 /// file is on disk. A failed attempt waits and is tried again up to Pacs:MaxAttempts times; a refused move destination
 /// fails at once. Whatever one study does, the job goes on with the next.
 /// </summary>
-public sealed partial class Puller(IServiceScopeFactory scopes, IOptions<PacsOptions> options, DicomTls tls, PullTarget target, StorageWatch storage, TimeProvider clock, ILogger<Puller> logger)
+public sealed partial class Puller(IServiceScopeFactory scopes, IOptions<PacsOptions> options, DicomTls tls, PullTarget target, StorageWatch storage, StudyTypeResolver types, TimeProvider clock, ILogger<Puller> logger)
 {
     private readonly PacsOptions _options = options.Value;
     private readonly string _owner = Owner();
@@ -131,7 +132,7 @@ public sealed partial class Puller(IServiceScopeFactory scopes, IOptions<PacsOpt
         var skipped = 0;
         try
         {
-            var series = await PacsFinder.FindSeriesAsync(client, study.StudyInstanceUid, ct);
+            var series = await PacsFinder.FindSeriesAsync(client, study.StudyInstanceUid, types, ct);
             var wanted = series.Where(s => s.Wanted).ToList();
             skipped = series.Where(s => !s.Wanted).Sum(s => s.Instances ?? 0);
             var expected = wanted.All(s => s.Instances is not null) ? wanted.Sum(s => s.Instances!.Value) : (int?)null;

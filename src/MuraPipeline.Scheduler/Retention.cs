@@ -75,7 +75,7 @@ public sealed partial class Retention(IServiceScopeFactory scopes, IOptions<Rete
         studies = studies.Where(s => !db.ResultDeliveries.Any(d => d.Result!.StudyId == s.Id && d.State != DeliveryState.Sent));
         return results.Value.Destinations.Count == 0
             ? studies
-            : studies.Where(s => s.Source != "dicom" || db.StoredResults.Any(r => r.StudyId == s.Id && r.ModelSha256 == s.ModelSha256));
+            : studies.Where(s => s.State == StudyState.OutOfScope || s.Source != "dicom" || db.StoredResults.Any(r => r.StudyId == s.Id && r.ModelSha256 == s.ModelSha256));
     }
 
     /// <summary>
@@ -117,9 +117,10 @@ public sealed partial class Retention(IServiceScopeFactory scopes, IOptions<Rete
         var (count, bytes) = await InBatchesAsync(
             (db, after) =>
             {
-                var studies = ResultsDone(db, db.Studies.Where(s => s.State == StudyState.Scored && s.ScoredAt <= cutoff));
+                // Scored studies, and those set aside as out of scope (never scored, never sent), counted from when they ended.
+                var studies = ResultsDone(db, db.Studies.Where(s => (s.State == StudyState.Scored || s.State == StudyState.OutOfScope) && s.ScoredAt <= cutoff));
                 return db.Views.AsNoTracking()
-                    .Where(v => v.OriginalRemovedAt == null && v.State == ViewState.Scored && studies.Any(s => s.Id == v.StudyId) && v.Id.CompareTo(after) > 0)
+                    .Where(v => v.OriginalRemovedAt == null && (v.State == ViewState.Scored || v.State == ViewState.OutOfScope) && studies.Any(s => s.Id == v.StudyId) && v.Id.CompareTo(after) > 0)
                     .OrderBy(v => v.Id).Take(Batch).Select(v => new { v.Id, v.SourcePath }).ToListAsync(ct);
             },
             v => v.Id,
@@ -145,7 +146,7 @@ public sealed partial class Retention(IServiceScopeFactory scopes, IOptions<Rete
     private Task<(int, long)> DerivativesAsync(DateTimeOffset cutoff, bool dryRun, CancellationToken ct) => InBatchesAsync(
         (db, after) =>
         {
-            var ended = db.Studies.Where(s => (s.State == StudyState.Scored || s.State == StudyState.Failed) && (s.ScoredAt ?? s.UpdatedAt) <= cutoff
+            var ended = db.Studies.Where(s => (s.State == StudyState.Scored || s.State == StudyState.Failed || s.State == StudyState.OutOfScope) && (s.ScoredAt ?? s.UpdatedAt) <= cutoff
                 // A verdict (a reader's, or an imported label) the export has not yet taken keeps the images it will export.
                 && !db.Verdicts.Any(v => v.StudyInstanceUid == s.StudyInstanceUid
                     && !db.ExportedStudies.Any(e => e.StudyInstanceUid == s.StudyInstanceUid && e.LastVerdictId >= v.Id)));

@@ -20,6 +20,8 @@ public static class MuraMetrics
 
     public static Counter FilesFailed { get; } = Metrics.CreateCounter("mura_files_failed_total", "Files that could not be ingested, by reason.", "reason");
 
+    public static Counter StudiesOutOfScope { get; } = Metrics.CreateCounter("mura_studies_out_of_scope_total", "Studies set aside unscreened: their headers name a part outside the seven upper-extremity types, or their images are not radiographs.");
+
     public static Counter ViewsQueued { get; } = Metrics.CreateCounter("mura_views_queued_total", "Views sent to inference (a re-send counts again).");
 
     public static Counter ViewsScored { get; } = Metrics.CreateCounter("mura_views_scored_total", "Views scored.");

@@ -81,6 +81,7 @@ public static class ServiceComposition
         services.AddMuraDatabase(database);
         services.AddThresholdPolicy(configuration);
         services.AddStorageVolume(configuration, "database", database.IsPostgres ? null : Path.GetDirectoryName(database.SqliteFile));
+        StudyTypeOptions.AddStudyTypes(services, configuration);
         return services;
     }
 

@@ -4,6 +4,7 @@ using MuraPipeline.Cli.Embedded;
 using MuraPipeline.Evaluation;
 using MuraPipeline.Cli.Reporting;
 using MuraPipeline.Data;
+using MuraPipeline.Dicom;
 using MuraPipeline.Inference;
 using MuraPipeline.Phantoms;
 using MuraPipeline.Tests;
@@ -63,6 +64,86 @@ public sealed class ScreenTests : IDisposable
         Assert.Equal(0, second!.QueuedThisRun);
         Assert.Equal(result!.Studies.Select(s => (s.StudyInstanceUid, s.Score)), second.Studies.Select(s => (s.StudyInstanceUid, s.Score)));
         Assert.Equal(studies.Count, ReadCsv(Path.Combine(settings.OutDir, "studies.csv")).Count);
+    }
+
+    [Fact]
+    public async Task Study_types_come_from_real_headers_and_studies_outside_the_seven_are_never_called_normal()
+    {
+        var input = Phantoms(9, PhantomFormat.Dicom, seed: 37);
+        var baseline = Settings(input, "base");
+        Assert.Equal(ExitCodes.Ok, (await ScreenCommand.RunAsync(baseline, default)).Code);
+        var before = ReadCsv(Path.Combine(baseline.OutDir, "studies.csv")).ToDictionary(r => r[0], r => r[3]);
+
+        // The same studies as real archives label them: no Body Part Examined, local spellings, a description only, other parts.
+        (string? BodyPart, string? Description, string? Type, string? Source)[] plan =
+        [
+            (null, "XR WRIST 3V LT", "WRIST", "description"),
+            ("L HAND", null, "HAND", "dicom"),
+            ("MANO", null, "HAND", "dicom"),
+            ("UPPER EXTREMITY", "XR ELBOW RT", "ELBOW", "description"),
+            ("ANKLE", "XR ANKLE 3V", null, "dicom"),
+            (null, "XR CHEST PA", null, "description"),
+            ("KNEE", null, null, "dicom"),
+            (null, null, null, "model"),
+            ("WRIST", null, "WRIST", "dicom"),
+        ];
+        var files = Directory.GetFiles(input, "*.dcm", SearchOption.AllDirectories);
+        var uids = files.Select(f => DicomFile.OpenHeader(f).Dataset.GetString(DicomTag.StudyInstanceUid)!).Distinct().Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(plan.Length, uids.Count);
+        foreach (var f in files)
+        {
+            var file = DicomFile.Open(f);
+            var (part, description, _, _) = plan[uids.IndexOf(file.Dataset.GetString(DicomTag.StudyInstanceUid)!)];
+            foreach (var tag in new[] { DicomTag.BodyPartExamined, DicomTag.StudyDescription, DicomTag.SeriesDescription, DicomTag.ProtocolName, DicomTag.RequestedProcedureDescription })
+            {
+                file.Dataset.Remove(tag);
+            }
+
+            if (part is not null)
+            {
+                file.Dataset.AddString(DicomTag.BodyPartExamined, "CS", part);
+            }
+
+            if (description is not null)
+            {
+                file.Dataset.AddString(DicomTag.StudyDescription, "LO", description);
+            }
+
+            await using var stream = File.Create(f);
+            DicomWriter.Write(stream, file);
+        }
+
+        var relabelled = Settings(input, "relabelled");
+        Assert.Equal(ExitCodes.Ok, (await ScreenCommand.RunAsync(relabelled, default)).Code);
+        var studies = ReadCsv(Path.Combine(relabelled.OutDir, "studies.csv")).ToDictionary(r => r[0]);
+        var views = ReadCsv(Path.Combine(relabelled.OutDir, "views.csv"));
+        for (var i = 0; i < plan.Length; i++)
+        {
+            var row = studies[uids[i]];
+            var (_, _, type, source) = plan[i];
+            if (type is null && source != "model")
+            {
+                // Out of scope: never scored, never called normal (nor abnormal), its views set aside with it, and the reason said.
+                Assert.Equal(("out_of_scope", "", "", source), (row[8], row[3], row[4], row[7]));
+                Assert.Contains("not one of the seven", row[9], StringComparison.Ordinal);
+                Assert.All(views.Where(v => v[0] == uids[i]), v => Assert.Equal("out_of_scope", v[3]));
+                continue;
+            }
+
+            Assert.Equal("scored", row[8]);
+            Assert.Equal(before[uids[i]], row[3]); // in scope: scored exactly as before
+            if (source == "model")
+            {
+                // Nothing in the headers: the views' majority, marked as the model's call.
+                var majority = views.Where(v => v[0] == uids[i]).GroupBy(v => v[5]).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;
+                Assert.Equal((majority, "model"), (row[1], row[7]));
+            }
+            else
+            {
+                Assert.Equal((type, source), (row[1], row[7]));
+                Assert.All(views.Where(v => v[0] == uids[i]), v => Assert.Equal((type, source), (v[11], v[12])));
+            }
+        }
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using MuraPipeline.Contracts;
 using MuraPipeline.Imaging;
 using MuraPipeline.Phantoms;
 using MuraPipeline.Tests;
@@ -26,7 +27,7 @@ public sealed class InputFileTests : IDisposable
     {
         PhantomWriter.WriteAll(new PhantomGenerator(3, minSide: 300, maxSide: 400), 1, _dir, PhantomFormat.Dicom);
         var file = InputFile.Enumerate([_dir]).Files[0];
-        var f = InputFile.Inspect(file);
+        var f = InputFile.Inspect(file, StudyTypeResolver.Default);
         var study = new PhantomGenerator(3, minSide: 300, maxSide: 400).Generate(0);
         Assert.Null(f.Error);
         Assert.Equal((study.StudyInstanceUid, study.BodyPart, "dicom"), (f.StudyInstanceUid, f.BodyPart, f.Source));
@@ -43,7 +44,7 @@ public sealed class InputFileTests : IDisposable
         var files = listing.Files;
         Assert.Equal(["loose.png", "zero.dcm"], files.Select(Path.GetFileName));
         Assert.Equal(2, listing.SkippedOther);
-        var inspected = files.Select(InputFile.Inspect).ToList();
+        var inspected = files.Select(f => InputFile.Inspect(f, StudyTypeResolver.Default)).ToList();
         Assert.All(inspected, f => Assert.NotNull(f.Error));
         Assert.Contains("MURA-layout", inspected[0].Error, StringComparison.Ordinal);
         Assert.Contains("empty", inspected[1].Error, StringComparison.Ordinal);
@@ -72,7 +73,7 @@ public sealed class InputFileTests : IDisposable
         var listing = InputFile.Enumerate([_dir]);
         Assert.Equal(["image1.png", "image2.jpg"], listing.Files.Select(Path.GetFileName));
         Assert.Equal(7, listing.SkippedLitter);
-        var (png, jpg) = (InputFile.Inspect(listing.Files[0]), InputFile.Inspect(listing.Files[1]));
+        var (png, jpg) = (InputFile.Inspect(listing.Files[0], StudyTypeResolver.Default), InputFile.Inspect(listing.Files[1], StudyTypeResolver.Default));
         Assert.Equal(png.StudyInstanceUid, jpg.StudyInstanceUid);
         Assert.Equal("WRIST", jpg.BodyPart);
         Assert.Contains("not a PNG image", jpg.Error, StringComparison.Ordinal);

@@ -1,4 +1,5 @@
 using MuraPipeline.Dicom.Network;
+using MuraPipeline.Contracts;
 
 namespace MuraPipeline.Pacs.Tests;
 
@@ -12,7 +13,7 @@ public sealed class CappedSearchTests
     private static readonly DateOnly First = new(2024, 3, 1);
 
     private static async Task<(IReadOnlyList<StudyMatch> Matches, SearchSummary Summary)> FindAsync(BacklogPacs pacs, PacsQuery query, int maxResults) =>
-        await PacsFinder.FindAsync(new DicomClient("127.0.0.1", pacs.Port, "MURA", "BACKLOG"), query, maxResults, TimeProvider.System, default);
+        await PacsFinder.FindAsync(new DicomClient("127.0.0.1", pacs.Port, "MURA", "BACKLOG"), query, maxResults, StudyTypeResolver.Default, TimeProvider.System, default);
 
     [Theory]
     [InlineData(false, 0)]

@@ -7,6 +7,7 @@ using MuraPipeline.Dicom.Network;
 using MuraPipeline.Phantoms;
 using MuraPipeline.ServiceDefaults;
 using MuraPipeline.Tests;
+using MuraPipeline.Contracts;
 
 namespace MuraPipeline.Pacs.Tests;
 
@@ -48,7 +49,7 @@ public sealed class PullFixture : IAsyncDisposable
 
     /// <summary>Every match of a search, as `mura pacs find` lists them (the PACS's own cap only).</summary>
     public static async Task<IReadOnlyList<StudyMatch>> FindAsync(DicomClient client, PacsQuery query) =>
-        (await PacsFinder.FindAsync(client, query, 0, TimeProvider.System, default)).Matches;
+        (await PacsFinder.FindAsync(client, query, 0, StudyTypeResolver.Default, TimeProvider.System, default)).Matches;
 
     public async Task<PullJob> RecordAsync(string node, string retrieve, IReadOnlyList<StudyMatch> studies, int maxConcurrent = 1)
     {

@@ -707,6 +707,10 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<string>("BodyPartSource")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
@@ -726,6 +730,10 @@ namespace MuraPipeline.Migrations.Postgres.Migrations
                     b.Property<string>("ModelSha256")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
+
+                    b.Property<string>("OutOfScopeReason")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
 
                     b.Property<string>("PatientId")
                         .HasMaxLength(64)

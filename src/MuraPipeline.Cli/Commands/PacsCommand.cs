@@ -13,6 +13,7 @@ using MuraPipeline.Dicom.Network;
 using MuraPipeline.ServiceDefaults;
 using MuraPipeline.Pacs;
 using Spectre.Console;
+using MuraPipeline.Contracts;
 
 namespace MuraPipeline.Cli.Commands;
 
@@ -103,7 +104,8 @@ public static class PacsCommand
         {
             var (options, tls) = Options();
             var name = parse.GetValue(node)!;
-            var (matches, search) = await PacsFinder.FindAsync(options.Client(name, tls), filters.Read(parse), options.Node(name).MaxResults, TimeProvider.System, ct);
+            var aliases = ServiceHost.LoadConfiguration().GetSection(StudyTypeOptions.Section).Get<StudyTypeOptions>()?.Aliases;
+            var (matches, search) = await PacsFinder.FindAsync(options.Client(name, tls), filters.Read(parse), options.Node(name).MaxResults, new StudyTypeResolver(aliases), TimeProvider.System, ct);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(matches.Select(m => new

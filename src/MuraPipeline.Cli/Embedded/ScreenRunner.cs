@@ -74,7 +74,8 @@ public static class ScreenRunner
         models.BeginLoadingFile();
         var parallelism = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<IngestOptions>>().Value.ResolvedParallelism;
         var studyOf = new string[listing.Files.Count];
-        Task look = Task.Run(() => Parallel.For(0, listing.Files.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, i => studyOf[i] = InputFile.Inspect(listing.Files[i]).StudyInstanceUid), ct);
+        var types = host.Services.GetRequiredService<StudyTypeResolver>();
+        Task look = Task.Run(() => Parallel.For(0, listing.Files.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, i => studyOf[i] = InputFile.Inspect(listing.Files[i], types).StudyInstanceUid), ct);
         try
         {
             await ServiceHost.EnsureSchemaAsync(host.Services, ct);
@@ -202,6 +203,11 @@ public static class ScreenRunner
                 : await assembler.AssembleAsync(clock.GetUtcNow().AddDays(1), 500, ct, pending.ToList());
             sent.Views += pass.Views;
             pending.ExceptWith(pass.QueuedStudies);
+            pending.ExceptWith(pass.SetAside);
+            foreach (var id in pass.SetAside)
+            {
+                completions.Ended(id); // out of scope: no score will announce its end
+            }
             if (pass.Full)
             {
                 await completions.WaitForAnyAsync(StallLimit, ct);
@@ -225,7 +231,7 @@ public static class ScreenRunner
     }
 }
 
-/// <summary>The studies this process has heard completed (from <see cref="StudyScored"/>, numbered in arrival order), and a signal on each.</summary>
+/// <summary>The studies this process has heard completed (from <see cref="StudyScored"/>, or set aside as out of scope by its assembly), numbered in arrival order, and a signal on each.</summary>
 public sealed class StudyCompletions
 {
     private readonly ConcurrentDictionary<Guid, long> _done = new();
@@ -233,9 +239,12 @@ public sealed class StudyCompletions
     private readonly SemaphoreSlim _room = new(0);
     private long _events;
 
-    public void Completed(StudyScored study)
+    public void Completed(StudyScored study) => Ended(study.StudyId);
+
+    /// <summary>A study reached an end state; the waiter confirms it against the database.</summary>
+    public void Ended(Guid studyId)
     {
-        _done[study.StudyId] = Interlocked.Increment(ref _events);
+        _done[studyId] = Interlocked.Increment(ref _events);
         _signal.Release();
         _room.Release();
     }

@@ -13,8 +13,8 @@ namespace MuraPipeline.Cli.Reporting;
 /// <summary>studies.csv, views.csv and report.html (the worklist by score, each view's heatmap overlay).</summary>
 public static class ReportWriter
 {
-    public const string StudiesHeader = "study_uid,body_part,views,score,abnormal,model_sha256,study_path";
-    public const string ViewsHeader = "study_uid,sop_instance_uid,file,state,probability,predicted_body_part,body_part_mismatch,peak_x,peak_y,model_sha256,error";
+    public const string StudiesHeader = "study_uid,body_part,views,score,abnormal,model_sha256,study_path,body_part_source,state,out_of_scope";
+    public const string ViewsHeader = "study_uid,sop_instance_uid,file,state,probability,predicted_body_part,body_part_mismatch,peak_x,peak_y,model_sha256,error,study_body_part,body_part_source";
 
     /// <summary>Studies whose media one query reads and whose thumbnails are rendered together.</summary>
     private const int StudiesPerBlock = 32;
@@ -22,10 +22,14 @@ public static class ReportWriter
     public static void WriteCsv(ScreenResult r, string outDir)
     {
         Csv.Write(Path.Combine(outDir, "studies.csv"), StudiesHeader,
-            r.Studies.Select(s => new object?[] { s.StudyInstanceUid, s.BodyPart, s.Views, s.Score, s.Abnormal, s.ModelSha256, s.StudyPath }));
+            r.Studies.Select(s => new object?[] { s.StudyInstanceUid, s.BodyPart, s.Views, s.Score, s.Abnormal, s.ModelSha256, s.StudyPath, s.BodyPartSource, StateName(s.State), s.OutOfScopeReason }));
         Csv.Write(Path.Combine(outDir, "views.csv"), ViewsHeader,
-            r.Views.Select(v => new object?[] { v.StudyInstanceUid, v.SopInstanceUid, v.File, v.State.ToString().ToLowerInvariant(), v.Probability, v.PredictedBodyPart, v.BodyPartMismatch, v.PeakX, v.PeakY, v.ModelSha256, v.Error }));
+            r.Views.Select(v => new object?[] { v.StudyInstanceUid, v.SopInstanceUid, v.File, StateName(v.State), v.Probability, v.PredictedBodyPart, v.BodyPartMismatch, v.PeakX, v.PeakY, v.ModelSha256, v.Error, v.StudyBodyPart, v.BodyPartSource }));
     }
+
+    private static string StateName(StudyState s) => s == StudyState.OutOfScope ? "out_of_scope" : s.ToString().ToLowerInvariant();
+
+    private static string StateName(ViewState s) => s == ViewState.OutOfScope ? "out_of_scope" : s.ToString().ToLowerInvariant();
 
     public static async Task WriteHtmlAsync(string databaseFile, ScreenResult r, string outDir, CancellationToken ct)
     {
