@@ -32,7 +32,7 @@ public sealed record VolumeSpace(string Name, string Path, long FreeBytes, long 
 }
 
 /// <summary>
-/// Free space on the volumes this process writes, measured at most once a second, exported as
+/// Free space on the volumes this process writes, measured whenever asked, exported as
 /// <c>mura_storage_free_bytes{volume}</c>. What writes asks <see cref="Low"/> before it takes more: below the
 /// watermark it waits, and it goes on by itself once space is back (after retention, or an operator's clean-up).
 /// </summary>
@@ -42,8 +42,6 @@ public sealed class StorageWatch
     private readonly StorageOptions _options;
     private readonly TimeProvider _clock;
     private readonly Lock _gate = new();
-    private IReadOnlyList<VolumeSpace> _last = [];
-    private DateTimeOffset _measured = DateTimeOffset.MinValue;
     private (StorageUsage Usage, IReadOnlyDictionary<string, long> Folders)? _usage;
     private DateTimeOffset _usageMeasured = DateTimeOffset.MinValue;
 
@@ -58,26 +56,16 @@ public sealed class StorageWatch
         MuraMetrics.BeforeScrape(() => Check());
     }
 
-    /// <summary>Every volume's space, measured now unless measured less than a second ago.</summary>
+    /// <summary>Every volume's space, measured now (a statvfs a volume: microseconds, so a refusal never rests on a stale reading).</summary>
     public IReadOnlyList<VolumeSpace> Check()
     {
-        lock (_gate)
+        IReadOnlyList<VolumeSpace> now = [.. _volumes.Select(Measure)];
+        foreach (var v in now)
         {
-            var now = _clock.GetUtcNow();
-            if (now - _measured < TimeSpan.FromSeconds(1))
-            {
-                return _last;
-            }
-
-            _last = [.. _volumes.Select(Measure)];
-            _measured = now;
-            foreach (var v in _last)
-            {
-                MuraMetrics.StorageFreeBytes.WithLabels(v.Name).Set(v.FreeBytes);
-            }
-
-            return _last;
+            MuraMetrics.StorageFreeBytes.WithLabels(v.Name).Set(v.FreeBytes);
         }
+
+        return now;
     }
 
     /// <summary>Why writing to the named volumes (every one, when none is named) must wait now; null when all are above the watermark.</summary>
