@@ -97,7 +97,7 @@ public static class ApiRegistration
                 .Where(s => s.State == StudyState.Scored)
                 .OrderByDescending(s => s.Score)
                 .Take(Math.Clamp(top ?? 100, 1, 10_000))
-                .Select(s => new { study_instance_uid = s.StudyInstanceUid, body_part = s.BodyPart, views = s.ViewCount, scored_views = s.ScoredViews, failed_views = s.FailedViews, score = s.Score, abnormal = s.Abnormal, model_sha256 = s.ModelSha256 })
+                .Select(s => new { study_instance_uid = s.StudyInstanceUid, body_part = s.BodyPart, body_part_source = s.BodyPartSource, views = s.ViewCount, scored_views = s.ScoredViews, failed_views = s.FailedViews, score = s.Score, abnormal = s.Abnormal, model_sha256 = s.ModelSha256 })
                 .ToListAsync(ct);
             return Results.Json(rows);
         });

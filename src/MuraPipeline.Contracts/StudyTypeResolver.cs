@@ -13,6 +13,7 @@ public sealed record StudyTypeCall(string? Type, string? Source, string? OutOfSc
 
     public const string Dicom = "dicom";
     public const string Description = "description";
+    public const string Folder = "folder";
     public const string Model = "model";
 }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MuraPipeline.Contracts;
 using MuraPipeline.Dicom;
 using MuraPipeline.Imaging;
 
@@ -98,6 +99,7 @@ public static class ResultWriter
                 Content.CodeItem("CONTAINS", Codes.Finding, study.Abnormal ? Codes.Abnormal : Codes.Normal),
                 Content.Num("CONTAINS", Codes.StudyScore, study.Score, Codes.NoUnits),
                 Content.Num("CONTAINS", Codes.DecisionThreshold, study.Threshold, Codes.NoUnits),
+                .. TypeSource(study),
             ]),
         };
         var content = Content.Container(null, Codes.ImagingMeasurementReport, children, template: "1500");
@@ -107,6 +109,27 @@ public static class ResultWriter
         }
 
         return new ResultObject("sr", DicomUids.Comprehensive3DSrStorage, sop, series, null, new DicomFile(DicomWriter.CreateMeta(d), d));
+    }
+
+    /// <summary>
+    /// What named the study type behind each Finding Site, as a qualitative evaluation (TID 1500 rows 13-14 take any
+    /// TEXT): the header attribute, or the model's own reading when no header said.
+    /// </summary>
+    private static IEnumerable<DicomDataset> TypeSource(StudyResult study)
+    {
+        var said = study.BodyPartSource switch
+        {
+            null => null,
+            StudyTypeCall.Dicom => "Body Part Examined (0018,0015)",
+            StudyTypeCall.Description => "procedure or description attributes (Requested Procedure, Study, Series Description, Protocol Name)",
+            StudyTypeCall.Folder => "the MURA folder layout",
+            StudyTypeCall.Model => "the model's body-part reading of the views (no header named the part)",
+            var other => other,
+        };
+        if (said is not null && study.BodyPart is not null)
+        {
+            yield return Content.Text("CONTAINS", Codes.StudyTypeSource, $"{study.BodyPart.ToUpperInvariant()}: from {said}");
+        }
     }
 
     /// <summary>TID 1501: one view's probability (inferred from its image), its predicted body part and where it is.</summary>

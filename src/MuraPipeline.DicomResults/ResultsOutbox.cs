@@ -108,7 +108,7 @@ public sealed class ResultsOutbox(MuraDbContext db, IThresholdPolicy thresholds,
         }
 
         var threshold = await thresholds.ThresholdAsync(sha, study.BodyPart, ct);
-        return (new StudyResult(study.StudyInstanceUid, source, study.BodyPart, score, threshold, sha, model, study.ScoredAt ?? clock.GetUtcNow(), results, study.Abnormal ?? score >= threshold), null);
+        return (new StudyResult(study.StudyInstanceUid, source, study.BodyPart, score, threshold, sha, model, study.ScoredAt ?? clock.GetUtcNow(), results, study.Abnormal ?? score >= threshold, study.BodyPartSource), null);
     }
 
     /// <summary>Stores a study's objects with a delivery per destination; false when another replica stored them first.</summary>

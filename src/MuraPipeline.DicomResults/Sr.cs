@@ -47,6 +47,7 @@ public static class Codes
     public static readonly Code StudyScore = new("STUDYSCORE", "99MURA", "Study abnormality score (mean of views)");
     public static readonly Code DecisionThreshold = new("THRESHOLD", "99MURA", "Decision threshold");
     public static readonly Code PredictedBodyPart = new("PREDPART", "99MURA", "Predicted body part");
+    public static readonly Code StudyTypeSource = new("TYPESOURCE", "99MURA", "Study type source");
 
     /// <summary>The seven study types as SNOMED CT anatomic structures (CID 4031 Common Anatomic Regions).</summary>
     public static Code? Anatomy(string? studyType) => studyType?.ToUpperInvariant() switch

@@ -20,7 +20,8 @@ public sealed record ViewResult(
 
 /// <summary>
 /// A scored study, ready to be written as DICOM: the source's patient and study attributes (copied element by element,
-/// character set included), the study score and threshold, and the scored views.
+/// character set included), the study score and threshold, and the scored views. <see cref="BodyPartSource"/> says
+/// what named the study type (dicom, description, folder, model), as the study records it.
 /// </summary>
 public sealed record StudyResult(
     string StudyInstanceUid,
@@ -32,7 +33,8 @@ public sealed record StudyResult(
     string ModelName,
     DateTimeOffset ScoredAt,
     IReadOnlyList<ViewResult> Views,
-    bool Abnormal);
+    bool Abnormal,
+    string? BodyPartSource = null);
 
 /// <summary>Which views get a heatmap Secondary Capture.</summary>
 public enum CapturePolicy

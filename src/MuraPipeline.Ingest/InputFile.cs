@@ -21,7 +21,7 @@ public sealed record InputFile(
     string? OutOfScope = null)
 {
     /// <summary>The source of a MURA tree's study type: its XR_PART folder.</summary>
-    public const string Folder = "folder";
+    public const string Folder = StudyTypeCall.Folder;
 
     /// <summary>Files that are never images: reports, labels, notes. They are skipped, not failed.</summary>
     private static readonly HashSet<string> Ignored = new(StringComparer.OrdinalIgnoreCase) { ".csv", ".txt", ".json", ".html", ".htm", ".md", ".db", ".db-wal", ".db-shm", ".npy", ".npz", ".log" };

@@ -32,7 +32,7 @@ public sealed class ResultObjectTests : IDisposable
             return new ViewResult(ds.GetString(DicomTag.SopInstanceUid)!, ds.GetString(DicomTag.SopClassUid)!, ds.GetString(DicomTag.SeriesInstanceUid)!,
                 0.3 + (0.3 * i), "WRIST", Png.Encode(gray), grid, 7, 7);
         }).ToList();
-        return new StudyResult(first.GetString(DicomTag.StudyInstanceUid)!, first, "WRIST", views.Average(v => v.Probability), 0.5, sha, "densenet121-e3.onnx", DateTimeOffset.UtcNow, views, views.Average(v => v.Probability) >= 0.5);
+        return new StudyResult(first.GetString(DicomTag.StudyInstanceUid)!, first, "WRIST", views.Average(v => v.Probability), 0.5, sha, "densenet121-e3.onnx", DateTimeOffset.UtcNow, views, views.Average(v => v.Probability) >= 0.5, "description");
     }
 
     private string Write(ResultObject o)
@@ -57,12 +57,15 @@ public sealed class ResultObjectTests : IDisposable
         }
 
         var sr = paths[0];
-        var (code, tree, err) = Peers.Run("dsrdump", "+U8", sr);
+        var (code, tree, err) = Peers.Run("dsrdump", "+U8", "+Pl", sr);
         Assert.True(code == 0, err);
         Assert.Contains("Imaging Measurement Report", tree, StringComparison.Ordinal);
         Assert.Contains("<contains CODE:(,,\"Finding\")=(263654008,SCT,\"Abnormal\")>", tree, StringComparison.Ordinal);
         Assert.Equal(study.Views.Count, tree.Split('\n').Count(l => l.Contains("Probability of abnormality", StringComparison.Ordinal)));
         Assert.Contains("Müller", tree, StringComparison.Ordinal);
+
+        // What named the type is said beside the finding, in a TEXT item dsrdump reads back.
+        Assert.Contains("<contains TEXT:(,,\"Study type source\")=\"WRIST: from procedure or description attributes", tree, StringComparison.Ordinal);
 
         const string script = """
             import sys, pydicom
@@ -90,6 +93,15 @@ public sealed class ResultObjectTests : IDisposable
             Assert.True(int.Parse(parts[5], System.Globalization.CultureInfo.InvariantCulture) > 80, "the caption strip is below the image");
             Assert.Equal(study.Views[i].SopInstanceUid, parts[8]);
         }
+
+        // A study no header typed says its type rests on the model.
+        var byModel = ResultWriter.Report(study with { BodyPartSource = "model" }, new ResultOptions { UidRoot = "1.2.826.0.1.3680043.10.1414" }, DateTimeOffset.UtcNow);
+        var byModelPath = Write(byModel);
+        var (mc, modelTree, me) = Peers.Run("dsrdump", "+U8", "+Pl", byModelPath);
+        Assert.True(mc == 0, me);
+        Assert.Contains("WRIST: from the model's body-part reading of the views", modelTree, StringComparison.Ordinal);
+        var (_, mo, mer) = Peers.Run("dciodvfy", byModelPath);
+        Assert.DoesNotContain((mo + mer).Split('\n'), l => l.StartsWith("Error", StringComparison.Ordinal));
     }
 
     [Fact]

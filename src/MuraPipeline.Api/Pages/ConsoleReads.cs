@@ -19,7 +19,9 @@ public sealed record WorklistFilter(
     int Size = 50);
 
 /// <summary>One row of the worklist.</summary>
-public sealed record WorklistRow(string StudyInstanceUid, string? BodyPart, string State, double? Score, bool? Abnormal, int Views, int FailedViews, DateTimeOffset ReceivedAt, string? Model, bool? Verdict, bool Mismatch);
+/// <remarks><see cref="BodyPartSource"/> says where the study type came from (dicom, description, folder, model);
+/// <see cref="OutOfScope"/> is the reason a study outside the seven was set aside.</remarks>
+public sealed record WorklistRow(string StudyInstanceUid, string? BodyPart, string State, double? Score, bool? Abnormal, int Views, int FailedViews, DateTimeOffset ReceivedAt, string? Model, bool? Verdict, bool Mismatch, string? BodyPartSource = null, string? OutOfScope = null);
 
 /// <summary>A page of the worklist and the cursor of the next one (null on the last).</summary>
 public sealed record WorklistPage(IReadOnlyList<WorklistRow> Rows, string? Next);
@@ -40,7 +42,7 @@ public sealed record ReplicaRow(string Id, string Roles, string? Model, DateTime
 /// <summary>The queries behind the console's pages: keyset paging on indexed columns, no per-row round trips.</summary>
 public sealed class ConsoleReads(MuraDbContext db, IThresholdPolicy thresholds, TimeProvider clock)
 {
-    public static readonly string[] States = ["received", "queued", "scored", "failed"];
+    public static readonly string[] States = ["received", "queued", "scored", "failed", "out_of_scope"];
 
     public async Task<WorklistPage> WorklistAsync(WorklistFilter f, CancellationToken ct)
     {
@@ -58,6 +60,7 @@ public sealed class ConsoleReads(MuraDbContext db, IThresholdPolicy thresholds, 
             "received" => StudyState.Open,
             "queued" => StudyState.Queued,
             "failed" => StudyState.Failed,
+            "out_of_scope" => StudyState.OutOfScope,
             _ => StudyState.Scored,
         };
         var q = db.Studies.AsNoTracking().Where(s => s.State == state);
@@ -134,7 +137,9 @@ public sealed class ConsoleReads(MuraDbContext db, IThresholdPolicy thresholds, 
                 s.CreatedAt,
                 s.ModelSha256,
                 db.Verdicts.Where(v => v.StudyInstanceUid == s.StudyInstanceUid).OrderByDescending(v => v.Id).Select(v => (bool?)v.Abnormal).FirstOrDefault(),
-                s.Views.Any(v => v.BodyPartMismatch == true)));
+                s.Views.Any(v => v.BodyPartMismatch == true),
+                s.BodyPartSource,
+                s.OutOfScopeReason));
     }
 
     public async Task<StudyDetail?> StudyAsync(string studyInstanceUid, CancellationToken ct)

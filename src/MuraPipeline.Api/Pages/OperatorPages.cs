@@ -142,7 +142,8 @@ public static class OperatorPages
           <section class="cards">
             <div class="card"><h2>Studies</h2><dl>
               <dt>received</dt><dd data-field="status.studies.received">…</dd><dt>queued</dt><dd data-field="status.studies.queued">…</dd>
-              <dt>scored</dt><dd data-field="status.studies.scored">…</dd><dt>failed</dt><dd data-field="status.studies.failed">…</dd></dl></div>
+              <dt>scored</dt><dd data-field="status.studies.scored">…</dd><dt>failed</dt><dd data-field="status.studies.failed">…</dd>
+              <dt><a href="/worklist?state=out_of_scope" title="studies of a part the model never learned, set aside unscored">out of scope</a></dt><dd data-field="status.studies.out_of_scope">…</dd></dl></div>
             <div class="card"><h2>Views</h2><dl>
               <dt>received</dt><dd data-field="status.views.received">…</dd><dt>queued</dt><dd data-field="status.views.queued">…</dd>
               <dt>scored</dt><dd data-field="status.views.scored">…</dd><dt>failed</dt><dd data-field="status.views.failed">…</dd></dl></div>

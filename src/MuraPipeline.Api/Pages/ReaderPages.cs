@@ -109,7 +109,7 @@ public static class ReaderPages
             rows.Append(CultureInfo.InvariantCulture, $"""
                 <tr data-study="{Enc(r.StudyInstanceUid)}"><td class="num">{(r.Score is { } s ? s.ToString("0.000", CultureInfo.InvariantCulture) : "–")}</td>
                 <td>{(r.Abnormal is true ? "<span class=\"flag bad\">abnormal</span>" : r.Abnormal is false ? "<span class=\"flag ok\">normal</span>" : "–")}</td>
-                <td>{Enc(r.BodyPart ?? "–")}</td><td class="num">{r.Views}{(r.FailedViews > 0 ? $" ({r.FailedViews} failed)" : string.Empty)}</td>
+                <td>{TypeCell(r.BodyPart, r.BodyPartSource, r.OutOfScope)}</td><td class="num">{r.Views}{(r.FailedViews > 0 ? $" ({r.FailedViews} failed)" : string.Empty)}</td>
                 <td>{r.ReceivedAt.UtcDateTime:yyyy-MM-dd HH:mm}</td><td><code>{Enc(r.Model is null ? "–" : r.Model[..Math.Min(12, r.Model.Length)])}</code></td>
                 <td>{(r.Verdict is true ? "abnormal" : r.Verdict is false ? "normal" : "–")}</td><td>{(r.Mismatch ? "<span class=\"flag warn\" title=\"the model sees another body part than the tags say\">mismatch</span>" : string.Empty)}</td>
                 <td><a href="{Enc(href)}">open</a></td></tr>
@@ -134,6 +134,30 @@ public static class ReaderPages
             <tbody>{(rows.Length == 0 ? "<tr><td colspan=\"9\">No studies match.</td></tr>" : rows.ToString())}</tbody></table>
             <p class="pager">{nextLink}</p>
             """;
+    }
+
+    /// <summary>
+    /// A study's type and where it came from; a type the model alone gave is flagged, since the call then rests on the
+    /// model's own reading of the images, and a study set aside shows why.
+    /// </summary>
+    private static string TypeCell(string? bodyPart, string? source, string? outOfScope)
+    {
+        if (outOfScope is not null)
+        {
+            return $"<span class=\"flag warn\" data-field=\"out-of-scope\">out of scope</span> <small>{Enc(outOfScope)}</small>";
+        }
+
+        if (bodyPart is null)
+        {
+            return "–";
+        }
+
+        return source switch
+        {
+            StudyTypeCall.Model => $"{Enc(bodyPart)} <span class=\"flag warn\" data-field=\"type-source\" title=\"no header named the body part: the type is the model's own reading of the views\">from the model</span>",
+            null => Enc(bodyPart),
+            _ => $"{Enc(bodyPart)} <small class=\"muted\" data-field=\"type-source\">from {Enc(source == StudyTypeCall.Dicom ? "BodyPartExamined" : source)}</small>",
+        };
     }
 
     private static string QueryWith(IQueryCollection q, string key, string value)
@@ -190,7 +214,7 @@ public static class ReaderPages
             <h1>Study <code>{Enc(s.StudyInstanceUid)}</code> {flag}</h1>
             <p class="facts">Score <b id="study-score">{(s.Score is { } sc ? sc.ToString("0.000", CultureInfo.InvariantCulture) : "–")}</b>
             {(d.Threshold is { } t ? $" · threshold <b>{t.ToString("0.000", CultureInfo.InvariantCulture)}</b>" : string.Empty)}
-            · {Enc(s.BodyPart ?? "body part unknown")} · {s.ViewCount} views · state {Enc(s.State.ToString().ToLowerInvariant())}
+            · {(s.BodyPart is null && s.OutOfScopeReason is null ? "body part unknown" : TypeCell(s.BodyPart, s.BodyPartSource, s.OutOfScopeReason))} · {s.ViewCount} views · state {Enc(s.State.ToString().ToLowerInvariant())}
             · model <code>{Enc(s.ModelSha256 is null ? "–" : s.ModelSha256[..Math.Min(12, s.ModelSha256.Length)])}</code> · latest verdict: <b id="latest-verdict">{Enc(latest)}</b></p>
             {verdictForm}
             <div class="viewer-controls">
