@@ -164,6 +164,96 @@ public sealed class PacsPullTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_mixed_backlog_pulled_from_Orthanc_scores_only_the_seven_and_sets_the_rest_aside()
+    {
+        // Upper extremity labelled three ways; a knee and a chest the series query names (never retrieved); a foot only
+        // the study's own description names (retrieved, then set aside at ingest).
+        (string? Part, string? Description, string Expect)[] plan =
+        [
+            ("WRIST", null, "scored"),
+            (null, "XR HAND 2V RT", "scored"),
+            ("UPPER EXTREMITY", "XR ELBOW RT", "scored"),
+            ("KNEE", "XR KNEE 2V", "skipped"),
+            ("CHEST", null, "skipped"),
+            (null, "XR FOOT 3V LT", "out_of_scope"),
+        ];
+        var staging = Path.Combine(_c.Dir, "staging");
+        PhantomWriter.WriteAll(new PhantomGenerator(1636, minSide: 300, maxSide: 420), plan.Length, staging, PhantomFormat.Dicom);
+        var files = Directory.GetFiles(staging, "*.dcm", SearchOption.AllDirectories);
+        var studies = files.Select(f => DicomFile.OpenHeader(f).Dataset.GetString(DicomTag.StudyInstanceUid)!).Distinct().Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(plan.Length, studies.Count);
+        var views = new int[plan.Length];
+        foreach (var f in files)
+        {
+            var file = DicomFile.Open(f);
+            var k = studies.IndexOf(file.Dataset.GetString(DicomTag.StudyInstanceUid)!);
+            views[k]++;
+            foreach (var tag in new[] { DicomTag.BodyPartExamined, DicomTag.StudyDescription, DicomTag.SeriesDescription, DicomTag.ProtocolName, DicomTag.RequestedProcedureDescription })
+            {
+                file.Dataset.Remove(tag);
+            }
+
+            if (plan[k].Part is { } part)
+            {
+                file.Dataset.AddString(DicomTag.BodyPartExamined, "CS", part);
+            }
+
+            if (plan[k].Description is { } description)
+            {
+                file.Dataset.AddString(DicomTag.StudyDescription, "LO", description);
+            }
+
+            await using var stream = File.Create(f);
+            DicomWriter.Write(stream, file);
+        }
+
+        await _orthanc.UploadAsync(files);
+        StartPipeline();
+        var (code, text) = _c.RunMura(Pacs("get"), "pacs", "pull", "orthanc");
+        Assert.True(code == 0, text);
+        Assert.Contains($"{plan.Length} studies from orthanc", text, StringComparison.Ordinal);
+
+        int Count(string expect) => plan.Count(p => p.Expect == expect);
+        int Views(string expect) => Enumerable.Range(0, plan.Length).Where(k => plan[k].Expect == expect).Sum(k => views[k]);
+        await _c.WaitUntilAsync(
+            async () => await _c.ScalarAsync<int>("SELECT count(*)::int FROM studies WHERE \"State\" = 2") == Count("scored")
+                && await _c.ScalarAsync<int>("SELECT count(*)::int FROM studies WHERE \"State\" = 4") == Count("out_of_scope"),
+            Deadline,
+            "the upper-extremity studies to be scored and the foot set aside");
+        for (var k = 0; k < plan.Length; k++)
+        {
+            var uid = studies[k];
+            var row = await _c.ScalarAsync<string>($"SELECT coalesce(string_agg(\"State\"::text || '|' || coalesce(\"Abnormal\"::text, '-') || '|' || coalesce(\"BodyPartSource\", '-'), ','), 'none') FROM studies WHERE \"StudyInstanceUid\" = '{uid}'");
+            switch (plan[k].Expect)
+            {
+                case "scored":
+                    Assert.StartsWith("2|", row, StringComparison.Ordinal);
+                    Assert.Equal(1, await _orthanc.RetrievesAsync(uid));
+                    break;
+                case "skipped":
+                    // Never retrieved: the series query said knee or chest, so every instance stayed on the PACS.
+                    Assert.Equal("none", row);
+                    Assert.Equal(0, await _orthanc.RetrievesAsync(uid));
+                    Assert.Equal(views[k], await _c.ScalarAsync<int>($"SELECT \"Skipped\" FROM pull_studies WHERE \"StudyInstanceUid\" = '{uid}'"));
+                    break;
+                default:
+                    // Retrieved (nothing at series level said foot), then set aside: never scored, never called normal.
+                    Assert.Equal("4|-|description", row);
+                    Assert.Equal(views[k], await _c.ScalarAsync<int>($"SELECT count(*)::int FROM views v JOIN studies s ON s.\"Id\" = v.\"StudyId\" WHERE s.\"StudyInstanceUid\" = '{uid}' AND v.\"State\" = 4 AND v.\"Probability\" IS NULL"));
+                    break;
+            }
+        }
+
+        Assert.Equal(Views("scored"), await _c.ScalarAsync<int>("SELECT count(*)::int FROM views WHERE \"State\" = 2"));
+        Assert.Equal(
+            new[] { "description", "description", "dicom" },
+            (await _c.ScalarAsync<string>("SELECT string_agg(\"BodyPartSource\", ',' ORDER BY \"BodyPartSource\") FROM studies WHERE \"State\" = 2")).Split(','));
+        (code, text) = _c.RunMura(Pacs("get"), "status", "--json");
+        Assert.True(code == 0, text);
+        Assert.Equal(Count("out_of_scope"), JsonDocument.Parse(text).RootElement.GetProperty("studies").GetProperty("out_of_scope").GetInt32());
+    }
+
+    [Fact]
     public async Task A_full_inbox_pauses_a_running_pull_and_refuses_stores_with_A700_and_both_resume_when_space_is_back()
     {
         // The inbox is a 48 MB tmpfs that must keep 20 MB free; a ballast file beside it takes the space away and gives it back.
