@@ -206,6 +206,130 @@ public sealed class StoreScpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Idle_and_trickling_connections_hold_no_slot_and_an_allowed_peer_is_still_answered()
+    {
+        await using var scp = Start(new StoreScpOptions { AeTitle = "MURA", MaxAssociations = 2, MaxConnectionsPerAddress = 3, AssociateTimeoutSeconds = 3, TimeoutSeconds = 30, AllowedCallingAeTitles = "ECHOSCU" });
+        var port = scp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        // Twelve silent sockets from four other loopback addresses: six times the association limit.
+        var idle = new List<TcpClient>();
+        for (var a = 2; a <= 5; a++)
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                idle.Add(await FromAsync($"127.0.0.{a}", scp.Port));
+            }
+        }
+
+        // A fourth from one of those addresses is closed unanswered; the others stay open.
+        Assert.True(await RefusedAsync("127.0.0.2", scp.Port), "a fourth connection from one address was kept");
+
+        Assert.Contains(_log.Lines, l => l.Contains("127.0.0.2", StringComparison.Ordinal) && l.Contains("Scp:MaxConnectionsPerAddress", StringComparison.Ordinal));
+
+        // dcmtk's echoscu from an allowed AE title is answered while they sit there, twice over the association limit.
+        for (var i = 0; i < 3; i++)
+        {
+            var echo = Peers.Run("echoscu", "-aet", "ECHOSCU", "-aec", "MURA", "127.0.0.1", port);
+            Assert.True(echo.ExitCode == 0, echo.Stderr + echo.Stdout);
+        }
+
+        // A stranger's association is rejected and never held a slot either.
+        Assert.NotEqual(0, Peers.Run("echoscu", "-aet", "STRANGER", "-aec", "MURA", "127.0.0.1", port).ExitCode);
+        Assert.Equal(0, scp.ActiveAssociations);
+
+        // Every silent socket is closed at the associate timeout, and its address may connect again.
+        foreach (var c in idle)
+        {
+            Assert.True(await ClosedAsync(c, TimeSpan.FromSeconds(20)), "a silent connection outlived the associate timeout");
+            c.Dispose();
+        }
+
+        Assert.Contains(_log.Lines, l => l.Contains("no association request within 3 s", StringComparison.Ordinal));
+        using (var again = await FromAsync("127.0.0.2", scp.Port))
+        {
+            // A refused connection is closed at once; this one is kept, waiting for its request.
+            Assert.False(await ClosedAsync(again, TimeSpan.FromSeconds(1)), "the address's closed connections were still counted against it");
+        }
+
+        // A peer that trickles its association request a byte at a time is closed at the same deadline, never silent for long.
+        using var trickle = await FromAsync("127.0.0.6", scp.Port);
+        var request = RawAssociation.Request(DicomUids.VerificationSopClass).Encode(request: true);
+        var closed = false;
+        var stream = trickle.GetStream();
+        for (var i = 0; i < request.Length - 1 && !closed; i++)
+        {
+            try
+            {
+                await stream.WriteAsync(request.AsMemory(i, 1));
+                await Task.Delay(TimeSpan.FromMilliseconds(400)); // the attacker's pace: one byte, well inside Scp:TimeoutSeconds
+            }
+            catch (IOException)
+            {
+                closed = true;
+            }
+        }
+
+        Assert.True(closed || await ClosedAsync(trickle, TimeSpan.FromSeconds(1)), "a trickled association request was waited for past the associate timeout");
+
+        // Waiting connections have a ceiling of their own, whatever their addresses.
+        await using var few = Start(new StoreScpOptions { AeTitle = "MURA", MaxPendingConnections = 2, AssociateTimeoutSeconds = 30 });
+        using var first = await FromAsync("127.0.0.7", few.Port);
+        using var second = await FromAsync("127.0.0.8", few.Port);
+        Assert.True(await RefusedAsync("127.0.0.9", few.Port), "a connection over Scp:MaxPendingConnections was kept");
+        Assert.Contains(_log.Lines, l => l.Contains("Scp:MaxPendingConnections", StringComparison.Ordinal));
+    }
+
+    /// <summary>A TCP connection to the receiver from <paramref name="source"/>, another loopback address.</summary>
+    private static async Task<TcpClient> FromAsync(string source, int port)
+    {
+        var client = new TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(source), 0));
+        await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
+        return client;
+    }
+
+    /// <summary>Whether a connection from <paramref name="source"/> is closed unanswered (reset while connecting, or at once after).</summary>
+    private static async Task<bool> RefusedAsync(string source, int port)
+    {
+        TcpClient client;
+        try
+        {
+            client = await FromAsync(source, port);
+        }
+        catch (SocketException)
+        {
+            return true;
+        }
+
+        using (client)
+        {
+            return await ClosedAsync(client, TimeSpan.FromSeconds(10));
+        }
+    }
+
+    /// <summary>Whether the receiver closes the connection (end of stream or reset) within <paramref name="within"/>.</summary>
+    private static async Task<bool> ClosedAsync(TcpClient client, TimeSpan within)
+    {
+        using var cts = new CancellationTokenSource(within);
+        var buffer = new byte[256];
+        try
+        {
+            while (await client.GetStream().ReadAsync(buffer, cts.Token) > 0)
+            {
+            }
+
+            return true;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
     public async Task On_a_full_disk_each_instance_is_refused_with_A700_in_an_association_that_goes_on_and_is_stored_when_sent_again()
     {
         // The receiver's folder on a small filesystem of its own (root mounts it, as CI runs), filled to its last page.

@@ -26,8 +26,10 @@ public sealed partial class StoreScp : IAsyncDisposable
     private readonly List<Task> _associations = [];
     private TcpListener? _listener;
     private Task? _acceptLoop;
+    private readonly Dictionary<IPAddress, int> _perAddress = [];
     private long _stored;
     private int _active;
+    private int _pending;
 
     /// <param name="tls">When it <see cref="DicomTls.ServesTls"/>, every association is TLS (PS3.15 B.1); plain TCP otherwise.</param>
     /// <param name="refusal">Asked at each C-STORE: a reason to refuse it with Out of Resources (A700) before its data is written (a full disk), or null.</param>
@@ -104,7 +106,18 @@ public sealed partial class StoreScp : IAsyncDisposable
                 continue;
             }
 
-            var task = Task.Run(() => ServeAsync(client, stopping), CancellationToken.None);
+            // Admission is decided here, in the order connections arrive, before any task is spent on one.
+            var remote = client.Client.RemoteEndPoint as IPEndPoint;
+            var address = remote?.Address is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : remote?.Address ?? IPAddress.None;
+            if (!TryAdmit(address, out var refusal))
+            {
+                LogConnectionRefused(_logger, remote?.ToString() ?? "?", refusal);
+                client.Client.Close(0);
+                client.Dispose();
+                continue;
+            }
+
+            var task = Task.Run(() => ServeAsync(client, address, stopping), CancellationToken.None);
             lock (_associations)
             {
                 _associations.RemoveAll(t => t.IsCompleted);
@@ -113,27 +126,74 @@ public sealed partial class StoreScp : IAsyncDisposable
         }
     }
 
-    private async Task ServeAsync(TcpClient client, CancellationToken stopping)
+    /// <summary>
+    /// Takes a connection only while its address holds fewer than <see cref="StoreScpOptions.MaxConnectionsPerAddress"/>
+    /// and fewer than <see cref="StoreScpOptions.MaxPendingConnections"/> wait for their association request, so idle
+    /// sockets from one place (or many) cannot keep an allowed peer out.
+    /// </summary>
+    private bool TryAdmit(IPAddress address, out string refusal)
+    {
+        lock (_perAddress)
+        {
+            var held = _perAddress.GetValueOrDefault(address);
+            if (held >= _options.MaxConnectionsPerAddress)
+            {
+                refusal = $"{held} connections from this address already (Scp:MaxConnectionsPerAddress)";
+                return false;
+            }
+
+            if (_pending >= _options.MaxPendingConnections)
+            {
+                refusal = $"{_pending} connections already wait for their association request (Scp:MaxPendingConnections)";
+                return false;
+            }
+
+            _perAddress[address] = held + 1;
+            _pending++;
+            refusal = string.Empty;
+            return true;
+        }
+    }
+
+    private void Associated()
+    {
+        lock (_perAddress)
+        {
+            _pending--;
+        }
+    }
+
+    private void Leave(IPAddress address, bool pending)
+    {
+        lock (_perAddress)
+        {
+            if (pending)
+            {
+                _pending--;
+            }
+
+            if (--_perAddress[address] == 0)
+            {
+                _perAddress.Remove(address);
+            }
+        }
+    }
+
+    private async Task ServeAsync(TcpClient client, IPAddress address, CancellationToken stopping)
     {
         var peer = client.Client.RemoteEndPoint?.ToString() ?? "?";
-        var slot = _slots.Wait(0);
-        if (slot)
-        {
-            Interlocked.Increment(ref _active);
-        }
-
         Stream stream = client.GetStream();
         var association = new Association(this, stream, peer);
+        using var associating = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        associating.CancelAfter(TimeSpan.FromSeconds(_options.AssociateTimeoutSeconds));
         try
         {
             client.NoDelay = true;
             if (_tls is not null)
             {
-                using var handshake = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-                handshake.CancelAfter(TimeSpan.FromSeconds(_options.TimeoutSeconds));
                 try
                 {
-                    stream = await _tls.AcceptAsync(stream, handshake.Token);
+                    stream = await _tls.AcceptAsync(stream, associating.Token);
                 }
                 catch (DicomProtocolException ex)
                 {
@@ -142,19 +202,23 @@ public sealed partial class StoreScp : IAsyncDisposable
                 }
                 catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
                 {
-                    LogHandshakeFailed(_logger, peer, $"no TLS handshake within {_options.TimeoutSeconds} s");
+                    LogHandshakeFailed(_logger, peer, $"no TLS handshake within {_options.AssociateTimeoutSeconds} s");
                     return;
                 }
 
                 association = new Association(this, stream, peer);
             }
 
-            await association.RunAsync(slot, stopping);
+            await association.RunAsync(associating.Token, stopping);
         }
         catch (DicomProtocolException ex)
         {
             LogAborted(_logger, peer, association.CallingAe, ex.Message);
             await association.TrySendAsync(Pdu.Abort(2, 0));
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested && !association.Requested)
+        {
+            LogNoRequest(_logger, peer, _options.AssociateTimeoutSeconds);
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
@@ -181,11 +245,13 @@ public sealed partial class StoreScp : IAsyncDisposable
             association.DiscardPartial();
             await stream.DisposeAsync();
             client.Dispose();
-            if (slot)
+            if (association.HasSlot)
             {
                 Interlocked.Decrement(ref _active);
                 _slots.Release();
             }
+
+            Leave(address, pending: !association.Requested);
         }
     }
 
@@ -200,15 +266,24 @@ public sealed partial class StoreScp : IAsyncDisposable
 
         public string CallingAe { get; private set; } = "?";
 
-        public async Task RunAsync(bool haveSlot, CancellationToken stopping)
+        /// <summary>Whether a whole association request came in (the connection no longer counts as waiting for one).</summary>
+        public bool Requested { get; private set; }
+
+        /// <summary>Whether this association holds one of the <see cref="StoreScpOptions.MaxAssociations"/> slots.</summary>
+        public bool HasSlot { get; private set; }
+
+        /// <param name="associating">Ends the wait for the association request (the associate timeout).</param>
+        public async Task RunAsync(CancellationToken associating, CancellationToken stopping)
         {
             var o = scp._options;
-            var first = await ReadAsync(stopping, 65536);
+            var first = await ReadAsync(associating, 65536);
             if (first is null)
             {
                 return;
             }
 
+            Requested = true;
+            scp.Associated();
             if (first.Value.Type != PduType.AssociateRq)
             {
                 throw new DicomProtocolException($"expected A-ASSOCIATE-RQ, got PDU type 0x{(byte)first.Value.Type:X2}");
@@ -216,13 +291,6 @@ public sealed partial class StoreScp : IAsyncDisposable
 
             var rq = AssociationPdu.Parse(first.Value.Body, request: true);
             CallingAe = rq.CallingAe;
-            if (!haveSlot)
-            {
-                LogRejected(scp._logger, peer, rq.CallingAe, $"already serving {o.MaxAssociations} associations");
-                await SendAsync(Pdu.Reject(2, 3, 2), stopping);
-                return;
-            }
-
             if (!string.Equals(rq.CalledAe, o.AeTitle, StringComparison.Ordinal))
             {
                 LogRejected(scp._logger, peer, rq.CallingAe, $"it called AE title '{rq.CalledAe}', not '{o.AeTitle}'");
@@ -237,6 +305,16 @@ public sealed partial class StoreScp : IAsyncDisposable
                 return;
             }
 
+            // Only an association we would accept takes a slot: strangers and silent sockets never hold one.
+            HasSlot = scp._slots.Wait(0);
+            if (!HasSlot)
+            {
+                LogRejected(scp._logger, peer, rq.CallingAe, $"already serving {o.MaxAssociations} associations");
+                await SendAsync(Pdu.Reject(2, 3, 2), stopping);
+                return;
+            }
+
+            Interlocked.Increment(ref scp._active);
             var ac = new AssociationPdu { CalledAe = rq.CalledAe, CallingAe = rq.CallingAe, MaxPduLength = (uint)o.MaxPduLength };
             foreach (var pc in rq.Contexts)
             {
@@ -420,6 +498,12 @@ public sealed partial class StoreScp : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "connection from {Peer} refused: {Reason}")]
     private static partial void LogHandshakeFailed(ILogger logger, string peer, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "connection from {Peer} closed unanswered: {Reason}")]
+    private static partial void LogConnectionRefused(ILogger logger, string peer, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "connection from {Peer} closed: no association request within {Seconds} s")]
+    private static partial void LogNoRequest(ILogger logger, string peer, int seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "DICOM receiver could not accept a connection: {Reason}")]
     private static partial void LogAcceptFailed(ILogger logger, string reason);

@@ -52,6 +52,24 @@ public sealed class StoreScpOptions
     [Range(1, 1024)]
     public int MaxAssociations { get; set; } = 16;
 
+    /// <summary>
+    /// Seconds a new connection has to finish its TLS handshake and send a whole A-ASSOCIATE-RQ; one that has not is
+    /// closed, however slowly it trickles bytes. Until then it holds no association slot.
+    /// </summary>
+    [Range(1, 300)]
+    public int AssociateTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// Connections one address may hold at once, associated or not; one more is closed unanswered. Twice the default
+    /// association limit, so a PACS that is the only sender still fills every slot and hears "local limit exceeded".
+    /// </summary>
+    [Range(1, 1024)]
+    public int MaxConnectionsPerAddress { get; set; } = 32;
+
+    /// <summary>Connections, from all addresses together, that may wait at once for their association request; one more is closed unanswered.</summary>
+    [Range(1, 4096)]
+    public int MaxPendingConnections { get; set; } = 64;
+
     /// <summary>Seconds a peer may stay silent inside an association before it is aborted.</summary>
     [Range(1, 3600)]
     public int TimeoutSeconds { get; set; } = 30;
