@@ -190,14 +190,23 @@ public sealed class PipelineStatusReader(MuraDbContext db, DatabaseTarget databa
         }
 
         var address = RabbitMqAddress.Parse(uri);
-        var management = address.ManagementUri(configuration["RabbitMq:ManagementUrl"]);
         var broker = $"RabbitMQ {address.Host}:{address.Port} vhost {address.VirtualHost}";
+        ManagementEndpoint management;
+        try
+        {
+            management = address.Management(configuration["RabbitMq:ManagementUrl"]);
+        }
+        catch (FormatException ex)
+        {
+            return ([], broker, ex.Message);
+        }
+
         try
         {
             using var http = httpFactory?.CreateClient("rabbitmq-management") ?? new HttpClient();
             http.Timeout = TimeSpan.FromSeconds(10);
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(management, $"api/queues/{Uri.EscapeDataString(address.VirtualHost)}?columns=name,messages_ready,messages_unacknowledged,consumers"));
-            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{address.Username}:{address.Password}")));
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(management.Uri, $"api/queues/{Uri.EscapeDataString(address.VirtualHost)}?columns=name,messages_ready,messages_unacknowledged,consumers"));
+            request.Headers.Authorization = management.Authorization();
             using var response = await http.SendAsync(request, ct);
             response.EnsureSuccessStatusCode();
             using var doc = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct));
@@ -213,7 +222,7 @@ public sealed class PipelineStatusReader(MuraDbContext db, DatabaseTarget databa
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
         {
-            return ([], broker, $"RabbitMQ management API at {management} did not answer: {ex.Message}");
+            return ([], broker, Secrets.Mask($"RabbitMQ management API at {management} did not answer: {ex.Message}"));
         }
     }
 

@@ -54,6 +54,49 @@ public sealed record RabbitMqAddress(string Host, ushort Port, string VirtualHos
         return new RabbitMqAddress(u.Host, port, vhost, user, password, tls);
     }
 
-    /// <summary>The management plugin's HTTP API: RabbitMq:ManagementUrl, else the broker host on port 15672.</summary>
-    public Uri ManagementUri(string? configured) => new(configured is { Length: > 0 } ? configured : $"http://{Host}:15672/");
+    /// <summary>
+    /// The management plugin's HTTP API: RabbitMq:ManagementUrl, else the broker host on port 15672; with the user and
+    /// password of the URL when it names them, else the broker's. The address returned never carries them, so it can
+    /// be shown.
+    /// </summary>
+    public ManagementEndpoint Management(string? configured)
+    {
+        var text = configured is { Length: > 0 } ? configured.Trim() : $"http://{Host}:15672/";
+
+        // The user and password are cut out by hand, up to the last '@' of the authority: a password with a space or
+        // an unescaped '@' is still a password, not a reason for the address to fail.
+        var scheme = text.IndexOf("://", StringComparison.Ordinal);
+        var user = Username;
+        var password = Password;
+        if (scheme > 0)
+        {
+            var start = scheme + 3;
+            var end = text.IndexOfAny(['/', '?', '#'], start);
+            end = end < 0 ? text.Length : end;
+            var at = text.LastIndexOf('@', end - 1, end - start);
+            if (at >= 0)
+            {
+                var info = text[start..at].Split(':', 2);
+                user = Uri.UnescapeDataString(info[0]);
+                password = info.Length > 1 ? Uri.UnescapeDataString(info[1]) : string.Empty;
+                text = text[..start] + text[(at + 1)..];
+            }
+        }
+
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new FormatException($"RabbitMq:ManagementUrl '{Secrets.Mask(configured)}' is not an http:// or https:// URL");
+        }
+
+        return new ManagementEndpoint(uri, user, password);
+    }
+}
+
+/// <summary>Where the management API is (with no credentials in it) and whom to call it as.</summary>
+public sealed record ManagementEndpoint(Uri Uri, string Username, string Password)
+{
+    public System.Net.Http.Headers.AuthenticationHeaderValue Authorization() =>
+        new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{Username}:{Password}")));
+
+    public override string ToString() => Uri.ToString();
 }

@@ -18,11 +18,7 @@ public static class ServiceComposition
     /// <summary>Logging, typed options, the database and the bus, with <paramref name="roles"/> adding their consumers.</summary>
     public static IHostApplicationBuilder AddMuraDefaults(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator> roles, string? defaultSqliteFile = null)
     {
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
+        builder.Logging.AddMuraConsole();
 
         // Per-statement and per-request logs are for debugging (Logging__LogLevel__Microsoft=Information brings them back).
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);

@@ -37,7 +37,7 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _host = ServiceHost.Build(Roles.Parse("api"), new Dictionary<string, string?> { ["Database:SqliteFile"] = Db, ["urls"] = "http://127.0.0.1:0", ["Metrics:AllowFrom"] = "192.0.2.0/24", ["Export:PseudonymKey"] = PseudonymKey, ["RabbitMq:ManagementUrl"] = "http://monitor:hunter2-secret@mq.example:15672/", ["Database:Note"] = "Host=db;Password=pg-secret;Username=mura" });
+        _host = ServiceHost.Build(Roles.Parse("api"), new Dictionary<string, string?> { ["Database:SqliteFile"] = Db, ["urls"] = "http://127.0.0.1:0", ["Metrics:AllowFrom"] = "192.0.2.0/24", ["Export:PseudonymKey"] = PseudonymKey, ["RabbitMq:ManagementUrl"] = "http://monitor:hunter2-secret@mq.example:15672/", ["Database:Note"] = "Host=db;Password=pg-secret;Username=mura", ["Database:Spaced"] = "http://monitor:hunter 2-spaced@mq.example:15672/", ["Database:Escaped"] = "http://monitor:hunt%65r3-escaped@mq.example:15672/", ["Database:Quoted"] = "Host=db;Password=\"pg;quoted-secret\";Username=mura", ["Database:Single"] = "Host=db; PWD = 'x;single-secret' ;Username=mura", ["Database:At"] = "amqp://u:p@ss-at-secret@mq.example/" });
         await ServiceHost.EnsureSchemaAsync(_host.Services, default);
         await _host.StartAsync();
         _base = new Uri(_host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -72,6 +72,7 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
                 }
 
                 using var response = await http.SendAsync(request);
+                AssertHeaderPolicy(response);
                 if (endpoint.RoutePattern.RawText!.StartsWith("/api", StringComparison.Ordinal))
                 {
                     Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{method} {request.RequestUri}: {response.StatusCode}");
@@ -84,6 +85,11 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
         }
 
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/alive", UriKind.Relative))).StatusCode);
+        foreach (var path in new[] { "/alive", "/health", "/login", "/assets/console.css", "/assets/console.js", "/metrics", "/no-such-page", "/api/no-such-route" })
+        {
+            using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
+            AssertHeaderPolicy(response);
+        }
 
         // Every route that needs more than a reader refuses a reader's key with 403, and an operator's where it needs an admin.
         var readerKey = await KeyAsync("route-reader", AccessRole.Reader);
@@ -111,6 +117,7 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
                     }
 
                     using var response = await client.SendAsync(request);
+                    AssertHeaderPolicy(response);
                     Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{held.Name()} {method} {request.RequestUri}: {response.StatusCode}");
                     refused++;
                 }
@@ -125,7 +132,9 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
             var settings = await settingsClient.GetStringAsync(new Uri("/settings", UriKind.Relative));
             Assert.Contains("Metrics:AllowFrom", settings, StringComparison.Ordinal);
             Assert.Contains("monitor:(hidden)@mq.example", settings, StringComparison.Ordinal);
-            foreach (var secret in new[] { PseudonymKey, "hunter2-secret", "pg-secret" })
+            Assert.Contains("Username=mura", settings, StringComparison.Ordinal);
+            Assert.Contains("@mq.example", settings, StringComparison.Ordinal);
+            foreach (var secret in new[] { PseudonymKey, "hunter2-secret", "pg-secret", "2-spaced", "hunt%65r3", "hunter3-escaped", "quoted-secret", "single-secret", "ss-at-secret" })
             {
                 Assert.DoesNotContain(secret, settings, StringComparison.Ordinal);
             }
@@ -137,6 +146,7 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
         {
             using var response = await admin.GetAsync(new Uri(Concrete(endpoint), UriKind.Relative));
             Assert.True((int)response.StatusCode < 500, $"GET {Concrete(endpoint)}: {response.StatusCode}");
+            AssertHeaderPolicy(response);
         }
     }
 
@@ -324,6 +334,25 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
         await Assert.ThrowsAnyAsync<Exception>(() => db.AuditEvents.ExecuteDeleteAsync());
         await Assert.ThrowsAnyAsync<Exception>(() => db.AuditEvents.ExecuteUpdateAsync(s => s.SetProperty(e => e.Actor, "someone")));
         Assert.Equal(2, await db.AuditEvents.CountAsync(e => e.Actor != "someone"));
+    }
+
+    /// <summary>
+    /// The one header policy, on every answer whatever its route and status: no framing, no sniffing, no referrer, a
+    /// content security policy that allows this site only, and nothing kept in a cache but the shipped assets.
+    /// </summary>
+    internal static void AssertHeaderPolicy(HttpResponseMessage response)
+    {
+        var what = $"{response.RequestMessage!.Method} {response.RequestMessage.RequestUri!.PathAndQuery} ({(int)response.StatusCode})";
+        string One(string name) =>
+            response.Headers.TryGetValues(name, out var v) ? string.Join(", ", v) : response.Content.Headers.TryGetValues(name, out var c) ? string.Join(", ", c) : $"(no {name})";
+        var csp = One("Content-Security-Policy");
+        Assert.True(csp.Contains("frame-ancestors 'none'", StringComparison.Ordinal) && csp.Contains("default-src 'self'", StringComparison.Ordinal) && !csp.Contains("unsafe", StringComparison.Ordinal), $"{what}: CSP {csp}");
+        Assert.True(One("X-Frame-Options") == "DENY", $"{what}: X-Frame-Options {One("X-Frame-Options")}");
+        Assert.True(One("X-Content-Type-Options") == "nosniff", $"{what}: X-Content-Type-Options {One("X-Content-Type-Options")}");
+        Assert.True(One("Referrer-Policy") == "no-referrer", $"{what}: Referrer-Policy {One("Referrer-Policy")}");
+        var asset = response.RequestMessage.RequestUri.AbsolutePath.StartsWith("/assets/", StringComparison.Ordinal) && response.StatusCode == HttpStatusCode.OK;
+        var cache = response.Headers.CacheControl;
+        Assert.True(asset || cache?.NoStore == true, $"{what}: Cache-Control {cache}");
     }
 
     private static string Describe(RouteEndpoint e) => $"{string.Join(',', e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"])} {e.RoutePattern.RawText}";

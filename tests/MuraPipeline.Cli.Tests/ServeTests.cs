@@ -14,7 +14,12 @@ public sealed class ServeTests
         Assert.Equal(("mq.example", (ushort)5673, "pacs/vh", "mura", "p@ss", false), (a.Host, a.Port, a.VirtualHost, a.Username, a.Password, a.Tls));
         var d = RabbitMqAddress.Parse("amqps://broker");
         Assert.Equal(((ushort)5671, "/", "guest", true), (d.Port, d.VirtualHost, d.Username, d.Tls));
-        Assert.Equal(new Uri("http://broker:15672/"), d.ManagementUri(null));
+        Assert.Equal((new Uri("http://broker:15672/"), "guest", "guest"), (d.Management(null).Uri, d.Management(null).Username, d.Management(null).Password));
+
+        // The management URL's own user and password are used, and the address shown carries neither.
+        var m = a.Management("http://monitor:hunt%65r%202@mq.example:15672/");
+        Assert.Equal((new Uri("http://mq.example:15672/"), "monitor", "hunter 2"), (m.Uri, m.Username, m.Password));
+        Assert.DoesNotContain("hunt", m.ToString(), StringComparison.Ordinal);
         var ex = Assert.Throws<FormatException>(() => RabbitMqAddress.Parse("rabbitmq://broker"));
         Assert.Contains("ConnectionStrings:RabbitMq", ex.Message, StringComparison.Ordinal);
     }

@@ -134,9 +134,32 @@ public static class ConsolePages
 
     internal static IResult Html(string html, int status = StatusCodes.Status200OK) => Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
 
-    /// <summary>Only a path on this site is followed after sign-in, never another site's address.</summary>
-    private static string LocalOrHome(string? url) =>
-        url is { Length: > 0 } && url[0] == '/' && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal) ? url : "/";
+    /// <summary>
+    /// Only a path on this site is followed after sign-in, by ASP.NET Core's own test (no scheme, no <c>~</c>, no <c>//</c> or
+    /// <c>/\\</c>, no control character anywhere); what passes is percent-escaped where a header may not carry it.
+    /// </summary>
+    internal static string LocalOrHome(string? url)
+    {
+        if (string.IsNullOrEmpty(url) || url[0] != '/' || url.Length > 2048 || !Microsoft.AspNetCore.Http.HttpResults.RedirectHttpResult.IsLocalUrl(url))
+        {
+            return "/";
+        }
+
+        var safe = new StringBuilder(url.Length);
+        foreach (var b in Encoding.UTF8.GetBytes(url))
+        {
+            if (b is > 0x20 and < 0x7F && b != (byte)'"' && b != (byte)'<' && b != (byte)'>' && b != (byte)'\\')
+            {
+                safe.Append((char)b);
+            }
+            else
+            {
+                safe.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return safe.ToString();
+    }
 
     internal static string Enc(string? s) => WebUtility.HtmlEncode(s ?? string.Empty);
 

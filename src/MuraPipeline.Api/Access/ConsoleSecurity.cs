@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -26,8 +27,42 @@ public sealed class ConsoleOptions
     [Range(1, 24 * 60)]
     public int IdleMinutes { get; set; } = 30;
 
+    /// <summary>A session ends this many hours after sign-in, however busy it is.</summary>
+    [Range(1, 7 * 24)]
+    public int AbsoluteHours { get; set; } = 12;
+
     /// <summary>Send the session cookie over HTTPS only. Leave it off only where a TLS proxy is not in front (a test on 127.0.0.1).</summary>
     public bool SecureCookies { get; set; }
+
+    /// <summary>
+    /// The reverse proxies (addresses or CIDR ranges, comma separated) whose X-Forwarded-For and X-Forwarded-Proto are
+    /// believed; from anyone else, and by default from everyone, those headers are ignored.
+    /// </summary>
+    public string KnownProxies { get; set; } = string.Empty;
+
+    /// <summary>The entries of <see cref="KnownProxies"/>: single addresses and networks; a malformed entry is an error at start.</summary>
+    public (List<IPAddress> Proxies, List<System.Net.IPNetwork> Networks) ParseKnownProxies()
+    {
+        var proxies = new List<IPAddress>();
+        var networks = new List<System.Net.IPNetwork>();
+        foreach (var entry in KnownProxies.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (entry.Contains('/', StringComparison.Ordinal) && System.Net.IPNetwork.TryParse(entry, out var net))
+            {
+                networks.Add(net);
+            }
+            else if (IPAddress.TryParse(entry, out var one))
+            {
+                proxies.Add(one);
+            }
+            else
+            {
+                throw new OptionsValidationException(Section, typeof(ConsoleOptions), [$"Console:KnownProxies: '{entry}' is neither an address nor a CIDR range"]);
+            }
+        }
+
+        return (proxies, networks);
+    }
 }
 
 /// <summary>Who may read <c>/metrics</c> without credentials (section <c>Metrics</c>).</summary>
@@ -52,7 +87,7 @@ public sealed class MetricsOptions
 
         foreach (var entry in AllowFrom.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            if (entry.Contains('/', StringComparison.Ordinal) ? IPNetwork.TryParse(entry, out var net) && net.Contains(address) : IPAddress.TryParse(entry, out var one) && one.Equals(address))
+            if (entry.Contains('/', StringComparison.Ordinal) ? System.Net.IPNetwork.TryParse(entry, out var net) && net.Contains(address) : IPAddress.TryParse(entry, out var one) && one.Equals(address))
             {
                 return true;
             }
@@ -135,6 +170,16 @@ public static class ConsoleSecurity
 
             o.FallbackPolicy = o.GetPolicy(Policy(AccessRole.Reader));
         });
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ConsoleOptions>>((o, console) =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            o.ForwardLimit = 1;
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            var (proxies, networks) = console.Value.ParseKnownProxies();
+            proxies.ForEach(o.KnownProxies.Add);
+            networks.ForEach(o.KnownIPNetworks.Add);
+        });
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "mura.antiforgery";
@@ -151,6 +196,17 @@ public static class ConsoleSecurity
     /// </summary>
     public static WebApplication UseConsoleSecurity(this WebApplication app)
     {
+        // The client's address and scheme from a known proxy only, before anything reads them (sign-in throttling, audit).
+        app.UseForwardedHeaders();
+        app.Use((http, next) =>
+        {
+            http.Response.OnStarting(() =>
+            {
+                ResponseHeaders.Apply(http);
+                return Task.CompletedTask;
+            });
+            return next(http);
+        });
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
@@ -158,8 +214,7 @@ public static class ConsoleSecurity
         {
             if (http.User.ViaCookie() && !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method) && !HttpMethods.IsOptions(http.Request.Method))
             {
-                var antiforgery = http.RequestServices.GetRequiredService<IAntiforgery>();
-                if (!await antiforgery.IsRequestValidAsync(http))
+                if (!await AntiforgeryValidAsync(http))
                 {
                     await Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: $"a signed-in browser's request that changes something needs its antiforgery token (form field, or the {AntiforgeryHeader} header)").ExecuteAsync(http);
                     return;
@@ -169,6 +224,28 @@ public static class ConsoleSecurity
             await next(http);
         });
         return app;
+    }
+
+    /// <summary>
+    /// Whether a browser's request carries its antiforgery token. Where the antiforgery middleware already judged the
+    /// request (a form endpoint) its verdict stands, since the form may not be read after a failed check; a form or
+    /// header that cannot even be read counts as no token.
+    /// </summary>
+    private static async Task<bool> AntiforgeryValidAsync(HttpContext http)
+    {
+        if (http.Features.Get<IAntiforgeryValidationFeature>() is { } judged)
+        {
+            return judged.IsValid;
+        }
+
+        try
+        {
+            return await http.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(http);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or InvalidOperationException or BadHttpRequestException or IOException)
+        {
+            return false;
+        }
     }
 
     /// <summary>An API call (or a scraper) gets the status; a page gets the sign-in form, or a page that says what role it needs.</summary>

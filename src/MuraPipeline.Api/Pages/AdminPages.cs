@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using MuraPipeline.Api.Access;
 using MuraPipeline.Data;
+using MuraPipeline.ServiceDefaults;
 using static MuraPipeline.Api.Access.ConsolePages;
 
 namespace MuraPipeline.Api.Pages;
@@ -124,7 +125,7 @@ public static class AdminPages
         {
             foreach (var (key, value) in configuration.GetSection(section).AsEnumerable().Where(kv => kv.Value is not null).OrderBy(kv => kv.Key, StringComparer.Ordinal))
             {
-                rows.Append(CultureInfo.InvariantCulture, $"<tr><td><code>{Enc(key)}</code></td><td>{Enc(Shown(key, value!))}</td></tr>");
+                rows.Append(CultureInfo.InvariantCulture, $"<tr><td><code>{Enc(key)}</code></td><td>{Enc(Secrets.Setting(key, value))}</td></tr>");
             }
         }
 
@@ -133,21 +134,5 @@ public static class AdminPages
             <p class="muted">What this api process read (appsettings.json, then the environment, then its options). Secrets are hidden. Change them where they are set, then restart the process.</p>
             <table class="grid"><thead><tr><th>setting</th><th>value</th></tr></thead><tbody>{(rows.Length == 0 ? "<tr><td colspan=\"2\">all defaults</td></tr>" : rows.ToString())}</tbody></table>
             """;
-    }
-
-    /// <summary>A setting as the page shows it: passwords, keys and secrets hidden, and the password inside a connection string or URI.</summary>
-    internal static string Shown(string key, string value)
-    {
-        if (key.Contains("Password", StringComparison.OrdinalIgnoreCase) || key.Contains("Key", StringComparison.OrdinalIgnoreCase) || key.Contains("Secret", StringComparison.OrdinalIgnoreCase))
-        {
-            return "(hidden)";
-        }
-
-        if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.UserInfo.Contains(':', StringComparison.Ordinal))
-        {
-            return value.Replace(uri.UserInfo, uri.UserInfo.Split(':')[0] + ":(hidden)", StringComparison.Ordinal);
-        }
-
-        return System.Text.RegularExpressions.Regex.Replace(value, "(?i)(password|pwd)\\s*=\\s*[^;]*", "$1=(hidden)");
     }
 }

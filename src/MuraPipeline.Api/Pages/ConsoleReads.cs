@@ -44,6 +44,9 @@ public sealed class ConsoleReads(MuraDbContext db, IThresholdPolicy thresholds, 
 {
     public static readonly string[] States = ["received", "queued", "scored", "failed", "out_of_scope"];
 
+    /// <summary>Whether <paramref name="f"/>'s cursor is one a page of the worklist handed out; a made-up one is a bad request.</summary>
+    public static bool ValidCursor(WorklistFilter f) => Cursor.TryParse(f.After, out _, out _);
+
     public async Task<WorklistPage> WorklistAsync(WorklistFilter f, CancellationToken ct)
     {
         var size = Math.Clamp(f.Size, 1, 500);
@@ -243,10 +246,26 @@ public sealed class ConsoleReads(MuraDbContext db, IThresholdPolicy thresholds, 
     {
         public static string Of(double? score, string uid) => string.Create(CultureInfo.InvariantCulture, $"{score ?? -1:R}|{uid}");
 
-        public static (double Score, string? Uid) Parse(string? text)
+        /// <summary>A cursor this class made: a finite score, a bar, a UID; anything else is not one (NaN and ∞ included).</summary>
+        public static bool TryParse(string? text, out double score, out string? uid)
         {
-            var bar = text?.IndexOf('|', StringComparison.Ordinal) ?? -1;
-            return bar > 0 && double.TryParse(text![..bar], NumberStyles.Float, CultureInfo.InvariantCulture, out var score) ? (score, text[(bar + 1)..]) : (0, null);
+            (score, uid) = (0, null);
+            if (text is null)
+            {
+                return true;
+            }
+
+            var bar = text.IndexOf('|', StringComparison.Ordinal);
+            if (bar <= 0 || bar == text.Length - 1 || text.Length > 200
+                || !double.TryParse(text.AsSpan(0, bar), NumberStyles.Float, CultureInfo.InvariantCulture, out score) || !double.IsFinite(score))
+            {
+                return false;
+            }
+
+            uid = text[(bar + 1)..];
+            return true;
         }
+
+        public static (double Score, string? Uid) Parse(string? text) => TryParse(text, out var score, out var uid) ? (score, uid) : (0, null);
     }
 }

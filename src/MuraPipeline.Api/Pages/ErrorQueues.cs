@@ -25,14 +25,14 @@ public sealed class ErrorQueues(IConfiguration configuration, IHttpClientFactory
         }
 
         var address = RabbitMqAddress.Parse(configuration.GetConnectionString("RabbitMq")!);
-        var management = address.ManagementUri(configuration["RabbitMq:ManagementUrl"]);
+        var management = address.Management(configuration["RabbitMq:ManagementUrl"]);
         using var http = httpFactory.CreateClient("rabbitmq-management");
         http.Timeout = TimeSpan.FromSeconds(30);
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(management, $"api/queues/{Uri.EscapeDataString(address.VirtualHost)}/{Uri.EscapeDataString(queue)}/get"))
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(management.Uri, $"api/queues/{Uri.EscapeDataString(address.VirtualHost)}/{Uri.EscapeDataString(queue)}/get"))
         {
             Content = JsonContent.Create(new { count, ackmode = "ack_requeue_false", encoding = "auto", truncate = 1_000_000 }),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{address.Username}:{address.Password}")));
+        request.Headers.Authorization = management.Authorization();
         using var response = await http.SendAsync(request, ct);
         response.EnsureSuccessStatusCode();
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct));

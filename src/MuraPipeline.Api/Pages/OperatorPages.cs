@@ -10,6 +10,7 @@ using Microsoft.EntityFrameworkCore;
 using MuraPipeline.Api.Access;
 using MuraPipeline.Contracts;
 using MuraPipeline.Data;
+using MuraPipeline.ServiceDefaults;
 using static MuraPipeline.Api.Access.ConsolePages;
 
 namespace MuraPipeline.Api.Pages;
@@ -53,7 +54,16 @@ public static class OperatorPages
                 return Results.Redirect("/failures?done=" + Uri.EscapeDataString("nothing to replay: no broker, or not an error queue"));
             }
 
-            var ids = await errors.TakeViewIdsAsync(queue, Math.Clamp(count ?? 1, 1, 10_000), ct);
+            IReadOnlyList<Guid> ids;
+            try
+            {
+                ids = await errors.TakeViewIdsAsync(queue, Math.Clamp(count ?? 1, 1, 10_000), ct);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or FormatException or System.Text.Json.JsonException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                return Results.Redirect("/failures?done=" + Uri.EscapeDataString(Secrets.Mask($"nothing replayed: the broker's management API did not answer ({ex.Message})")));
+            }
+
             var reopened = await RetryAsync(http, db, store, audit, ids, $"replayed from {queue}", ct);
             await audit.RecordAsync(http.Actor().Did("queue.replay", queue, $"{ids.Count} messages taken, {reopened} views re-opened"), ct);
             return Results.Redirect($"/failures?done={Uri.EscapeDataString($"{ids.Count} messages taken off {queue}; {reopened} views sent to be scored again")}");

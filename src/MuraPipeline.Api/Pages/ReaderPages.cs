@@ -52,6 +52,11 @@ public static class ReaderPages
         app.MapGet("/worklist", async (HttpContext http, ConsoleReads reads, CancellationToken ct) =>
         {
             var f = Filter(http.Request.Query);
+            if (!ConsoleReads.ValidCursor(f))
+            {
+                return Html(Page(http, "Bad page link", "<h1>Bad page link</h1><p class=\"error\">The <code>after</code> value is not one a worklist page gave. <a href=\"/worklist\">Start from the first page</a>.</p>"), StatusCodes.Status400BadRequest);
+            }
+
             var page = await reads.WorklistAsync(f, ct);
             return Html(Page(http, "Worklist", WorklistBody(http, f, page)));
         }).RequireAuthorization(reader);

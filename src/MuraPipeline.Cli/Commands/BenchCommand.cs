@@ -6,6 +6,8 @@ using MuraPipeline.Dicom;
 using MuraPipeline.Imaging;
 using MuraPipeline.Phantoms;
 
+using MuraPipeline.ServiceDefaults;
+
 namespace MuraPipeline.Cli.Commands;
 
 /// <summary>
@@ -186,7 +188,7 @@ public static class BenchCommand
     /// <summary>A 2048x2500 12-bit DX: a phantom radiograph scaled up, with a VOI window in the file.</summary>
     private static int RunModel(string path, int batchSize, string provider, int iterations)
     {
-        using var loggers = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
+        using var loggers = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddMuraConsole(timestamps: false));
         using var model = Inference.OnnxModel.Load(path, provider, loggers.CreateLogger("bench"));
         if (!string.Equals(model.ExecutionProvider, provider, StringComparison.OrdinalIgnoreCase))
         {

@@ -5,6 +5,8 @@ using MuraPipeline.Data;
 using MuraPipeline.Scheduler;
 using Spectre.Console;
 
+using MuraPipeline.ServiceDefaults;
+
 namespace MuraPipeline.Cli.Commands;
 
 /// <summary><c>mura export --now</c>: one retraining export by hand, exactly as the scheduler runs it.</summary>
@@ -23,7 +25,7 @@ public static class ExportCommand
             {
                 var target = AdminDatabase.Resolve(parse.GetValue(db), mustExist: false);
                 await using var services = await AdminDatabase.OpenAsync(target, ct, (s, configuration) => s
-                    .AddLogging(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning))
+                    .AddLogging(b => b.AddMuraConsole(timestamps: false).SetMinimumLevel(LogLevel.Warning))
                     .AddExport(configuration));
                 var result = await services.GetRequiredService<Exporter>().RunAsync("manual", parse.GetValue(output)?.FullName, !parse.GetValue(noTrain), ct);
                 switch (result.Status)

@@ -274,7 +274,7 @@ public static class PacsCommand
 
     private static Task<ServiceProvider> OpenAsync(string? db, CancellationToken ct) =>
         AdminDatabase.OpenAsync(AdminDatabase.Resolve(db), ct, (s, configuration) => s
-            .AddLogging(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning))
+            .AddLogging(b => b.AddMuraConsole(timestamps: false).SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning))
             .AddPacs(configuration));
 
     private static async Task<int> GuardedAsync(Func<Task<int>> work)

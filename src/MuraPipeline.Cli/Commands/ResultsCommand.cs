@@ -8,6 +8,8 @@ using MuraPipeline.Dicom;
 using MuraPipeline.DicomResults;
 using Spectre.Console;
 
+using MuraPipeline.ServiceDefaults;
+
 namespace MuraPipeline.Cli.Commands;
 
 /// <summary><c>mura results list|resend|export</c>: the DICOM results (SR and heatmap Secondary Captures) and their outbox.</summary>
@@ -139,7 +141,7 @@ public static class ResultsCommand
         try
         {
             await using var services = await AdminDatabase.OpenAsync(AdminDatabase.Resolve(db), ct, (s, configuration) => s
-                .AddLogging(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning))
+                .AddLogging(b => b.AddMuraConsole(timestamps: false).SetMinimumLevel(LogLevel.Warning))
                 .AddResults(configuration, worker: false));
             await using var scope = services.CreateAsyncScope();
             return await work(scope.ServiceProvider.GetRequiredService<ResultsOutbox>(), services.GetRequiredService<IOptions<ResultOptions>>().Value);

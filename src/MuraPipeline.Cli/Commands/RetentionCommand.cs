@@ -7,6 +7,8 @@ using MuraPipeline.Data;
 using MuraPipeline.Scheduler;
 using Spectre.Console;
 
+using MuraPipeline.ServiceDefaults;
+
 namespace MuraPipeline.Cli.Commands;
 
 /// <summary><c>mura retention run [--dry-run]</c>: the retention the scheduler role runs nightly, by hand.</summary>
@@ -24,7 +26,7 @@ public static class RetentionCommand
             try
             {
                 await using var services = await AdminDatabase.OpenAsync(AdminDatabase.Resolve(parse.GetValue(db)), ct, (s, configuration) => s
-                    .AddLogging(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning))
+                    .AddLogging(b => b.AddMuraConsole(timestamps: false).SetMinimumLevel(LogLevel.Warning))
                     .AddRetention(configuration));
                 var report = await services.GetRequiredService<Retention>().RunAsync(parse.GetValue(dryRun), AuditActor.CommandLine, ct);
                 if (parse.GetValue(json))
