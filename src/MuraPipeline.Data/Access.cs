@@ -59,6 +59,33 @@ public sealed class ConsoleUser
     public DateTimeOffset ChangedAt { get; set; }
 }
 
+/// <summary>
+/// A browser session, kept on the server so it can be ended there: at sign-out, when its user is disabled or changes
+/// password, when idle too long, and at its absolute end however busy. The cookie carries a random secret; this row
+/// only its SHA-256, so a copy of the database names no live session.
+/// </summary>
+public sealed class ConsoleSession
+{
+    /// <summary>Lower-case hex SHA-256 of the secret the cookie carries.</summary>
+    public required string Id { get; set; }
+
+    public required string UserName { get; set; }
+
+    public required string Address { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset LastSeenAt { get; set; }
+
+    /// <summary>The absolute end: the session is over at this time whatever its use.</summary>
+    public DateTimeOffset ExpiresAt { get; set; }
+
+    public DateTimeOffset? EndedAt { get; set; }
+
+    /// <summary>Why it ended: signed out, user disabled, password changed, idle, expired.</summary>
+    public string? EndReason { get; set; }
+}
+
 /// <summary>A machine client's key: stored as the SHA-256 of the key (the key has 256 random bits), shown once.</summary>
 public sealed class ApiKey
 {
@@ -152,13 +179,6 @@ public sealed class AuditLog(MuraDbContext db, TimeProvider clock)
         return q.OrderByDescending(e => e.Id).Take(Math.Clamp(take, 1, 1000)).ToListAsync(ct);
     }
 
-    /// <summary>Failed sign-ins since <paramref name="since"/> by this name and from this address.</summary>
-    public async Task<(int ByName, int ByAddress)> FailedSignInsAsync(string name, string address, DateTimeOffset since, CancellationToken ct)
-    {
-        var failed = db.AuditEvents.AsNoTracking().Where(e => e.Action == "signin" && !e.Succeeded && e.At >= since);
-        return (await failed.CountAsync(e => e.Actor == name, ct), await failed.CountAsync(e => e.Address == address, ct));
-    }
-
     private AuditEvent ToRow(AuditEntry e) => new()
     {
         At = clock.GetUtcNow(),
@@ -183,6 +203,21 @@ internal sealed class ConsoleUserConfiguration : IEntityTypeConfiguration<Consol
         b.Property(u => u.Name).HasMaxLength(64);
         b.Property(u => u.PasswordHash).HasMaxLength(256);
         b.Property(u => u.SecurityStamp).HasMaxLength(64);
+    }
+}
+
+internal sealed class ConsoleSessionConfiguration : IEntityTypeConfiguration<ConsoleSession>
+{
+    public void Configure(EntityTypeBuilder<ConsoleSession> b)
+    {
+        b.ToTable("console_sessions");
+        b.HasKey(x => x.Id);
+        b.HasIndex(x => new { x.UserName, x.EndedAt });
+        b.HasIndex(x => x.ExpiresAt);
+        b.Property(x => x.Id).HasMaxLength(64);
+        b.Property(x => x.UserName).HasMaxLength(64);
+        b.Property(x => x.Address).HasMaxLength(64);
+        b.Property(x => x.EndReason).HasMaxLength(64);
     }
 }
 

@@ -31,6 +31,8 @@ public sealed class MuraDbContext(DbContextOptions<MuraDbContext> options) : DbC
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
+    public DbSet<ConsoleSession> ConsoleSessions => Set<ConsoleSession>();
+
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
     public DbSet<Replica> Replicas => Set<Replica>();

@@ -197,6 +197,173 @@ public sealed partial class HardeningTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_session_ends_on_the_server_at_sign_out_disable_password_change_idle_and_its_absolute_end()
+    {
+        await AddUserAsync("dr-ada", AccessRole.Reader);
+
+        // Each way a session ends; a copy of the cookie taken while it stood opens nothing afterwards.
+        var ends = new (string Reason, Func<HttpClient, Task> End)[]
+        {
+            ("signed out", async browser =>
+            {
+                var token = FormToken().Match(await browser.GetStringAsync(new Uri("/worklist", UriKind.Relative))).Groups[1].Value;
+                using var logout = await browser.PostAsync(new Uri("/logout", UriKind.Relative), Form(("__RequestVerificationToken", token)));
+                Assert.Equal(HttpStatusCode.Redirect, logout.StatusCode);
+            }),
+            ("password changed", async _ => await WithStoreAsync(s => s.SetPasswordAsync("dr-ada", Password, AuditActor.CommandLine, default))),
+            ("idle", async _ => await QueryAsync(db => db.ConsoleSessions.Where(x => x.EndedAt == null).ExecuteUpdateAsync(u => u.SetProperty(x => x.LastSeenAt, DateTimeOffset.UtcNow.AddMinutes(-31))))),
+            ("expired", async _ => await QueryAsync(db => db.ConsoleSessions.Where(x => x.EndedAt == null).ExecuteUpdateAsync(u => u.SetProperty(x => x.ExpiresAt, DateTimeOffset.UtcNow.AddSeconds(-1))))),
+            ("user disabled", async _ => await WithStoreAsync(s => s.DisableUserAsync("dr-ada", AuditActor.CommandLine, default))),
+        };
+        foreach (var (reason, end) in ends)
+        {
+            using var browser = await SignedInAsync("dr-ada", out var cookies);
+            var stolen = cookies.GetCookies(_base)["mura.session"]!.Value;
+            using var thief = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = _base };
+            thief.DefaultRequestHeaders.Add("Cookie", $"mura.session={stolen}");
+            Assert.Equal(HttpStatusCode.OK, (await thief.GetAsync(new Uri("/worklist", UriKind.Relative))).StatusCode);
+
+            await end(browser);
+            using var after = await thief.GetAsync(new Uri("/worklist", UriKind.Relative));
+            Assert.True(after.StatusCode == HttpStatusCode.Redirect && new Uri(_base, after.Headers.Location!).AbsolutePath == "/login", $"after '{reason}' the copied cookie still got {after.StatusCode} {after.Headers.Location}");
+            Assert.Equal(HttpStatusCode.Unauthorized, (await thief.GetAsync(new Uri("/api/worklist", UriKind.Relative))).StatusCode);
+            Assert.Equal(reason, await QueryAsync(db => db.ConsoleSessions.OrderByDescending(x => x.CreatedAt).Select(x => x.EndReason).FirstAsync()));
+        }
+
+        // The database holds only the hash of each session's secret.
+        var ids = await QueryAsync(db => db.ConsoleSessions.Select(x => x.Id).ToListAsync());
+        Assert.Equal(ends.Length, ids.Count);
+        Assert.All(ids, id => Assert.Matches("^[0-9a-f]{64}$", id));
+    }
+
+    [Fact]
+    public async Task Failed_sign_ins_hold_back_the_attacking_address_and_never_the_right_password_from_elsewhere()
+    {
+        await AddUserAsync("root-admin", AccessRole.Admin);
+        await AddUserAsync("dr-eve", AccessRole.Reader);
+
+        // An attacker at 127.0.0.2 guesses the admin's password: five failures, then every attempt is refused unchecked,
+        // the right password included, and the refusals count as no new failures.
+        using var attacker = From("127.0.0.2");
+        for (var i = 0; i < 12; i++)
+        {
+            using var guess = await SignInAsync(attacker, "root-admin", $"guess number {i}");
+            Assert.Equal(i < AccessStore.FailuresPerName ? HttpStatusCode.Unauthorized : HttpStatusCode.TooManyRequests, guess.StatusCode);
+        }
+
+        using (var right = await SignInAsync(attacker, "root-admin", Password))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode);
+        }
+
+        Assert.Equal(AccessStore.FailuresPerName, await QueryAsync(db => db.AuditEvents.CountAsync(e => e.Action == "signin" && !e.Succeeded && e.Actor == "root-admin")));
+        Assert.Equal(8, await QueryAsync(db => db.AuditEvents.CountAsync(e => e.Action == AccessStore.ThrottledAction && e.Address == "127.0.0.2")));
+
+        // The admin, from elsewhere, signs in (slowed a little, never refused).
+        using (var admin = From("127.0.0.1"))
+        using (var signIn = await SignInAsync(admin, "root-admin", Password))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+        }
+
+        // An address that sprays many names is held back for all of them; others are not.
+        using var sprayer = From("127.0.0.3");
+        for (var i = 0; i < AccessStore.FailuresPerAddress; i++)
+        {
+            using var guess = await SignInAsync(sprayer, $"user{i}", "some password or other");
+            Assert.Equal(HttpStatusCode.Unauthorized, guess.StatusCode);
+        }
+
+        using (var held = await SignInAsync(sprayer, "dr-eve", Password))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, held.StatusCode);
+        }
+
+        using (var eve = From("127.0.0.4"))
+        using (var signIn = await SignInAsync(eve, "dr-eve", Password))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+        }
+
+        // X-Forwarded-For is ignored unless its sender is a known proxy.
+        using (var forged = From("127.0.0.5"))
+        {
+            forged.DefaultRequestHeaders.Add("X-Forwarded-For", "198.51.100.1");
+            using var guess = await SignInAsync(forged, "dr-eve", "wrong password here");
+            Assert.Equal(HttpStatusCode.Unauthorized, guess.StatusCode);
+        }
+
+        Assert.Equal(0, await QueryAsync(db => db.AuditEvents.CountAsync(e => e.Address == "198.51.100.1")));
+        Assert.Equal(1, await QueryAsync(db => db.AuditEvents.CountAsync(e => e.Address == "127.0.0.5")));
+
+        // Behind a known proxy each client is itself: one client's failures hold back neither the proxy nor the others.
+        await RestartAsync(new Dictionary<string, string?> { ["Console:KnownProxies"] = "127.0.0.6, 10.9.0.0/16" });
+        using var proxy = From("127.0.0.6");
+        for (var i = 0; i < AccessStore.FailuresPerAddress + 3; i++)
+        {
+            using var guess = await SignInAsync(proxy, $"someone{i}", "not a password", forwardedFor: "203.0.113.9");
+            Assert.True(guess.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests, guess.StatusCode.ToString());
+        }
+
+        Assert.True(await QueryAsync(db => db.AuditEvents.CountAsync(e => e.Address == "203.0.113.9")) > AccessStore.FailuresPerAddress);
+        Assert.Equal(0, await QueryAsync(db => db.AuditEvents.CountAsync(e => e.Address == "127.0.0.6")));
+        using (var held = await SignInAsync(proxy, "dr-eve", Password, forwardedFor: "203.0.113.9"))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, held.StatusCode);
+        }
+
+        using (var other = await SignInAsync(proxy, "dr-eve", Password, forwardedFor: "203.0.113.10"))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, other.StatusCode);
+        }
+
+        Assert.Equal(1, await QueryAsync(db => db.AuditEvents.CountAsync(e => e.Action == "signin" && e.Succeeded && e.Address == "203.0.113.10")));
+    }
+
+    /// <summary>A browser-like client whose connections come from <paramref name="source"/>, another loopback address.</summary>
+    private HttpClient From(string source) => new(new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        CookieContainer = new CookieContainer(),
+        ConnectCallback = async (context, ct) =>
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                socket.Bind(new IPEndPoint(IPAddress.Parse(source), 0));
+                await socket.ConnectAsync(context.DnsEndPoint, ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    })
+    { BaseAddress = _base };
+
+    private static async Task<HttpResponseMessage> SignInAsync(HttpClient client, string user, string password, string? forwardedFor = null)
+    {
+        using var form = new HttpRequestMessage(HttpMethod.Get, "/login");
+        using var page = await client.SendAsync(form);
+        var token = FormToken().Match(await page.Content.ReadAsStringAsync()).Groups[1].Value;
+        var post = new HttpRequestMessage(HttpMethod.Post, "/login") { Content = Form(("__RequestVerificationToken", token), ("username", user), ("password", password)) };
+        if (forwardedFor is not null)
+        {
+            post.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+
+        return await client.SendAsync(post);
+    }
+
+    private async Task WithStoreAsync(Func<AccessStore, Task> work)
+    {
+        await using var scope = _host.Services.CreateAsyncScope();
+        await work(scope.ServiceProvider.GetRequiredService<AccessStore>());
+    }
+
     private static string Show(string url) => JsonSerializer.Serialize(url);
 
     private HttpClient Browser(out CookieContainer cookies)
@@ -205,9 +372,16 @@ public sealed partial class HardeningTests : IAsyncLifetime
         return new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = _base };
     }
 
-    private async Task<HttpClient> SignedInAsync(string user)
+    private Task<HttpClient> SignedInAsync(string user) => SignedInAsync(user, out _);
+
+    private Task<HttpClient> SignedInAsync(string user, out CookieContainer cookies)
     {
-        var browser = Browser(out _);
+        var browser = Browser(out cookies);
+        return SignInThroughAsync(browser, user);
+    }
+
+    private static async Task<HttpClient> SignInThroughAsync(HttpClient browser, string user)
+    {
         var token = FormToken().Match(await browser.GetStringAsync(new Uri("/login", UriKind.Relative))).Groups[1].Value;
         using var signIn = await browser.PostAsync(new Uri("/login", UriKind.Relative), Form(("__RequestVerificationToken", token), ("username", user), ("password", Password)));
         Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);

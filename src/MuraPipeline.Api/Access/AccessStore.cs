@@ -18,13 +18,17 @@ public sealed record SignInOutcome(ConsoleUser? User, string? Refusal, TimeSpan?
 /// many iterations); keys only as the SHA-256 of the key, which carries 256 random bits. Every change is audited in
 /// the same transaction as the change itself.
 /// </summary>
-public sealed partial class AccessStore(MuraDbContext db, AuditLog audit, TimeProvider clock)
+public sealed partial class AccessStore(MuraDbContext db, AuditLog audit, TimeProvider clock, Microsoft.Extensions.Options.IOptions<ConsoleOptions> console)
 {
     public const int MinPasswordLength = 12;
 
-    /// <summary>Failed sign-ins, within <see cref="FailureWindow"/>, that a name or an address may have before each further attempt waits.</summary>
+    /// <summary>
+    /// Failed sign-ins, within <see cref="FailureWindow"/>, that one address may have for one name before each further
+    /// attempt of that name from that address waits a cool-down.
+    /// </summary>
     public const int FailuresPerName = 5;
 
+    /// <summary>Failed sign-ins, within <see cref="FailureWindow"/>, that one address may have for all names together before it waits.</summary>
     public const int FailuresPerAddress = 20;
 
     /// <summary>The first wait; it doubles with every further failure, up to <see cref="MaxCooldown"/>.</summary>
@@ -33,6 +37,21 @@ public sealed partial class AccessStore(MuraDbContext db, AuditLog audit, TimePr
     public static readonly TimeSpan MaxCooldown = TimeSpan.FromMinutes(15);
 
     public static readonly TimeSpan FailureWindow = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// A name that many addresses together failed for is slowed, never refused: each attempt for it waits this much,
+    /// doubling with each failure past <see cref="FailuresPerName"/>, up to <see cref="MaxNameDelay"/>, one attempt
+    /// at a time per name on each api replica.
+    /// </summary>
+    public static readonly TimeSpan FirstNameDelay = TimeSpan.FromMilliseconds(250);
+
+    public static readonly TimeSpan MaxNameDelay = TimeSpan.FromSeconds(4);
+
+    /// <summary>The audit action of an attempt refused unchecked during a cool-down; it is not a failure and extends nothing.</summary>
+    public const string ThrottledAction = "signin.throttled";
+
+    /// <summary>One attempt at a time for a name under attack: striped by the name's hash, so the table never grows.</summary>
+    private static readonly SemaphoreSlim[] NameGates = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
     private const string KeyPrefix = "mura_";
 
@@ -70,6 +89,7 @@ public sealed partial class AccessStore(MuraDbContext db, AuditLog audit, TimePr
         user.ChangedAt = clock.GetUtcNow();
         audit.Stage(by.Did("user.disable", name));
         await db.SaveChangesAsync(ct);
+        await EndAsync(db.ConsoleSessions.Where(x => x.UserName == name), "user disabled", ct);
     }
 
     /// <summary>Sets a new password (and enables a disabled user); sessions signed in with the old one end.</summary>
@@ -83,6 +103,7 @@ public sealed partial class AccessStore(MuraDbContext db, AuditLog audit, TimePr
         user.ChangedAt = clock.GetUtcNow();
         audit.Stage(by.Did("user.passwd", name));
         await db.SaveChangesAsync(ct);
+        await EndAsync(db.ConsoleSessions.Where(x => x.UserName == name), "password changed", ct);
     }
 
     public Task<bool> AnyAdminAsync(CancellationToken ct) => db.ConsoleUsers.AnyAsync(u => u.Role == AccessRole.Admin && !u.Disabled, ct);
@@ -92,23 +113,50 @@ public sealed partial class AccessStore(MuraDbContext db, AuditLog audit, TimePr
         db.ConsoleUsers.AsNoTracking().FirstOrDefaultAsync(u => u.Name == name && u.SecurityStamp == stamp && !u.Disabled, ct);
 
     /// <summary>
-    /// Checks a name and password. After <see cref="FailuresPerName"/> failures for the name (or
-    /// <see cref="FailuresPerAddress"/> from the address) within <see cref="FailureWindow"/>, each further attempt must
-    /// wait a cool-down after the last failure, doubling each time; an attempt inside it is refused unchecked. Every
-    /// attempt is audited.
+    /// Checks a name and password. An address that failed <see cref="FailuresPerName"/> times for this name, or
+    /// <see cref="FailuresPerAddress"/> times for any, within <see cref="FailureWindow"/> waits a cool-down after its
+    /// last failure (doubling); its attempts inside it are refused unchecked and audited as
+    /// <see cref="ThrottledAction"/>, which counts as no failure. The same name tried from elsewhere is only slowed
+    /// (<see cref="FirstNameDelay"/>), so nobody can lock a user out. Every attempt is audited.
     /// </summary>
     public async Task<SignInOutcome> SignInAsync(string name, string password, string address, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         name = name.Trim();
-        var wait = await CooldownAsync(name, address, now, ct);
-        if (wait > TimeSpan.Zero)
+        if (name.Length > 64)
         {
-            await audit.RecordAsync(new AuditEntry(name, address, "signin", name, "refused: too many failed sign-ins", Succeeded: false), ct);
-            return new SignInOutcome(null, "Too many failed sign-ins. Try again later.", wait);
+            name = name[..64];
         }
 
-        var user = name.Length is > 0 and <= 64 ? await db.ConsoleUsers.FirstOrDefaultAsync(u => u.Name == name, ct) : null;
+        var (wait, nameFailures) = await CooldownAsync(name, address, now, ct);
+        if (wait > TimeSpan.Zero)
+        {
+            await audit.RecordAsync(new AuditEntry(name, address, ThrottledAction, name, $"refused unchecked for {Math.Ceiling(wait.TotalSeconds):0} s more: too many failed sign-ins from this address", Succeeded: false), ct);
+            return new SignInOutcome(null, "Too many failed sign-ins from here. Try again later.", wait);
+        }
+
+        if (nameFailures < FailuresPerName)
+        {
+            return await CheckAsync(name, password, address, ct);
+        }
+
+        var gate = NameGates[(int)((uint)StringComparer.Ordinal.GetHashCode(name) % (uint)NameGates.Length)];
+        await gate.WaitAsync(ct);
+        try
+        {
+            var delay = TimeSpan.FromTicks(Math.Min(MaxNameDelay.Ticks, FirstNameDelay.Ticks << Math.Min(nameFailures - FailuresPerName, 20)));
+            await Task.Delay(delay, clock, ct);
+            return await CheckAsync(name, password, address, ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<SignInOutcome> CheckAsync(string name, string password, string address, CancellationToken ct)
+    {
+        var user = name.Length > 0 ? await db.ConsoleUsers.FirstOrDefaultAsync(u => u.Name == name, ct) : null;
         var result = Hasher.VerifyHashedPassword(user ?? new ConsoleUser { Name = name, PasswordHash = DecoyHash, SecurityStamp = "-" }, user?.PasswordHash ?? DecoyHash, password);
         if (user is null || user.Disabled || result == PasswordVerificationResult.Failed)
         {
@@ -125,6 +173,79 @@ public sealed partial class AccessStore(MuraDbContext db, AuditLog audit, TimePr
         audit.Stage(new AuditEntry(name, address, "signin", name, $"role {user.Role.Name()}"));
         await db.SaveChangesAsync(ct);
         return new SignInOutcome(user, null, null);
+    }
+
+    /// <summary>
+    /// Opens a server-side session for <paramref name="user"/> and returns its secret (for the cookie; the database
+    /// keeps only its hash). Sessions that ended or expired a month ago are swept here.
+    /// </summary>
+    public async Task<string> StartSessionAsync(ConsoleUser user, string address, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        db.ConsoleSessions.Add(new ConsoleSession
+        {
+            Id = HashKey(secret),
+            UserName = user.Name,
+            Address = address.Length <= 64 ? address : address[..64],
+            CreatedAt = now,
+            LastSeenAt = now,
+            ExpiresAt = now + TimeSpan.FromHours(console.Value.AbsoluteHours),
+        });
+        await db.SaveChangesAsync(ct);
+        var swept = now - TimeSpan.FromDays(30);
+        await db.ConsoleSessions.Where(x => x.ExpiresAt < swept).ExecuteDeleteAsync(ct);
+        return secret;
+    }
+
+    /// <summary>
+    /// Whether the session with <paramref name="secret"/> still stands for <paramref name="userName"/>: not ended, not
+    /// idle past Console:IdleMinutes, not past its absolute end. A standing session is marked seen (at most once a
+    /// minute); a lapsed one is ended with the reason.
+    /// </summary>
+    public async Task<bool> TouchSessionAsync(string secret, string userName, CancellationToken ct)
+    {
+        var id = HashKey(secret);
+        var now = clock.GetUtcNow();
+        var session = await db.ConsoleSessions.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id && x.UserName == userName, ct);
+        if (session is null || session.EndedAt is not null)
+        {
+            return false;
+        }
+
+        var lapsed = now >= session.ExpiresAt ? "expired" : now - session.LastSeenAt > TimeSpan.FromMinutes(console.Value.IdleMinutes) ? "idle" : null;
+        if (lapsed is not null)
+        {
+            await EndAsync(db.ConsoleSessions.Where(x => x.Id == id), lapsed, ct);
+            return false;
+        }
+
+        if (now - session.LastSeenAt > TimeSpan.FromMinutes(1))
+        {
+            await db.ConsoleSessions.Where(x => x.Id == id && x.EndedAt == null).ExecuteUpdateAsync(u => u.SetProperty(x => x.LastSeenAt, now), ct);
+        }
+
+        return true;
+    }
+
+    /// <summary>Ends one session (sign-out); its cookie, copied or not, opens nothing afterwards.</summary>
+    public Task EndSessionAsync(string secret, string reason, CancellationToken ct)
+    {
+        var id = HashKey(secret);
+        return EndAsync(db.ConsoleSessions.Where(x => x.Id == id), reason, ct);
+    }
+
+    /// <summary>The sessions open now, newest first.</summary>
+    public Task<List<ConsoleSession>> OpenSessionsAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        return db.ConsoleSessions.AsNoTracking().Where(x => x.EndedAt == null && x.ExpiresAt > now).OrderByDescending(x => x.CreatedAt).ToListAsync(ct);
+    }
+
+    private async Task EndAsync(IQueryable<ConsoleSession> sessions, string reason, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await sessions.Where(x => x.EndedAt == null).ExecuteUpdateAsync(u => u.SetProperty(x => x.EndedAt, now).SetProperty(x => x.EndReason, reason), ct);
     }
 
     /// <summary>Makes a key and returns it: the only time it is shown.</summary>
@@ -173,12 +294,16 @@ public sealed partial class AccessStore(MuraDbContext db, AuditLog audit, TimePr
 
     public static string HashKey(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
-    private async Task<TimeSpan> CooldownAsync(string name, string address, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// The wait this address must keep before trying <paramref name="name"/> (from its own failures for the name, and
+    /// for all names), and how often the name failed from anywhere. Throttled attempts are not failures.
+    /// </summary>
+    private async Task<(TimeSpan Wait, int NameFailures)> CooldownAsync(string name, string address, DateTimeOffset now, CancellationToken ct)
     {
         var since = now - FailureWindow;
         var failed = db.AuditEvents.AsNoTracking().Where(e => e.Action == "signin" && !e.Succeeded && e.At >= since);
-        var byName = await failed.Where(e => e.Actor == name).Select(e => e.At).ToListAsync(ct);
-        var byAddress = await failed.Where(e => e.Address == address).Select(e => e.At).ToListAsync(ct);
+        var fromHere = await failed.Where(e => e.Address == address).Select(e => new { e.Actor, e.At }).ToListAsync(ct);
+        var nameFailures = await failed.CountAsync(e => e.Actor == name, ct);
         TimeSpan Wait(List<DateTimeOffset> times, int allowed)
         {
             if (times.Count < allowed)
@@ -191,9 +316,9 @@ public sealed partial class AccessStore(MuraDbContext db, AuditLog audit, TimePr
             return until > now ? until - now : TimeSpan.Zero;
         }
 
-        var a = Wait(byName, FailuresPerName);
-        var b = Wait(byAddress, FailuresPerAddress);
-        return a > b ? a : b;
+        var a = Wait([.. fromHere.Where(e => e.Actor == name).Select(e => e.At)], FailuresPerName);
+        var b = Wait([.. fromHere.Select(e => e.At)], FailuresPerAddress);
+        return (a > b ? a : b, nameFailures);
     }
 
     private async Task<ConsoleUser> RequireUserAsync(string name, CancellationToken ct) =>

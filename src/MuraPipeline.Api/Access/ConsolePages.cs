@@ -40,11 +40,18 @@ public static class ConsolePages
                 return Html(LoginForm(http, returnUrl, outcome.Refusal, noUsers: false), outcome.RetryAfter is null ? StatusCodes.Status401Unauthorized : StatusCodes.Status429TooManyRequests);
             }
 
-            await http.SignInAsync(ConsoleSecurity.CookieScheme, ConsoleSecurity.SessionPrincipal(outcome.User), new AuthenticationProperties { IsPersistent = false });
+            var session = await store.StartSessionAsync(outcome.User, address, ct);
+            await http.SignInAsync(ConsoleSecurity.CookieScheme, ConsoleSecurity.SessionPrincipal(outcome.User, session), new AuthenticationProperties { IsPersistent = false });
             return Results.Redirect(LocalOrHome(returnUrl));
         }).AllowAnonymous();
-        app.MapPost("/logout", async (HttpContext http, AuditLog audit, CancellationToken ct) =>
+        app.MapPost("/logout", async (HttpContext http, AuditLog audit, AccessStore store, CancellationToken ct) =>
         {
+            // The session ends on the server: a copy of the cookie taken before opens nothing afterwards.
+            if (http.User.FindFirst(ConsoleClaims.Session)?.Value is { } session)
+            {
+                await store.EndSessionAsync(session, "signed out", ct);
+            }
+
             await audit.RecordAsync(http.Actor().Did("signout", http.User.Identity?.Name), ct);
             await http.SignOutAsync(ConsoleSecurity.CookieScheme);
             return Results.Redirect("/login");

@@ -102,6 +102,7 @@ public static class ConsoleClaims
 {
     public const string Role = "mura:role";
     public const string Stamp = "mura:stamp";
+    public const string Session = "mura:sid";
     public const string Via = "mura:via";
 
     /// <summary>The role of a signed-in user or key, or null.</summary>
@@ -176,6 +177,9 @@ public static class ConsoleSecurity
             o.ForwardLimit = 1;
             o.KnownProxies.Clear();
             o.KnownIPNetworks.Clear();
+#pragma warning disable ASPDEPR005 // The obsolete list is still consulted; its loopback default must go too.
+            o.KnownNetworks.Clear();
+#pragma warning restore ASPDEPR005
             var (proxies, networks) = console.Value.ParseKnownProxies();
             proxies.ForEach(o.KnownProxies.Add);
             networks.ForEach(o.KnownIPNetworks.Add);
@@ -196,8 +200,12 @@ public static class ConsoleSecurity
     /// </summary>
     public static WebApplication UseConsoleSecurity(this WebApplication app)
     {
-        // The client's address and scheme from a known proxy only, before anything reads them (sign-in throttling, audit).
-        app.UseForwardedHeaders();
+        // The client's address and scheme from a known proxy only, before anything reads them (sign-in throttling,
+        // audit). With no proxy named the middleware stays out: with empty lists it would believe anyone.
+        if (!string.IsNullOrWhiteSpace(app.Services.GetRequiredService<IOptions<ConsoleOptions>>().Value.KnownProxies))
+        {
+            app.UseForwardedHeaders();
+        }
         app.Use((http, next) =>
         {
             http.Response.OnStarting(() =>
@@ -265,14 +273,18 @@ public static class ConsoleSecurity
         request.Path.StartsWithSegments("/api", StringComparison.Ordinal) || request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal)
         || request.Headers.Accept.ToString().Contains("application/json", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>A session stands only while its user exists, is enabled and has the password and role the session began with.</summary>
+    /// <summary>
+    /// A session stands only while its server-side row stands (not signed out, idle or past its absolute end) and its
+    /// user exists, is enabled and has the password and role the session began with.
+    /// </summary>
     private static async Task ValidateSessionAsync(CookieValidatePrincipalContext ctx)
     {
         var name = ctx.Principal?.Identity?.Name;
         var stamp = ctx.Principal?.FindFirstValue(ConsoleClaims.Stamp);
+        var sid = ctx.Principal?.FindFirstValue(ConsoleClaims.Session);
         var store = ctx.HttpContext.RequestServices.GetRequiredService<AccessStore>();
-        var user = name is null || stamp is null ? null : await store.FindSessionUserAsync(name, stamp, ctx.HttpContext.RequestAborted);
-        if (user is null || user.Role.Name() != ctx.Principal!.FindFirstValue(ConsoleClaims.Role))
+        var user = name is null || stamp is null || sid is null ? null : await store.FindSessionUserAsync(name, stamp, ctx.HttpContext.RequestAborted);
+        if (user is null || user.Role.Name() != ctx.Principal!.FindFirstValue(ConsoleClaims.Role) || !await store.TouchSessionAsync(sid!, user.Name, ctx.HttpContext.RequestAborted))
         {
             ctx.RejectPrincipal();
             await ctx.HttpContext.SignOutAsync(CookieScheme);
@@ -280,11 +292,12 @@ public static class ConsoleSecurity
     }
 
     /// <summary>The principal a browser session carries.</summary>
-    public static ClaimsPrincipal SessionPrincipal(ConsoleUser user) => new(new ClaimsIdentity(
+    public static ClaimsPrincipal SessionPrincipal(ConsoleUser user, string session) => new(new ClaimsIdentity(
         [
             new Claim(ClaimTypes.Name, user.Name),
             new Claim(ConsoleClaims.Role, user.Role.Name()),
             new Claim(ConsoleClaims.Stamp, user.SecurityStamp),
+            new Claim(ConsoleClaims.Session, session),
             new Claim(ConsoleClaims.Via, "cookie"),
         ],
         CookieScheme,
