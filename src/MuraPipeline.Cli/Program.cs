@@ -1,4 +1,8 @@
 using MuraPipeline.Cli;
+using MuraPipeline.Data;
+
+// What the product writes (database, received instances, derivatives, reports, exports, keys) is its account's alone.
+PrivateFiles.RestrictNewFiles();
 
 if (Console.IsOutputRedirected)
 {

@@ -46,8 +46,12 @@ public static class DatabaseSetup
         Pooling = true,
     }.ToString();
 
-    public static DbContextOptionsBuilder UseEmbeddedSqlite(this DbContextOptionsBuilder options, string file) =>
-        options.UseSqlite(SqliteConnectionString(file), o => o.MigrationsAssembly(SqliteMigrationsAssembly)).AddInterceptors(SqliteBusyTimeout.Instance);
+    /// <summary>The embedded SQLite file, made 0600 before SQLite first opens it (its journal files take the same mode).</summary>
+    public static DbContextOptionsBuilder UseEmbeddedSqlite(this DbContextOptionsBuilder options, string file)
+    {
+        PrivateFiles.Touch(file);
+        return options.UseSqlite(SqliteConnectionString(file), o => o.MigrationsAssembly(SqliteMigrationsAssembly)).AddInterceptors(SqliteBusyTimeout.Instance);
+    }
 
     /// <summary>
     /// The operator's connection string with No Reset On Close on, unless it says otherwise. The pipeline keeps no session

@@ -11,6 +11,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MuraPipeline.Api.Access;
+using Microsoft.AspNetCore.DataProtection;
 using MuraPipeline.Cli.Serve;
 using MuraPipeline.Data;
 using MuraPipeline.ServiceDefaults;
@@ -162,7 +163,8 @@ public sealed partial class HardeningTests : IAsyncLifetime
     public async Task The_broker_management_password_never_reaches_status_pages_or_logs()
     {
         // A broker nobody listens on, so the management API fails and its error is shown; the URL's password has a
-        // space, an escaped ordinary character and an '@'.
+        // space, an escaped ordinary character and an '@'. A broker named means a key file must be.
+        KeyRing.Load(Path.Combine(_dir, "keyring.key"), create: true);
         foreach (var management in new[] { "http://monitor:hunter2-secret@127.0.0.1:1/", "http://monitor:hunter 2-secret@127.0.0.1:1/", "http://monitor:hunt%65r2-secret@127.0.0.1:1/", "http://monitor:p@ss-secret@127.0.0.1:1/" })
         {
             await RestartAsync(new Dictionary<string, string?> { ["ConnectionStrings:RabbitMq"] = "amqp://guest:guest-secret@127.0.0.1:1/", ["RabbitMq:ManagementUrl"] = management, ["DataProtection:KeyFile"] = Path.Combine(_dir, "keyring.key") });
@@ -319,6 +321,93 @@ public sealed partial class HardeningTests : IAsyncLifetime
         }
 
         Assert.Equal(1, await QueryAsync(db => db.AuditEvents.CountAsync(e => e.Action == "signin" && e.Succeeded && e.Address == "203.0.113.10")));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_copy_of_the_database_forges_no_session_and_what_the_product_writes_is_its_own()
+    {
+        await AddUserAsync("dr-kay", AccessRole.Admin);
+        using var browser = await SignedInAsync("dr-kay", out var cookies);
+        var cookie = cookies.GetCookies(_base)["mura.session"]!.Value;
+
+        // The key ring in the database is sealed: no key material in the clear.
+        var rows = await QueryAsync(db => db.DataProtectionKeys.Select(k => k.Xml!).ToListAsync());
+        Assert.NotEmpty(rows);
+        Assert.All(rows, xml =>
+        {
+            Assert.Contains("encryptedSecret", xml, StringComparison.Ordinal);
+            Assert.Contains("AES-256-GCM", xml, StringComparison.Ordinal);
+            Assert.DoesNotContain("<masterKey", xml, StringComparison.Ordinal);
+        });
+
+        // The database and the key file are the account's alone.
+        var keyFile = Path.Combine(_dir, KeyRing.EmbeddedFileName);
+        foreach (var file in new[] { Db, keyFile }.Concat(Directory.GetFiles(_dir, "mura.db-*")))
+        {
+            Assert.True(File.GetUnixFileMode(file) == PrivateFiles.Mode, $"{Path.GetFileName(file)} is {File.GetUnixFileMode(file)}");
+        }
+
+        // A thief with a copy of the database (journal included) cannot read the session cookie, so cannot forge one;
+        // with the key file too, the same code can: the test would see a key ring left in the clear.
+        var copy = Directory.CreateDirectory(Path.Combine(_dir, "stolen")).FullName;
+        foreach (var file in Directory.GetFiles(_dir, "mura.db*"))
+        {
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        }
+
+        Assert.Null(ReadCookie(Path.Combine(copy, "mura.db"), cookie, keyFile: null));
+        Assert.Equal("dr-kay", ReadCookie(Path.Combine(copy, "mura.db"), cookie, keyFile)?.Principal.Identity?.Name);
+
+        // A process that shares its database or names a broker will not start without a key file, and says why.
+        foreach (var shared in new[] { ("ConnectionStrings:RabbitMq", "amqp://guest:guest@127.0.0.1:1/"), ("ConnectionStrings:Postgres", "Host=127.0.0.1;Port=1;Username=x;Password=y;Database=z") })
+        {
+            var ex = Assert.Throws<InvalidOperationException>(() => ServiceHost.Build(Roles.Parse("api"), new Dictionary<string, string?> { ["Database:SqliteFile"] = Path.Combine(_dir, "other.db"), [shared.Item1] = shared.Item2 }));
+            Assert.Contains("DataProtection:KeyFile", ex.Message, StringComparison.Ordinal);
+        }
+
+        var (code, stdout, stderr) = Peers.Mura(new Dictionary<string, string> { ["ConnectionStrings__Postgres"] = "Host=127.0.0.1;Port=1;Username=x;Password=y;Database=z" }, _dir, "serve", "--roles", "api", "--urls", "http://127.0.0.1:0");
+        Assert.Equal(ExitCodes.StartFailed, code);
+        Assert.Contains("DataProtection:KeyFile", stdout + stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
+        (code, stdout, stderr) = Peers.Mura(new Dictionary<string, string> { ["ConnectionStrings__Postgres"] = "Host=127.0.0.1;Port=1;Username=x;Password=y;Database=z", ["DataProtection__KeyFile"] = Path.Combine(_dir, "missing.key") }, _dir, "serve", "--roles", "api", "--urls", "http://127.0.0.1:0");
+        Assert.Equal(ExitCodes.StartFailed, code);
+        Assert.Contains("missing.key, which does not exist", stdout + stderr, StringComparison.Ordinal);
+
+        // What `mura screen` writes (its database, journal and reports) is 0600 in folders of 0700.
+        var input = Path.Combine(_dir, "in");
+        MuraPipeline.Phantoms.PhantomWriter.WriteAll(new MuraPipeline.Phantoms.PhantomGenerator(31, minSide: 300, maxSide: 360), 2, input, MuraPipeline.Phantoms.PhantomFormat.Dicom);
+        var output = Path.Combine(_dir, "screened");
+        (code, _, stderr) = Peers.Mura(null, _dir, "screen", input, "--out", output);
+        Assert.True(code == 0, stderr);
+        var written = Directory.GetFiles(output, "*", SearchOption.AllDirectories);
+        Assert.Contains(written, f => f.EndsWith("studies.csv", StringComparison.Ordinal));
+        Assert.All(written, f => Assert.True((File.GetUnixFileMode(f) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0, $"{f} is {File.GetUnixFileMode(f)}"));
+        Assert.All(Directory.GetDirectories(output, "*", SearchOption.AllDirectories).Append(output), d => Assert.True((File.GetUnixFileMode(d) & (UnixFileMode.OtherRead | UnixFileMode.OtherExecute)) == 0, $"{d} is {File.GetUnixFileMode(d)}"));
+    }
+
+    /// <summary>The cookie's ticket as Data Protection over the database at <paramref name="db"/> reads it, with or without the key file; null when it cannot.</summary>
+    private static Microsoft.AspNetCore.Authentication.AuthenticationTicket? ReadCookie(string db, string cookie, string? keyFile)
+    {
+        var services = new ServiceCollection();
+        services.AddDbContext<MuraDbContext>(o => o.UseEmbeddedSqlite(db));
+        services.AddDataProtection().SetApplicationName("MuraPipeline").PersistKeysToDbContext<MuraDbContext>();
+        if (keyFile is not null)
+        {
+            services.AddSingleton(new KeyRingSecret(KeyRing.Load(keyFile, create: false)));
+        }
+
+        using var provider = services.BuildServiceProvider();
+        var protector = provider.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>()
+            .CreateProtector("Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationMiddleware", ConsoleSecurity.CookieScheme, "v2");
+        try
+        {
+            return new Microsoft.AspNetCore.Authentication.TicketDataFormat(protector).Unprotect(cookie);
+        }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>A browser-like client whose connections come from <paramref name="source"/>, another loopback address.</summary>

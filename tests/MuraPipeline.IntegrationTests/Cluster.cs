@@ -27,7 +27,12 @@ public sealed class Cluster : IAsyncDisposable
         Watch = Directory.CreateDirectory(Path.Combine(Dir, "watch")).FullName;
         ConnectionString = $"Host=127.0.0.1;Username=mura;Password=mura;Database={id};Timeout=5";
         RabbitUri = $"amqp://guest:guest@127.0.0.1:5672/{id}";
+        KeyFile = Path.Combine(Dir, "keyring.key");
+        File.WriteAllText(KeyFile, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
     }
+
+    /// <summary>The key ring key every process of this cluster shares (DataProtection:KeyFile), as replicas must.</summary>
+    public string KeyFile { get; }
 
     public string Id { get; }
 
@@ -62,6 +67,7 @@ public sealed class Cluster : IAsyncDisposable
         {
             ["ConnectionStrings__Postgres"] = ConnectionString,
             ["ConnectionStrings__RabbitMq"] = RabbitUri,
+            ["DataProtection__KeyFile"] = KeyFile,
             ["Ingest__QuietPeriodSeconds"] = "2",
             ["Ingest__SettleMs"] = "200",
             ["Ingest__ScanIntervalMs"] = "250",

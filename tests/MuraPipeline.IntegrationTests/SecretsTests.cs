@@ -67,6 +67,7 @@ public sealed partial class SecretsTests(ITestOutputHelper output) : IAsyncLifet
         {
             ["ConnectionStrings__Postgres"] = $"Host=127.0.0.1;Username={_role};Password={pgPassword};Database={_role};Timeout=5",
             ["ConnectionStrings__RabbitMq"] = $"amqp://{_role}:{mqPassword}@127.0.0.1:5672/{_c.Id}",
+            ["DataProtection__KeyFile"] = _c.KeyFile,
             ["Export__PseudonymKey"] = pseudonymKey,
             ["Export__Folder"] = Path.Combine(_c.Dir, "exports"),
             ["Scp__Port"] = scpPort.ToString(CultureInfo.InvariantCulture),

@@ -139,6 +139,7 @@ public static class ConsoleSecurity
         services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section);
         services.AddScoped<AccessStore>();
         services.AddDataProtection().SetApplicationName("MuraPipeline").PersistKeysToDbContext<MuraDbContext>();
+        services.AddKeyRingEncryption(builder.Configuration, DatabaseTarget.From(builder.Configuration, "mura.db"));
         services.AddAuthentication(Scheme)
             .AddPolicyScheme(Scheme, "cookie or API key", o => o.ForwardDefaultSelector = http =>
                 http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? KeyScheme : CookieScheme)

@@ -239,6 +239,14 @@ public static class PipelineBench
             env["Inference__ModelPath"] = s.ModelPath;
         }
 
+        // The bench's two serve processes share one key ring key, as replicas must; the operator's own is used if set.
+        if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("DataProtection__KeyFile")))
+        {
+            var keyFile = Path.Combine(work, "keyring.key");
+            MuraPipeline.Api.Access.KeyRing.Load(keyFile, create: true);
+            env["DataProtection__KeyFile"] = keyFile;
+        }
+
         if (RunMura(env, work, "db", "migrate") is { Code: not 0 } migrate)
         {
             throw new InvalidOperationException($"mura db migrate failed ({migrate.Code}): {migrate.Output}");
