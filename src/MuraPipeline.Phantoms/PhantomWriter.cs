@@ -147,4 +147,45 @@ public static class PhantomWriter
 
         File.WriteAllText(Path.Combine(dir, "labels.csv"), sb.ToString());
     }
+
+    /// <summary>
+    /// Re-labels the DICOM studies under <paramref name="dir"/> the way real archives label them: the type attributes
+    /// (Body Part Examined, Study, Series and Requested Procedure Description, Protocol Name) are removed, then each
+    /// study, in the order of its Study Instance UID, gets the Body Part Examined and Study Description
+    /// <paramref name="labels"/> gives it (null leaves it out). Returns the study UIDs in that order.
+    /// </summary>
+    public static List<string> Relabel(string dir, IReadOnlyList<(string? BodyPart, string? StudyDescription)> labels)
+    {
+        var files = Directory.GetFiles(dir, "*.dcm", SearchOption.AllDirectories);
+        var uids = files.Select(f => DicomFile.OpenHeader(f).Dataset.GetString(DicomTag.StudyInstanceUid)!).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (uids.Count != labels.Count)
+        {
+            throw new ArgumentException($"{dir} holds {uids.Count} studies, not the {labels.Count} labelled", nameof(labels));
+        }
+
+        foreach (var f in files)
+        {
+            var file = DicomFile.Open(f);
+            var (part, description) = labels[uids.IndexOf(file.Dataset.GetString(DicomTag.StudyInstanceUid)!)];
+            foreach (var tag in new[] { DicomTag.BodyPartExamined, DicomTag.StudyDescription, DicomTag.SeriesDescription, DicomTag.ProtocolName, DicomTag.RequestedProcedureDescription })
+            {
+                file.Dataset.Remove(tag);
+            }
+
+            if (part is not null)
+            {
+                file.Dataset.AddString(DicomTag.BodyPartExamined, "CS", part);
+            }
+
+            if (description is not null)
+            {
+                file.Dataset.AddString(DicomTag.StudyDescription, "LO", description);
+            }
+
+            using var stream = File.Create(f);
+            DicomWriter.Write(stream, file);
+        }
+
+        return uids;
+    }
 }

@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using MuraPipeline.Data;
-using MuraPipeline.Dicom;
+using MuraPipeline.Phantoms;
 using static Microsoft.Playwright.Assertions;
 
 namespace MuraPipeline.BrowserTests;
@@ -28,33 +28,7 @@ public sealed class StudyTypePageTests : IAsyncLifetime
     public async Task The_worklist_shows_where_each_type_came_from_and_lists_studies_out_of_scope_apart()
     {
         _host.Stage(3, seed: 3636);
-        var files = Directory.GetFiles(_host.Staging, "*.dcm", SearchOption.AllDirectories);
-        var uids = files.Select(f => DicomFile.OpenHeader(f).Dataset.GetString(DicomTag.StudyInstanceUid)!).Distinct().Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(3, uids.Count);
-        (string? Part, string? Description)[] labels = [("ANKLE", "XR ANKLE 3V"), (null, "XR WRIST 3V LT"), (null, null)];
-        foreach (var f in files)
-        {
-            var file = DicomFile.Open(f);
-            var (part, description) = labels[uids.IndexOf(file.Dataset.GetString(DicomTag.StudyInstanceUid)!)];
-            foreach (var tag in new[] { DicomTag.BodyPartExamined, DicomTag.StudyDescription, DicomTag.SeriesDescription, DicomTag.ProtocolName, DicomTag.RequestedProcedureDescription })
-            {
-                file.Dataset.Remove(tag);
-            }
-
-            if (part is not null)
-            {
-                file.Dataset.AddString(DicomTag.BodyPartExamined, "CS", part);
-            }
-
-            if (description is not null)
-            {
-                file.Dataset.AddString(DicomTag.StudyDescription, "LO", description);
-            }
-
-            await using var stream = File.Create(f);
-            DicomWriter.Write(stream, file);
-        }
-
+        var uids = PhantomWriter.Relabel(_host.Staging, [("ANKLE", "XR ANKLE 3V"), (null, "XR WRIST 3V LT"), (null, null)]);
         _host.Drop();
         await ConsoleHost.WaitUntilAsync(
             async () => await _host.QueryAsync(db => db.Studies.CountAsync(s => s.State == StudyState.Scored || s.State == StudyState.OutOfScope)) == 3,

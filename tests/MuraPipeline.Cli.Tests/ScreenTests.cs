@@ -87,31 +87,7 @@ public sealed class ScreenTests : IDisposable
             (null, null, null, "model"),
             ("WRIST", null, "WRIST", "dicom"),
         ];
-        var files = Directory.GetFiles(input, "*.dcm", SearchOption.AllDirectories);
-        var uids = files.Select(f => DicomFile.OpenHeader(f).Dataset.GetString(DicomTag.StudyInstanceUid)!).Distinct().Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(plan.Length, uids.Count);
-        foreach (var f in files)
-        {
-            var file = DicomFile.Open(f);
-            var (part, description, _, _) = plan[uids.IndexOf(file.Dataset.GetString(DicomTag.StudyInstanceUid)!)];
-            foreach (var tag in new[] { DicomTag.BodyPartExamined, DicomTag.StudyDescription, DicomTag.SeriesDescription, DicomTag.ProtocolName, DicomTag.RequestedProcedureDescription })
-            {
-                file.Dataset.Remove(tag);
-            }
-
-            if (part is not null)
-            {
-                file.Dataset.AddString(DicomTag.BodyPartExamined, "CS", part);
-            }
-
-            if (description is not null)
-            {
-                file.Dataset.AddString(DicomTag.StudyDescription, "LO", description);
-            }
-
-            await using var stream = File.Create(f);
-            DicomWriter.Write(stream, file);
-        }
+        var uids = PhantomWriter.Relabel(input, [.. plan.Select(p => (p.BodyPart, p.Description))]);
 
         var relabelled = Settings(input, "relabelled");
         Assert.Equal(ExitCodes.Ok, (await ScreenCommand.RunAsync(relabelled, default)).Code);
