@@ -350,6 +350,9 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
         Assert.True(One("X-Frame-Options") == "DENY", $"{what}: X-Frame-Options {One("X-Frame-Options")}");
         Assert.True(One("X-Content-Type-Options") == "nosniff", $"{what}: X-Content-Type-Options {One("X-Content-Type-Options")}");
         Assert.True(One("Referrer-Policy") == "no-referrer", $"{what}: Referrer-Policy {One("Referrer-Policy")}");
+        // With nosniff a body is read as what it says it is: every body must say.
+        var body = response.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult();
+        Assert.True(body.Length == 0 || response.Content.Headers.ContentType is not null, $"{what}: a body of {body.Length} bytes with no Content-Type");
         var asset = response.RequestMessage.RequestUri.AbsolutePath.StartsWith("/assets/", StringComparison.Ordinal) && response.StatusCode == HttpStatusCode.OK;
         var cache = response.Headers.CacheControl;
         Assert.True(asset || cache?.NoStore == true, $"{what}: Cache-Control {cache}");

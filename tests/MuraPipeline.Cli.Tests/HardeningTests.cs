@@ -226,6 +226,14 @@ public sealed partial class HardeningTests : IAsyncLifetime
             thief.DefaultRequestHeaders.Add("Cookie", $"mura.session={stolen}");
             Assert.Equal(HttpStatusCode.OK, (await thief.GetAsync(new Uri("/worklist", UriKind.Relative))).StatusCode);
 
+            // A page above the session's role is refused with a page that says so, declared as HTML (nosniff).
+            using (var denied = await browser.GetAsync(new Uri("/admin", UriKind.Relative)))
+            {
+                Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+                Assert.Equal("text/html", denied.Content.Headers.ContentType?.MediaType);
+                ConsoleAccessTests.AssertHeaderPolicy(denied);
+            }
+
             await end(browser);
             using var after = await thief.GetAsync(new Uri("/worklist", UriKind.Relative));
             Assert.True(after.StatusCode == HttpStatusCode.Redirect && new Uri(_base, after.Headers.Location!).AbsolutePath == "/login", $"after '{reason}' the copied cookie still got {after.StatusCode} {after.Headers.Location}");

@@ -263,7 +263,14 @@ public static class ConsoleSecurity
         if (IsApi(ctx.Request) || status == StatusCodes.Status403Forbidden)
         {
             ctx.Response.StatusCode = status;
-            return status == StatusCodes.Status403Forbidden && !IsApi(ctx.Request) ? ctx.Response.WriteAsync(ConsolePages.Denied(ctx.HttpContext)) : Task.CompletedTask;
+            if (status == StatusCodes.Status403Forbidden && !IsApi(ctx.Request))
+            {
+                // Declared, never sniffed (the header policy says nosniff).
+                ctx.Response.ContentType = "text/html; charset=utf-8";
+                return ctx.Response.WriteAsync(ConsolePages.Denied(ctx.HttpContext));
+            }
+
+            return Task.CompletedTask;
         }
 
         ctx.Response.Redirect(ctx.RedirectUri);
