@@ -294,13 +294,89 @@ public sealed class DicomPixelData
             case DicomUids.JpegBaseline or DicomUids.JpegExtended or DicomUids.JpegLsLossless or DicomUids.JpegLsNearLossless:
                 Codecs.CodeStreamHeader.Check(compressed, Rows, Columns, SamplesPerPixel, BitsAllocated);
                 return DecodeWithGdcm(compressed, out planar);
-            case DicomUids.Jpeg2000Lossless or DicomUids.Jpeg2000:
-                // Not checked against SIZ: real files (pydicom's JPEG2000-embedded-sequence-delimiter) carry SIZ values
-                // that OpenJPEG decodes through anyway, and no JPEG 2000 stream has been seen to abort GDCM yet.
-                return DecodeWithGdcm(compressed, out planar);
+            case var ts when DicomUids.IsJpeg2000Family(ts):
+                return ToNativeBytes(DecodeJ2k(compressed, 0));
             default:
                 throw new DicomException($"pixel data is encapsulated in {DicomUids.Describe(_transferSyntax)}, which this build cannot decode");
         }
+    }
+
+    /// <summary>
+    /// A JPEG 2000 or HTJ2K frame through OpenJPEG at <paramref name="reduction"/>. At full resolution its size and
+    /// components must be the data set's; the code stream's own SIZ is not otherwise trusted (real files, pydicom's
+    /// JPEG2000-embedded-sequence-delimiter among them, carry SIZ values OpenJPEG decodes through).
+    /// </summary>
+    private Codecs.J2kImage DecodeJ2k(byte[] compressed, int reduction)
+    {
+        var image = Codecs.OpenJpegCodec.Decode(compressed, reduction);
+        var (w, h) = ((Columns + (1 << reduction) - 1) >> reduction, (Rows + (1 << reduction) - 1) >> reduction);
+        if (image.Width != w || image.Height != h || image.Components != SamplesPerPixel)
+        {
+            throw new DicomException($"the {DicomUids.Describe(_transferSyntax)} frame is {image.Width << reduction}x{image.Height << reduction}x{image.Components}; the data set says {Columns}x{Rows}x{SamplesPerPixel}");
+        }
+
+        return image;
+    }
+
+    /// <summary>Decoded samples as the native little-endian bytes of this data set's Bits Allocated, each at its High Bit.</summary>
+    private byte[] ToNativeBytes(Codecs.J2kImage image)
+    {
+        var shift = HighBit + 1 - BitsStored;
+        var samples = image.Samples;
+        var bytes = new byte[samples.Length * (BitsAllocated / 8)];
+        switch (BitsAllocated)
+        {
+            case 8:
+                for (var i = 0; i < samples.Length; i++)
+                {
+                    bytes[i] = (byte)(samples[i] << shift);
+                }
+
+                break;
+            case 16:
+                var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(bytes.AsSpan());
+                for (var i = 0; i < samples.Length; i++)
+                {
+                    words[i] = (ushort)(samples[i] << shift);
+                }
+
+                break;
+            default:
+                for (var i = 0; i < samples.Length; i++)
+                {
+                    BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(i * 4), samples[i] << shift);
+                }
+
+                break;
+        }
+
+        return bytes;
+    }
+
+    /// <summary>
+    /// Frame <paramref name="frame"/> as <see cref="DecodeWords(int)"/> gives it, but a JPEG 2000 or HTJ2K frame is
+    /// decoded only down to the smallest resolution whose long side is still at least <paramref name="minLongSide"/>
+    /// (OpenJPEG skips the finer wavelet levels): the frame's size is then the reduced one. Any other syntax, or a
+    /// code stream without levels to spare, decodes in full.
+    /// </summary>
+    public WordFrame? DecodeWords(int frame, int minLongSide)
+    {
+        CheckFrame(frame);
+        if (minLongSide <= 0 || !DicomUids.IsJpeg2000Family(_transferSyntax) || !IsEncapsulated || SamplesPerPixel != 1 || BitsAllocated != 16 || HighBit > 15 || HighBit + 1 < BitsStored)
+        {
+            return DecodeWords(frame);
+        }
+
+        var compressed = FrameBytes(_dataset.Get(DicomTag.PixelData)!.Fragments!, frame);
+        var levels = Codecs.OpenJpegCodec.DecompositionLevels(compressed);
+        var reduction = Codecs.OpenJpegCodec.ReductionFor(Columns, Rows, minLongSide, levels);
+        if (reduction == 0)
+        {
+            return DecodeWords(frame);
+        }
+
+        var image = DecodeJ2k(compressed, reduction);
+        return new WordFrame(image.Width, image.Height, ToNativeBytes(image), BitsStored, HighBit, PixelRepresentation == 1);
     }
 
     private byte[] DecodeWithGdcm(byte[] compressed, out bool planar)

@@ -15,6 +15,9 @@ public static class DicomUids
     public const string JpegLsNearLossless = "1.2.840.10008.1.2.4.81";
     public const string Jpeg2000Lossless = "1.2.840.10008.1.2.4.90";
     public const string Jpeg2000 = "1.2.840.10008.1.2.4.91";
+    public const string Htj2kLossless = "1.2.840.10008.1.2.4.201";
+    public const string Htj2kLosslessRpcl = "1.2.840.10008.1.2.4.202";
+    public const string Htj2k = "1.2.840.10008.1.2.4.203";
     public const string RleLossless = "1.2.840.10008.1.2.5";
     public const string VerificationSopClass = "1.2.840.10008.1.1";
 
@@ -50,6 +53,9 @@ public static class DicomUids
         ["1.2.840.10008.1.2.4.81"] = "JPEG-LS Near-Lossless",
         ["1.2.840.10008.1.2.4.90"] = "JPEG 2000 Lossless",
         ["1.2.840.10008.1.2.4.91"] = "JPEG 2000",
+        [Htj2kLossless] = "High-Throughput JPEG 2000 Lossless",
+        [Htj2kLosslessRpcl] = "High-Throughput JPEG 2000 with RPCL Options Lossless",
+        [Htj2k] = "High-Throughput JPEG 2000",
         ["1.2.840.10008.1.2.5"] = "RLE Lossless",
         [VerificationSopClass] = "Verification",
         [ComputedRadiographyImageStorage] = "Computed Radiography Image Storage",
@@ -70,6 +76,9 @@ public static class DicomUids
         ["1.2.840.10008.5.1.4.1.1.4"] = "MR Image Storage",
         ["1.2.840.10008.5.1.4.1.1.481.3"] = "RT Structure Set Storage",
     };
+
+    /// <summary>JPEG 2000 and HTJ2K: one code stream a frame, which OpenJPEG decodes, at a reduced resolution when asked.</summary>
+    public static bool IsJpeg2000Family(string? uid) => uid is Jpeg2000Lossless or Jpeg2000 or Htj2kLossless or Htj2kLosslessRpcl or Htj2k;
 
     /// <summary>"Name (uid)" where the name is known, else the UID alone.</summary>
     public static string Describe(string? uid) =>

@@ -14,8 +14,8 @@ public sealed class PydicomCorpusTests(ITestOutputHelper output) : IDisposable
     /// <summary>Files pydicom decodes that we refuse, and why (a substring of our reason).</summary>
     private static readonly Dictionary<string, string> KnownRefusals = new(StringComparer.Ordinal)
     {
-        // Its J2K code stream has a bad SIZ marker (4292730882 tiles); GDCM/OpenJPEG rejects it, pydicom falls back to Pillow.
-        ["JPEG2000-embedded-sequence-delimiter.dcm"] = "GDCM could not decode",
+        // Its J2K code stream has a bad SIZ marker (4292730882 tiles); OpenJPEG rejects it, pydicom falls back to Pillow.
+        ["JPEG2000-embedded-sequence-delimiter.dcm"] = "OpenJPEG could not read the JPEG 2000 header",
     };
 
     private readonly string _dir = Peers.TempDir();

@@ -22,6 +22,7 @@ public sealed class StoreScpOptions
         DicomUids.ExplicitVrLittleEndian, DicomUids.ImplicitVrLittleEndian, DicomUids.ExplicitVrBigEndian, DicomUids.DeflatedExplicitVrLittleEndian,
         DicomUids.JpegLosslessSv1, DicomUids.JpegLossless, DicomUids.RleLossless, DicomUids.JpegBaseline, DicomUids.JpegExtended,
         DicomUids.JpegLsLossless, DicomUids.JpegLsNearLossless, DicomUids.Jpeg2000Lossless, DicomUids.Jpeg2000,
+        DicomUids.Htj2kLossless, DicomUids.Htj2kLosslessRpcl, DicomUids.Htj2k,
     ];
 
     /// <summary>TCP port to listen on; 0 turns the receiver off. `mura serve --scp-port N` sets it.</summary>

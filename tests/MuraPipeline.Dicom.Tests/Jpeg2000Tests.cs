@@ -1,0 +1,168 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+using MuraPipeline.Dicom.Codecs;
+using MuraPipeline.Dicom.Network;
+using MuraPipeline.Imaging;
+using MuraPipeline.Phantoms;
+using MuraPipeline.Tests;
+
+namespace MuraPipeline.Dicom.Tests;
+
+/// <summary>
+/// JPEG 2000 and HTJ2K through OpenJPEG, against code streams made by OpenJPEG's and OpenJPH's own encoders
+/// (opj_compress, ojph_compress) from a 12-bit phantom DX: lossless decodes give the stored values back; a reduced
+/// decode is what opj_decompress -r gives, and its derivative is within a grey level of the full decode's.
+/// </summary>
+public sealed class Jpeg2000Tests : IDisposable
+{
+    private readonly string _dir = Peers.TempDir();
+    private readonly PhantomStudy _study = new PhantomGenerator(seed: 41, minSide: 2100, maxSide: 2300).Generate(0);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private PhantomView View => _study.Views[0];
+
+    /// <summary>The view's stored values as a 16-bit PGM (big-endian, maxval 4095: 12 bits), the encoders' input.</summary>
+    private string Pgm()
+    {
+        var f = View.Frame;
+        var path = Path.Combine(_dir, "view.pgm");
+        using var stream = File.Create(path);
+        stream.Write(Encoding.ASCII.GetBytes($"P5\n{f.Width} {f.Height}\n4095\n"));
+        var data = new byte[f.Values.Length * 2];
+        for (var i = 0; i < f.Values.Length; i++)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(i * 2), (ushort)f.Values[i]);
+        }
+
+        stream.Write(data);
+        return path;
+    }
+
+    /// <summary>A code stream made by a peer's encoder, wrapped as the phantom's DICOM file in <paramref name="syntax"/>.</summary>
+    private string Encode(string encoder, string syntax)
+    {
+        var stream = Path.Combine(_dir, encoder + ".j2c");
+        var (code, stdout, stderr) = encoder == "ojph_compress"
+            ? Peers.Run("ojph_compress", "-i", Pgm(), "-o", stream, "-reversible", "true", "-num_decomps", "5")
+            : Peers.Run("opj_compress", "-i", Pgm(), "-o", stream, "-n", "6");
+        Assert.True(code == 0, $"{encoder}: {stdout}{stderr}");
+        var ds = PhantomWriter.ToDataset(_study, View);
+        ds.Set(new DicomElement(DicomTag.PixelData, "OB", ReadOnlyMemory<byte>.Empty) { Fragments = [ReadOnlyMemory<byte>.Empty, Even(File.ReadAllBytes(stream))] });
+        var path = Path.Combine(_dir, encoder + ".dcm");
+        new DicomFile(DicomWriter.CreateMeta(ds, syntax), ds).Save(path);
+        return path;
+    }
+
+    private static byte[] Even(byte[] b) => b.Length % 2 == 0 ? b : [.. b, 0];
+
+    [Theory]
+    [InlineData("opj_compress", DicomUids.Jpeg2000Lossless)]
+    [InlineData("ojph_compress", DicomUids.Htj2kLossless)]
+    [InlineData("ojph_compress", DicomUids.Htj2kLosslessRpcl)]
+    [InlineData("ojph_compress", DicomUids.Htj2k)]
+    public void A_lossless_code_stream_from_a_peer_decodes_to_the_stored_values(string encoder, string syntax)
+    {
+        var file = DicomFile.Open(Encode(encoder, syntax));
+        Assert.Equal(syntax, file.TransferSyntaxUid);
+        Assert.Equal(View.Frame.Values, DicomPixelData.From(file).DecodeFrame().Values);
+        var words = DicomPixelData.From(file).DecodeWords(0)!;
+        Assert.Equal((View.Frame.Width, View.Frame.Height), (words.Width, words.Height));
+    }
+
+    [Theory]
+    [InlineData("opj_compress", DicomUids.Jpeg2000Lossless)]
+    [InlineData("ojph_compress", DicomUids.Htj2kLossless)]
+    public void Only_the_resolution_the_derivative_needs_is_decoded_and_it_matches_the_full_decode(string encoder, string syntax)
+    {
+        var path = Encode(encoder, syntax);
+        var file = DicomFile.Open(path);
+        var pixels = DicomPixelData.From(file);
+
+        // The long side is 2100-2300, so one halving still leaves twice the derivative's 512: one level is skipped.
+        var reduced = pixels.DecodeWords(0, PixelPipeline.DecodeSide(PixelPipeline.DefaultMaxSide))!;
+        Assert.Equal(((pixels.Columns + 1) / 2, (pixels.Rows + 1) / 2), (reduced.Width, reduced.Height));
+
+        // The reduced samples are OpenJPEG's own tool's at -r 1.
+        var stream = Path.Combine(_dir, encoder + ".j2c");
+        var pgm = Path.Combine(_dir, encoder + "-r1.pgm");
+        var (code, stdout, stderr) = Peers.Run("opj_decompress", "-i", stream, "-o", pgm, "-r", "1");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Equal(ReadPgm(pgm), System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(reduced.Words.Span).ToArray().Select(v => (int)v).ToArray());
+
+        // The derivative: same size as the full decode's, within a grey level on average.
+        var derived = PixelPipeline.Derive(file);
+        var transform = GrayscaleTransform.From(file.Dataset, pixels.Photometric);
+        var full = PixelPipeline.Derive(pixels.DecodeWords(0)!, transform);
+        Assert.Equal((full.Width, full.Height), (derived.Width, derived.Height));
+        var mad = full.Pixels.Zip(derived.Pixels, (a, b) => Math.Abs(a - b)).Average();
+        Assert.True(mad <= 1.0, $"mean absolute difference {mad:0.000} grey levels");
+    }
+
+    [Fact]
+    public void Reductions_stop_at_the_derivative_size_and_at_the_code_stream_levels()
+    {
+        Assert.Equal(0, OpenJpegCodec.ReductionFor(1000, 800, 512, levels: 5));
+        Assert.Equal(1, OpenJpegCodec.ReductionFor(1024, 800, 512, levels: 5));
+        Assert.Equal(2, OpenJpegCodec.ReductionFor(3000, 2500, 512, levels: 5));
+        Assert.Equal(1, OpenJpegCodec.ReductionFor(3000, 2500, 512, levels: 1));
+        Assert.Equal(0, OpenJpegCodec.ReductionFor(3000, 2500, 512, levels: 0));
+        Assert.Equal(2, OpenJpegCodec.ReductionFor(2047, 10, 512, levels: 9));
+    }
+
+    [Fact]
+    public async Task The_receiver_takes_HTJ2K_and_stores_it_as_sent()
+    {
+        var path = Encode("ojph_compress", DicomUids.Htj2kLossless);
+        var inbox = Path.Combine(_dir, "inbox");
+        await using var scp = new StoreScp(new StoreScpOptions { AeTitle = "MURA" }, inbox, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        scp.Start();
+        await new DicomClient("127.0.0.1", scp.Port, "MURA-TEST", "MURA").StoreAsync([path], default);
+        var stored = Assert.Single(Directory.GetFiles(inbox, "*.dcm", SearchOption.AllDirectories));
+        var file = DicomFile.Open(stored);
+        Assert.Equal(DicomUids.Htj2kLossless, file.TransferSyntaxUid);
+        Assert.Equal(View.Frame.Values, DicomPixelData.From(file).DecodeFrame().Values);
+    }
+
+    /// <summary>A binary PGM's samples (comments skipped; 16-bit big-endian when maxval is over 255).</summary>
+    private static int[] ReadPgm(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var fields = new List<int>();
+        var at = 2;
+        while (fields.Count < 3)
+        {
+            if (bytes[at] == '#')
+            {
+                while (bytes[at] != '\n')
+                {
+                    at++;
+                }
+            }
+            else if (char.IsAsciiDigit((char)bytes[at]))
+            {
+                var start = at;
+                while (char.IsAsciiDigit((char)bytes[at]))
+                {
+                    at++;
+                }
+
+                fields.Add(int.Parse(Encoding.ASCII.GetString(bytes, start, at - start), CultureInfo.InvariantCulture));
+                continue;
+            }
+
+            at++;
+        }
+
+        at++; // the one whitespace byte after maxval
+        var (w, h, max) = (fields[0], fields[1], fields[2]);
+        var values = new int[w * h];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = max > 255 ? BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(at + (i * 2))) : bytes[at + i];
+        }
+
+        return values;
+    }
+}
