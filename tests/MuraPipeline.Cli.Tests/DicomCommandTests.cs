@@ -33,13 +33,31 @@ public sealed class DicomCommandTests : IDisposable
         Assert.Contains("(7fe0,0010) OW (PixelSequence #=3)", dump.Stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Without_gdcm_a_compressed_image_fails_with_an_error_naming_the_package()
+    [Theory]
+    [InlineData("MURA_GDCM_DIR", "MR_small_jpeg_ls_lossless.dcm", "libgdcm-cil")]
+    [InlineData("MURA_OPENJPEG", "MR_small_jp2klossless.dcm", "libopenjp2-7")]
+    public void Without_its_codec_a_compressed_image_fails_with_an_error_naming_the_package(string variable, string name, string package)
     {
-        var (code, _, stderr) = Mura(new Dictionary<string, string> { ["MURA_GDCM_DIR"] = Path.Combine(_dir, "no-gdcm") }, "dicom", "decode", Path.Combine(Corpus, "MR_small_jp2klossless.dcm"), "--out", Path.Combine(_dir, "x.npy"));
+        var (code, _, stderr) = Mura(new Dictionary<string, string> { [variable] = Path.Combine(_dir, "no-such-codec") }, "dicom", "decode", Path.Combine(Corpus, name), "--out", Path.Combine(_dir, "x.npy"));
         Assert.Equal(ExitCodes.StartFailed, code);
-        Assert.Contains("libgdcm-cil", stderr, StringComparison.Ordinal);
+        Assert.Contains(package, stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_dir, "x.npy")));
+    }
+
+    [Fact]
+    public void Bench_dicom_says_what_the_peer_cannot_decode_and_a_missing_file_is_an_error_not_a_stack_trace()
+    {
+        // dcmtk has no JPEG 2000 decoder: the bench reports ours and says so.
+        var (code, stdout, stderr) = Mura(null, "bench", "dicom", "--file", Path.Combine(Corpus, "MR_small_jp2klossless.dcm"), "--iterations", "1");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("dcmj2pnm cannot decode this file", stdout, StringComparison.Ordinal);
+        Assert.Contains("MuraPipeline: read + decode + VOI window", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
+
+        (code, stdout, stderr) = Mura(null, "bench", "dicom", "--file", Path.Combine(_dir, "missing.dcm"), "--iterations", "1");
+        Assert.Equal(ExitCodes.StartFailed, code);
+        Assert.Contains("error:", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
     }
 
     [Fact]
