@@ -49,7 +49,15 @@ public sealed class ConsoleTests : IAsyncLifetime
 
             // Signing out ends the session: the next page asks for a sign-in again.
             await page.ClickAsync("header button[type=submit]");
-            await page.WaitForURLAsync("**/login");
+            try
+            {
+                await page.WaitForURLAsync(u => new Uri(u).AbsolutePath == "/login", new PageWaitForURLOptions { Timeout = 30_000 });
+            }
+            catch (TimeoutException)
+            {
+                Assert.Fail($"{user}: after Sign out the page is at {page.Url}, not /login: {await page.ContentAsync()}");
+            }
+
             await page.GotoAsync("/worklist");
             Assert.Contains("/login", page.Url, StringComparison.Ordinal);
             await page.Context.CloseAsync();
