@@ -139,7 +139,10 @@ public static class ConsoleSecurity
         services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section);
         services.AddScoped<AccessStore>();
         services.AddDataProtection().SetApplicationName("MuraPipeline").PersistKeysToDbContext<MuraDbContext>();
-        services.AddKeyRingEncryption(builder.Configuration, DatabaseTarget.From(builder.Configuration, "mura.db"));
+        // The process's own database target, as its roles registered it (never resolved a second way).
+        var database = services.LastOrDefault(d => d.ServiceType == typeof(DatabaseTarget))?.ImplementationInstance as DatabaseTarget
+            ?? throw new InvalidOperationException("the console's security is added after the database (AddMuraDefaults)");
+        services.AddKeyRingEncryption(builder.Configuration, database);
         services.AddAuthentication(Scheme)
             .AddPolicyScheme(Scheme, "cookie or API key", o => o.ForwardDefaultSelector = http =>
                 http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? KeyScheme : CookieScheme)

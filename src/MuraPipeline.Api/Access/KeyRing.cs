@@ -33,7 +33,7 @@ public static class KeyRing
             return Path.GetFullPath(configured);
         }
 
-        var shared = database.IsPostgres || !string.IsNullOrWhiteSpace(configuration.GetConnectionString("RabbitMq"));
+        var shared = database.IsPostgres || MuraPipeline.ServiceDefaults.ServiceComposition.IsDistributed(configuration);
         return shared ? null : Path.Combine(Path.GetDirectoryName(database.SqliteFile)!, EmbeddedFileName);
     }
 
