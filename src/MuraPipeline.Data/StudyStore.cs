@@ -52,6 +52,9 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
 {
     public MuraDbContext Db => db;
 
+    /// <summary>How long this store's transactions have held the database (from BEGIN to COMMIT or ROLLBACK, a wait for another process's lock included).</summary>
+    public TimeSpan Held { get; private set; }
+
     /// <summary>
     /// Whether ingest can leave a file alone without reading its pixels: its instance is known and already has its
     /// derivative (or is past that); the study it is filed under, or null. One indexed read, so a re-run or a resend
@@ -89,6 +92,126 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
         }
     }
 
+    /// <summary>
+    /// Many files' registrations in one transaction (ingest's group commit), each with the outcome
+    /// <see cref="RegisterAsync"/> would give it. The common case, a new instance with its derivative, goes set-wise: one
+    /// read of the known instances and studies, one batch of inserts, one re-open per known study. Anything else (a
+    /// known instance, a copy repeated within the batch, a file that failed) goes through the one-file path after it,
+    /// in the same transaction. A race lost to another replica throws, and the caller registers the files one by one.
+    /// </summary>
+    public Task<IReadOnlyList<Registration>> RegisterManyAsync(IReadOnlyList<(InstanceFile File, Derivative? Derivative, string? Error)> items, CancellationToken ct)
+    {
+        if (items.Any(i => (i.Derivative is null) == (i.Error is null)))
+        {
+            throw new ArgumentException("a file registers with either a derivative or the reason it has none");
+        }
+
+        return InTransactionAsync<IReadOnlyList<Registration>>(async token =>
+        {
+            var now = clock.GetUtcNow();
+            var results = new Registration[items.Count];
+            var known = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var chunk in items.Select(i => i.File.SopInstanceUid).Distinct(StringComparer.Ordinal).Chunk(500))
+            {
+                known.UnionWith(await db.Views.AsNoTracking().Where(v => chunk.Contains(v.SopInstanceUid)).Select(v => v.SopInstanceUid).ToListAsync(token));
+            }
+
+            var fast = new List<int>();
+            var slow = new List<int>();
+            for (var i = 0; i < items.Count; i++)
+            {
+                (items[i].Derivative is not null && known.Add(items[i].File.SopInstanceUid) ? fast : slow).Add(i);
+            }
+
+            if (fast.Count > 0)
+            {
+                var studyIds = new Dictionary<string, Guid>(StringComparer.Ordinal);
+                foreach (var chunk in fast.Select(i => items[i].File.StudyInstanceUid).Distinct(StringComparer.Ordinal).Chunk(500))
+                {
+                    foreach (var s in await db.Studies.AsNoTracking().Where(s => chunk.Contains(s.StudyInstanceUid)).Select(s => new { s.Id, s.StudyInstanceUid }).ToListAsync(token))
+                    {
+                        studyIds[s.StudyInstanceUid] = s.Id;
+                    }
+                }
+
+                var existing = studyIds.Values.ToHashSet();
+                var added = new Dictionary<Guid, (InstanceFile Merged, int Views)>();
+                foreach (var i in fast)
+                {
+                    var (file, derivative, _) = items[i];
+                    if (!studyIds.TryGetValue(file.StudyInstanceUid, out var studyId))
+                    {
+                        studyId = studyIds[file.StudyInstanceUid] = Guid.NewGuid();
+                    }
+
+                    // The study takes its type and any reason to set it aside from the first of its files that has one.
+                    added[studyId] = added.TryGetValue(studyId, out var a)
+                        ? (a.Merged with
+                        {
+                            BodyPart = a.Merged.BodyPart ?? file.BodyPart,
+                            BodyPartSource = a.Merged.BodyPart is null ? file.BodyPartSource : a.Merged.BodyPartSource,
+                            OutOfScope = a.Merged.OutOfScope ?? file.OutOfScope,
+                        }, a.Views + 1)
+                        : (file, 1);
+                    var view = NewView(file, derivative, studyId, now);
+                    db.Views.Add(view);
+                    db.ViewImages.Add(new ViewImage { ViewId = view.Id, Png = derivative!.Png });
+                    results[i] = new Registration(RegistrationOutcome.Registered, studyId, view.Id, null);
+                }
+
+                foreach (var (studyId, (merged, views)) in added.Where(a => !existing.Contains(a.Key)))
+                {
+                    db.Studies.Add(NewStudy(merged, studyId, views, now));
+                }
+
+                await db.SaveChangesAsync(token);
+                db.ChangeTracker.Clear();
+                foreach (var (studyId, (merged, views)) in added.Where(a => existing.Contains(a.Key)))
+                {
+                    await ReopenForNewViewAsync(studyId, merged, now, token, views);
+                }
+            }
+
+            foreach (var i in slow)
+            {
+                results[i] = await RegisterCoreAsync(items[i].File, items[i].Derivative, items[i].Error, token);
+            }
+
+            return results;
+        }, ct);
+    }
+
+    private static View NewView(InstanceFile file, Derivative? derivative, Guid studyId, DateTimeOffset now) => new()
+    {
+        Id = Guid.NewGuid(),
+        StudyId = studyId,
+        SopInstanceUid = file.SopInstanceUid,
+        SourcePath = derivative is null ? file.FailedAt : file.KeptAt,
+        ViewPosition = file.ViewPosition,
+        State = ViewState.Received,
+        CreatedAt = now,
+        Width = derivative?.Width ?? 0,
+        Height = derivative?.Height ?? 0,
+        SourceWidth = derivative?.SourceWidth ?? 0,
+        SourceHeight = derivative?.SourceHeight ?? 0,
+    };
+
+    private static Study NewStudy(InstanceFile file, Guid studyId, int views, DateTimeOffset now) => new()
+    {
+        Id = studyId,
+        StudyInstanceUid = file.StudyInstanceUid,
+        Source = file.Source,
+        BodyPart = file.BodyPart,
+        BodyPartSource = file.ResolvedBodyPartSource,
+        OutOfScopeReason = file.OutOfScope,
+        PatientId = file.PatientId,
+        State = StudyState.Open,
+        ViewCount = views,
+        CreatedAt = now,
+        UpdatedAt = now,
+        LastInstanceAt = now,
+    };
+
     private async Task<Registration> RegisterCoreAsync(InstanceFile file, Derivative? derivative, string? error, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
@@ -100,37 +223,10 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
                 .Select(s => (Guid?)s.Id).SingleOrDefaultAsync(ct);
             // A new instance: its view (with the derivative when there is one) in one batch of inserts.
             var studyId = study ?? Guid.NewGuid();
-            var newView = new View
-            {
-                Id = Guid.NewGuid(),
-                StudyId = studyId,
-                SopInstanceUid = file.SopInstanceUid,
-                SourcePath = derivative is null ? file.FailedAt : file.KeptAt,
-                ViewPosition = file.ViewPosition,
-                State = ViewState.Received,
-                CreatedAt = now,
-                Width = derivative?.Width ?? 0,
-                Height = derivative?.Height ?? 0,
-                SourceWidth = derivative?.SourceWidth ?? 0,
-                SourceHeight = derivative?.SourceHeight ?? 0,
-            };
+            var newView = NewView(file, derivative, studyId, now);
             if (study is null)
             {
-                db.Studies.Add(new Study
-                {
-                    Id = studyId,
-                    StudyInstanceUid = file.StudyInstanceUid,
-                    Source = file.Source,
-                    BodyPart = file.BodyPart,
-                    BodyPartSource = file.ResolvedBodyPartSource,
-                    OutOfScopeReason = file.OutOfScope,
-                    PatientId = file.PatientId,
-                    State = StudyState.Open,
-                    ViewCount = 1,
-                    CreatedAt = now,
-                    UpdatedAt = now,
-                    LastInstanceAt = now,
-                });
+                db.Studies.Add(NewStudy(file, studyId, 1, now));
             }
 
             db.Views.Add(newView);
@@ -186,12 +282,14 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
         return new Registration(RegistrationOutcome.Registered, view.StudyId, view.Id, null);
     }
 
-    /// <summary>A new view re-opens its study: the score is recomputed and the quiet period starts again; its tags fill a body part the study lacks.</summary>
-    /// <summary>A new view re-opens its study; a type the study lacks comes from this file, and so does a reason to set it aside (one out-of-scope instance is enough).</summary>
-    private Task<int> ReopenForNewViewAsync(Guid studyId, InstanceFile file, DateTimeOffset now, CancellationToken ct) =>
+    /// <summary>
+    /// New views re-open their study: the score is recomputed and the quiet period starts again; a type the study lacks
+    /// comes from this file, and so does a reason to set it aside (one out-of-scope instance is enough).
+    /// </summary>
+    private Task<int> ReopenForNewViewAsync(Guid studyId, InstanceFile file, DateTimeOffset now, CancellationToken ct, int views = 1) =>
         db.Studies.Where(s => s.Id == studyId).ExecuteUpdateAsync(
             set => set
-                .SetProperty(s => s.ViewCount, s => s.ViewCount + 1)
+                .SetProperty(s => s.ViewCount, s => s.ViewCount + views)
                 .SetProperty(s => s.State, StudyState.Open)
                 .SetProperty(s => s.Score, (double?)null)
                 .SetProperty(s => s.Abnormal, (bool?)null)
@@ -542,17 +640,28 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
 
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction under the provider's execution strategy: on PostgreSQL a
-    /// transient failure (a restart, a dropped connection, a deadlock) rolls back and repeats the whole unit.
+    /// transient failure (a restart, a dropped connection, a deadlock) rolls back and repeats the whole unit. On SQLite
+    /// the process's writers take turns at <see cref="SqliteWriteGate"/> first (another process still waits on SQLite's
+    /// own lock).
     /// </summary>
     private Task<T> InTransactionAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken ct) =>
         db.Database.CreateExecutionStrategy().ExecuteAsync(
             async token =>
             {
                 db.ChangeTracker.Clear();
-                await using var tx = await db.Database.BeginTransactionAsync(token);
-                var result = await work(token);
-                await tx.CommitAsync(token);
-                return result;
+                using var turn = await SqliteWriteGate.EnterAsync(db, token);
+                var began = System.Diagnostics.Stopwatch.GetTimestamp();
+                try
+                {
+                    await using var tx = await db.Database.BeginTransactionAsync(token);
+                    var result = await work(token);
+                    await tx.CommitAsync(token);
+                    return result;
+                }
+                finally
+                {
+                    Held += System.Diagnostics.Stopwatch.GetElapsedTime(began);
+                }
             },
             ct);
 

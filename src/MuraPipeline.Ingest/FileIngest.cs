@@ -38,19 +38,38 @@ public sealed record IngestedFile(string Path, FileOutcome Outcome, Guid StudyId
 /// either the file where it was (taken again, converging on the same rows) or rows whose file is already archived; a
 /// file is never deleted.
 /// </summary>
-public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publisher, IOptions<IngestOptions> options, StudyTypeResolver types, ILogger<FileIngest> logger)
+public sealed partial class FileIngest(StudyStore store, RegistrationWriter writer, IPublishEndpoint publisher, IOptions<IngestOptions> options, StudyTypeResolver types, ILogger<FileIngest> logger)
 {
     private readonly IngestOptions _options = options.Value;
 
-    public async Task<IngestedFile> TakeAsync(string path, FileDisposition disposition, CancellationToken ct)
+    /// <summary>
+    /// Takes one file. With <paramref name="cores"/>, its reading and decoding wait for one of them, and the wait for its
+    /// rows to be committed does not hold one: while the writer commits a group, the next group is being decoded.
+    /// </summary>
+    public async Task<IngestedFile> TakeAsync(string path, FileDisposition disposition, CancellationToken ct, SemaphoreSlim? cores = null)
     {
-        var archive = disposition == FileDisposition.Archive;
-        var relative = archive ? Path.GetRelativePath(Path.GetFullPath(_options.WatchDir!), path) : null;
-        var file = InputFile.Inspect(path, types);
-        var keptAt = archive ? Path.Combine(_options.ResolvedArchiveDir, relative!) : path;
-        var failedAt = archive ? Path.Combine(_options.ResolvedFailedDir, relative!) : path;
+        if (cores is not null)
+        {
+            await cores.WaitAsync(ct);
+        }
 
-        var instance = new InstanceFile(file.StudyInstanceUid, file.Source, file.BodyPart, file.PatientId, file.SopInstanceUid, file.ViewPosition, keptAt, failedAt, file.BodyPartSource, file.OutOfScope);
+        FileRead read;
+        try
+        {
+            read = await ReadAsync(path, ct);
+        }
+        finally
+        {
+            cores?.Release();
+        }
+
+        return await RegisterAsync(path, disposition, read, ct);
+    }
+
+    /// <summary>The file's header and derivative (or why it has none), or the study it is already filed under with its derivative.</summary>
+    private async Task<FileRead> ReadAsync(string path, CancellationToken ct)
+    {
+        var file = InputFile.Inspect(path, types);
         Derivative? derivative = null;
         var error = file.Error;
         var errorKind = "unreadable";
@@ -58,7 +77,7 @@ public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publis
         {
             if (await store.DerivedInstanceStudyAsync(file.SopInstanceUid, ct) is { } knownStudy)
             {
-                return Duplicate(path, relative, file.SopInstanceUid, knownStudy);
+                return new FileRead(file, null, null, errorKind, knownStudy);
             }
 
             try
@@ -82,9 +101,26 @@ public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publis
             }
         }
 
-        // The study, the view and the derivative (or the reason) in one transaction; this file's pixels make it the
-        // view's source, and a bad copy that failed the view meanwhile (files are taken in parallel) is overruled.
-        var registered = await store.RegisterAsync(instance, derivative, error, ct);
+        return new FileRead(file, derivative, error, errorKind, null);
+    }
+
+    private async Task<IngestedFile> RegisterAsync(string path, FileDisposition disposition, FileRead read, CancellationToken ct)
+    {
+        var (file, derivative, error, errorKind, known) = read;
+        var archive = disposition == FileDisposition.Archive;
+        var relative = archive ? Path.GetRelativePath(Path.GetFullPath(_options.WatchDir!), path) : null;
+        if (known is { } knownStudy)
+        {
+            return Duplicate(path, relative, file.SopInstanceUid, knownStudy);
+        }
+
+        var keptAt = archive ? Path.Combine(_options.ResolvedArchiveDir, relative!) : path;
+        var failedAt = archive ? Path.Combine(_options.ResolvedFailedDir, relative!) : path;
+        var instance = new InstanceFile(file.StudyInstanceUid, file.Source, file.BodyPart, file.PatientId, file.SopInstanceUid, file.ViewPosition, keptAt, failedAt, file.BodyPartSource, file.OutOfScope);
+
+        // The study, the view and the derivative (or the reason) in the writer's next transaction; this file's pixels make
+        // it the view's source, and a bad copy that failed the view meanwhile (files are taken in parallel) is overruled.
+        var registered = await writer.RegisterAsync(instance, derivative, error, ct);
         if (registered.Completed is { } completed)
         {
             await Publishing.StudyCompletedAsync(publisher, completed, ct);
@@ -110,6 +146,9 @@ public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publis
         return new IngestedFile(path, FileOutcome.Registered, registered.StudyId, null);
     }
 
+    /// <summary>What reading a file gave: its header, its derivative or why it has none, or the study already holding it.</summary>
+    private sealed record FileRead(InputFile File, Derivative? Derivative, string? Error, string ErrorKind, Guid? Known);
+
     /// <summary>The same instance again (a PACS resend, a second copy in a tree, a re-run): the first copy is kept.</summary>
     private IngestedFile Duplicate(string path, string? relative, string sopInstanceUid, Guid studyId)
     {
@@ -122,18 +161,23 @@ public sealed partial class FileIngest(StudyStore store, IPublishEndpoint publis
         return new IngestedFile(path, FileOutcome.Duplicate, studyId, null);
     }
 
+    /// <summary>Files in hand per decoding core: the others wait for the writer's commit, which is what lets it commit them together.</summary>
+    private const int FilesPerCore = 8;
+
     /// <summary>
-    /// Takes many files at once, <see cref="IngestOptions.Parallelism"/> at a time, each in its own scope (one database
-    /// context per file). The watched folder takes each scan this way, `screen` its whole input; <paramref name="taken"/>
-    /// hears of each file (its index and outcome) as soon as its rows are committed.
+    /// Takes many files at once, each in its own scope (one database context per file): <see cref="IngestOptions.Parallelism"/>
+    /// of them read and decode at a time, and more wait for the writer, so its groups grow with the cores that feed it.
+    /// The watched folder takes each scan this way, `screen` its whole input; <paramref name="taken"/> hears of each file
+    /// (its index and outcome) as soon as its rows are committed.
     /// </summary>
     public static async Task<IReadOnlyList<IngestedFile>> TakeAllAsync(IServiceScopeFactory scopes, IReadOnlyList<string> files, FileDisposition disposition, int parallelism, CancellationToken ct, Action<int, IngestedFile>? taken = null)
     {
         var results = new IngestedFile[files.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, files.Count), new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, async (i, token) =>
+        using var cores = new SemaphoreSlim(parallelism, parallelism);
+        await Parallel.ForEachAsync(Enumerable.Range(0, files.Count), new ParallelOptions { MaxDegreeOfParallelism = parallelism * FilesPerCore, CancellationToken = ct }, async (i, token) =>
         {
             await using var scope = scopes.CreateAsyncScope();
-            results[i] = await scope.ServiceProvider.GetRequiredService<FileIngest>().TakeAsync(files[i], disposition, token);
+            results[i] = await scope.ServiceProvider.GetRequiredService<FileIngest>().TakeAsync(files[i], disposition, token, cores);
             taken?.Invoke(i, results[i]);
         });
         return results;

@@ -25,6 +25,7 @@ public static class IngestRegistration
     {
         builder.Services.AddOptions<IngestOptions>().Bind(builder.Configuration.GetSection(IngestOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<ScoreQueue>();
+        builder.Services.AddSingleton<RegistrationWriter>();
         builder.Services.AddScoped<FileIngest>();
         builder.Services.AddScoped<StudyAssembler>();
         builder.Services.AddScoped<Reconciler>();

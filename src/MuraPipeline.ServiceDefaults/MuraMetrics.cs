@@ -18,6 +18,11 @@ public static class MuraMetrics
 
     public static Counter FilesIngested { get; } = Metrics.CreateCounter("mura_files_ingested_total", "Files whose view was registered with its derivative, by source (dicom, png).", "source");
 
+    public static Counter IngestWriterSeconds { get; } = Metrics.CreateCounter("mura_ingest_writer_seconds_total", "Time ingest's one writer held a transaction open: the serialised part of ingest (divide by the files registered for its share of a view).");
+
+    public static Histogram IngestWriterGroups { get; } = Metrics.CreateHistogram(
+        "mura_ingest_writer_group_size", "Files registered in one of ingest's transactions (group commit).", new HistogramConfiguration { Buckets = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
+
     public static Counter FilesFailed { get; } = Metrics.CreateCounter("mura_files_failed_total", "Files that could not be ingested, by reason.", "reason");
 
     public static Counter StudiesOutOfScope { get; } = Metrics.CreateCounter("mura_studies_out_of_scope_total", "Studies set aside unscreened: their headers name a part outside the seven upper-extremity types, or their images are not radiographs.");

@@ -133,6 +133,67 @@ public sealed class StudyStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_group_commit_gives_every_file_the_outcome_and_rows_it_would_get_alone()
+    {
+        // Ingest's writer commits many files at once; the rows must be those of the same files registered one by one.
+        InstanceFile F(string study, string sop, string? part = null, string? outOfScope = null) => new(study, "dicom", part, "P5", sop, null, $"/kept/{sop}", $"/failed/{sop}", part is null ? null : "description", outOfScope);
+        var good = new Derivative([7], 3, 2, 30, 20);
+        (InstanceFile, Derivative?, string?)[] group =
+        [
+            (F("5.1", "5.1.1", "ELBOW"), good, null),          // a new view of a known study without a type
+            (F("5.2", "5.2.0"), good, null),                   // a new study, no type on its first file
+            (F("5.2", "5.2.1", "HAND"), good, null),           // its second file names the type
+            (F("5.2", "5.2.0"), good, null),                   // a copy repeated within the group
+            (F("5.3", "5.3.0"), null, "file is truncated"),    // a new instance that cannot be read
+            (F("5.1", "5.1.0"), good, null),                   // a known instance again
+            (F("5.2", "5.2.1"), null, "not an image"),         // a bad copy after the good one
+            (F("5.4", "5.4.0", "FOOT", "names FOOT"), good, null), // a study set aside
+            (F("5.4", "5.4.1"), good, null),
+        ];
+
+        var alone = new StudyStore(_db, TimeProvider.System, _policy);
+        var o = new DbContextOptionsBuilder<MuraDbContext>();
+        o.UseEmbeddedSqlite(Path.Combine(_dir, "group.db"));
+        await using var groupDb = new MuraDbContext(o.Options);
+        await DatabaseSetup.MigrateAsync(groupDb, default);
+        var grouped = new StudyStore(groupDb, TimeProvider.System, _policy);
+        foreach (var store in new[] { alone, grouped })
+        {
+            await store.RegisterAsync(F("5.1", "5.1.0"), good, null, default);
+        }
+
+        var one = new List<RegistrationOutcome>();
+        foreach (var (file, derivative, error) in group)
+        {
+            one.Add((await alone.RegisterAsync(file, derivative, error, default)).Outcome);
+        }
+
+        var many = await grouped.RegisterManyAsync(group, default);
+        Assert.Equal(one, many.Select(r => r.Outcome));
+        Assert.Equal(
+            [RegistrationOutcome.Registered, RegistrationOutcome.Registered, RegistrationOutcome.Registered, RegistrationOutcome.Duplicate, RegistrationOutcome.Failed, RegistrationOutcome.Duplicate, RegistrationOutcome.Failed, RegistrationOutcome.Registered, RegistrationOutcome.Registered],
+            one);
+        Assert.Single(many.Select(r => r.StudyId).Where((_, i) => group[i].Item1.StudyInstanceUid == "5.2").Distinct());
+
+        static async Task<string> Rows(MuraDbContext db)
+        {
+            var studies = await db.Studies.AsNoTracking().OrderBy(s => s.StudyInstanceUid)
+                .Select(s => $"{s.StudyInstanceUid} {s.State} views={s.ViewCount} failed={s.FailedViews} part={s.BodyPart} from={s.BodyPartSource} aside={s.OutOfScopeReason}").ToListAsync();
+            var views = await db.Views.AsNoTracking().OrderBy(v => v.SopInstanceUid)
+                .Select(v => $"{v.SopInstanceUid} {v.State} {v.Width}x{v.Height} of {v.SourceWidth}x{v.SourceHeight} at {v.SourcePath} {v.Error} png={db.ViewImages.Count(i => i.ViewId == v.Id)}").ToListAsync();
+            return string.Join("\n", studies.Concat(views));
+        }
+
+        _db.ChangeTracker.Clear();
+        var expected = await Rows(_db);
+        Assert.Equal(expected, await Rows(groupDb));
+        Assert.Contains("5.2 Open views=2 failed=0 part=HAND from=description", expected, StringComparison.Ordinal);
+        Assert.Contains("5.1 Open views=2 failed=0 part=ELBOW", expected, StringComparison.Ordinal);
+        Assert.Contains("5.3 Failed views=1 failed=1", expected, StringComparison.Ordinal);
+        Assert.Contains("aside=names FOOT", expected, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Failed_views_are_left_out_of_the_mean_and_a_study_with_none_scored_fails()
     {
         var (study, views) = await StudyWithViews("1.4", 2);

@@ -34,6 +34,7 @@ public sealed class FileIngestTests : IAsyncLifetime
             .AddLogging()
             .AddMuraData(new DatabaseTarget(null, Path.Combine(_dir, "t.db")), configuration)
             .AddMassTransitTestHarness(bus => bus.ConfigureUsageTelemetryOptions(o => o.Enabled = false))
+            .AddSingleton<RegistrationWriter>()
             .AddScoped<FileIngest>()
             .AddScoped<ScoreQueue>()
             .AddScoped<StudyAssembler>();

@@ -37,8 +37,28 @@ public static class BenchCommand
         var cache = new Option<DirectoryInfo?>("--cache") { Description = "Where the phantoms are kept (default ~/.cache/murapipeline/bench)." };
         var distributed = new Option<bool>("--distributed") { Description = "Also run one `serve --roles ingest` and one `serve --roles inference` process on the RabbitMQ and PostgreSQL that ConnectionStrings__RabbitMq and ConnectionStrings__Postgres name (an empty database)." };
         var rounds = new Option<int>("--rounds") { Description = "Rounds of the raw model rate, screen, peer and distributed, one after the other; the ratios are each round's, and their median is reported.", DefaultValueFactory = _ => 3 };
-        var pipeline = new Command("pipeline", "The whole pipeline beside the model alone and a plain reference script, in one run: views per second, per-stage CPU, peak RSS, batch fill, ratios.") { studies, modelFile, peer, provider, cache, batch, distributed, rounds };
-        pipeline.SetAction((parse, ct) => PipelineBench.RunAsync(new PipelineBenchSettings(Math.Max(1, parse.GetValue(studies)), parse.GetValue(modelFile)?.FullName, parse.GetValue(peer), parse.GetValue(provider)!, parse.GetValue(cache)?.FullName, Math.Max(1, parse.GetValue(batch)), parse.GetValue(distributed), Math.Max(1, parse.GetValue(rounds))), ct));
+        var syntax = new Option<string>("--syntax") { Description = "Transfer syntaxes to screen the same phantoms in, each encoded by a peer: raw, jpeg-lossless (dcmcjpeg), j2k (gdcmconv), htj2k (ojph_compress); comma-separated. Each is reported beside uncompressed.", DefaultValueFactory = _ => "raw" };
+        var pipeline = new Command("pipeline", "The whole pipeline beside the model alone and a plain reference script, in one run: views per second, per-stage CPU, peak RSS, batch fill, ratios.") { studies, modelFile, peer, provider, cache, batch, distributed, rounds, syntax };
+        pipeline.SetAction(async (parse, ct) =>
+        {
+            var (syntaxes, error) = SyntaxTranscoder.Parse(parse.GetValue(syntax));
+            if (error is not null)
+            {
+                Console.Error.WriteLine("error: " + error);
+                return ExitCodes.StartFailed;
+            }
+
+            try
+            {
+                return await PipelineBench.RunAsync(new PipelineBenchSettings(Math.Max(1, parse.GetValue(studies)), parse.GetValue(modelFile)?.FullName, parse.GetValue(peer), parse.GetValue(provider)!, parse.GetValue(cache)?.FullName, Math.Max(1, parse.GetValue(batch)), parse.GetValue(distributed), Math.Max(1, parse.GetValue(rounds)), syntaxes), ct);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or FileNotFoundException or TimeoutException or IOException)
+            {
+                // A peer or service the run needs is missing or failed: say which, not a stack trace.
+                Console.Error.WriteLine("error: " + ex.Message);
+                return ExitCodes.StartFailed;
+            }
+        });
         cmd.Subcommands.Add(pipeline);
 
         var associations = new Option<int>("--associations") { Description = "Associations at once (the receiver's Scp:MaxAssociations for the run).", DefaultValueFactory = _ => 16 };

@@ -13,7 +13,7 @@ using MuraPipeline.Phantoms;
 namespace MuraPipeline.Cli.Commands;
 
 /// <summary>What <c>mura bench pipeline</c> was asked.</summary>
-public sealed record PipelineBenchSettings(int Studies, string? ModelPath, bool Peer, string Provider, string? CacheDir, int BatchSize, bool Distributed = false, int Rounds = 1);
+public sealed record PipelineBenchSettings(int Studies, string? ModelPath, bool Peer, string Provider, string? CacheDir, int BatchSize, bool Distributed = false, int Rounds = 1, IReadOnlyList<string>? Syntaxes = null);
 
 /// <summary>
 /// <c>mura bench pipeline</c>: in one run, on the same phantoms (generated once and cached), the model's raw
@@ -30,9 +30,17 @@ public static class PipelineBench
     public static async Task<int> RunAsync(PipelineBenchSettings s, CancellationToken ct)
     {
         var model = s.ModelPath ?? InferenceOptions.BundledModelPath;
+        if (s.Peer)
+        {
+            _ = FindPeerScript(); // before minutes of work, not after
+        }
+
         var phantoms = Phantoms(s.Studies, s.CacheDir);
         var files = InputFile.Enumerate([phantoms]).Files;
         Console.WriteLine($"phantoms: {s.Studies} studies, {files.Count} views of 12-bit DX/CR (1500-2500 px a side) in {phantoms}");
+
+        // The same phantoms in each other syntax asked for, each encoded by a peer (made once and kept).
+        var syntaxes = (s.Syntaxes ?? ["raw"]).Where(n => n != "raw").Select(n => (Name: n, Dir: SyntaxTranscoder.Transcoded(phantoms, n, Environment.ProcessorCount))).ToList();
 
         // 1. The provider check (the model's raw rate is measured in every round, beside that round's screen).
         using (var onnx = OnnxModel.Load(model, s.Provider))
@@ -65,13 +73,19 @@ public static class PipelineBench
                 }
 
                 var screen = await ScreenAsync(phantoms, Path.Combine(work, $"screen-{r}"), s, ct);
+                var bySyntax = new Dictionary<string, ScreenRun>(StringComparer.Ordinal);
+                foreach (var (name, dir) in syntaxes)
+                {
+                    bySyntax[name] = await ScreenAsync(dir, Path.Combine(work, $"screen-{r}-{name}"), s, ct);
+                    Directory.Delete(Path.Combine(work, $"screen-{r}-{name}"), recursive: true);
+                }
 
                 // 4. The peer: the same files and network through pydicom, PIL and PyTorch.
                 var peer = s.Peer ? RunPeer(files, model, Path.Combine(work, "files.txt"), screen.Probabilities) : null;
 
                 // 5. Distributed: one ingest and one inference process on the real broker and database.
                 var distributed = s.Distributed ? await DistributedAsync(files, s, Path.Combine(work, $"distributed-{r}"), ct) : null;
-                rounds.Add(new Round(raw, screen, peer, distributed));
+                rounds.Add(new Round(raw, screen, peer, distributed, bySyntax));
                 Directory.Delete(Path.Combine(work, $"screen-{r}"), recursive: true);
             }
 
@@ -134,7 +148,11 @@ public static class PipelineBench
         return runs * batch / watch.Elapsed.TotalSeconds;
     }
 
-    private sealed record ScreenRun(int Code, double Seconds, double CpuSeconds, long PeakRssBytes, int Scored, double BatchFill, Dictionary<string, double> Probabilities, ScreenPhases Phases);
+    private sealed record ScreenRun(int Code, double Seconds, double CpuSeconds, long PeakRssBytes, int Scored, double BatchFill, Dictionary<string, double> Probabilities, ScreenPhases Phases, double WriterMsPerView, double FilesPerCommit, Dictionary<string, double> StudyScores)
+    {
+        /// <summary>Cores busy on average over the run: CPU time over wall time.</summary>
+        public double BusyCores => CpuSeconds / Seconds;
+    }
 
     /// <summary>
     /// Where a screen run's wall time went, from its own database's timestamps (the same clock): from the process's start
@@ -195,7 +213,7 @@ public static class PipelineBench
         var seconds = watch.Elapsed.TotalSeconds;
         var exited = started + watch.Elapsed;
         await p.WaitForExitAsync(ct);
-        _ = await stdout;
+        var output = await stdout;
         var err = await stderr;
         if (p.ExitCode is not (0 or 3))
         {
@@ -204,8 +222,15 @@ public static class PipelineBench
 
         var views = File.ReadAllLines(Path.Combine(outDir, "views.csv")).Skip(1).Select(Csv.Split).Where(v => v[3] == "scored").ToList();
         var probabilities = views.ToDictionary(v => v[2], v => double.Parse(v[4], CultureInfo.InvariantCulture), StringComparer.Ordinal);
+        var studyScores = File.ReadAllLines(Path.Combine(outDir, "studies.csv")).Skip(1).Select(Csv.Split).Where(v => v[3].Length > 0)
+            .ToDictionary(v => v[0], v => double.Parse(v[3], CultureInfo.InvariantCulture), StringComparer.Ordinal);
         var (fill, phases) = await ReadRunAsync(Path.Combine(outDir, "mura.db"), s.BatchSize, started, exited, ct);
-        return new ScreenRun(p.ExitCode, seconds, cpu, peak, views.Count, fill, probabilities, phases);
+
+        // Screen's own account of ingest's serialised part (its summary may wrap the line where the terminal is narrow).
+        var writer = System.Text.RegularExpressions.Regex.Match(
+            System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " "), @"Ingest wrote (\d+) files in (\d+) transactions, holding the database ([0-9.]+) ms a file");
+        double Group(int i) => writer.Success ? double.Parse(writer.Groups[i].Value, CultureInfo.InvariantCulture) : double.NaN;
+        return new ScreenRun(p.ExitCode, seconds, cpu, peak, views.Count, fill, probabilities, phases, Group(3), Group(1) / Group(2), studyScores);
     }
 
     private sealed record DistributedRun(double Seconds, int Scored, double IngestCpu, double InferenceCpu, long IngestPeak, long InferencePeak);
@@ -467,24 +492,23 @@ public static class PipelineBench
         return new PeerRun(root.GetProperty("views_per_second").GetDouble(), root.GetProperty("seconds").GetDouble(), diffs.Count == 0 ? double.NaN : diffs.Average(), diffs.Count);
     }
 
-    /// <summary>tests/peers/bench_peer.py of the checkout this program was built from.</summary>
+    /// <summary>The reference script, shipped beside the binary (peers/bench_peer.py).</summary>
     private static string FindPeerScript()
     {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            var candidate = Path.Combine(d.FullName, "tests", "peers", "bench_peer.py");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException("--peer runs tests/peers/bench_peer.py from a checkout of the repository; none was found above " + AppContext.BaseDirectory);
+        var shipped = Path.Combine(AppContext.BaseDirectory, "peers", "bench_peer.py");
+        return File.Exists(shipped) ? shipped : throw new FileNotFoundException($"--peer runs {shipped}, which this build lacks (it is copied there from tests/peers/bench_peer.py at build)");
     }
 
     /// <summary>One round: the model's raw rate, screen, then the peer and the distributed run where asked.</summary>
-    private sealed record Round(double Raw, ScreenRun Screen, PeerRun? Peer, DistributedRun? Distributed)
+    private sealed record Round(double Raw, ScreenRun Screen, PeerRun? Peer, DistributedRun? Distributed, Dictionary<string, ScreenRun> BySyntax)
     {
+        /// <summary>A syntax's screen rate over the uncompressed screen's, in this round.</summary>
+        public double SyntaxRatio(string name) => BySyntax[name].Scored / BySyntax[name].Seconds / ScreenRate;
+
+        /// <summary>The largest difference between a study's score from <paramref name="name"/>'s files and from the uncompressed ones.</summary>
+        public double SyntaxScoreDifference(string name) =>
+            Screen.StudyScores.Where(kv => BySyntax[name].StudyScores.ContainsKey(kv.Key)).Select(kv => Math.Abs(kv.Value - BySyntax[name].StudyScores[kv.Key])).DefaultIfEmpty(double.NaN).Max();
+
         public double ScreenRate => Screen.Scored / Screen.Seconds;
 
         public double RawRatio => ScreenRate / Raw;
@@ -522,13 +546,20 @@ public static class PipelineBench
             Console.WriteLine($"| peer: pydicom + PIL + PyTorch, same network, {Environment.ProcessorCount} threads ({F(Med(r => r.Peer!.Seconds))} s{Spread(r => r.Peer!.Seconds, "0.0")}) | {F(Med(r => r.Peer!.ViewsPerSecond))} | we are {F(Med(r => r.PeerRatio), "0.00")}x{Spread(r => r.PeerRatio, "0.00")} |");
         }
 
+        foreach (var name in rounds[0].BySyntax.Keys)
+        {
+            var (_, uid, encoder) = SyntaxTranscoder.Known.Single(k => k.Name == name);
+            Console.WriteLine($"| `mura screen`, the same views in {DicomUids.Describe(uid)} ({encoder}; {rounds.Min(r => r.BySyntax[name].Scored)} of {views} scored in {F(Med(r => r.BySyntax[name].Seconds))} s{Spread(r => r.BySyntax[name].Seconds, "0.0")}, study scores within {F(Med(r => r.SyntaxScoreDifference(name)), "0.0000")} of uncompressed) | {F(Med(r => r.BySyntax[name].Scored / r.BySyntax[name].Seconds))} | {F(Med(r => r.SyntaxRatio(name)), "0.00")}x uncompressed{Spread(r => r.SyntaxRatio(name), "0.00")} |");
+        }
+
         if (s.Distributed)
         {
             Console.WriteLine($"| distributed: `serve --roles ingest` + `serve --roles inference`, RabbitMQ and PostgreSQL ({rounds.Min(r => r.Distributed!.Scored)} of {views} views in {F(Med(r => r.Distributed!.Seconds))} s{Spread(r => r.Distributed!.Seconds, "0.0")} from the first file to the last study) | {F(Med(r => r.DistributedRate))} | {F(Med(r => r.DistributedRatio), "0.00")}x embedded{Spread(r => r.DistributedRatio, "0.00")} |");
         }
 
         Console.WriteLine();
-        Console.WriteLine($"screen: CPU {F(Med(r => r.Screen.CpuSeconds))} s ({F(Med(r => r.Screen.CpuSeconds * 1000 / Math.Max(1, r.Screen.Scored)))} ms per view over all cores), peak RSS {F(Med(r => r.Screen.PeakRssBytes) / 1048576.0, "0")} MiB, mean batch fill {F(Med(r => r.Screen.BatchFill) * 100, "0")} % of {s.BatchSize}");
+        Console.WriteLine($"screen: CPU {F(Med(r => r.Screen.CpuSeconds))} s ({F(Med(r => r.Screen.CpuSeconds * 1000 / Math.Max(1, r.Screen.Scored)))} ms per view over all cores), {F(Med(r => r.Screen.BusyCores), "0.0")} of {Environment.ProcessorCount} cores busy, peak RSS {F(Med(r => r.Screen.PeakRssBytes) / 1048576.0, "0")} MiB, mean batch fill {F(Med(r => r.Screen.BatchFill) * 100, "0")} % of {s.BatchSize}");
+        Console.WriteLine($"screen's ingest: serialised {F(Med(r => r.Screen.WriterMsPerView), "0.00")} ms a view (its one writer's transactions, {F(Med(r => r.Screen.FilesPerCommit), "0.0")} files each)");
         Console.WriteLine($"screen's wall time: start to the first view registered {F(Med(r => r.Screen.Phases.Start))} s, ingest (first to last view registered) {F(Med(r => r.Screen.Phases.Ingest))} s, scoring after the last view registered {F(Med(r => r.Screen.Phases.ScoringAfterIngest))} s, reports and exit {F(Med(r => r.Screen.Phases.End))} s");
         if (s.Distributed)
         {

@@ -112,6 +112,12 @@ public static class ScreenCommand
             AnsiConsole.MarkupLineInterpolated($"[yellow]failed:[/] {failed.File}: {failed.Error}");
         }
 
+        if (r.Writer is { Views: > 0 } w)
+        {
+            // The serialised part of ingest: `mura bench pipeline` reads this line.
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Ingest wrote {w.Views} files in {w.Commits} transactions, holding the database {w.HeldMsPerView:0.000} ms a file.");
+        }
+
         AnsiConsole.MarkupLineInterpolated($"Model {r.ModelSha256[..12]} ({DicomUids.ImplementationVersionName}). Wrote studies.csv, views.csv and report.html to {outDir}");
     }
 }

@@ -24,7 +24,7 @@ public sealed record ScreenSettings(IReadOnlyList<string> Inputs, string OutDir,
 /// A screen run's outcome. <see cref="SkippedLitter"/> counts hidden files and OS litter left out of the input,
 /// <see cref="SkippedOther"/> reports and notes (csv, txt…); <see cref="UnfiledFiles"/> files that belong to no study.
 /// </summary>
-public sealed record ScreenResult(IReadOnlyList<StudyRow> Studies, IReadOnlyList<ViewRow> Views, string ModelSha256, int QueuedThisRun, int SkippedLitter = 0, int SkippedOther = 0)
+public sealed record ScreenResult(IReadOnlyList<StudyRow> Studies, IReadOnlyList<ViewRow> Views, string ModelSha256, int QueuedThisRun, int SkippedLitter = 0, int SkippedOther = 0, WriterTally? Writer = null)
 {
     public int FailedViews => Views.Count(v => v.State == ViewState.Failed);
 
@@ -165,7 +165,7 @@ public static class ScreenRunner
 
             await using var read = scopes.CreateAsyncScope();
             var (studies, views) = await ResultRows.ReadAsync(read.ServiceProvider.GetRequiredService<MuraDbContext>(), ids, ct);
-            return new ScreenResult(studies, views, models.CurrentSha256!, sent.Views, listing.SkippedLitter, listing.SkippedOther);
+            return new ScreenResult(studies, views, models.CurrentSha256!, sent.Views, listing.SkippedLitter, listing.SkippedOther, host.Services.GetRequiredService<RegistrationWriter>().Tally);
         }
         finally
         {
