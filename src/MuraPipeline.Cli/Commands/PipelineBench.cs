@@ -103,6 +103,19 @@ public static class PipelineBench
     {
         var root = cacheDir ?? Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } x ? x : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "murapipeline", "bench");
         var dir = Path.Combine(root, string.Create(CultureInfo.InvariantCulture, $"phantoms-{studies}-seed{Seed}"));
+        return MadeOnce(dir, partial =>
+        {
+            Console.WriteLine($"generating {studies} phantom studies once into {dir} …");
+            PhantomWriter.WriteAll(new PhantomGenerator(Seed), studies, partial, PhantomFormat.Dicom);
+        });
+    }
+
+    /// <summary>
+    /// A folder of bench input made once and kept: <paramref name="make"/> fills a ".partial" sibling, which becomes
+    /// <paramref name="dir"/> with a marker saying it is complete; a run cut short leaves no half-made set behind.
+    /// </summary>
+    internal static string MadeOnce(string dir, Action<string> make)
+    {
         if (File.Exists(Path.Combine(dir, ".complete")))
         {
             return dir;
@@ -114,8 +127,7 @@ public static class PipelineBench
             Directory.Delete(partial, recursive: true);
         }
 
-        Console.WriteLine($"generating {studies} phantom studies once into {dir} …");
-        PhantomWriter.WriteAll(new PhantomGenerator(Seed), studies, partial, PhantomFormat.Dicom);
+        make(partial);
         File.WriteAllText(Path.Combine(partial, ".complete"), string.Empty);
         if (Directory.Exists(dir))
         {

@@ -44,53 +44,37 @@ public static class SyntaxTranscoder
             return raw;
         }
 
-        var dir = raw + "-" + name;
-        if (File.Exists(Path.Combine(dir, ".complete")))
-        {
-            return dir;
-        }
-
-        var partial = dir + ".partial";
-        if (Directory.Exists(partial))
-        {
-            Directory.Delete(partial, recursive: true);
-        }
-
         var files = Directory.GetFiles(raw, "*.dcm", SearchOption.AllDirectories);
         var (_, uid, encoder) = Known.Single(k => k.Name == name);
-        Console.WriteLine($"transcoding {files.Length} files once to {DicomUids.Describe(uid)} with {encoder} into {dir} …");
-        Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, file =>
+        var dir = Path.TrimEndingDirectorySeparator(raw) + "-" + name;
+        return PipelineBench.MadeOnce(dir, partial =>
         {
-            var target = Path.Combine(partial, Path.GetRelativePath(raw, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            switch (name)
+            Console.WriteLine($"transcoding {files.Length} files once to {DicomUids.Describe(uid)} with {encoder} into {dir} …");
+            Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, file =>
             {
-                case "jpeg-lossless":
-                    Run("dcmcjpeg", "+e1", file, target);
-                    break;
-                case "j2k":
-                    Run("gdcmconv", "--j2k", file, target);
-                    break;
-                default:
-                    Htj2k(file, target);
-                    break;
-            }
+                var target = Path.Combine(partial, Path.GetRelativePath(raw, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                switch (name)
+                {
+                    case "jpeg-lossless":
+                        Run("dcmcjpeg", "+e1", file, target);
+                        break;
+                    case "j2k":
+                        Run("gdcmconv", "--j2k", file, target);
+                        break;
+                    default:
+                        Htj2k(file, target);
+                        break;
+                }
 
-            // The peer's output must say what it is: a tool that silently wrote something else would skew the run.
-            var written = DicomFile.OpenHeader(target).TransferSyntaxUid;
-            if (written != uid)
-            {
-                throw new InvalidOperationException($"{encoder} wrote {DicomUids.Describe(written)} for {file}, not {DicomUids.Describe(uid)}");
-            }
+                // The peer's output must say what it is: a tool that silently wrote something else would skew the run.
+                var written = DicomFile.OpenHeader(target).TransferSyntaxUid;
+                if (written != uid)
+                {
+                    throw new InvalidOperationException($"{encoder} wrote {DicomUids.Describe(written)} for {file}, not {DicomUids.Describe(uid)}");
+                }
+            });
         });
-        File.WriteAllText(Path.Combine(partial, ".complete"), string.Empty);
-        if (Directory.Exists(dir))
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-
-        Directory.Move(partial, dir);
-        return dir;
     }
 
     /// <summary>ojph_compress on the file's stored values (a 16-bit PGM), its code stream then put in the file's own header as encapsulated pixel data.</summary>
