@@ -375,7 +375,18 @@ public sealed class DicomPixelData
             return DecodeWords(frame);
         }
 
+        // A reduced band can overshoot the stored range (the 5/3 low-pass has negative taps), and a code stream may
+        // carry more bits than Bits Stored (gdcmconv writes 16 for 12), where OpenJPEG clamps only to its own: the
+        // values are clamped to what the stored bits hold, as the band made from an uncompressed frame is. Unclamped,
+        // an overshoot past 4095 lost its high bits and turned a bright edge black.
         var image = DecodeJ2k(compressed, reduction);
+        var (min, max) = PixelRepresentation == 1 ? (-(1 << (BitsStored - 1)), (1 << (BitsStored - 1)) - 1) : (0, (1 << BitsStored) - 1);
+        var samples = image.Samples;
+        for (var i = 0; i < samples.Length; i++)
+        {
+            samples[i] = Math.Clamp(samples[i], min, max);
+        }
+
         return new WordFrame(image.Width, image.Height, ToNativeBytes(image), BitsStored, HighBit, PixelRepresentation == 1);
     }
 

@@ -67,13 +67,23 @@ public static class PixelPipeline
     {
         var pixels = DicomPixelData.From(file);
 
-        // A JPEG 2000 or HTJ2K frame is decoded only as finely as the derivative needs; the derivative keeps the size
-        // the full image gives it, whatever resolution was decoded.
-        if (pixels.DecodeWords(frame, DecodeSide(maxSide)) is { } words)
+        // A 16-bit greyscale frame is first reduced to the 5/3 wavelet's low band at the level that keeps twice the
+        // derivative's long side. A JPEG 2000 or HTJ2K decoder gives that band directly (and skips the finer levels'
+        // work); any other syntax is decoded in full and reduced here. Either way the derivative is the same, so a
+        // study's score does not depend on the syntax its PACS sent. The derivative keeps the full image's size.
+        var side = DecodeSide(maxSide);
+        if (pixels.DecodeWords(frame, side) is { } words)
         {
             RequireGray(pixels.Photometric);
             var (w, h) = Fit(pixels.Columns, pixels.Rows, maxSide);
-            return Derive(new WordRows(CheckWords(words)), GrayscaleTransform.From(file.Dataset, pixels.Photometric), w, h);
+            var decoded = 0;
+            while ((pixels.Columns + (1 << decoded) - 1) >> decoded > words.Width)
+            {
+                decoded++;
+            }
+
+            using var band = Wavelet53.Reduce(CheckWords(words), ReductionLevels(pixels.Columns, pixels.Rows, maxSide) - decoded);
+            return Derive(new WordRows(band.Frame), GrayscaleTransform.From(file.Dataset, pixels.Photometric), w, h);
         }
 
         var stored = pixels.DecodeFrame(frame);
@@ -127,12 +137,17 @@ public static class PixelPipeline
     }
 
     /// <summary>
-    /// The long side a reduced JPEG 2000 decode must keep for a derivative of <paramref name="maxSide"/>: twice it.
-    /// The wavelet's low band sits half a sample off the box the area average reads, so at the derivative's own size
-    /// the two differ by 1.16 grey levels on average on the phantoms' hard edges; at twice it by well under one, and
-    /// a 2,000-3,000 pixel radiograph still skips the finest level, three quarters of the decoding.
+    /// The long side the 5/3 low band keeps for a derivative of <paramref name="maxSide"/>: twice it. The band is a
+    /// different filter from the box the area average reads (half a sample off, with negative taps): at the
+    /// derivative's own size the two differ by 1.16 grey levels on average on the phantoms' hard edges, at twice it by
+    /// well under one, and a 2,000-3,000 pixel radiograph still skips the finest level, three quarters of a JPEG 2000
+    /// decode's work.
     /// </summary>
-    public static int DecodeSide(int maxSide) => 2 * maxSide;
+    public static int DecodeSide(int maxSide) => maxSide > int.MaxValue / 2 ? int.MaxValue : 2 * maxSide;
+
+    /// <summary>The 5/3 levels a frame of <paramref name="width"/>×<paramref name="height"/> is reduced by for a derivative of <paramref name="maxSide"/>.</summary>
+    public static int ReductionLevels(int width, int height, int maxSide) =>
+        MuraPipeline.Dicom.Codecs.OpenJpegCodec.ReductionFor(width, height, DecodeSide(maxSide), levels: 32);
 
     private static void RequireGray(string photometric)
     {
