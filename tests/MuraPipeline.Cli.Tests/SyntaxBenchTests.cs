@@ -46,6 +46,30 @@ public sealed class SyntaxBenchTests : IDisposable
     }
 
     [Fact]
+    public void The_peer_script_shipped_beside_mura_runs_the_training_codes_own_module()
+    {
+        // The bench's peer is what a user who trained the model would run: train.py's module for the file's architecture.
+        var raw = Path.Combine(_dir, "peer");
+        PhantomWriter.WriteAll(new PhantomGenerator(78, minSide: 600, maxSide: 800), 2, raw, PhantomFormat.Dicom);
+        var list = Path.Combine(_dir, "files.txt");
+        var files = Directory.GetFiles(raw, "*.dcm", SearchOption.AllDirectories);
+        File.WriteAllLines(list, files);
+        var script = Path.Combine(AppContext.BaseDirectory, "peers", "bench_peer.py");
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "peers", "train.py")), "train.py ships beside the peer script");
+        var model = Inference.InferenceOptions.BundledModelPath;
+        foreach (var network in new[] { "module", "graph" })
+        {
+            var (code, stdout, stderr) = Peers.Run("/usr/bin/python3", script, list, model, "--threads", "1", "--network", network);
+            Assert.True(code == 0, stderr);
+            using var json = System.Text.Json.JsonDocument.Parse(stdout);
+            Assert.Equal(network, json.RootElement.GetProperty("network").GetString());
+            var p = json.RootElement.GetProperty("probabilities").EnumerateObject().Select(o => o.Value.GetDouble()).ToList();
+            Assert.Equal(files.Length, p.Count);
+            Assert.All(p, v => Assert.InRange(v, 0, 1));
+        }
+    }
+
+    [Fact]
     public void An_unknown_syntax_is_an_error_that_names_the_known_ones()
     {
         var (code, stdout, stderr) = Peers.Mura(null, null, "bench", "pipeline", "--syntax", "raw,jpeg-ls");

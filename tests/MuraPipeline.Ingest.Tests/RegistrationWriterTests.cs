@@ -64,7 +64,6 @@ public sealed class RegistrationWriterTests : IAsyncLifetime
             Assert.Equal(60, all.Count(o => o == RegistrationOutcome.Registered));
             Assert.Equal(60, all.Count(o => o == RegistrationOutcome.Duplicate));
             Assert.Equal(120, writers.Sum(w => w.Tally.Views));
-            Assert.True(writers.Sum(w => w.Tally.Commits) <= 120);
         }
         finally
         {

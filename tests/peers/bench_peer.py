@@ -3,14 +3,21 @@
 
 pydicom reads each file, numpy applies the grayscale pipeline (modality LUT, the file's first VOI window or the
 0.5/99.5 percentiles, MONOCHROME1 inverted, 8 bits), PIL reduces it to a long side of 512 (box filter) and then to
-the model's input size, and PyTorch runs the same exported network: the ONNX file's graph is executed node by node
-with torch operators (the file's own weights; no other copy of the model exists). Two threads, batches of 16.
+the model's input size, and PyTorch runs the network in batches of 16 on as many threads as we use.
 
-Usage: bench_peer.py FILE_LIST MODEL.onnx [--threads 2] [--batch 16]
-Prints one JSON object: views, seconds, views_per_second, and each view's probability (to compare with ours).
+The network is what a user who trained the model has at hand: the training code's own module (src/training/train.py,
+`Exported(Backbone(...))`, built from the ONNX file's `mura.arch`, `mura.pool` and `mura.cam_stride`), in eval mode.
+Its weights are left untrained (the export folds batch norm into the convolutions, so the file's weights do not load
+into the module; the compute is the same): it times the peer, and its probabilities are not compared. `--network
+graph` instead executes the ONNX file's own graph node by node with torch operators (the file's weights; its
+probabilities agree with ours), which is also the fallback for a model the training code did not make.
+
+Usage: bench_peer.py FILE_LIST MODEL.onnx [--threads 2] [--batch 16] [--network module|graph]
+Prints one JSON object: views, seconds, views_per_second, network, and each view's probability.
 """
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -140,14 +147,19 @@ def main(argv):
     ap.add_argument("model")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--network", choices=["module", "graph"], default="module")
     args = ap.parse_args(argv[1:])
     torch.set_num_threads(args.threads)
     files = [line.strip() for line in open(args.files) if line.strip()]
-    net = OnnxInTorch(args.model)
-    size = (int(net.meta.get("mura.input.width", 224)), int(net.meta.get("mura.input.height", 224)))
-    channels = int(net.meta.get("mura.input.channels", 3))
-    mean = np.array([float(v) for v in net.meta.get("mura.input.mean", "0.485,0.456,0.406").split(",")], dtype=np.float32)
-    std = np.array([float(v) for v in net.meta.get("mura.input.std", "0.229,0.224,0.225").split(",")], dtype=np.float32)
+    graph = OnnxInTorch(args.model)
+    meta = graph.meta
+    size = (int(meta.get("mura.input.width", 224)), int(meta.get("mura.input.height", 224)))
+    channels = int(meta.get("mura.input.channels", 3))
+    mean = np.array([float(v) for v in meta.get("mura.input.mean", "0.485,0.456,0.406").split(",")], dtype=np.float32)
+    std = np.array([float(v) for v in meta.get("mura.input.std", "0.229,0.224,0.225").split(",")], dtype=np.float32)
+    net, network = (graph, "graph")
+    if args.network == "module" and meta.get("mura.contract", "mura") == "mura" and "mura.arch" in meta:
+        net, network = training_module(meta, channels), "module"
     mean = np.resize(mean, channels).reshape(channels, 1, 1)
     std = np.resize(std, channels).reshape(channels, 1, 1)
 
@@ -163,7 +175,27 @@ def main(argv):
             p = out["abnormal"].reshape(-1)
             probabilities.extend(float(v) for v in p)
     seconds = time.perf_counter() - started
-    print(json.dumps({"views": len(files), "seconds": seconds, "views_per_second": len(files) / seconds, "probabilities": dict(zip(files, probabilities))}))
+    print(json.dumps({"views": len(files), "seconds": seconds, "views_per_second": len(files) / seconds, "network": network, "probabilities": dict(zip(files, probabilities))}))
+
+
+def training_module(meta, channels):
+    """The training code's own network for the file's architecture, untrained, in eval mode; called as the graph is."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for candidate in (here, os.path.join(here, "..", "..", "src", "training")):
+        if os.path.exists(os.path.join(candidate, "train.py")):
+            sys.path.insert(0, candidate)
+            break
+    import train
+
+    torch.manual_seed(0)
+    backbone = train.Backbone(meta["mura.arch"], channels, None, pool=meta.get("mura.pool", "avg"), cam_stride=int(meta.get("mura.cam_stride", 16)))
+    module = train.Exported(backbone).eval()
+
+    def run(x):
+        probability, parts, cam = module(x)
+        return {"abnormal": probability, "body_part": parts, "cam": cam}
+
+    return run
 
 
 if __name__ == "__main__":

@@ -477,7 +477,8 @@ public static class PipelineBench
         }
     }
 
-    private sealed record PeerRun(double ViewsPerSecond, double Seconds, double MeanAbsDifference, int Compared);
+    /// <summary>The peer's rate, and how far its probabilities are from ours (NaN when its network is the untrained training module).</summary>
+    private sealed record PeerRun(double ViewsPerSecond, double Seconds, double MeanAbsDifference, int Compared, string Network);
 
     private static PeerRun RunPeer(IReadOnlyList<string> files, string model, string list, Dictionary<string, double> ours)
     {
@@ -500,8 +501,9 @@ public static class PipelineBench
 
         using var json = JsonDocument.Parse(stdout.Result);
         var root = json.RootElement;
-        var diffs = root.GetProperty("probabilities").EnumerateObject().Where(o => ours.ContainsKey(o.Name)).Select(o => Math.Abs(o.Value.GetDouble() - ours[o.Name])).ToList();
-        return new PeerRun(root.GetProperty("views_per_second").GetDouble(), root.GetProperty("seconds").GetDouble(), diffs.Count == 0 ? double.NaN : diffs.Average(), diffs.Count);
+        var network = root.GetProperty("network").GetString() ?? "graph";
+        var diffs = network != "graph" ? [] : root.GetProperty("probabilities").EnumerateObject().Where(o => ours.ContainsKey(o.Name)).Select(o => Math.Abs(o.Value.GetDouble() - ours[o.Name])).ToList();
+        return new PeerRun(root.GetProperty("views_per_second").GetDouble(), root.GetProperty("seconds").GetDouble(), diffs.Count == 0 ? double.NaN : diffs.Average(), diffs.Count, network);
     }
 
     /// <summary>The reference script, shipped beside the binary (peers/bench_peer.py).</summary>
@@ -555,7 +557,8 @@ public static class PipelineBench
         Console.WriteLine($"| `mura screen` end to end ({scored} of {views} views in {F(Med(r => r.Screen.Seconds))} s{Spread(r => r.Screen.Seconds, "0.0")}) | {F(e2e)} | {F(Med(r => r.RawRatio), "0.000")} of raw{Spread(r => r.RawRatio, "0.000")} |");
         if (s.Peer)
         {
-            Console.WriteLine($"| peer: pydicom + PIL + PyTorch, same network, {Environment.ProcessorCount} threads ({F(Med(r => r.Peer!.Seconds))} s{Spread(r => r.Peer!.Seconds, "0.0")}) | {F(Med(r => r.Peer!.ViewsPerSecond))} | we are {F(Med(r => r.PeerRatio), "0.00")}x{Spread(r => r.PeerRatio, "0.00")} |");
+            var what = rounds[0].Peer!.Network == "module" ? "the training code's own module (untrained, same compute)" : "the ONNX file's graph run node by node";
+            Console.WriteLine($"| peer: pydicom + PIL + PyTorch, {what}, {Environment.ProcessorCount} threads ({F(Med(r => r.Peer!.Seconds))} s{Spread(r => r.Peer!.Seconds, "0.0")}) | {F(Med(r => r.Peer!.ViewsPerSecond))} | we are {F(Med(r => r.PeerRatio), "0.00")}x{Spread(r => r.PeerRatio, "0.00")} |");
         }
 
         foreach (var name in rounds[0].BySyntax.Keys)
@@ -578,7 +581,7 @@ public static class PipelineBench
             Console.WriteLine($"distributed: CPU {F(Med(r => r.Distributed!.IngestCpu))} s ingest + {F(Med(r => r.Distributed!.InferenceCpu))} s inference ({F(Med(r => (r.Distributed!.IngestCpu + r.Distributed.InferenceCpu) * 1000 / Math.Max(1, r.Distributed.Scored)))} ms per view), peak RSS {F(Med(r => r.Distributed!.IngestPeak) / 1048576.0, "0")} + {F(Med(r => r.Distributed!.InferencePeak) / 1048576.0, "0")} MiB");
         }
 
-        if (s.Peer)
+        if (s.Peer && rounds[0].Peer!.Network == "graph")
         {
             Console.WriteLine($"peer agreement: mean |p_peer - p_ours| = {F(Med(r => r.Peer!.MeanAbsDifference), "0.0000")} over {rounds.Min(r => r.Peer!.Compared)} views (different resampling, same network)");
         }
