@@ -209,8 +209,18 @@ public static class BenchCommand
         }
     }
 
+    /// <summary>
+    /// The vector width this run's code took (and the processes it starts, which inherit its environment): 512-bit paths
+    /// where AVX-512 is on, 256-bit where only AVX2 is (an AVX2-only CPU, or DOTNET_EnableAVX512F=0), narrower below.
+    /// </summary>
+    internal static string VectorWidth() =>
+        System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "AVX-512 (512-bit vectors)"
+        : System.Runtime.Intrinsics.X86.Avx2.IsSupported ? "AVX2 (256-bit vectors)"
+        : System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? "128-bit vectors" : "no vector instructions";
+
     internal static void PrintFrontEnd(List<(string Stage, double Ms, double CpuMs)> stages)
     {
+        Console.WriteLine($"vector width: {VectorWidth()}");
         Console.WriteLine("| front-end stage, one view on one thread | median ms | CPU ms |");
         Console.WriteLine("|---|---:|---:|");
         foreach (var (stage, ms, cpu) in stages)
