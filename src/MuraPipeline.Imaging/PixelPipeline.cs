@@ -67,7 +67,7 @@ public static class PixelPipeline
     {
         var pixels = DicomPixelData.From(file);
 
-        // A 16-bit greyscale frame is first reduced to the 5/3 wavelet's low band at the level that keeps twice the
+        // A 16-bit greyscale frame is first reduced to the 5/3 wavelet's low band at the coarsest level that keeps the
         // derivative's long side. A JPEG 2000 or HTJ2K decoder gives that band directly (and skips the finer levels'
         // work); any other syntax is decoded in full and reduced here. Either way the derivative is the same, so a
         // study's score does not depend on the syntax its PACS sent. The derivative keeps the full image's size.
@@ -137,13 +137,12 @@ public static class PixelPipeline
     }
 
     /// <summary>
-    /// The long side the 5/3 low band keeps for a derivative of <paramref name="maxSide"/>: twice it. The band is a
-    /// different filter from the box the area average reads (half a sample off, with negative taps): at the
-    /// derivative's own size the two differ by 1.16 grey levels on average on the phantoms' hard edges, at twice it by
-    /// well under one, and a 2,000-3,000 pixel radiograph still skips the finest level, three quarters of a JPEG 2000
-    /// decode's work.
+    /// The long side the 5/3 low band keeps for a derivative of <paramref name="maxSide"/>: the derivative's own, so
+    /// that a JPEG 2000 or HTJ2K decode skips every level the derivative does not need (a 1,500-3,000 pixel radiograph
+    /// skips one or two: three quarters or fifteen sixteenths of the decode's work). The band is then area-averaged
+    /// down to the derivative; every syntax goes through the same band, so the derivative does not depend on it.
     /// </summary>
-    public static int DecodeSide(int maxSide) => maxSide > int.MaxValue / 2 ? int.MaxValue : 2 * maxSide;
+    public static int DecodeSide(int maxSide) => maxSide;
 
     /// <summary>The 5/3 levels a frame of <paramref name="width"/>×<paramref name="height"/> is reduced by for a derivative of <paramref name="maxSide"/>.</summary>
     public static int ReductionLevels(int width, int height, int maxSide) =>

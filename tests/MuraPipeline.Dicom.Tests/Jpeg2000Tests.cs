@@ -81,25 +81,25 @@ public sealed class Jpeg2000Tests : IDisposable
         var file = DicomFile.Open(path);
         var pixels = DicomPixelData.From(file);
 
-        // The long side is 2100-2300, so one halving still leaves twice the derivative's 512: one level is skipped.
+        // The long side is 2100-2300, so two halvings still leave the derivative's 512: two levels are skipped.
         var reduced = pixels.DecodeWords(0, PixelPipeline.DecodeSide(PixelPipeline.DefaultMaxSide))!;
-        Assert.Equal(((pixels.Columns + 1) / 2, (pixels.Rows + 1) / 2), (reduced.Width, reduced.Height));
+        Assert.Equal(((pixels.Columns + 3) / 4, (pixels.Rows + 3) / 4), (reduced.Width, reduced.Height));
 
         var stream = Path.Combine(_dir, encoder + ".j2c");
-        var pgm = Path.Combine(_dir, encoder + "-r1.pgm");
-        var (code, stdout, stderr) = Peers.Run("opj_decompress", "-i", stream, "-o", pgm, "-r", "1");
+        var pgm = Path.Combine(_dir, encoder + "-r2.pgm");
+        var (code, stdout, stderr) = Peers.Run("opj_decompress", "-i", stream, "-o", pgm, "-r", "2");
         Assert.True(code == 0, stdout + stderr);
-        // The reduced samples are OpenJPEG's own tool's at -r 1, held to the 12 stored bits (the tool holds them to
+        // The reduced samples are OpenJPEG's own tool's at -r 2, held to the 12 stored bits (the tool holds them to
         // the code stream's precision only; the band overshoots at the phantom's bright edges).
         Assert.Equal(ReadPgm(pgm).Select(v => Math.Min(v, 4095)), System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(reduced.Words.Span).ToArray().Select(v => (int)v));
 
-        // They are the 5/3 low band our own transform takes from the full decode, one level and two.
+        // They are the 5/3 low band our own transform takes from the full decode, two levels and one.
         var fullWords = pixels.DecodeWords(0)!;
         using (var one = Wavelet53.Reduce(fullWords, 1))
         using (var two = Wavelet53.Reduce(fullWords, 2))
         {
-            Assert.Equal(reduced.Words.ToArray(), one.Frame.Words.ToArray());
-            Assert.Equal(pixels.DecodeWords(0, PixelPipeline.DefaultMaxSide)!.Words.ToArray(), two.Frame.Words.ToArray());
+            Assert.Equal(reduced.Words.ToArray(), two.Frame.Words.ToArray());
+            Assert.Equal(pixels.DecodeWords(0, 2 * PixelPipeline.DefaultMaxSide)!.Words.ToArray(), one.Frame.Words.ToArray());
         }
 
         // So the derivative is the uncompressed file's, to the last grey level, and its size is the full image's.
