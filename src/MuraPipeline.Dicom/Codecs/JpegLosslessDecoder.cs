@@ -1,3 +1,7 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace MuraPipeline.Dicom.Codecs;
 
 /// <summary>
@@ -12,6 +16,7 @@ public static class JpegLosslessDecoder
     {
         var tables = new HuffmanTable?[4];
         int[][]? planes = null;
+        byte[]? words = null;
         int precision = 0, restartInterval = 0;
         var componentIds = Array.Empty<int>();
         width = height = components = 0;
@@ -28,6 +33,11 @@ public static class JpegLosslessDecoder
             switch (marker)
             {
                 case 0xD9:
+                    if (words is not null)
+                    {
+                        return words;
+                    }
+
                     if (planes is null)
                     {
                         throw new DicomException("JPEG lossless frame ends before any scan");
@@ -59,6 +69,15 @@ public static class JpegLosslessDecoder
                         {
                             throw new DicomException($"JPEG lossless component {c} is subsampled (0x{seg[7 + (3 * c)]:X2}); only 1x1 sampling is supported");
                         }
+                    }
+
+                    // The common case, one component into 16-bit words (every greyscale radiograph), is decoded straight
+                    // into the output: no planes of ints, no packing pass.
+                    if (components == 1 && bitsAllocated == 16 && BitConverter.IsLittleEndian)
+                    {
+                        words = new byte[2L * width * height <= Array.MaxLength ? 2 * width * height : throw new DicomException($"JPEG lossless frame {width}x{height} is too large")];
+                        planes = [];
+                        break;
                     }
 
                     planes = new int[components][];
@@ -132,7 +151,7 @@ public static class JpegLosslessDecoder
                             throw new DicomException($"JPEG scan names component {seg[1 + (2 * j)]}, which the frame does not have");
                         }
 
-                        scanPlanes[j] = planes[c];
+                        scanPlanes[j] = words is null ? planes[c] : [];
                         var table = seg[2 + (2 * j)] >> 4;
                         scanTables[j] = (table < tables.Length ? tables[table] : null) ?? throw new DicomException($"JPEG scan uses Huffman table {table}, which is not defined");
                     }
@@ -149,7 +168,9 @@ public static class JpegLosslessDecoder
                         throw new DicomException($"JPEG lossless predictor (selection value) {predictor} is not 1..7");
                     }
 
-                    pos = DecodeScan(data, pos, scanPlanes, scanTables, width, height, precision, predictor, pointTransform, restartInterval);
+                    pos = words is not null
+                        ? DecodeGrayScan(data, pos, scanTables[0], MemoryMarshal.Cast<byte, ushort>(words.AsSpan()), width, height, precision, predictor, pointTransform, restartInterval)
+                        : DecodeScan(data, pos, scanPlanes, scanTables, width, height, precision, predictor, pointTransform, restartInterval);
                     break;
                 }
 
@@ -283,6 +304,104 @@ public static class JpegLosslessDecoder
         return reader.Position;
     }
 
+    /// <summary>
+    /// One component's scan straight into its 16-bit words: the bit reader lives in locals, each row's predictor is
+    /// chosen once, and a restart interval of whole rows (the only kind encoders write for one component) restarts
+    /// prediction at a row's start; any other interval takes the general path's per-sample bookkeeping.
+    /// </summary>
+    private static int DecodeGrayScan(byte[] data, int pos, HuffmanTable table, Span<ushort> o, int width, int height, int precision, int predictor, int pt, int restartInterval)
+    {
+        if (restartInterval > 0 && restartInterval % width != 0)
+        {
+            var plane = new int[width * height];
+            pos = DecodeScan(data, pos, [plane], [table], width, height, precision, predictor, pt, restartInterval);
+            for (var i = 0; i < plane.Length; i++)
+            {
+                o[i] = (ushort)plane[i];
+            }
+
+            return pos;
+        }
+
+        var reader = new BitReader(data, pos);
+        var mask = (1 << (precision - pt)) - 1;
+        var initial = 1 << (precision - pt - 1);
+        var rowsPerInterval = restartInterval / width;
+        for (var y = 0; y < height; y++)
+        {
+            var fresh = y == 0;
+            if (rowsPerInterval > 0 && y > 0 && y % rowsPerInterval == 0)
+            {
+                reader.Restart();
+                fresh = true;
+            }
+
+            var row = o.Slice(y * width, width);
+            if (fresh)
+            {
+                // The first row of the image or of an interval: the first sample from the initial prediction, the
+                // rest from the sample to the left.
+                var a = initial;
+                for (var x = 0; x < row.Length; x++)
+                {
+                    a = (a + reader.DecodeDifference(table)) & mask;
+                    row[x] = (ushort)a;
+                }
+
+                continue;
+            }
+
+            var above = o.Slice((y - 1) * width, width);
+            var ra = (above[0] + reader.DecodeDifference(table)) & mask;
+            row[0] = (ushort)ra;
+            switch (predictor)
+            {
+                case 1:
+                    for (var x = 1; x < row.Length; x++)
+                    {
+                        ra = (ra + reader.DecodeDifference(table)) & mask;
+                        row[x] = (ushort)ra;
+                    }
+
+                    break;
+                case 2:
+                    for (var x = 1; x < row.Length; x++)
+                    {
+                        row[x] = (ushort)((above[x] + reader.DecodeDifference(table)) & mask);
+                    }
+
+                    break;
+                default:
+                    for (var x = 1; x < row.Length; x++)
+                    {
+                        int rb = above[x], rc = above[x - 1];
+                        var prediction = predictor switch
+                        {
+                            3 => rc,
+                            4 => ra + rb - rc,
+                            5 => ra + ((rb - rc) >> 1),
+                            6 => rb + ((ra - rc) >> 1),
+                            _ => (ra + rb) >> 1,
+                        };
+                        ra = (prediction + reader.DecodeDifference(table)) & mask;
+                        row[x] = (ushort)ra;
+                    }
+
+                    break;
+            }
+        }
+
+        if (pt > 0)
+        {
+            for (var i = 0; i < o.Length; i++)
+            {
+                o[i] <<= pt;
+            }
+        }
+
+        return reader.Position;
+    }
+
     private static byte[] Pack(int[][] planes, int width, int height, int precision, int bitsAllocated)
     {
         if (precision > bitsAllocated)
@@ -313,12 +432,16 @@ public static class JpegLosslessDecoder
 
     private sealed class HuffmanTable
     {
-        public const int LookupBits = 9;
+        public const int LookupBits = 11;
+        public const int Whole = 1 << 15;
         private readonly int[] _maxCode = new int[18];
         private readonly int[] _valueOffset = new int[18];
         private readonly byte[] _values;
 
-        /// <summary>For each 9-bit prefix: (code length &lt;&lt; 8) | value, or 0 when the code is longer.</summary>
+        /// <summary>
+        /// For each 11-bit prefix: 0 when the code is longer; <see cref="Whole"/> | (the difference &lt;&lt; 16) | bits
+        /// when the code and its extra bits both fit; else (category &lt;&lt; 8) | code length.
+        /// </summary>
         public readonly int[] Lookup = new int[1 << LookupBits];
 
         public HuffmanTable(ReadOnlySpan<byte> counts, ReadOnlySpan<byte> values)
@@ -339,9 +462,20 @@ public static class JpegLosslessDecoder
                     if (length <= LookupBits)
                     {
                         var shift = LookupBits - length;
+                        var category = Math.Min((int)_values[k], 16);
                         for (var fill = 0; fill < 1 << shift; fill++)
                         {
-                            Lookup[(code << shift) | fill] = (length << 8) | _values[k];
+                            var prefix = (code << shift) | fill;
+                            var extra = category is 0 or 16 ? 0 : category;
+                            if (category < 16 && length + extra <= LookupBits)
+                            {
+                                var bits = (fill >> (shift - extra)) & ((1 << extra) - 1);
+                                Lookup[prefix] = Whole | (Extend(bits, category) << 16) | (length + extra);
+                            }
+                            else
+                            {
+                                Lookup[prefix] = (category << 8) | length;
+                            }
                         }
                     }
                 }
@@ -352,6 +486,14 @@ public static class JpegLosslessDecoder
 
             _maxCode[17] = int.MaxValue;
         }
+
+        /// <summary>T.81 H.1.2.2: a category's extra bits to the difference they code (category 16: 32768, no bits).</summary>
+        public static int Extend(int bits, int category) => category switch
+        {
+            0 => 0,
+            >= 16 => 32768,
+            _ => bits < 1 << (category - 1) ? bits - (1 << category) + 1 : bits,
+        };
 
         public int Slow(ulong acc, int bits, out int length)
         {
@@ -368,14 +510,16 @@ public static class JpegLosslessDecoder
         }
     }
 
-    private sealed class BitReader(byte[] data, int pos)
+    /// <summary>The scan's entropy-coded bits, 64 at a time; a struct so that a decoding loop keeps it in registers.</summary>
+    private struct BitReader(byte[] data, int pos)
     {
         private ulong _acc;
         private int _bits;
         private bool _marker;
 
-        public int Position => pos;
+        public readonly int Position => pos;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int DecodeDifference(HuffmanTable table)
         {
             if (_bits < 32)
@@ -384,11 +528,24 @@ public static class JpegLosslessDecoder
             }
 
             var entry = table.Lookup[(int)(_acc >> (_bits - HuffmanTable.LookupBits)) & ((1 << HuffmanTable.LookupBits) - 1)];
+            if ((entry & HuffmanTable.Whole) != 0)
+            {
+                _bits -= entry & 0xFF;
+                return entry >> 16;
+            }
+
+            return Longer(table, entry);
+        }
+
+        /// <summary>A code, or its extra bits, longer than the lookup: the table's slow search and the extra bits read here.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private int Longer(HuffmanTable table, int entry)
+        {
             int category;
             if (entry != 0)
             {
-                category = entry & 0xFF;
-                _bits -= entry >> 8;
+                category = entry >> 8;
+                _bits -= entry & 0xFF;
             }
             else
             {
@@ -396,19 +553,14 @@ public static class JpegLosslessDecoder
                 _bits -= length;
             }
 
-            if (category == 0)
+            if (category is 0 or >= 16)
             {
-                return 0;
-            }
-
-            if (category >= 16)
-            {
-                return 32768;
+                return HuffmanTable.Extend(0, category);
             }
 
             var v = (int)(_acc >> (_bits - category)) & ((1 << category) - 1);
             _bits -= category;
-            return v < 1 << (category - 1) ? v - (1 << category) + 1 : v;
+            return HuffmanTable.Extend(v, category);
         }
 
         public void Restart()
@@ -428,8 +580,24 @@ public static class JpegLosslessDecoder
             _marker = false;
         }
 
+        [MethodImpl(MethodImplOptions.NoInlining)]
         private void Fill()
         {
+            // Seven bytes at once when none of the next eight is 0xFF (no stuffing, no marker): the usual case.
+            if (!_marker && pos + 8 <= data.Length)
+            {
+                var next = BinaryPrimitives.ReadUInt64BigEndian(data.AsSpan(pos));
+                var inverted = ~next;
+                if (((inverted - 0x0101010101010101UL) & ~inverted & 0x8080808080808080UL) == 0)
+                {
+                    var take = Math.Min((64 - _bits) >> 3, 7);
+                    _acc = (_acc << (take * 8)) | (next >> (64 - (take * 8)));
+                    _bits += take * 8;
+                    pos += take;
+                    return;
+                }
+            }
+
             while (_bits <= 56)
             {
                 var b = 0;
