@@ -66,7 +66,7 @@ public static class PipelineBench
             {
                 // 3. The model alone: Session.Run on a ready tensor, the batch size and session options the pipeline
                 //    uses; then screen end to end in its own process, on a fresh database.
-                double raw;
+                (double Rate, double CpuMs) raw;
                 using (var onnx = OnnxModel.Load(model, s.Provider))
                 {
                     raw = RawRate(onnx, s.BatchSize);
@@ -85,7 +85,7 @@ public static class PipelineBench
 
                 // 5. Distributed: one ingest and one inference process on the real broker and database.
                 var distributed = s.Distributed ? await DistributedAsync(files, s, Path.Combine(work, $"distributed-{r}"), ct) : null;
-                rounds.Add(new Round(raw, screen, peer, distributed, bySyntax));
+                rounds.Add(new Round(raw.Rate, raw.CpuMs, screen, peer, distributed, bySyntax));
                 Directory.Delete(Path.Combine(work, $"screen-{r}"), recursive: true);
             }
 
@@ -138,7 +138,8 @@ public static class PipelineBench
         return dir;
     }
 
-    private static double RawRate(OnnxModel onnx, int batch)
+    /// <summary>The model alone: views a second, and the process's CPU milliseconds a view while it runs.</summary>
+    private static (double Rate, double CpuMs) RawRate(OnnxModel onnx, int batch)
     {
         var rng = new Random(3);
         var input = new float[batch * onnx.Channels * onnx.Height * onnx.Width];
@@ -149,6 +150,7 @@ public static class PipelineBench
 
         onnx.RunRaw(input, batch);
         onnx.RunRaw(input, batch);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         var runs = 0;
         while (runs < 5 || watch.Elapsed < TimeSpan.FromSeconds(3))
@@ -157,11 +159,15 @@ public static class PipelineBench
             runs++;
         }
 
-        return runs * batch / watch.Elapsed.TotalSeconds;
+        var seconds = watch.Elapsed.TotalSeconds;
+        return (runs * batch / seconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / (runs * batch));
     }
 
-    private sealed record ScreenRun(int Code, double Seconds, double CpuSeconds, long PeakRssBytes, int Scored, double BatchFill, Dictionary<string, double> Probabilities, ScreenPhases Phases, double WriterMsPerView, double FilesPerCommit, Dictionary<string, double> StudyScores)
+    private sealed record ScreenRun(int Code, double Seconds, double CpuSeconds, long PeakRssBytes, int Scored, double BatchFill, Dictionary<string, double> Probabilities, ScreenPhases Phases, double WriterMsPerView, double FilesPerCommit, Dictionary<string, double> StudyScores, double CpuAfterStartSeconds)
     {
+        /// <summary>CPU milliseconds a view from the first view registered to the exit: the run without its start-up.</summary>
+        public double CpuMsPerViewAfterStart => CpuAfterStartSeconds * 1000 / Math.Max(1, Scored);
+
         /// <summary>Cores busy on average over the run: CPU time over wall time.</summary>
         public double BusyCores => CpuSeconds / Seconds;
     }
@@ -215,10 +221,12 @@ public static class PipelineBench
         var stderr = p.StandardError.ReadToEndAsync(ct);
         long peak = 0;
         double cpu = 0;
+        var samples = new List<(double At, double Cpu)>();
         while (!p.HasExited)
         {
             // The high-water mark and CPU time as the kernel keeps them; the last reading before exit is the run's.
             (peak, cpu) = ProcStatus(p.Id) is { } now ? (Math.Max(peak, now.Peak), Math.Max(cpu, now.Cpu)) : (peak, cpu);
+            samples.Add((watch.Elapsed.TotalSeconds, cpu));
             await Task.WhenAny(p.WaitForExitAsync(ct), Task.Delay(100, ct));
         }
 
@@ -242,7 +250,9 @@ public static class PipelineBench
         var writer = System.Text.RegularExpressions.Regex.Match(
             System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " "), @"Ingest wrote (\d+) files in (\d+) transactions, holding the database ([0-9.]+) ms a file");
         double Group(int i) => writer.Success ? double.Parse(writer.Groups[i].Value, CultureInfo.InvariantCulture) : double.NaN;
-        return new ScreenRun(p.ExitCode, seconds, cpu, peak, views.Count, fill, probabilities, phases, Group(3), Group(1) / Group(2), studyScores);
+        // The CPU spent by the time the first view was registered (the last reading at or before it, 100 ms apart).
+        var atFirst = samples.LastOrDefault(x => x.At <= phases.Start).Cpu;
+        return new ScreenRun(p.ExitCode, seconds, cpu, peak, views.Count, fill, probabilities, phases, Group(3), Group(1) / Group(2), studyScores, cpu - atFirst);
     }
 
     private sealed record DistributedRun(double Seconds, int Scored, double IngestCpu, double InferenceCpu, long IngestPeak, long InferencePeak);
@@ -514,7 +524,7 @@ public static class PipelineBench
     }
 
     /// <summary>One round: the model's raw rate, screen, then the peer and the distributed run where asked.</summary>
-    private sealed record Round(double Raw, ScreenRun Screen, PeerRun? Peer, DistributedRun? Distributed, Dictionary<string, ScreenRun> BySyntax)
+    private sealed record Round(double Raw, double RawCpuMs, ScreenRun Screen, PeerRun? Peer, DistributedRun? Distributed, Dictionary<string, ScreenRun> BySyntax)
     {
         /// <summary>A syntax's screen rate over the uncompressed screen's, in this round.</summary>
         public double SyntaxRatio(string name) => BySyntax[name].Scored / BySyntax[name].Seconds / ScreenRate;
@@ -574,6 +584,7 @@ public static class PipelineBench
 
         Console.WriteLine();
         Console.WriteLine($"screen: CPU {F(Med(r => r.Screen.CpuSeconds))} s ({F(Med(r => r.Screen.CpuSeconds * 1000 / Math.Max(1, r.Screen.Scored)))} ms per view over all cores), {F(Med(r => r.Screen.BusyCores), "0.0")} of {Environment.ProcessorCount} cores busy, peak RSS {F(Med(r => r.Screen.PeakRssBytes) / 1048576.0, "0")} MiB, mean batch fill {F(Med(r => r.Screen.BatchFill) * 100, "0")} % of {s.BatchSize}");
+        Console.WriteLine($"screen from the first view registered on: {F(Med(r => r.Screen.CpuMsPerViewAfterStart))} ms of CPU a view, the model's share {F(Med(r => r.RawCpuMs))} ms (its raw run's CPU a view), everything else {F(Med(r => r.Screen.CpuMsPerViewAfterStart - r.RawCpuMs))} ms");
         Console.WriteLine($"screen's ingest: serialised {F(Med(r => r.Screen.WriterMsPerView), "0.00")} ms a view (its one writer's transactions, {F(Med(r => r.Screen.FilesPerCommit), "0.0")} files each)");
         Console.WriteLine($"screen's wall time: start to the first view registered {F(Med(r => r.Screen.Phases.Start))} s, ingest (first to last view registered) {F(Med(r => r.Screen.Phases.Ingest))} s, scoring after the last view registered {F(Med(r => r.Screen.Phases.ScoringAfterIngest))} s, reports and exit {F(Med(r => r.Screen.Phases.End))} s");
         if (s.Distributed)
