@@ -424,6 +424,10 @@ public sealed class DicomPixelData
         }
     }
 
+    /// <summary>The compressed bytes of frame <paramref name="frame"/> as stored (a JPEG or JPEG 2000 code stream); null when the pixel data is not encapsulated.</summary>
+    public byte[]? CompressedFrame(int frame = 0) =>
+        _dataset.Get(DicomTag.PixelData)?.Fragments is { } fragments ? FrameBytes(fragments, frame) : null;
+
     /// <summary>The compressed bytes of one frame, found through the basic offset table, one fragment per frame, or JPEG start markers.</summary>
     private byte[] FrameBytes(IReadOnlyList<ReadOnlyMemory<byte>> fragments, int frame)
     {

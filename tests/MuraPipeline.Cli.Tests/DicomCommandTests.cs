@@ -50,13 +50,35 @@ public sealed class DicomCommandTests : IDisposable
         // dcmtk has no JPEG 2000 decoder: the bench reports ours and says so.
         var (code, stdout, stderr) = Mura(null, "bench", "dicom", "--file", Path.Combine(Corpus, "MR_small_jp2klossless.dcm"), "--iterations", "1");
         Assert.True(code == 0, stdout + stderr);
-        Assert.Contains("dcmj2pnm cannot decode this file", stdout, StringComparison.Ordinal);
+        Assert.Contains("dcmtk dcmj2pnm: cannot decode this file", stdout, StringComparison.Ordinal);
         Assert.Contains("MuraPipeline: read + decode + VOI window", stdout, StringComparison.Ordinal);
+        Assert.Contains("| OpenJPEG opj_decompress (code stream to PGM) (one process per image) |", stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
 
         (code, stdout, stderr) = Mura(null, "bench", "dicom", "--file", Path.Combine(_dir, "missing.dcm"), "--iterations", "1");
         Assert.Equal(ExitCodes.StartFailed, code);
         Assert.Contains("error:", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bench_dicom_puts_each_syntax_beside_every_peer_that_decodes_it()
+    {
+        // The phantom encoded by OpenJPH's own encoder: OpenJPH and OpenJPEG decode it, in full and with the finest
+        // levels skipped as the derivative's decode skips them; dcmtk cannot, and the bench says so.
+        var (code, stdout, stderr) = Mura(null, "bench", "dicom", "--syntax", "htj2k", "--iterations", "3");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("## High-Throughput JPEG 2000 Lossless (1.2.840.10008.1.2.4.201): 2048x2500", stdout, StringComparison.Ordinal);
+        Assert.Contains("| MuraPipeline: read + decode, 2 levels skipped (what the derivative needs) |", stdout, StringComparison.Ordinal);
+        Assert.Contains("| OpenJPH ojph_expand -skip_res 2 (one process per image) |", stdout, StringComparison.Ordinal);
+        Assert.Contains("| OpenJPEG opj_decompress -r 2 (one process per image) |", stdout, StringComparison.Ordinal);
+        Assert.Contains("| dcmtk dcmj2pnm: cannot decode this file", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"reduced decode: the fastest peer, .+ takes \d+\.\d\dx our time", stdout);
+        Assert.Contains("## Explicit VR Little Endian", stdout, StringComparison.Ordinal); // uncompressed, for reference
+
+        (code, stdout, stderr) = Mura(null, "bench", "dicom", "--syntax", "jpeg-ls");
+        Assert.Equal(ExitCodes.StartFailed, code);
+        Assert.Contains("error: --syntax: unknown jpeg-ls", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
     }
 

@@ -11,7 +11,8 @@ using MuraPipeline.ServiceDefaults;
 namespace MuraPipeline.Cli.Commands;
 
 /// <summary>
-/// <c>mura bench dicom</c>: milliseconds per image to read a 2048x2500 12-bit DX and make its 8-bit image, ours beside
+/// <c>mura bench dicom</c>: milliseconds per image to decode a 2048x2500 12-bit DX in each transfer syntax, ours beside
+/// every peer that decodes it (dcmtk, GDCM, OpenJPEG's and OpenJPH's own tools), and to make its 8-bit image beside
 /// dcmtk's dcmj2pnm doing the same conversion (the file's VOI window, full size, binary PGM), in one run.
 /// </summary>
 public static class BenchCommand
@@ -19,10 +20,11 @@ public static class BenchCommand
     public static Command Create()
     {
         var cmd = new Command("bench", "Benchmarks, reported as ratios measured in one run.");
-        var file = new Option<FileInfo?>("--file") { Description = "The DICOM image to convert (default: a generated 2048x2500 12-bit DX phantom)." };
-        var iterations = new Option<int>("--iterations") { Description = "Conversions per tool (the median is reported).", DefaultValueFactory = _ => 15 };
-        var dicom = new Command("dicom", "Read a DX and make its 8-bit image: MuraPipeline beside dcmj2pnm.") { file, iterations };
-        dicom.SetAction(parse => Run(parse.GetValue(file), Math.Max(3, parse.GetValue(iterations))));
+        var file = new Option<FileInfo?>("--file") { Description = "The DICOM image to decode and convert (default: a generated 2048x2500 12-bit DX phantom, in each --syntax)." };
+        var iterations = new Option<int>("--iterations") { Description = "Runs per decoder (the median is reported).", DefaultValueFactory = _ => 15 };
+        var dicomSyntax = new Option<string?>("--syntax") { Description = "Without --file: the syntaxes the phantom is encoded in by peers, comma-separated: raw, jpeg-lossless (dcmcjpeg), j2k (gdcmconv), htj2k (ojph_compress). [default: all]" };
+        var dicom = new Command("dicom", "Decode a DX in each transfer syntax and make its 8-bit image: MuraPipeline beside every peer that decodes it (dcmtk, GDCM, OpenJPEG, OpenJPH).") { file, dicomSyntax, iterations };
+        dicom.SetAction(parse => Run(parse.GetValue(file), parse.GetValue(dicomSyntax), Math.Max(3, parse.GetValue(iterations))));
         cmd.Subcommands.Add(dicom);
 
         var modelFile = new Option<FileInfo?>("--model") { Description = "The ONNX model (default: the bundled demo model)." };
@@ -70,87 +72,49 @@ public static class BenchCommand
         return cmd;
     }
 
-    private static int Run(FileInfo? file, int iterations)
+    /// <summary>A peer decoder: its name, the program, and the arguments that decode <c>input</c> into <c>output</c>.</summary>
+    private sealed record PeerDecoder(string Name, string Program, Func<string, string, string[]> Arguments, string Input);
+
+    private static int Run(FileInfo? file, string? syntaxList, int iterations)
     {
         var dir = Directory.CreateTempSubdirectory("mura-bench-").FullName;
         try
         {
-            var path = file?.FullName ?? WriteBenchDx(Path.Combine(dir, "dx.dcm"));
-            var info = DicomPixelData.From(DicomFile.Open(path));
-            Console.WriteLine($"image: {path} ({info.Columns}x{info.Rows}, {info.BitsStored}-bit stored, {DicomUids.Describe(DicomFile.OpenHeader(path).TransferSyntaxUid)}), {iterations} conversions each");
-
-            var oursPgm = Path.Combine(dir, "ours.pgm");
-            var ours = Time(iterations, () =>
+            List<string> paths;
+            if (file is not null)
             {
-                using var lease = DicomFile.OpenPooled(path);
-                var image = PixelPipeline.Derive(lease.File, maxSide: int.MaxValue);
-                WritePgm(oursPgm, image);
-            });
-            var derivative = Time(iterations, () =>
+                paths = [file.FullName];
+            }
+            else
             {
-                using var lease = DicomFile.OpenPooled(path);
-                PixelPipeline.Derive(lease.File);
-            });
-            var stages = FrontEnd([path], Inference.InferenceOptions.BundledModelPath, "cpu", iterations);
-
-            var theirsPgm = Path.Combine(dir, "dcmj2pnm.pgm");
-            double[]? theirs;
-            try
-            {
-                theirs = Time(iterations, () =>
+                var (names, error) = SyntaxTranscoder.Parse(syntaxList ?? string.Join(',', SyntaxTranscoder.Known.Select(k => k.Name)));
+                if (error is not null)
                 {
-                    using var p = Process.Start(new ProcessStartInfo("dcmj2pnm", ["+Wi", "1", "+op", path, theirsPgm]) { UseShellExecute = false, RedirectStandardError = true })!;
-                    var err = p.StandardError.ReadToEnd();
-                    p.WaitForExit();
-                    if (p.ExitCode != 0)
-                    {
-                        throw new InvalidOperationException($"dcmj2pnm failed: {err}");
-                    }
-                });
-            }
-            catch (System.ComponentModel.Win32Exception)
-            {
-                Console.Error.WriteLine("error: dcmj2pnm is not installed (apt-get install dcmtk)");
-                return ExitCodes.StartFailed;
-            }
-            catch (InvalidOperationException ex)
-            {
-                // The peer cannot read this syntax (dcmtk has no JPEG 2000 or HTJ2K decoder): say so, report ours alone.
-                Console.WriteLine($"dcmj2pnm cannot decode this file: {ex.Message.Replace("dcmj2pnm failed: ", string.Empty, StringComparison.Ordinal).Trim()}");
-                theirs = null;
+                    Console.Error.WriteLine($"error: {error}");
+                    return ExitCodes.StartFailed;
+                }
+
+                var raw = WriteBenchDx(Path.Combine(dir, "dx.dcm"));
+                paths = [.. names.Select(n =>
+                {
+                    var target = Path.Combine(dir, n + ".dcm");
+                    SyntaxTranscoder.TranscodeFile(n, raw, target);
+                    return target;
+                })];
             }
 
-            // What starting dcmj2pnm costs by itself, so the reader can take it off.
-            var startup = Time(iterations, () =>
+            // What starting each peer costs by itself, measured once, so that a row can show it taken off.
+            var starts = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var path in paths)
             {
-                using var p = Process.Start(new ProcessStartInfo("dcmj2pnm", ["--version"]) { UseShellExecute = false, RedirectStandardOutput = true })!;
-                p.StandardOutput.ReadToEnd();
-                p.WaitForExit();
-            });
+                BenchFile(path, Path.Combine(dir, Path.GetFileNameWithoutExtension(path)), iterations, starts);
+            }
+
             Console.WriteLine();
-            Console.WriteLine("| conversion | median ms per image | min ms |");
-            Console.WriteLine("|---|---:|---:|");
-            Console.WriteLine(Row("MuraPipeline: read + decode + VOI window -> full-size 8-bit PGM", ours));
-            if (theirs is not null)
-            {
-                Console.WriteLine(Row("dcmj2pnm +Wi 1 +op (the same conversion; one process per image)", theirs));
-                Console.WriteLine(Row("dcmj2pnm --version (process start alone)", startup));
-            }
-
-            Console.WriteLine(Row("MuraPipeline: read + model derivative (512 px long side)", derivative));
-            Console.WriteLine();
-            PrintFrontEnd(stages);
-            if (theirs is not null)
-            {
-                var (equal, maxDiff) = ComparePgm(oursPgm, theirsPgm);
-                Console.WriteLine();
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio (dcmj2pnm / MuraPipeline, same conversion): {Median(theirs) / Median(ours):0.00}x; without dcmj2pnm's process start: {(Median(theirs) - Median(startup)) / Median(ours):0.00}x"));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"agreement of the two PGMs: {equal:P2} of pixels equal, largest difference {maxDiff} grey levels"));
-            }
-
+            PrintFrontEnd(FrontEnd([paths[0]], Inference.InferenceOptions.BundledModelPath, "cpu", iterations));
             return ExitCodes.Ok;
         }
-        catch (Exception ex) when (ex is DicomException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is DicomException or IOException or UnauthorizedAccessException or InvalidOperationException)
         {
             Console.Error.WriteLine($"error: {ex.Message}");
             return ExitCodes.StartFailed;
@@ -158,6 +122,187 @@ public static class BenchCommand
         finally
         {
             Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// One file: our decode (in full, and at the derivative's resolution where the syntax has resolutions), our 8-bit
+    /// conversion and derivative, beside each peer that decodes the syntax, one process per image; a peer that cannot
+    /// decode the file is named with its reason.
+    /// </summary>
+    private static void BenchFile(string path, string work, int iterations, Dictionary<string, double> starts)
+    {
+        Directory.CreateDirectory(work);
+        var info = DicomPixelData.From(DicomFile.Open(path));
+        var syntax = DicomFile.OpenHeader(path).TransferSyntaxUid;
+        var layered = DicomUids.IsJpeg2000Family(syntax);
+        var levels = PixelPipeline.ReductionLevels(info.Columns, info.Rows, PixelPipeline.DefaultMaxSide);
+        Console.WriteLine();
+        Console.WriteLine($"## {DicomUids.Describe(syntax)}: {info.Columns}x{info.Rows}, {info.BitsStored}-bit stored, {new FileInfo(path).Length / 1024} KiB, {iterations} runs each");
+        Console.WriteLine();
+        Console.WriteLine("| decoder | median ms | min ms | less its process start |");
+        Console.WriteLine("|---|---:|---:|---:|");
+
+        static void Decode(string path, int minLongSide)
+        {
+            using var lease = DicomFile.OpenPooled(path);
+            var pixels = DicomPixelData.From(lease.File);
+            _ = pixels.DecodeWords(0, minLongSide) ?? (object)pixels.DecodeFrame();
+        }
+
+        var ours = Time(iterations, () => Decode(path, 0));
+        Console.WriteLine(Row("MuraPipeline: read + decode, full resolution", ours, null));
+        double[]? oursReduced = null;
+        if (layered && levels > 0)
+        {
+            oursReduced = Time(iterations, () => Decode(path, PixelPipeline.DecodeSide(PixelPipeline.DefaultMaxSide)));
+            Console.WriteLine(Row($"MuraPipeline: read + decode, {levels} levels skipped (what the derivative needs)", oursReduced, null));
+        }
+
+        // The peers that decode this syntax. A bare code stream is what OpenJPEG's and OpenJPH's tools read.
+        var peers = new List<PeerDecoder>();
+        if (info.CompressedFrame() is { } stream)
+        {
+            var j2k = Path.Combine(work, "stream.j2k");
+            var j2c = Path.Combine(work, "stream.j2c");
+            File.WriteAllBytes(j2k, stream);
+            File.WriteAllBytes(j2c, stream);
+            if (syntax is DicomUids.JpegLossless or DicomUids.JpegLosslessSv1 or DicomUids.JpegBaseline or DicomUids.JpegExtended)
+            {
+                peers.Add(new("dcmtk dcmdjpeg (to uncompressed DICOM)", "dcmdjpeg", (i, o) => [i, o + ".dcm"], path));
+            }
+
+            if (syntax is DicomUids.JpegLsLossless or DicomUids.JpegLsNearLossless)
+            {
+                peers.Add(new("dcmtk dcmdjpls (to uncompressed DICOM)", "dcmdjpls", (i, o) => [i, o + ".dcm"], path));
+            }
+
+            peers.Add(new("GDCM gdcmconv --raw (to uncompressed DICOM)", "gdcmconv", (i, o) => ["--raw", i, o + ".dcm"], path));
+            if (layered)
+            {
+                peers.Add(new("OpenJPEG opj_decompress (code stream to PGM)", "opj_decompress", (i, o) => ["-quiet", "-i", i, "-o", o + ".pgm"], j2k));
+                if (levels > 0)
+                {
+                    peers.Add(new($"OpenJPEG opj_decompress -r {levels}", "opj_decompress", (i, o) => ["-quiet", "-i", i, "-o", o + ".pgm", "-r", levels.ToString(CultureInfo.InvariantCulture)], j2k));
+                }
+            }
+
+            if (syntax is DicomUids.Htj2kLossless or DicomUids.Htj2kLosslessRpcl or DicomUids.Htj2k)
+            {
+                peers.Add(new("OpenJPH ojph_expand (code stream to PGM)", "ojph_expand", (i, o) => ["-i", i, "-o", o + ".pgm"], j2c));
+                if (levels > 0)
+                {
+                    peers.Add(new($"OpenJPH ojph_expand -skip_res {levels}", "ojph_expand", (i, o) => ["-i", i, "-o", o + ".pgm", "-skip_res", levels.ToString(CultureInfo.InvariantCulture)], j2c));
+                }
+            }
+        }
+
+        var full = new List<(string Name, double Ms)>();
+        var reduced = new List<(string Name, double Ms)>();
+        foreach (var peer in peers)
+        {
+            if (RunPeer(peer.Program, peer.Arguments(peer.Input, Path.Combine(work, "peer")), iterations, starts) is not { } ms)
+            {
+                continue;
+            }
+
+            if (ms.Error is not null)
+            {
+                Console.WriteLine($"| {peer.Name}: cannot decode this file ({ms.Error}) | | | |");
+                continue;
+            }
+
+            Console.WriteLine(Row(peer.Name + " (one process per image)", ms.Times!, ms.Start));
+            (peer.Name.Contains(" -r ", StringComparison.Ordinal) || peer.Name.Contains("-skip_res", StringComparison.Ordinal) ? reduced : full).Add((peer.Name, Median(ms.Times!) - ms.Start));
+        }
+
+        // The 8-bit conversion dcmj2pnm makes (the file's VOI window, full size), and ours.
+        var oursPgm = Path.Combine(work, "ours.pgm");
+        var conversion = Time(iterations, () =>
+        {
+            using var lease = DicomFile.OpenPooled(path);
+            WritePgm(oursPgm, PixelPipeline.Derive(lease.File, maxSide: int.MaxValue));
+        });
+        Console.WriteLine(Row("MuraPipeline: read + decode + VOI window -> full-size 8-bit PGM", conversion, null));
+        var theirsPgm = Path.Combine(work, "dcmj2pnm.pgm");
+        var dcmj2pnm = RunPeer("dcmj2pnm", ["+Wi", "1", "+op", path, theirsPgm], iterations, starts);
+        if (dcmj2pnm is { Error: { } why })
+        {
+            Console.WriteLine($"| dcmtk dcmj2pnm: cannot decode this file ({why}) | | | |");
+        }
+        else if (dcmj2pnm is { Times: { } times, Start: var start })
+        {
+            Console.WriteLine(Row("dcmtk dcmj2pnm +Wi 1 +op (the same conversion; one process per image)", times, start));
+        }
+
+        var derivative = Time(iterations, () =>
+        {
+            using var lease = DicomFile.OpenPooled(path);
+            PixelPipeline.Derive(lease.File);
+        });
+        Console.WriteLine(Row($"MuraPipeline: read + model derivative ({PixelPipeline.DefaultMaxSide} px long side)", derivative, null));
+        Console.WriteLine();
+        if (full.Count > 0)
+        {
+            var fastest = full.MinBy(f => f.Ms);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"full decode: the fastest peer, {fastest.Name}, less its process start, takes {fastest.Ms / Median(ours):0.00}x our time"));
+        }
+
+        if (reduced.Count > 0 && oursReduced is not null)
+        {
+            var fastest = reduced.MinBy(f => f.Ms);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reduced decode: the fastest peer, {fastest.Name}, less its process start, takes {fastest.Ms / Median(oursReduced):0.00}x our time"));
+        }
+
+        if (dcmj2pnm is { Times: { } converted, Start: var started })
+        {
+            var (equal, maxDiff) = ComparePgm(oursPgm, theirsPgm);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"8-bit conversion: dcmj2pnm, less its process start, takes {(Median(converted) - started) / Median(conversion):0.00}x our time; {equal:P2} of pixels equal, largest difference {maxDiff} grey levels"));
+        }
+    }
+
+    /// <summary>
+    /// A peer's times on one input (null when it is not installed: said once on stderr), or the first line of what it
+    /// printed when it cannot decode it; with its process start alone (its version or help, measured once per program).
+    /// </summary>
+    private static (double[]? Times, string? Error, double Start)? RunPeer(string program, string[] args, int iterations, Dictionary<string, double> starts)
+    {
+        static (int Code, string Output) Once(string program, string[] args)
+        {
+            using var p = Process.Start(new ProcessStartInfo(program, args) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            return (p.ExitCode, stderr + stdout.Result);
+        }
+
+        try
+        {
+            var (code, output) = Once(program, args);
+            if (code != 0)
+            {
+                var reason = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? $"exit code {code}";
+                return (null, reason.Length > 160 ? reason[..160] + "…" : reason, 0);
+            }
+
+            if (!starts.TryGetValue(program, out var start))
+            {
+                start = starts[program] = Median(Time(iterations, () => Once(program, [program.StartsWith("dcm", StringComparison.Ordinal) || program == "gdcmconv" ? "--version" : "-h"])));
+            }
+
+            return (Time(iterations, () =>
+            {
+                var (again, why) = Once(program, args);
+                if (again != 0)
+                {
+                    throw new InvalidOperationException($"{program} failed on a second run: {why}");
+                }
+            }), null, start);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            Console.Error.WriteLine($"bench: {program} is not installed (Debian: dcmtk, libgdcm-tools, libopenjp2-tools, openjph-tools); left out");
+            return null;
         }
     }
 
@@ -250,7 +395,7 @@ public static class BenchCommand
         Console.WriteLine($"model {model.Sha256[..12]} ({model.Channels}x{model.Height}x{model.Width}), package {package}, provider {model.ExecutionProvider}, batch {batchSize}, {iterations} batches");
         Console.WriteLine("| | ms per image (median) | fastest |");
         Console.WriteLine("| --- | --- | --- |");
-        Console.WriteLine(Row("Predict (resize, normalise, Session.Run, outputs)", ms));
+        Console.WriteLine(Row("Predict (resize, normalise, Session.Run, outputs)", ms, null));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"images per second: {1000 / Median(ms):0}"));
         return ExitCodes.Ok;
     }
@@ -304,7 +449,8 @@ public static class BenchCommand
         return s.Length % 2 == 1 ? s[s.Length / 2] : (s[(s.Length / 2) - 1] + s[s.Length / 2]) / 2;
     }
 
-    private static string Row(string what, double[] ms) => string.Create(CultureInfo.InvariantCulture, $"| {what} | {Median(ms):0.0} | {ms.Min():0.0} |");
+    private static string Row(string what, double[] ms, double? start) =>
+        string.Create(CultureInfo.InvariantCulture, $"| {what} | {Median(ms):0.0} | {ms.Min():0.0} |{(start is { } s ? (Median(ms) - s).ToString(" 0.0 |", CultureInfo.InvariantCulture) : string.Empty)}");
 
     private static void WritePgm(string path, GrayImage image)
     {

@@ -54,27 +54,40 @@ public static class SyntaxTranscoder
             {
                 var target = Path.Combine(partial, Path.GetRelativePath(raw, file));
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                switch (name)
-                {
-                    case "jpeg-lossless":
-                        Run("dcmcjpeg", "+e1", file, target);
-                        break;
-                    case "j2k":
-                        Run("gdcmconv", "--j2k", file, target);
-                        break;
-                    default:
-                        Htj2k(file, target);
-                        break;
-                }
-
-                // The peer's output must say what it is: a tool that silently wrote something else would skew the run.
-                var written = DicomFile.OpenHeader(target).TransferSyntaxUid;
-                if (written != uid)
-                {
-                    throw new InvalidOperationException($"{encoder} wrote {DicomUids.Describe(written)} for {file}, not {DicomUids.Describe(uid)}");
-                }
+                TranscodeFile(name, file, target);
             });
         });
+    }
+
+    /// <summary>
+    /// <paramref name="file"/> written to <paramref name="target"/> in <paramref name="name"/>'s syntax by that syntax's
+    /// peer encoder; the written file must say it is in that syntax (a tool that silently wrote something else would skew
+    /// a bench).
+    /// </summary>
+    public static void TranscodeFile(string name, string file, string target)
+    {
+        var (_, uid, encoder) = Known.Single(k => k.Name == name);
+        switch (name)
+        {
+            case "raw":
+                File.Copy(file, target, overwrite: true);
+                break;
+            case "jpeg-lossless":
+                Run("dcmcjpeg", "+e1", file, target);
+                break;
+            case "j2k":
+                Run("gdcmconv", "--j2k", file, target);
+                break;
+            default:
+                Htj2k(file, target);
+                break;
+        }
+
+        var written = DicomFile.OpenHeader(target).TransferSyntaxUid;
+        if (written != uid)
+        {
+            throw new InvalidOperationException($"{encoder} wrote {DicomUids.Describe(written)} for {file}, not {DicomUids.Describe(uid)}");
+        }
     }
 
     /// <summary>ojph_compress on the file's stored values (a 16-bit PGM), its code stream then put in the file's own header as encapsulated pixel data.</summary>
@@ -111,7 +124,7 @@ public static class SyntaxTranscoder
         new DicomFile(DicomWriter.CreateMeta(ds, DicomUids.Htj2kLossless), ds).Save(target);
     }
 
-    private static void Run(string tool, params string[] args)
+    internal static void Run(string tool, params string[] args)
     {
         Process p;
         try
