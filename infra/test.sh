@@ -8,7 +8,7 @@ export DEBIAN_FRONTEND=noninteractive DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOG
 # Peers nobody here wrote (see ../shared/PEERS.md; dicom3tools' dciodvfy validates the SR and captures we write), GDCM for compressed pixel data (libgdcm-cil, loaded at run time),
 # PyTorch and ONNX for the training smoke test, the services of the distributed mode, and Prometheus (promtool checks
 # every /metrics; the server scrapes a distributed run), and Chromium for the console's browser tests.
-packages=(dcmtk dicom3tools libgdcm-tools libgdcm-cil python3-gdcm libopenjp2-7 libopenjp2-tools openjph-tools orthanc python3-pydicom python3-numpy python3-pil python3-sklearn python3-torch python3-torchvision python3-onnx postgresql rabbitmq-server prometheus chromium)
+packages=(dcmtk dicom3tools libgdcm-tools libgdcm-cil python3-gdcm libopenjp2-7 libturbojpeg0 libopenjp2-tools openjph-tools orthanc python3-pydicom python3-numpy python3-pil python3-sklearn python3-torch python3-torchvision python3-onnx postgresql rabbitmq-server prometheus chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

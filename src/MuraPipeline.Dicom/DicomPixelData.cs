@@ -158,6 +158,47 @@ public sealed class DicomPixelData
         return new WordFrame(Columns, Rows, FrameBytes(frame, out _, out _), BitsStored, HighBit, PixelRepresentation == 1);
     }
 
+    /// <summary>
+    /// Frame <paramref name="frame"/> as <see cref="DecodeFrame(int)"/> gives it, but an 8-bit greyscale JPEG (baseline
+    /// or extended) is scaled down by its IDCT while it decodes, to the smallest factor whose long side is still at
+    /// least <paramref name="minLongSide"/>: the frame's size is then the scaled one. Any other syntax decodes in full.
+    /// </summary>
+    public StoredFrame DecodeFrame(int frame, int minLongSide)
+    {
+        CheckFrame(frame);
+        if (minLongSide <= 0 || _transferSyntax is not (DicomUids.JpegBaseline or DicomUids.JpegExtended) || !IsEncapsulated)
+        {
+            return DecodeFrame(frame);
+        }
+
+        var compressed = FrameBytes(_dataset.Get(DicomTag.PixelData)!.Fragments!, frame);
+        if (!IsTurboJpeg(compressed))
+        {
+            return DecodeFrame(frame);
+        }
+
+        var samples = Codecs.TurboJpegCodec.DecodeGray(compressed, minLongSide, out var width, out var height);
+        var values = new int[samples.Length];
+        for (var i = 0; i < samples.Length; i++)
+        {
+            values[i] = samples[i];
+        }
+
+        return new StoredFrame(width, height, 1, values);
+    }
+
+    /// <summary>Whether a JPEG frame is one TurboJPEG decodes here: one 8-bit component in 8-bit words, the size the data set says.</summary>
+    private bool IsTurboJpeg(byte[] compressed)
+    {
+        if (SamplesPerPixel != 1 || BitsAllocated != 8 || BitsStored != 8 || PixelRepresentation != 0)
+        {
+            return false;
+        }
+
+        Codecs.CodeStreamHeader.Check(compressed, Rows, Columns, SamplesPerPixel, BitsAllocated);
+        return Codecs.CodeStreamHeader.Read(compressed).Precision == 8;
+    }
+
     private void CheckFrame(int frame)
     {
         if (frame < 0 || frame >= Frames)
@@ -291,6 +332,8 @@ public sealed class DicomPixelData
                 }
 
                 return bytes;
+            case DicomUids.JpegBaseline or DicomUids.JpegExtended when IsTurboJpeg(compressed):
+                return Codecs.TurboJpegCodec.DecodeGray(compressed, 0, out _, out _);
             case DicomUids.JpegBaseline or DicomUids.JpegExtended or DicomUids.JpegLsLossless or DicomUids.JpegLsNearLossless:
                 Codecs.CodeStreamHeader.Check(compressed, Rows, Columns, SamplesPerPixel, BitsAllocated);
                 return DecodeWithGdcm(compressed, out planar);

@@ -86,14 +86,16 @@ public static class PixelPipeline
             return Derive(new WordRows(band.Frame), GrayscaleTransform.From(file.Dataset, pixels.Photometric), w, h);
         }
 
-        var stored = pixels.DecodeFrame(frame);
+        // An 8-bit greyscale JPEG is scaled by its IDCT as it decodes, to no less than the derivative's long side.
+        var stored = pixels.DecodeFrame(frame, maxSide);
         var gray = stored.SamplesPerPixel == 3 ? ToLuma(stored, pixels.Photometric) : stored;
         var photometric = stored.SamplesPerPixel == 3 ? "MONOCHROME2" : pixels.Photometric;
         RequireGray(photometric);
         var transform = stored.SamplesPerPixel == 3
             ? new GrayscaleTransform(1, 0, 127.5, 256, false)
             : GrayscaleTransform.From(file.Dataset, photometric);
-        return Derive(gray, transform, maxSide);
+        var (fw, fh) = Fit(pixels.Columns, pixels.Rows, maxSide);
+        return Derive(new IntRows(gray.Values, gray.Width, gray.Height), transform, fw, fh);
     }
 
     /// <summary>Applies the grayscale pipeline to stored values and reduces the result.</summary>
