@@ -36,9 +36,22 @@ public sealed class DicomCommandTests : IDisposable
     [Theory]
     [InlineData("MURA_GDCM_DIR", "MR_small_jpeg_ls_lossless.dcm", "libgdcm-cil")]
     [InlineData("MURA_OPENJPEG", "MR_small_jp2klossless.dcm", "libopenjp2-7")]
-    public void Without_its_codec_a_compressed_image_fails_with_an_error_naming_the_package(string variable, string name, string package)
+    public void Without_its_codec_a_compressed_image_fails_with_an_error_naming_the_package(string variable, string name, string package) =>
+        FailsNamingThePackage(variable, Path.Combine(Corpus, name), package);
+
+    [Fact]
+    public void Without_libjpeg_turbo_an_8_bit_JPEG_fails_with_an_error_naming_the_package()
     {
-        var (code, _, stderr) = Mura(new Dictionary<string, string> { [variable] = Path.Combine(_dir, "no-such-codec") }, "dicom", "decode", Path.Combine(Corpus, name), "--out", Path.Combine(_dir, "x.npy"));
+        // The corpus has no 8-bit greyscale lossy JPEG: dcmtk's encoder makes one from its 8-bit greyscale image.
+        var jpeg = Path.Combine(_dir, "baseline.dcm");
+        Assert.Equal(0, Peers.Run("dcmcjpeg", "+eb", Path.Combine(Corpus, "image_dfl.dcm"), jpeg).ExitCode);
+        FailsNamingThePackage("MURA_TURBOJPEG", jpeg, "libturbojpeg0");
+        Assert.Equal(0, Mura(null, "dicom", "decode", jpeg, "--out", Path.Combine(_dir, "x.npy")).Code);
+    }
+
+    private void FailsNamingThePackage(string variable, string file, string package)
+    {
+        var (code, _, stderr) = Mura(new Dictionary<string, string> { [variable] = Path.Combine(_dir, "no-such-codec") }, "dicom", "decode", file, "--out", Path.Combine(_dir, "x.npy"));
         Assert.Equal(ExitCodes.StartFailed, code);
         Assert.Contains(package, stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_dir, "x.npy")));

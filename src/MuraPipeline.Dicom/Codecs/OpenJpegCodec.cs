@@ -299,38 +299,27 @@ public static unsafe class OpenJpegCodec
         public uint IccProfileLen;
     }
 
-    private static Api Load()
+    private static Api Load() =>
+        new(NativeCodec.Load("OpenJPEG", "libopenjp2-7 (2.5 or later)", DefaultLibrary, "MURA_OPENJPEG", "JPEG 2000 and HTJ2K"));
+
+    private sealed class Api(NativeCodec lib)
     {
-        var path = Environment.GetEnvironmentVariable("MURA_OPENJPEG") is { Length: > 0 } p ? p : DefaultLibrary;
-        if (!NativeLibrary.TryLoad(path, out var lib))
-        {
-            throw new DicomException($"decoding JPEG 2000 and HTJ2K needs OpenJPEG, which is not installed ({path} could not be loaded): install the Debian package libopenjp2-7, or set MURA_OPENJPEG");
-        }
-
-        return new Api(lib);
-    }
-
-    private sealed class Api(IntPtr lib)
-    {
-        public readonly delegate* unmanaged<int, IntPtr> CreateDecompress = (delegate* unmanaged<int, IntPtr>)Export(lib, "opj_create_decompress");
-        public readonly delegate* unmanaged<IntPtr, void> SetDefaultDecoderParameters = (delegate* unmanaged<IntPtr, void>)Export(lib, "opj_set_default_decoder_parameters");
-        public readonly delegate* unmanaged<IntPtr, IntPtr, int> SetupDecoder = (delegate* unmanaged<IntPtr, IntPtr, int>)Export(lib, "opj_setup_decoder");
-        public readonly delegate* unmanaged<IntPtr, int, int> SetThreads = (delegate* unmanaged<IntPtr, int, int>)Export(lib, "opj_codec_set_threads");
-        public readonly delegate* unmanaged<nuint, int, IntPtr> StreamCreate = (delegate* unmanaged<nuint, int, IntPtr>)Export(lib, "opj_stream_create");
-        public readonly delegate* unmanaged<IntPtr, IntPtr, void> StreamSetRead = (delegate* unmanaged<IntPtr, IntPtr, void>)Export(lib, "opj_stream_set_read_function");
-        public readonly delegate* unmanaged<IntPtr, IntPtr, void> StreamSetSkip = (delegate* unmanaged<IntPtr, IntPtr, void>)Export(lib, "opj_stream_set_skip_function");
-        public readonly delegate* unmanaged<IntPtr, IntPtr, void> StreamSetSeek = (delegate* unmanaged<IntPtr, IntPtr, void>)Export(lib, "opj_stream_set_seek_function");
-        public readonly delegate* unmanaged<IntPtr, IntPtr, IntPtr, void> StreamSetUserData = (delegate* unmanaged<IntPtr, IntPtr, IntPtr, void>)Export(lib, "opj_stream_set_user_data");
-        public readonly delegate* unmanaged<IntPtr, ulong, void> StreamSetUserDataLength = (delegate* unmanaged<IntPtr, ulong, void>)Export(lib, "opj_stream_set_user_data_length");
-        public readonly delegate* unmanaged<IntPtr, IntPtr, IntPtr*, int> ReadHeader = (delegate* unmanaged<IntPtr, IntPtr, IntPtr*, int>)Export(lib, "opj_read_header");
-        public readonly delegate* unmanaged<IntPtr, uint, int> SetDecodedResolutionFactor = (delegate* unmanaged<IntPtr, uint, int>)Export(lib, "opj_set_decoded_resolution_factor");
-        public readonly delegate* unmanaged<IntPtr, IntPtr, IntPtr, int> DecodeImage = (delegate* unmanaged<IntPtr, IntPtr, IntPtr, int>)Export(lib, "opj_decode");
-        public readonly delegate* unmanaged<IntPtr, IntPtr, int> EndDecompress = (delegate* unmanaged<IntPtr, IntPtr, int>)Export(lib, "opj_end_decompress");
-        public readonly delegate* unmanaged<IntPtr, void> StreamDestroy = (delegate* unmanaged<IntPtr, void>)Export(lib, "opj_stream_destroy");
-        public readonly delegate* unmanaged<IntPtr, void> DestroyCodec = (delegate* unmanaged<IntPtr, void>)Export(lib, "opj_destroy_codec");
-        public readonly delegate* unmanaged<IntPtr, void> ImageDestroy = (delegate* unmanaged<IntPtr, void>)Export(lib, "opj_image_destroy");
-
-        private static IntPtr Export(IntPtr lib, string name) =>
-            NativeLibrary.TryGetExport(lib, name, out var f) ? f : throw new DicomException($"OpenJPEG at hand lacks {name}; install libopenjp2-7 2.5 or later");
+        public readonly delegate* unmanaged<int, IntPtr> CreateDecompress = (delegate* unmanaged<int, IntPtr>)lib.Export("opj_create_decompress");
+        public readonly delegate* unmanaged<IntPtr, void> SetDefaultDecoderParameters = (delegate* unmanaged<IntPtr, void>)lib.Export("opj_set_default_decoder_parameters");
+        public readonly delegate* unmanaged<IntPtr, IntPtr, int> SetupDecoder = (delegate* unmanaged<IntPtr, IntPtr, int>)lib.Export("opj_setup_decoder");
+        public readonly delegate* unmanaged<IntPtr, int, int> SetThreads = (delegate* unmanaged<IntPtr, int, int>)lib.Export("opj_codec_set_threads");
+        public readonly delegate* unmanaged<nuint, int, IntPtr> StreamCreate = (delegate* unmanaged<nuint, int, IntPtr>)lib.Export("opj_stream_create");
+        public readonly delegate* unmanaged<IntPtr, IntPtr, void> StreamSetRead = (delegate* unmanaged<IntPtr, IntPtr, void>)lib.Export("opj_stream_set_read_function");
+        public readonly delegate* unmanaged<IntPtr, IntPtr, void> StreamSetSkip = (delegate* unmanaged<IntPtr, IntPtr, void>)lib.Export("opj_stream_set_skip_function");
+        public readonly delegate* unmanaged<IntPtr, IntPtr, void> StreamSetSeek = (delegate* unmanaged<IntPtr, IntPtr, void>)lib.Export("opj_stream_set_seek_function");
+        public readonly delegate* unmanaged<IntPtr, IntPtr, IntPtr, void> StreamSetUserData = (delegate* unmanaged<IntPtr, IntPtr, IntPtr, void>)lib.Export("opj_stream_set_user_data");
+        public readonly delegate* unmanaged<IntPtr, ulong, void> StreamSetUserDataLength = (delegate* unmanaged<IntPtr, ulong, void>)lib.Export("opj_stream_set_user_data_length");
+        public readonly delegate* unmanaged<IntPtr, IntPtr, IntPtr*, int> ReadHeader = (delegate* unmanaged<IntPtr, IntPtr, IntPtr*, int>)lib.Export("opj_read_header");
+        public readonly delegate* unmanaged<IntPtr, uint, int> SetDecodedResolutionFactor = (delegate* unmanaged<IntPtr, uint, int>)lib.Export("opj_set_decoded_resolution_factor");
+        public readonly delegate* unmanaged<IntPtr, IntPtr, IntPtr, int> DecodeImage = (delegate* unmanaged<IntPtr, IntPtr, IntPtr, int>)lib.Export("opj_decode");
+        public readonly delegate* unmanaged<IntPtr, IntPtr, int> EndDecompress = (delegate* unmanaged<IntPtr, IntPtr, int>)lib.Export("opj_end_decompress");
+        public readonly delegate* unmanaged<IntPtr, void> StreamDestroy = (delegate* unmanaged<IntPtr, void>)lib.Export("opj_stream_destroy");
+        public readonly delegate* unmanaged<IntPtr, void> DestroyCodec = (delegate* unmanaged<IntPtr, void>)lib.Export("opj_destroy_codec");
+        public readonly delegate* unmanaged<IntPtr, void> ImageDestroy = (delegate* unmanaged<IntPtr, void>)lib.Export("opj_image_destroy");
     }
 }

@@ -101,27 +101,16 @@ public static unsafe class TurboJpegCodec
     private static string Error(Api api, IntPtr handle) =>
         Marshal.PtrToStringUTF8(api.GetErrorStr2(handle)) is { Length: > 0 } message ? message : "libjpeg-turbo gave no reason";
 
-    private static Api Load()
+    private static Api Load() =>
+        new(NativeCodec.Load("libjpeg-turbo's TurboJPEG", "libturbojpeg0 (2.1 or later)", DefaultLibrary, "MURA_TURBOJPEG", "8-bit JPEG"));
+
+    private sealed class Api(NativeCodec lib)
     {
-        var path = Environment.GetEnvironmentVariable("MURA_TURBOJPEG") is { Length: > 0 } p ? p : DefaultLibrary;
-        if (!NativeLibrary.TryLoad(path, out var lib))
-        {
-            throw new DicomException($"decoding 8-bit JPEG needs libjpeg-turbo's TurboJPEG, which is not installed ({path} could not be loaded): install the Debian package libturbojpeg0, or set MURA_TURBOJPEG");
-        }
-
-        return new Api(lib);
-    }
-
-    private sealed class Api(IntPtr lib)
-    {
-        public readonly delegate* unmanaged<IntPtr> InitDecompress = (delegate* unmanaged<IntPtr>)Export(lib, "tjInitDecompress");
-        public readonly delegate* unmanaged<IntPtr, byte*, nuint, int*, int*, int*, int*, int> DecompressHeader3 = (delegate* unmanaged<IntPtr, byte*, nuint, int*, int*, int*, int*, int>)Export(lib, "tjDecompressHeader3");
-        public readonly delegate* unmanaged<IntPtr, byte*, nuint, byte*, int, int, int, int, int, int> Decompress2 = (delegate* unmanaged<IntPtr, byte*, nuint, byte*, int, int, int, int, int, int>)Export(lib, "tjDecompress2");
-        public readonly delegate* unmanaged<int*, int*> GetScalingFactors = (delegate* unmanaged<int*, int*>)Export(lib, "tjGetScalingFactors");
-        public readonly delegate* unmanaged<IntPtr, IntPtr> GetErrorStr2 = (delegate* unmanaged<IntPtr, IntPtr>)Export(lib, "tjGetErrorStr2");
-        public readonly delegate* unmanaged<IntPtr, int> Destroy = (delegate* unmanaged<IntPtr, int>)Export(lib, "tjDestroy");
-
-        private static IntPtr Export(IntPtr lib, string name) =>
-            NativeLibrary.TryGetExport(lib, name, out var f) ? f : throw new DicomException($"libjpeg-turbo at hand lacks {name}; install libturbojpeg0 2.1 or later");
+        public readonly delegate* unmanaged<IntPtr> InitDecompress = (delegate* unmanaged<IntPtr>)lib.Export("tjInitDecompress");
+        public readonly delegate* unmanaged<IntPtr, byte*, nuint, int*, int*, int*, int*, int> DecompressHeader3 = (delegate* unmanaged<IntPtr, byte*, nuint, int*, int*, int*, int*, int>)lib.Export("tjDecompressHeader3");
+        public readonly delegate* unmanaged<IntPtr, byte*, nuint, byte*, int, int, int, int, int, int> Decompress2 = (delegate* unmanaged<IntPtr, byte*, nuint, byte*, int, int, int, int, int, int>)lib.Export("tjDecompress2");
+        public readonly delegate* unmanaged<int*, int*> GetScalingFactors = (delegate* unmanaged<int*, int*>)lib.Export("tjGetScalingFactors");
+        public readonly delegate* unmanaged<IntPtr, IntPtr> GetErrorStr2 = (delegate* unmanaged<IntPtr, IntPtr>)lib.Export("tjGetErrorStr2");
+        public readonly delegate* unmanaged<IntPtr, int> Destroy = (delegate* unmanaged<IntPtr, int>)lib.Export("tjDestroy");
     }
 }
