@@ -14,20 +14,15 @@ namespace MuraPipeline.Dicom.Tests;
 /// (opj_compress, ojph_compress) from a 12-bit phantom DX: lossless decodes give the stored values back; a reduced
 /// decode is what opj_decompress -r gives, and its derivative is within a grey level of the full decode's.
 /// </summary>
-public sealed class Jpeg2000Tests : IDisposable
+public sealed class Jpeg2000Tests() : PhantomScratch(seed: 41, minSide: 2100, maxSide: 2300)
 {
-    private readonly string _dir = Peers.TempDir();
-    private readonly PhantomStudy _study = new PhantomGenerator(seed: 41, minSide: 2100, maxSide: 2300).Generate(0);
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private PhantomView View => _study.Views[0];
+    private PhantomView View => Study.Views[0];
 
     /// <summary>The view's stored values as a 16-bit PGM (big-endian, maxval 4095: 12 bits, or as given), the encoders' input.</summary>
     private string Pgm(int maxval = 4095)
     {
         var f = View.Frame;
-        var path = Path.Combine(_dir, "view.pgm");
+        var path = Path.Combine(Dir, "view.pgm");
         using var stream = File.Create(path);
         stream.Write(Encoding.ASCII.GetBytes($"P5\n{f.Width} {f.Height}\n{maxval}\n"));
         var data = new byte[f.Values.Length * 2];
@@ -43,14 +38,14 @@ public sealed class Jpeg2000Tests : IDisposable
     /// <summary>A code stream made by a peer's encoder, wrapped as the phantom's DICOM file in <paramref name="syntax"/>.</summary>
     private string Encode(string encoder, string syntax, int maxval = 4095)
     {
-        var stream = Path.Combine(_dir, encoder + ".j2c");
+        var stream = Path.Combine(Dir, encoder + ".j2c");
         var (code, stdout, stderr) = encoder == "ojph_compress"
             ? Peers.Run("ojph_compress", "-i", Pgm(maxval), "-o", stream, "-reversible", "true", "-num_decomps", "5")
             : Peers.Run("opj_compress", "-i", Pgm(maxval), "-o", stream, "-n", "6");
         Assert.True(code == 0, $"{encoder}: {stdout}{stderr}");
-        var ds = PhantomWriter.ToDataset(_study, View);
+        var ds = PhantomWriter.ToDataset(Study, View);
         ds.Set(new DicomElement(DicomTag.PixelData, "OB", ReadOnlyMemory<byte>.Empty) { Fragments = [ReadOnlyMemory<byte>.Empty, Even(File.ReadAllBytes(stream))] });
-        var path = Path.Combine(_dir, encoder + ".dcm");
+        var path = Path.Combine(Dir, encoder + ".dcm");
         new DicomFile(DicomWriter.CreateMeta(ds, syntax), ds).Save(path);
         return path;
     }
@@ -85,8 +80,8 @@ public sealed class Jpeg2000Tests : IDisposable
         var reduced = pixels.DecodeWords(0, PixelPipeline.DecodeSide(PixelPipeline.DefaultMaxSide))!;
         Assert.Equal(((pixels.Columns + 3) / 4, (pixels.Rows + 3) / 4), (reduced.Width, reduced.Height));
 
-        var stream = Path.Combine(_dir, encoder + ".j2c");
-        var pgm = Path.Combine(_dir, encoder + "-r2.pgm");
+        var stream = Path.Combine(Dir, encoder + ".j2c");
+        var pgm = Path.Combine(Dir, encoder + "-r2.pgm");
         var (code, stdout, stderr) = Peers.Run("opj_decompress", "-i", stream, "-o", pgm, "-r", "2");
         Assert.True(code == 0, stdout + stderr);
         // The reduced samples are OpenJPEG's own tool's at -r 2, held to the 12 stored bits (the tool holds them to
@@ -103,8 +98,8 @@ public sealed class Jpeg2000Tests : IDisposable
         }
 
         // So the derivative is the uncompressed file's, to the last grey level, and its size is the full image's.
-        var raw = Path.Combine(_dir, "raw.dcm");
-        var ds = PhantomWriter.ToDataset(_study, View);
+        var raw = Path.Combine(Dir, "raw.dcm");
+        var ds = PhantomWriter.ToDataset(Study, View);
         new DicomFile(DicomWriter.CreateMeta(ds, DicomUids.ExplicitVrLittleEndian), ds).Save(raw);
         var expected = PixelPipeline.Derive(DicomFile.Open(raw));
         var derived = PixelPipeline.Derive(file);
@@ -124,7 +119,7 @@ public sealed class Jpeg2000Tests : IDisposable
         // Odd and even sides, a side of one and two, several levels: the ends' mirroring and the rounding are each tried.
         var rng = new Random(width * 100 + height);
         var values = Enumerable.Range(0, width * height).Select(_ => rng.Next(4096)).ToArray();
-        var pgm = Path.Combine(_dir, "small.pgm");
+        var pgm = Path.Combine(Dir, "small.pgm");
         using (var output = File.Create(pgm))
         {
             output.Write(Encoding.ASCII.GetBytes($"P5\n{width} {height}\n4095\n"));
@@ -134,10 +129,10 @@ public sealed class Jpeg2000Tests : IDisposable
             }
         }
 
-        var stream = Path.Combine(_dir, "small.j2k");
+        var stream = Path.Combine(Dir, "small.j2k");
         var (code, stdout, stderr) = Peers.Run("opj_compress", "-i", pgm, "-o", stream, "-n", (levels + 1).ToString(CultureInfo.InvariantCulture));
         Assert.True(code == 0, stdout + stderr);
-        var reducedPgm = Path.Combine(_dir, "small-r.pgm");
+        var reducedPgm = Path.Combine(Dir, "small-r.pgm");
         (code, stdout, stderr) = Peers.Run("opj_decompress", "-i", stream, "-o", reducedPgm, "-r", levels.ToString(CultureInfo.InvariantCulture));
         Assert.True(code == 0, stdout + stderr);
 
@@ -169,7 +164,7 @@ public sealed class Jpeg2000Tests : IDisposable
     public async Task The_receiver_takes_HTJ2K_and_stores_it_as_sent()
     {
         var path = Encode("ojph_compress", DicomUids.Htj2kLossless);
-        var inbox = Path.Combine(_dir, "inbox");
+        var inbox = Path.Combine(Dir, "inbox");
         await using var scp = new StoreScp(new StoreScpOptions { AeTitle = "MURA" }, inbox, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         scp.Start();
         await new DicomClient("127.0.0.1", scp.Port, "MURA-TEST", "MURA").StoreAsync([path], default);

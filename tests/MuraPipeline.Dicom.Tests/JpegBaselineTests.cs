@@ -9,18 +9,13 @@ namespace MuraPipeline.Dicom.Tests;
 /// exactly what dcmtk's decoder (dcmdjpeg) gives; for the derivative its IDCT scales the decode down to no less than
 /// the derivative's long side, and the derivative stays within a grey level of the full decode's.
 /// </summary>
-public sealed class JpegBaselineTests : IDisposable
+public sealed class JpegBaselineTests() : PhantomScratch(seed: 43, minSide: 2100, maxSide: 2300)
 {
-    private readonly string _dir = Peers.TempDir();
-    private readonly PhantomStudy _study = new PhantomGenerator(seed: 43, minSide: 2100, maxSide: 2300).Generate(0);
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     /// <summary>The phantom at 8 bits (its 12-bit values' top eight, the window scaled alike), uncompressed, and dcmcjpeg's baseline JPEG of it.</summary>
     private (string Raw, string Jpeg) Files()
     {
-        var view = _study.Views[0];
-        var ds = PhantomWriter.ToDataset(_study, view);
+        var view = Study.Views[0];
+        var ds = PhantomWriter.ToDataset(Study, view);
         var values = view.Frame.Values;
         var bytes = new byte[values.Length];
         for (var i = 0; i < values.Length; i++)
@@ -31,9 +26,9 @@ public sealed class JpegBaselineTests : IDisposable
         ds.AddUInt16(DicomTag.BitsAllocated, 8).AddUInt16(DicomTag.BitsStored, 8).AddUInt16(DicomTag.HighBit, 7);
         ds.AddString(DicomTag.WindowCenter, "DS", "128").AddString(DicomTag.WindowWidth, "DS", "256");
         ds.AddBytes(DicomTag.PixelData, "OB", bytes);
-        var raw = Path.Combine(_dir, "raw8.dcm");
+        var raw = Path.Combine(Dir, "raw8.dcm");
         new DicomFile(DicomWriter.CreateMeta(ds), ds).Save(raw);
-        var jpeg = Path.Combine(_dir, "baseline.dcm");
+        var jpeg = Path.Combine(Dir, "baseline.dcm");
         var (code, stdout, stderr) = Peers.Run("dcmcjpeg", "+eb", raw, jpeg);
         Assert.True(code == 0, stdout + stderr);
         Assert.Equal(DicomUids.JpegBaseline, DicomFile.Open(jpeg).TransferSyntaxUid);
@@ -44,7 +39,7 @@ public sealed class JpegBaselineTests : IDisposable
     public void A_baseline_JPEG_decodes_to_what_dcmtks_decoder_gives()
     {
         var (_, jpeg) = Files();
-        var decoded = Path.Combine(_dir, "dcmdjpeg.dcm");
+        var decoded = Path.Combine(Dir, "dcmdjpeg.dcm");
         var (code, stdout, stderr) = Peers.Run("dcmdjpeg", jpeg, decoded);
         Assert.True(code == 0, stdout + stderr);
         Assert.Equal(DicomPixelData.From(DicomFile.Open(decoded)).DecodeFrame().Values, DicomPixelData.From(DicomFile.Open(jpeg)).DecodeFrame().Values);
@@ -63,7 +58,7 @@ public sealed class JpegBaselineTests : IDisposable
         Assert.True(Math.Max(scaled.Width, scaled.Height) >= PixelPipeline.DefaultMaxSide);
 
         // The derivative from the scaled decode against the one from dcmdjpeg's full decode: the lossy file's own pixels.
-        var full = Path.Combine(_dir, "full.dcm");
+        var full = Path.Combine(Dir, "full.dcm");
         Assert.Equal(0, Peers.Run("dcmdjpeg", jpeg, full).ExitCode);
         var expected = PixelPipeline.Derive(DicomFile.Open(full));
         var derived = PixelPipeline.Derive(file);
@@ -82,12 +77,12 @@ public sealed class JpegBaselineTests : IDisposable
     public void A_12_bit_extended_JPEG_is_not_scaled_and_decodes_as_dcmtk_decodes_it()
     {
         // libjpeg-turbo's TurboJPEG here reads 8-bit JPEG only; 12-bit goes through GDCM, in full.
-        var ds = PhantomWriter.ToDataset(_study, _study.Views[0]);
-        var raw = Path.Combine(_dir, "raw12.dcm");
+        var ds = PhantomWriter.ToDataset(Study, Study.Views[0]);
+        var raw = Path.Combine(Dir, "raw12.dcm");
         new DicomFile(DicomWriter.CreateMeta(ds), ds).Save(raw);
-        var jpeg = Path.Combine(_dir, "extended.dcm");
+        var jpeg = Path.Combine(Dir, "extended.dcm");
         Assert.Equal(0, Peers.Run("dcmcjpeg", "+ee", raw, jpeg).ExitCode);
-        var decoded = Path.Combine(_dir, "extended-dcmdjpeg.dcm");
+        var decoded = Path.Combine(Dir, "extended-dcmdjpeg.dcm");
         Assert.Equal(0, Peers.Run("dcmdjpeg", jpeg, decoded).ExitCode);
         var pixels = DicomPixelData.From(DicomFile.Open(jpeg));
         var frame = pixels.DecodeFrame(0, PixelPipeline.DefaultMaxSide);

@@ -7,24 +7,21 @@ namespace MuraPipeline.Dicom.Tests;
 /// A 12-bit phantom DX, transcoded by peers nobody here wrote (dcmtk's dcmconv, dcmcjpeg, dcmcrle and GDCM's
 /// gdcmconv) into each syntax we read, decodes to exactly the stored values we wrote.
 /// </summary>
-public sealed class TransferSyntaxTests : IDisposable
+public sealed class TransferSyntaxTests : PhantomScratch
 {
-    private readonly string _dir = Peers.TempDir();
-    private readonly PhantomStudy _study = new PhantomGenerator(seed: 23, minSide: 300, maxSide: 360).Generate(0);
     private readonly string _source;
 
     public TransferSyntaxTests()
+        : base(seed: 23, minSide: 300, maxSide: 360)
     {
-        var ds = PhantomWriter.ToDataset(_study, _study.Views[0]);
-        _source = Path.Combine(_dir, "source.dcm");
+        var ds = PhantomWriter.ToDataset(Study, Study.Views[0]);
+        _source = Path.Combine(Dir, "source.dcm");
         new DicomFile(DicomWriter.CreateMeta(ds), ds).Save(_source);
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     private string Transcode(string name, string program, params string[] options)
     {
-        var target = Path.Combine(_dir, name + ".dcm");
+        var target = Path.Combine(Dir, name + ".dcm");
         var (code, _, stderr) = Peers.Run(program, [.. options, _source, target]);
         Assert.True(code == 0, $"{program} {string.Join(' ', options)}: {stderr}");
         return target;
@@ -34,7 +31,7 @@ public sealed class TransferSyntaxTests : IDisposable
     {
         var file = DicomFile.Open(path);
         Assert.Equal(expectedSyntax, file.TransferSyntaxUid);
-        Assert.Equal(_study.PatientName, file.Dataset.GetString(DicomTag.PatientName));
+        Assert.Equal(Study.PatientName, file.Dataset.GetString(DicomTag.PatientName));
         return DicomPixelData.From(file).DecodeFrame().Values;
     }
 
@@ -51,7 +48,7 @@ public sealed class TransferSyntaxTests : IDisposable
         var path = program == "gdcmconv"
             ? Transcode(name, program, option, "--lossless")
             : Transcode(name, program, option);
-        Assert.Equal(_study.Views[0].Frame.Values, Decode(path, syntax));
+        Assert.Equal(Study.Views[0].Frame.Values, Decode(path, syntax));
     }
 
     [Theory]
@@ -65,14 +62,14 @@ public sealed class TransferSyntaxTests : IDisposable
     public void Jpeg_lossless_decodes_every_selection_value(int selectionValue)
     {
         var path = Transcode($"sv{selectionValue}", "dcmcjpeg", "+el", "+sv", selectionValue.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal(_study.Views[0].Frame.Values, Decode(path, DicomUids.JpegLossless));
+        Assert.Equal(Study.Views[0].Frame.Values, Decode(path, DicomUids.JpegLossless));
     }
 
     [Fact]
     public void Jpeg_lossless_point_transform_restores_the_shifted_values()
     {
         var path = Transcode("pt2", "dcmcjpeg", "+el", "+sv", "1", "+pt", "2");
-        var expected = _study.Views[0].Frame.Values.Select(v => (v >> 2) << 2).ToArray();
+        var expected = Study.Views[0].Frame.Values.Select(v => (v >> 2) << 2).ToArray();
         Assert.Equal(expected, Decode(path, DicomUids.JpegLossless));
     }
 }
