@@ -71,8 +71,7 @@ public static class PixelPipeline
         // derivative's long side. A JPEG 2000 or HTJ2K decoder gives that band directly (and skips the finer levels'
         // work); any other syntax is decoded in full and reduced here. Either way the derivative is the same, so a
         // study's score does not depend on the syntax its PACS sent. The derivative keeps the full image's size.
-        var side = DecodeSide(maxSide);
-        if (pixels.DecodeWords(frame, side) is { } words)
+        if (pixels.DecodeWords(frame, maxSide) is { } words)
         {
             RequireGray(pixels.Photometric);
             var (w, h) = Fit(pixels.Columns, pixels.Rows, maxSide);
@@ -139,16 +138,14 @@ public static class PixelPipeline
     }
 
     /// <summary>
-    /// The long side the 5/3 low band keeps for a derivative of <paramref name="maxSide"/>: the derivative's own, so
-    /// that a JPEG 2000 or HTJ2K decode skips every level the derivative does not need (a 1,500-3,000 pixel radiograph
-    /// skips one or two: three quarters or fifteen sixteenths of the decode's work). The band is then area-averaged
-    /// down to the derivative; every syntax goes through the same band, so the derivative does not depend on it.
+    /// The 5/3 levels a frame of <paramref name="width"/>×<paramref name="height"/> is reduced by for a derivative of
+    /// <paramref name="maxSide"/>: every level whose band still keeps the derivative's long side, so a JPEG 2000 or
+    /// HTJ2K decode skips every level the derivative does not need (a 1,500-3,000 pixel radiograph skips one or two:
+    /// three quarters or fifteen sixteenths of the decode's work). Every syntax goes through the same band, so the
+    /// derivative does not depend on the syntax.
     /// </summary>
-    public static int DecodeSide(int maxSide) => maxSide;
-
-    /// <summary>The 5/3 levels a frame of <paramref name="width"/>×<paramref name="height"/> is reduced by for a derivative of <paramref name="maxSide"/>.</summary>
     public static int ReductionLevels(int width, int height, int maxSide) =>
-        MuraPipeline.Dicom.Codecs.OpenJpegCodec.ReductionFor(width, height, DecodeSide(maxSide), levels: 32);
+        MuraPipeline.Dicom.Codecs.OpenJpegCodec.ReductionFor(width, height, maxSide, levels: 32);
 
     private static void RequireGray(string photometric)
     {

@@ -155,7 +155,7 @@ public static class BenchCommand
         double[]? oursReduced = null;
         if (layered && levels > 0)
         {
-            oursReduced = Time(iterations, () => Decode(path, PixelPipeline.DecodeSide(PixelPipeline.DefaultMaxSide)));
+            oursReduced = Time(iterations, () => Decode(path, PixelPipeline.DefaultMaxSide));
             Console.WriteLine(Row($"MuraPipeline: read + decode, {levels} levels skipped (what the derivative needs)", oursReduced, null));
         }
 

@@ -65,9 +65,6 @@ public static unsafe class TurboJpegCodec
     /// The size a <paramref name="fullWidth"/>×<paramref name="fullHeight"/> image decodes to at the smallest scaling
     /// factor the library offers (at most 1) whose long side is still at least <paramref name="minLongSide"/>.
     /// </summary>
-    public static (int Width, int Height) ScaledSize(int fullWidth, int fullHeight, int minLongSide) =>
-        Scaled(Native.Value, fullWidth, fullHeight, minLongSide);
-
     private static (int Width, int Height) Scaled(Api api, int fullWidth, int fullHeight, int minLongSide)
     {
         var best = (Width: fullWidth, Height: fullHeight);
