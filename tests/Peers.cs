@@ -115,12 +115,58 @@ public static class Peers
         return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonSerializer.Deserialize<PixelComparison>(l, options)!).ToList();
     }
 
-    /// <summary>A loopback TCP port nobody listens on at the moment of asking.</summary>
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>
+    /// A loopback TCP port nobody listens on at the moment of asking, for a process started next to bind. It lies below
+    /// the kernel's ephemeral range, so no outgoing connection (to PostgreSQL, RabbitMQ, a PACS) and no bind to port 0
+    /// can take it in between, and this process never hands the same port out twice. A port from bind(0) was not safe:
+    /// two servers started a second apart could get the same one, or a client's connection could take it first.
+    /// </summary>
     public static int FreePort()
     {
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+        var (low, _) = EphemeralRange();
+        var top = Math.Min(low, 32768);
+        var bottom = Math.Max(1024, top - 12000);
+        lock (HandedOut)
+        {
+            for (var tries = 0; tries < 1000; tries++)
+            {
+                var port = Random.Shared.Next(bottom, top);
+                if (HandedOut.Contains(port))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                    l.Start();
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    continue;
+                }
+
+                HandedOut.Add(port);
+                return port;
+            }
+        }
+
+        throw new InvalidOperationException($"no free loopback port between {bottom} and {top}");
+    }
+
+    private static (int Low, int High) EphemeralRange()
+    {
+        try
+        {
+            var parts = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            return (int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException or UnauthorizedAccessException)
+        {
+            return (32768, 60999);
+        }
     }
 
     public static string TempDir()
