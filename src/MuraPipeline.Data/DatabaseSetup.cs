@@ -87,13 +87,31 @@ public static class DatabaseSetup
                 (Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.CommandError, Microsoft.Extensions.Logging.LogLevel.Debug),
                 (Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.SaveChangesFailed, Microsoft.Extensions.Logging.LogLevel.Debug)));
 
-    /// <summary>Applies pending migrations (and switches a SQLite file to WAL mode).</summary>
+    /// <summary>
+    /// The page size of a new SQLite file. Each view's derivative (a PNG of about 100 KB) is stored in the row of its
+    /// registration; at SQLite's default 4 KB a derivative is a chain of some 25 overflow pages, and writing those chains
+    /// was three quarters of the time ingest's one writer held the database a view (0.8-0.9 ms at 250 files a commit).
+    /// At 64 KB it holds it 0.5 ms a view and screen runs no slower. A file made before keeps its page size.
+    /// </summary>
+    public const int SqlitePageSize = 65536;
+
+    private const string SqlitePageSizePragma = "PRAGMA page_size = 65536;";
+
+    /// <summary>Applies pending migrations (and makes a new SQLite file with <see cref="SqlitePageSize"/> pages in WAL mode).</summary>
     public static async Task MigrateAsync(MuraDbContext db, CancellationToken ct)
     {
+        if (db.Database.IsSqlite())
+        {
+            // A page size is taken only before the file's first table is written.
+            await db.Database.OpenConnectionAsync(ct);
+            await db.Database.ExecuteSqlRawAsync(SqlitePageSizePragma, ct);
+        }
+
         await db.Database.MigrateAsync(ct);
         if (db.Database.IsSqlite())
         {
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+            await db.Database.CloseConnectionAsync();
         }
     }
 

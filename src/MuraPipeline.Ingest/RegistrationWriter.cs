@@ -68,12 +68,7 @@ public sealed partial class RegistrationWriter : IAsyncDisposable
                     group.Add(p);
                 }
 
-                var held = await WriteAsync(group, stop);
-                Interlocked.Add(ref _heldTicks, held.Ticks);
-                Interlocked.Add(ref _views, group.Count);
-                Interlocked.Increment(ref _commits);
-                MuraMetrics.IngestWriterSeconds.Inc(held.TotalSeconds);
-                MuraMetrics.IngestWriterGroups.Observe(group.Count);
+                await WriteAsync(group, stop);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -92,8 +87,18 @@ public sealed partial class RegistrationWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes one group; returns how long its transactions held the database.</summary>
-    private async Task<TimeSpan> WriteAsync(List<Pending> group, CancellationToken ct)
+    /// <summary>Adds a written group to the tally, before its callers hear their outcomes (so a caller's next look at <see cref="Tally"/> includes its own file).</summary>
+    private void Count(int views, TimeSpan held)
+    {
+        Interlocked.Add(ref _heldTicks, held.Ticks);
+        Interlocked.Add(ref _views, views);
+        Interlocked.Increment(ref _commits);
+        MuraMetrics.IngestWriterSeconds.Inc(held.TotalSeconds);
+        MuraMetrics.IngestWriterGroups.Observe(views);
+    }
+
+    /// <summary>Writes one group and counts how long its transactions held the database.</summary>
+    private async Task WriteAsync(List<Pending> group, CancellationToken ct)
     {
         var held = TimeSpan.Zero;
         try
@@ -103,12 +108,13 @@ public sealed partial class RegistrationWriter : IAsyncDisposable
             try
             {
                 var results = await store.RegisterManyAsync(group.Select(p => (p.File, p.Derivative, p.Error)).ToList(), ct);
+                Count(group.Count, store.Held);
                 for (var i = 0; i < group.Count; i++)
                 {
                     group[i].Done.TrySetResult(results[i]);
                 }
 
-                return store.Held;
+                return;
             }
             finally
             {
@@ -123,33 +129,52 @@ public sealed partial class RegistrationWriter : IAsyncDisposable
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             // The database is away, or something in the group cannot be written: every caller hears it and keeps its file.
+            Count(group.Count, held);
             foreach (var p in group)
             {
                 p.Done.TrySetException(ex);
             }
 
-            return held;
+            return;
         }
 
-        foreach (var p in group)
+        // One by one: the outcomes are told once the files written are counted (on shutdown too, for those done by then).
+        var outcomes = new List<(Pending Pending, Registration? Result, Exception? Error)>(group.Count);
+        try
         {
-            await using var scope = _scopes.CreateAsyncScope();
-            var store = scope.ServiceProvider.GetRequiredService<StudyStore>();
-            try
+            foreach (var p in group)
             {
-                p.Done.TrySetResult(await store.RegisterAsync(p.File, p.Derivative, p.Error, ct));
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                p.Done.TrySetException(ex);
-            }
-            finally
-            {
-                held += store.Held;
+                await using var scope = _scopes.CreateAsyncScope();
+                var store = scope.ServiceProvider.GetRequiredService<StudyStore>();
+                try
+                {
+                    outcomes.Add((p, await store.RegisterAsync(p.File, p.Derivative, p.Error, ct), null));
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    outcomes.Add((p, null, ex));
+                }
+                finally
+                {
+                    held += store.Held;
+                }
             }
         }
-
-        return held;
+        finally
+        {
+            Count(outcomes.Count, held);
+            foreach (var (p, result, error) in outcomes)
+            {
+                if (error is null)
+                {
+                    p.Done.TrySetResult(result!);
+                }
+                else
+                {
+                    p.Done.TrySetException(error);
+                }
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -99,4 +99,67 @@ public sealed class RegistrationWriterTests : IAsyncLifetime
 
         Assert.Equal(RegistrationOutcome.Registered, (await writer.RegisterAsync(file, new Derivative([1], 1, 1, 1, 1), null, default)).Outcome);
     }
+
+    [Fact]
+    public async Task A_new_database_takes_large_pages_and_a_group_is_counted_before_its_callers_hear()
+    {
+        // Derivatives are stored in the registration's rows: a new file gets 64 KB pages so each is a short chain.
+        var db = Path.Combine(_dir, "pages.db");
+        await using var p = Replica(db);
+        await using (var scope = p.CreateAsyncScope())
+        {
+            await DatabaseSetup.MigrateAsync(scope.ServiceProvider.GetRequiredService<MuraDbContext>(), default);
+        }
+
+        await using (var conn = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db}"))
+        {
+            await conn.OpenAsync();
+            await using var cmd = conn.CreateCommand();
+            cmd.CommandText = "PRAGMA page_size";
+            Assert.Equal((long)DatabaseSetup.SqlitePageSize, (long)(await cmd.ExecuteScalarAsync())!);
+            cmd.CommandText = "PRAGMA journal_mode";
+            Assert.Equal("wal", (string)(await cmd.ExecuteScalarAsync())!);
+        }
+
+        // Every caller that has heard its outcome is in the tally (the bench reads it the moment the last one returns).
+        await using var writer = new RegistrationWriter(p.GetRequiredService<IServiceScopeFactory>(), NullLogger<RegistrationWriter>.Instance);
+        var png = new byte[100_000];
+        Random.Shared.NextBytes(png);
+        var files = Enumerable.Range(0, 40).Select(i => new InstanceFile($"8.{i / 4}", "dicom", "ELBOW", "P8", $"8.{i / 4}.{i}", null, $"/kept/{i}", $"/failed/{i}"));
+        var outcomes = await Task.WhenAll(files.Select(f => writer.RegisterAsync(f, new Derivative(png, 512, 400, 2000, 1600), null, default)));
+        Assert.All(outcomes, o => Assert.Equal(RegistrationOutcome.Registered, o.Outcome));
+        Assert.Equal(40, writer.Tally.Views);
+        Assert.InRange(writer.Tally.Commits, 1, 40);
+
+        await using var check = p.CreateAsyncScope();
+        var ctx = check.ServiceProvider.GetRequiredService<MuraDbContext>();
+        Assert.Equal(40, await ctx.ViewImages.CountAsync(i => i.Png.Length == png.Length));
+    }
+
+    [Fact]
+    public async Task A_database_made_with_small_pages_keeps_them_and_still_migrates()
+    {
+        var db = Path.Combine(_dir, "old.db");
+        await using (var conn = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db}"))
+        {
+            await conn.OpenAsync();
+            await using var cmd = conn.CreateCommand();
+            cmd.CommandText = "PRAGMA page_size = 4096; CREATE TABLE made_before (x INTEGER);";
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        await using var p = Replica(db);
+        await using (var scope = p.CreateAsyncScope())
+        {
+            await DatabaseSetup.MigrateAsync(scope.ServiceProvider.GetRequiredService<MuraDbContext>(), default);
+            Assert.Empty(await DatabaseSetup.PendingMigrationsAsync(scope.ServiceProvider.GetRequiredService<MuraDbContext>(), default));
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await using var check = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db}");
+        await check.OpenAsync();
+        await using var page = check.CreateCommand();
+        page.CommandText = "PRAGMA page_size";
+        Assert.Equal(4096L, (long)(await page.ExecuteScalarAsync())!);
+    }
 }

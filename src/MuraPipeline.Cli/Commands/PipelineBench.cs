@@ -89,7 +89,10 @@ public static class PipelineBench
                 Directory.Delete(Path.Combine(work, $"screen-{r}"), recursive: true);
             }
 
-            Print(s, files.Count, stages, rounds);
+            // 6. Ingest's writer at saturation: a backlog of registrations handed to it at once.
+            var writer = await WriterBench.RunAsync(files, 3000, Path.Combine(work, "writer"), ct);
+
+            Print(s, files.Count, stages, rounds, writer);
             return rounds.All(r => r.Screen.Code == 0) ? ExitCodes.Ok : ExitCodes.SomeInputFailed;
         }
         finally
@@ -550,7 +553,7 @@ public static class PipelineBench
         return v.Count == 0 ? double.NaN : v.Count % 2 == 1 ? v[v.Count / 2] : (v[(v.Count / 2) - 1] + v[v.Count / 2]) / 2;
     }
 
-    private static void Print(PipelineBenchSettings s, int views, List<(string Stage, double Ms, double CpuMs)> stages, List<Round> rounds)
+    private static void Print(PipelineBenchSettings s, int views, List<(string Stage, double Ms, double CpuMs)> stages, List<Round> rounds, WriterRun writer)
     {
         static string F(double v, string format = "0.0") => v.ToString(format, CultureInfo.InvariantCulture);
         string Spread(Func<Round, double?> of, string format) =>
@@ -586,6 +589,7 @@ public static class PipelineBench
         Console.WriteLine($"screen: CPU {F(Med(r => r.Screen.CpuSeconds))} s ({F(Med(r => r.Screen.CpuSeconds * 1000 / Math.Max(1, r.Screen.Scored)))} ms per view over all cores), {F(Med(r => r.Screen.BusyCores), "0.0")} of {Environment.ProcessorCount} cores busy, peak RSS {F(Med(r => r.Screen.PeakRssBytes) / 1048576.0, "0")} MiB, mean batch fill {F(Med(r => r.Screen.BatchFill) * 100, "0")} % of {s.BatchSize}");
         Console.WriteLine($"screen from the first view registered on: {F(Med(r => r.Screen.CpuMsPerViewAfterStart))} ms of CPU a view, the model's share {F(Med(r => r.RawCpuMs))} ms (its raw run's CPU a view), everything else {F(Med(r => r.Screen.CpuMsPerViewAfterStart - r.RawCpuMs))} ms");
         Console.WriteLine($"screen's ingest: serialised {F(Med(r => r.Screen.WriterMsPerView), "0.00")} ms a view (its one writer's transactions, {F(Med(r => r.Screen.FilesPerCommit), "0.0")} files each)");
+        Console.WriteLine($"ingest's writer at saturation ({writer.Views} views queued at once): serialised {F(writer.HeldMsPerView, "0.00")} ms a view, {F(writer.FilesPerCommit, "0")} files a commit, {F(writer.ViewsPerSecond, "0")} views/s registered");
         Console.WriteLine($"screen's wall time: start to the first view registered {F(Med(r => r.Screen.Phases.Start))} s, ingest (first to last view registered) {F(Med(r => r.Screen.Phases.Ingest))} s, scoring after the last view registered {F(Med(r => r.Screen.Phases.ScoringAfterIngest))} s, reports and exit {F(Med(r => r.Screen.Phases.End))} s");
         if (s.Distributed)
         {
