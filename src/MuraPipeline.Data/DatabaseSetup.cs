@@ -46,11 +46,16 @@ public static class DatabaseSetup
         Pooling = true,
     }.ToString();
 
-    /// <summary>The embedded SQLite file, made 0600 before SQLite first opens it (its journal files take the same mode).</summary>
-    public static DbContextOptionsBuilder UseEmbeddedSqlite(this DbContextOptionsBuilder options, string file)
+    /// <summary>
+    /// The embedded SQLite file, made 0600 before SQLite first opens it (its journal files take the same mode). With
+    /// <paramref name="compiledModel"/> the model is the one compiled into this assembly (CompiledModels/, written by
+    /// migrations/MuraPipeline.MigrationsTool's `optimize`), not built from OnModelCreating at each start.
+    /// </summary>
+    public static DbContextOptionsBuilder UseEmbeddedSqlite(this DbContextOptionsBuilder options, string file, bool compiledModel = true)
     {
         PrivateFiles.Touch(file);
-        return options.UseSqlite(SqliteConnectionString(file), o => o.MigrationsAssembly(SqliteMigrationsAssembly)).AddInterceptors(SqliteBusyTimeout.Instance);
+        options.UseSqlite(SqliteConnectionString(file), o => o.MigrationsAssembly(SqliteMigrationsAssembly)).AddInterceptors(SqliteBusyTimeout.Instance);
+        return compiledModel ? options.UseModel(CompiledModels.Sqlite.MuraDbContextModel.Instance) : options;
     }
 
     /// <summary>
@@ -71,21 +76,27 @@ public static class DatabaseSetup
     /// PostgreSQL with EF Core's retrying execution strategy: a dropped connection or a restart is retried with backoff
     /// for about a minute (every store operation runs inside the strategy, so a retry repeats the whole transaction).
     /// </summary>
-    public static DbContextOptionsBuilder UsePostgres(this DbContextOptionsBuilder options, string connectionString) =>
+    public static DbContextOptionsBuilder UsePostgres(this DbContextOptionsBuilder options, string connectionString, bool compiledModel = true)
+    {
         options.UseNpgsql(PostgresConnectionString(connectionString), o => o
             .MigrationsAssembly(PostgresMigrationsAssembly)
             .EnableRetryOnFailure(maxRetryCount: 12, maxRetryDelay: TimeSpan.FromSeconds(8), errorCodesToAdd: null));
+        return compiledModel ? options.UseModel(CompiledModels.Postgres.MuraDbContextModel.Instance) : options;
+    }
 
     /// <summary>
     /// The target's provider. A failed command is logged at Debug, not Error: the store expects some (two replicas or
     /// two ingest workers creating the same study meet on the unique index and converge), and every other failure
-    /// reaches the caller as an exception that is reported where it is handled.
+    /// reaches the caller as an exception that is reported where it is handled. Migrating does not compare the model with
+    /// the migrations' snapshot (PendingModelChangesWarning): that built the model twice more at every start, 0.2 s of
+    /// the embedded screen's start; DatabaseSetupTests makes the comparison instead.
     /// </summary>
     public static DbContextOptionsBuilder UseTarget(this DbContextOptionsBuilder options, DatabaseTarget target) =>
         (target.IsPostgres ? options.UsePostgres(target.PostgresConnectionString!) : options.UseEmbeddedSqlite(target.SqliteFile))
             .ConfigureWarnings(w => w.Log(
                 (Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.CommandError, Microsoft.Extensions.Logging.LogLevel.Debug),
-                (Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.SaveChangesFailed, Microsoft.Extensions.Logging.LogLevel.Debug)));
+                (Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.SaveChangesFailed, Microsoft.Extensions.Logging.LogLevel.Debug))
+                .Ignore(Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.PendingModelChangesWarning));
 
     /// <summary>
     /// The page size of a new SQLite file. Each view's derivative (a PNG of about 100 KB) is stored in the row of its
