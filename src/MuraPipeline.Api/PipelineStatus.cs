@@ -183,7 +183,7 @@ public sealed class PipelineStatusReader(MuraDbContext db, DatabaseTarget databa
 
     private async Task<(IReadOnlyList<QueueStatus>, string, string?)> ReadQueuesAsync(CancellationToken ct)
     {
-        var uri = configuration.GetConnectionString("RabbitMq");
+        var uri = ConnectionStringsOptions.From(configuration).RabbitMq;
         if (string.IsNullOrWhiteSpace(uri))
         {
             return ([], "in-memory (embedded: queues live inside the process)", null);
@@ -194,7 +194,7 @@ public sealed class PipelineStatusReader(MuraDbContext db, DatabaseTarget databa
         ManagementEndpoint management;
         try
         {
-            management = address.Management(configuration["RabbitMq:ManagementUrl"]);
+            management = address.Management(RabbitMqOptions.From(configuration).ManagementUrl);
         }
         catch (FormatException ex)
         {

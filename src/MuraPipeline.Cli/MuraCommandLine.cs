@@ -28,6 +28,7 @@ public static class MuraCommandLine
         root.Subcommands.Add(RetentionCommand.Create());
         root.Subcommands.Add(PacsCommand.Create());
         root.Subcommands.Add(ResultsCommand.Create());
+        root.Subcommands.Add(SettingsCommand.Create());
         return root;
     }
 }

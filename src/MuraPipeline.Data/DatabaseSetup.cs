@@ -26,8 +26,8 @@ public sealed record DatabaseTarget(string? PostgresConnectionString, string Sql
 
     /// <summary>ConnectionStrings:Postgres, else Database:SqliteFile (default mura.db in the working folder).</summary>
     public static DatabaseTarget From(IConfiguration configuration, string? defaultSqliteFile = null) => new(
-        configuration.GetConnectionString("Postgres"),
-        Path.GetFullPath(configuration["Database:SqliteFile"] ?? defaultSqliteFile ?? "mura.db"));
+        ConnectionStringsOptions.From(configuration).Postgres,
+        Path.GetFullPath(DatabaseOptions.From(configuration).SqliteFile ?? defaultSqliteFile ?? "mura.db"));
 }
 
 /// <summary>Connection set-up for both providers; one model, one set of queries.</summary>

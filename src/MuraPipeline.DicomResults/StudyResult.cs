@@ -47,10 +47,13 @@ public enum CapturePolicy
 /// <summary>A PACS (or any storage SCP) results are sent to, under Results:Destinations:NAME.</summary>
 public sealed class ResultDestination
 {
+    /// <summary>The destination's own (called) AE title.</summary>
     public string AeTitle { get; set; } = string.Empty;
 
+    /// <summary>The destination's host name or address.</summary>
     public string Host { get; set; } = "127.0.0.1";
 
+    /// <summary>The destination's DICOM port.</summary>
     public int Port { get; set; } = 104;
 
     /// <summary>Send over TLS (Scp:Tls says whom we trust and which certificate we offer).</summary>
@@ -62,6 +65,7 @@ public sealed class ResultOptions
 {
     public const string Section = "Results";
 
+    /// <summary>Where each scored study's SR and heatmap captures are sent (C-STORE), each destination under a name of the operator's choosing. None: results are made and kept, not sent.</summary>
     public Dictionary<string, ResultDestination> Destinations { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>"scored": results are made as soon as a study is scored; "verdict": only once a reader has recorded a verdict.</summary>
@@ -78,6 +82,7 @@ public sealed class ResultOptions
     [System.ComponentModel.DataAnnotations.Range(0, 86_400)]
     public double RetryDelaySeconds { get; set; } = 10;
 
+    /// <summary>The longest wait between two attempts to send one study's results.</summary>
     [System.ComponentModel.DataAnnotations.Range(0, 86_400)]
     public double MaxRetryDelaySeconds { get; set; } = 3600;
 

@@ -36,6 +36,7 @@ public sealed class IngestOptions : IValidatableObject
     [Range(1, 86_400 * 7)]
     public double ReconcileAfterSeconds { get; set; } = 600;
 
+    /// <summary>How often the reconciler looks for views left Queued too long.</summary>
     [Range(100, 3_600_000)]
     public int ReconcileIntervalMs { get; set; } = 30_000;
 

@@ -10,8 +10,10 @@ public sealed class PacsNode
     /// <summary>The PACS's own (called) AE title.</summary>
     public string AeTitle { get; set; } = string.Empty;
 
+    /// <summary>The PACS's host name or address.</summary>
     public string Host { get; set; } = "127.0.0.1";
 
+    /// <summary>The PACS's DICOM port.</summary>
     public int Port { get; set; } = 104;
 
     /// <summary>"move" (the PACS sends to our receiver, which it must know by <see cref="PacsOptions.MoveDestination"/>) or "get" (back on our own association; no inbound port).</summary>
@@ -39,6 +41,7 @@ public sealed class PacsOptions : IValidatableObject
     /// <summary>The AE title a C-MOVE sends to: our own receiver (Scp:AeTitle), as the PACS knows it. Empty: <see cref="AeTitle"/>.</summary>
     public string MoveDestination { get; set; } = string.Empty;
 
+    /// <summary>The PACS nodes backlogs are pulled from, each under a name of the operator's choosing (`mura pacs pull --node NAME`).</summary>
     public Dictionary<string, PacsNode> Nodes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>When the scheduler role runs pull jobs, local time, e.g. "20:00-06:00" (may wrap midnight); empty: always.</summary>

@@ -40,6 +40,7 @@ public sealed class TrainingOptions
     [Range(0.0, 1.0)]
     public double Margin { get; set; } = 0.02;
 
+    /// <summary>The training command is stopped (and the run fails) after this long.</summary>
     [Range(1, 10_080)]
     public int TimeoutMinutes { get; set; } = 720;
 }

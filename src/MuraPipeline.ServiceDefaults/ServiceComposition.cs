@@ -27,7 +27,7 @@ public static class ServiceComposition
         builder.Services.AddOptions<MessagingOptions>().Bind(builder.Configuration.GetSection(MessagingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddMuraData(DatabaseTarget.From(builder.Configuration, defaultSqliteFile), builder.Configuration);
 
-        var rabbit = builder.Configuration.GetConnectionString("RabbitMq");
+        var rabbit = ConnectionStringsOptions.From(builder.Configuration).RabbitMq;
         var messaging = builder.Configuration.GetSection(MessagingOptions.Section).Get<MessagingOptions>() ?? new MessagingOptions();
         var intervals = messaging.RetryIntervals();
         builder.Services.AddMassTransit(bus =>
@@ -82,5 +82,5 @@ public static class ServiceComposition
     }
 
     /// <summary>True when ConnectionStrings:RabbitMq names a broker.</summary>
-    public static bool IsDistributed(IConfiguration configuration) => !string.IsNullOrWhiteSpace(configuration.GetConnectionString("RabbitMq"));
+    public static bool IsDistributed(IConfiguration configuration) => ConnectionStringsOptions.From(configuration).IsDistributed;
 }

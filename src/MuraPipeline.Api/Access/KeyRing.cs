@@ -20,7 +20,7 @@ namespace MuraPipeline.Api.Access;
 /// </summary>
 public static class KeyRing
 {
-    public const string Setting = "DataProtection:KeyFile";
+    public const string Setting = KeyRingOptions.Section + ":" + nameof(KeyRingOptions.KeyFile);
 
     /// <summary>The key file's name beside the embedded database.</summary>
     public const string EmbeddedFileName = "mura.keyring.key";
@@ -28,7 +28,7 @@ public static class KeyRing
     /// <summary>Where this process's key file is: the setting, else (embedded only) beside the SQLite file; null when it must be set and is not.</summary>
     public static string? Resolve(IConfiguration configuration, DatabaseTarget database)
     {
-        if (configuration[Setting] is { Length: > 0 } configured)
+        if (KeyRingOptions.From(configuration).KeyFile is { Length: > 0 } configured)
         {
             return Path.GetFullPath(configured);
         }
@@ -80,7 +80,7 @@ public static class KeyRing
     {
         var path = Resolve(configuration, database)
             ?? throw new InvalidOperationException($"{Setting} must be set when the database is shared (PostgreSQL) or a broker is named: the console's key ring is encrypted with it and every replica needs the same file. Make one: head -c 32 /dev/urandom | base64 > /etc/mura/keyring.key; chmod 600 /etc/mura/keyring.key");
-        var secret = new KeyRingSecret(Load(path, create: configuration[Setting] is not { Length: > 0 }));
+        var secret = new KeyRingSecret(Load(path, create: KeyRingOptions.From(configuration).KeyFile is not { Length: > 0 }));
         services.AddSingleton(secret);
         services.Configure<KeyManagementOptions>(o => o.XmlEncryptor = new KeyRingEncryptor(secret));
         services.AddHostedService<PlaintextKeySweep>();

@@ -1,3 +1,4 @@
+using MuraPipeline.Data;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
@@ -14,7 +15,7 @@ namespace MuraPipeline.Api.Pages;
 /// </summary>
 public sealed class ErrorQueues(IConfiguration configuration, IHttpClientFactory httpFactory)
 {
-    public bool Available => !string.IsNullOrWhiteSpace(configuration.GetConnectionString("RabbitMq"));
+    public bool Available => ConnectionStringsOptions.From(configuration).IsDistributed;
 
     /// <summary>Takes up to <paramref name="count"/> messages off <paramref name="queue"/> (an <c>_error</c> queue) and returns the view ids they carry.</summary>
     public async Task<IReadOnlyList<Guid>> TakeViewIdsAsync(string queue, int count, CancellationToken ct)
@@ -24,8 +25,8 @@ public sealed class ErrorQueues(IConfiguration configuration, IHttpClientFactory
             throw new ArgumentException($"{queue} is not an error queue", nameof(queue));
         }
 
-        var address = RabbitMqAddress.Parse(configuration.GetConnectionString("RabbitMq")!);
-        var management = address.Management(configuration["RabbitMq:ManagementUrl"]);
+        var address = RabbitMqAddress.Parse(ConnectionStringsOptions.From(configuration).RabbitMq!);
+        var management = address.Management(RabbitMqOptions.From(configuration).ManagementUrl);
         using var http = httpFactory.CreateClient("rabbitmq-management");
         http.Timeout = TimeSpan.FromSeconds(30);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(management.Uri, $"api/queues/{Uri.EscapeDataString(address.VirtualHost)}/{Uri.EscapeDataString(queue)}/get"))

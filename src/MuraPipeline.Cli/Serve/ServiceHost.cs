@@ -157,14 +157,7 @@ public static partial class ServiceHost
     /// </summary>
     public static async Task PrepareAsync(IHost host, IReadOnlySet<string> roles, CancellationToken ct)
     {
-        var configured = host.Services.GetRequiredService<IConfiguration>()["Database:StartWaitSeconds"];
-        var seconds = 120.0;
-        if (configured is not null && (!double.TryParse(configured, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out seconds) || seconds < 0))
-        {
-            throw new InvalidOperationException($"Database:StartWaitSeconds is '{configured}': give a number of seconds, 0 or more");
-        }
-
-        var wait = TimeSpan.FromSeconds(seconds);
+        var wait = TimeSpan.FromSeconds(DatabaseOptions.From(host.Services.GetRequiredService<IConfiguration>()).StartWaitSeconds);
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ServiceHost).FullName!);
         var target = host.Services.GetRequiredService<DatabaseTarget>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -225,8 +218,7 @@ public static partial class ServiceHost
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<MuraDbContext>();
         var target = scope.ServiceProvider.GetRequiredService<DatabaseTarget>();
-        var configured = scope.ServiceProvider.GetRequiredService<IConfiguration>()["Database:MigrateOnStart"];
-        var migrate = configured is null ? !target.IsPostgres : bool.Parse(configured);
+        var migrate = DatabaseOptions.From(scope.ServiceProvider.GetRequiredService<IConfiguration>()).MigrateOnStart ?? !target.IsPostgres;
         if (migrate)
         {
             await DatabaseSetup.MigrateAsync(db, ct);
