@@ -27,7 +27,7 @@ public static class CompiledModelWriter
         var builder = new DbContextOptionsBuilder<MuraDbContext>();
         if (postgres)
         {
-            builder.UsePostgres("Host=127.0.0.1;Database=mura_design", compiledModel: false);
+            builder.UsePostgres("Host=127.0.0.1;Database=mura_design");
         }
         else
         {
@@ -81,6 +81,9 @@ public static class CompiledModelWriter
 
         return files.Where(File.Exists).ToList();
     });
+
+    /// <summary>The providers with a compiled model: the embedded one, which starts for every `mura screen`.</summary>
+    public static readonly string[] Compiled = ["sqlite"];
 
     /// <summary>Where the compiled model of <paramref name="provider"/> lives, below the repository root.</summary>
     public static string Folder(string root, string provider) => Path.Combine(root, "src", "MuraPipeline.Data", "CompiledModels", provider == "postgres" ? "Postgres" : "Sqlite");

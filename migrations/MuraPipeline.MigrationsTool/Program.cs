@@ -5,10 +5,10 @@ using MuraPipeline.MigrationsTool;
 
 // Usage (from the repository root; needs no database):
 //   MuraPipeline.MigrationsTool sqlite|postgres NAME   adds a migration
-//   MuraPipeline.MigrationsTool optimize               writes both providers' compiled models (after any model change)
+//   MuraPipeline.MigrationsTool optimize               writes the embedded provider's compiled model (after any model change)
 if (args is ["optimize"])
 {
-    foreach (var provider in CompiledModelWriter.Providers)
+    foreach (var provider in CompiledModelWriter.Compiled)
     {
         var files = CompiledModelWriter.Write(provider, CompiledModelWriter.Folder(Directory.GetCurrentDirectory(), provider));
         Console.WriteLine($"{provider}: wrote {files.Count} files to {Path.GetDirectoryName(files[0])}");

@@ -49,7 +49,8 @@ public static class DatabaseSetup
     /// <summary>
     /// The embedded SQLite file, made 0600 before SQLite first opens it (its journal files take the same mode). With
     /// <paramref name="compiledModel"/> the model is the one compiled into this assembly (CompiledModels/, written by
-    /// migrations/MuraPipeline.MigrationsTool's `optimize`), not built from OnModelCreating at each start.
+    /// migrations/MuraPipeline.MigrationsTool's `optimize`), not built from OnModelCreating at each start. Only the
+    /// embedded mode has one: it starts for every `mura screen`, while PostgreSQL's processes start once and run on.
     /// </summary>
     public static DbContextOptionsBuilder UseEmbeddedSqlite(this DbContextOptionsBuilder options, string file, bool compiledModel = true)
     {
@@ -76,13 +77,10 @@ public static class DatabaseSetup
     /// PostgreSQL with EF Core's retrying execution strategy: a dropped connection or a restart is retried with backoff
     /// for about a minute (every store operation runs inside the strategy, so a retry repeats the whole transaction).
     /// </summary>
-    public static DbContextOptionsBuilder UsePostgres(this DbContextOptionsBuilder options, string connectionString, bool compiledModel = true)
-    {
+    public static DbContextOptionsBuilder UsePostgres(this DbContextOptionsBuilder options, string connectionString) =>
         options.UseNpgsql(PostgresConnectionString(connectionString), o => o
             .MigrationsAssembly(PostgresMigrationsAssembly)
             .EnableRetryOnFailure(maxRetryCount: 12, maxRetryDelay: TimeSpan.FromSeconds(8), errorCodesToAdd: null));
-        return compiledModel ? options.UseModel(CompiledModels.Postgres.MuraDbContextModel.Instance) : options;
-    }
 
     /// <summary>
     /// The target's provider. A failed command is logged at Debug, not Error: the store expects some (two replicas or
