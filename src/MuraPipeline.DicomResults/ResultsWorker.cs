@@ -14,27 +14,14 @@ namespace MuraPipeline.DicomResults;
 /// sends every due delivery, one association per destination. A refused association or a failed C-STORE leaves the
 /// delivery pending with a doubling delay; a success marks it sent, so each object reaches each destination once.
 /// </summary>
-public sealed partial class ResultsWorker(IServiceScopeFactory scopes, IOptions<ResultOptions> options, DicomTls tls, TimeProvider clock, ILogger<ResultsWorker> logger) : BackgroundService
+public sealed partial class ResultsWorker(IServiceScopeFactory scopes, IOptions<ResultOptions> options, DicomTls tls, TimeProvider clock, ILogger<ResultsWorker> logger) : BackgroundLoop(clock, logger)
 {
     private readonly ResultOptions _options = options.Value;
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await PassAsync(stoppingToken);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is not OperationCanceledException)
-            {
-                LogPassFailed(logger, ex.Message);
-            }
+    protected override TimeSpan Interval => TimeSpan.FromMilliseconds(_options.ScanIntervalMs);
 
-            await Task.Delay(TimeSpan.FromMilliseconds(_options.ScanIntervalMs), clock, stoppingToken);
-        }
-    }
+    protected override Task RunOnceAsync(CancellationToken ct) => PassAsync(ct);
 
     /// <summary>One pass: build what is missing, send what is due.</summary>
     public async Task PassAsync(CancellationToken ct)
@@ -74,7 +61,7 @@ public sealed partial class ResultsWorker(IServiceScopeFactory scopes, IOptions<
                     continue;
                 }
 
-                var objects = ResultWriter.Build(study, _options, clock.GetUtcNow());
+                var objects = ResultWriter.Build(study, _options, Clock.GetUtcNow());
                 if (await outbox.RecordAsync(id, study, objects, ct))
                 {
                     built++;
@@ -144,8 +131,6 @@ public sealed partial class ResultsWorker(IServiceScopeFactory scopes, IOptions<
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "results pass failed: {Reason}")]
-    private static partial void LogPassFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "no results for study {StudyId}: {Reason}")]
     private static partial void LogCannotBuild(ILogger logger, Guid studyId, string reason);

@@ -273,29 +273,12 @@ public sealed class ModelLease : IDisposable
 }
 
 /// <summary>Polls the registry for a newly activated model; a database hiccup is logged and the current model stays.</summary>
-public sealed partial class ModelWatcher(ModelProvider provider, IOptions<InferenceOptions> options, ILogger<ModelWatcher> logger) : BackgroundService
+public sealed class ModelWatcher(ModelProvider provider, IOptions<InferenceOptions> options, TimeProvider clock, ILogger<ModelWatcher> logger) : BackgroundLoop(clock, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (provider.IsPinned)
-        {
-            return;
-        }
+    protected override TimeSpan Interval => TimeSpan.FromMilliseconds(options.Value.ModelPollMs);
 
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.ModelPollMs));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await provider.RefreshAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogPollFailed(logger, ex.Message.Split('\n')[0]);
-            }
-        }
-    }
+    /// <summary>A worker pinned to a model file never polls.</summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => provider.IsPinned ? Task.CompletedTask : base.ExecuteAsync(stoppingToken);
 
-    [LoggerMessage(EventId = 3204, Level = LogLevel.Warning, Message = "Cannot read the model registry ({Reason}); scoring goes on with the current model")]
-    private static partial void LogPollFailed(ILogger logger, string reason);
+    protected override Task RunOnceAsync(CancellationToken ct) => provider.RefreshAsync(ct);
 }

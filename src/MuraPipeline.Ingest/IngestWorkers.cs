@@ -11,61 +11,22 @@ using Polly.Retry;
 
 namespace MuraPipeline.Ingest;
 
-/// <summary>
-/// The ingest role's loops. Each pass is independent and idempotent: a pass that fails (database or broker away)
-/// is logged and the next pass starts over from the database, so a worker that loses its services resumes on its own.
-/// </summary>
-public abstract partial class IngestLoop(IServiceScopeFactory scopes, ILogger logger) : BackgroundService
+/// <summary>The ingest role's loops: each a <see cref="BackgroundLoop"/> whose passes work in scopes of their own.</summary>
+public abstract class IngestLoop(IServiceScopeFactory scopes, TimeProvider clock, ILogger logger) : BackgroundLoop(clock, logger)
 {
     protected IServiceScopeFactory Scopes => scopes;
-
-    protected abstract TimeSpan Interval { get; }
-
-    protected abstract Task PassAsync(CancellationToken ct);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var wait = Interval;
-            try
-            {
-                await PassAsync(stoppingToken);
-                failures = 0;
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                failures++;
-                wait = TimeSpan.FromMilliseconds(Math.Min(30_000, Interval.TotalMilliseconds * Math.Pow(2, Math.Min(failures, 8))));
-                LogPassFailed(logger, GetType().Name, failures, wait.TotalSeconds, ex.Message);
-            }
-
-            try
-            {
-                await Task.Delay(wait, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
-
-    [LoggerMessage(EventId = 2200, Level = LogLevel.Warning, Message = "{Loop} pass failed ({Failures} in a row); next try in {Seconds:0.0} s: {Reason}")]
-    private static partial void LogPassFailed(ILogger logger, string loop, int failures, double seconds, string reason);
 }
 
 /// <summary>Scans the watched folder and takes every file that has settled (not written to for <see cref="IngestOptions.SettleMs"/>).</summary>
 public sealed partial class WatchedFolderWorker(IServiceScopeFactory scopes, IOptions<IngestOptions> options, StorageWatch storage, TimeProvider clock, ILogger<WatchedFolderWorker> logger)
-    : IngestLoop(scopes, logger)
+    : IngestLoop(scopes, clock, logger)
 {
     private readonly IngestOptions _options = options.Value;
     private string? _waiting;
 
     protected override TimeSpan Interval => TimeSpan.FromMilliseconds(_options.ScanIntervalMs);
 
-    protected override async Task PassAsync(CancellationToken ct)
+    protected override async Task RunOnceAsync(CancellationToken ct)
     {
         await using (var scope = Scopes.CreateAsyncScope())
         {
@@ -93,7 +54,7 @@ public sealed partial class WatchedFolderWorker(IServiceScopeFactory scopes, IOp
             return;
         }
 
-        var settledBefore = clock.GetUtcNow().UtcDateTime - TimeSpan.FromMilliseconds(_options.SettleMs);
+        var settledBefore = Clock.GetUtcNow().UtcDateTime - TimeSpan.FromMilliseconds(_options.SettleMs);
         var files = InputFile.Enumerate([_options.WatchDir!]).Files
             .Where(f => File.GetLastWriteTimeUtc(f) <= settledBefore)
             .ToList();
@@ -199,16 +160,16 @@ public sealed record AssemblyPass(int Studies, int Views, bool Full, IReadOnlyLi
 
 /// <summary>Runs <see cref="StudyAssembler"/> after the quiet period of <see cref="IngestOptions.QuietPeriodSeconds"/>.</summary>
 public sealed class StudyAssemblerWorker(IServiceScopeFactory scopes, IOptions<IngestOptions> options, TimeProvider clock, ILogger<StudyAssemblerWorker> logger)
-    : IngestLoop(scopes, logger)
+    : IngestLoop(scopes, clock, logger)
 {
     private readonly IngestOptions _options = options.Value;
 
     protected override TimeSpan Interval => TimeSpan.FromMilliseconds(_options.ScanIntervalMs);
 
-    protected override async Task PassAsync(CancellationToken ct)
+    protected override async Task RunOnceAsync(CancellationToken ct)
     {
         await using var scope = Scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<StudyAssembler>().AssembleAsync(clock.GetUtcNow() - TimeSpan.FromSeconds(_options.QuietPeriodSeconds), 100, ct);
+        await scope.ServiceProvider.GetRequiredService<StudyAssembler>().AssembleAsync(Clock.GetUtcNow() - TimeSpan.FromSeconds(_options.QuietPeriodSeconds), 100, ct);
     }
 }
 
@@ -259,16 +220,16 @@ public sealed partial class Reconciler(StudyStore store, ScoreQueue scoreQueue, 
 
 /// <summary>Runs <see cref="Reconciler"/> every <see cref="IngestOptions.ReconcileIntervalMs"/>.</summary>
 public sealed class ReconcilerWorker(IServiceScopeFactory scopes, IOptions<IngestOptions> options, TimeProvider clock, ILogger<ReconcilerWorker> logger)
-    : IngestLoop(scopes, logger)
+    : IngestLoop(scopes, clock, logger)
 {
     private readonly IngestOptions _options = options.Value;
 
     protected override TimeSpan Interval => TimeSpan.FromMilliseconds(_options.ReconcileIntervalMs);
 
-    protected override async Task PassAsync(CancellationToken ct)
+    protected override async Task RunOnceAsync(CancellationToken ct)
     {
         await using var scope = Scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<Reconciler>().ReconcileAsync(clock.GetUtcNow() - TimeSpan.FromSeconds(_options.ReconcileAfterSeconds), 500, ct);
+        await scope.ServiceProvider.GetRequiredService<Reconciler>().ReconcileAsync(Clock.GetUtcNow() - TimeSpan.FromSeconds(_options.ReconcileAfterSeconds), 500, ct);
     }
 }
 

@@ -42,41 +42,38 @@ public static class PacsRegistration
 /// The scheduler role's pull loop: while Pacs:PullWindow is open (local time), works every active pull job, oldest
 /// first; when the window closes, the studies in flight finish and nothing new starts until it opens again.
 /// </summary>
-public sealed partial class PullWindowWorker(IServiceScopeFactory scopes, Puller puller, IOptions<PacsOptions> options, TimeProvider clock, ILogger<PullWindowWorker> logger) : BackgroundService
+public sealed class PullWindowWorker(IServiceScopeFactory scopes, Puller puller, IOptions<PacsOptions> options, TimeProvider clock, ILogger<PullWindowWorker> logger) : BackgroundLoop(clock, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private readonly PullWindow _window = options.Value.Window();
+
+    /// <summary>Every 5 s while the window is open; while it is closed, until it opens (at least 1 s, at most a minute).</summary>
+    protected override TimeSpan Interval
     {
-        var window = options.Value.Window();
-        while (!stoppingToken.IsCancellationRequested)
+        get
         {
-            var now = TimeOnly.FromDateTime(clock.GetLocalNow().DateTime);
-            if (!window.IsOpen(now))
-            {
-                await Task.Delay(TimeSpan.FromSeconds(Math.Clamp(window.UntilOpen(now).TotalSeconds, 1, 60)), clock, stoppingToken);
-                continue;
-            }
-
-            try
-            {
-                List<PullJob> active;
-                await using (var scope = scopes.CreateAsyncScope())
-                {
-                    active = await scope.ServiceProvider.GetRequiredService<PullJobs>().ActiveAsync(stoppingToken);
-                }
-
-                foreach (var job in active)
-                {
-                    await puller.RunAsync(job.Id, stoppingToken, () => window.IsOpen(TimeOnly.FromDateTime(clock.GetLocalNow().DateTime)));
-                }
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is not OperationCanceledException)
-            {
-                LogPassFailed(logger, ex.Message);
-            }
-            await Task.Delay(TimeSpan.FromSeconds(5), clock, stoppingToken);
+            var now = Now;
+            return _window.IsOpen(now) ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(Math.Clamp(_window.UntilOpen(now).TotalSeconds, 1, 60));
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "pull pass failed; next try in 5 s: {Reason}")]
-    private static partial void LogPassFailed(ILogger logger, string reason);
+    private TimeOnly Now => TimeOnly.FromDateTime(Clock.GetLocalNow().DateTime);
+
+    protected override async Task RunOnceAsync(CancellationToken ct)
+    {
+        if (!_window.IsOpen(Now))
+        {
+            return;
+        }
+
+        List<PullJob> active;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            active = await scope.ServiceProvider.GetRequiredService<PullJobs>().ActiveAsync(ct);
+        }
+
+        foreach (var job in active)
+        {
+            await puller.RunAsync(job.Id, ct, () => _window.IsOpen(Now));
+        }
+    }
 }

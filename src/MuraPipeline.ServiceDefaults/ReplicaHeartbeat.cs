@@ -39,36 +39,21 @@ public sealed class ReplicaState
 }
 
 /// <summary>
-/// Every <see cref="Interval"/>, a serve process writes its row in <c>replicas</c> (roles, model, last batch), so the
+/// Every <see cref="BeatInterval"/>, a serve process writes its row in <c>replicas</c> (roles, model, last batch), so the
 /// console shows the replicas seen and their models without a round trip per batch.
 /// </summary>
-public sealed partial class ReplicaHeartbeat(IServiceScopeFactory scopes, ReplicaState state, string roles, TimeProvider clock, ILogger<ReplicaHeartbeat> logger) : BackgroundService
+public sealed class ReplicaHeartbeat(IServiceScopeFactory scopes, ReplicaState state, string roles, TimeProvider clock, ILogger<ReplicaHeartbeat> logger) : BackgroundLoop(clock, logger)
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan BeatInterval = TimeSpan.FromSeconds(10);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, clock);
-        do
-        {
-            try
-            {
-                await BeatAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogFailed(logger, ex.Message); // the database is away: the next beat tries again
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override TimeSpan Interval => BeatInterval;
 
-    private async Task BeatAsync(CancellationToken ct)
+    protected override async Task RunOnceAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<MuraDbContext>();
         var (model, lastBatch, batches) = state.Read();
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         var updated = await db.Replicas.Where(r => r.Id == state.Id).ExecuteUpdateAsync(
             set => set.SetProperty(r => r.LastSeenAt, now).SetProperty(r => r.ModelSha256, model).SetProperty(r => r.LastBatchAt, lastBatch).SetProperty(r => r.Batches, batches).SetProperty(r => r.Roles, roles),
             ct);
@@ -79,8 +64,6 @@ public sealed partial class ReplicaHeartbeat(IServiceScopeFactory scopes, Replic
         }
     }
 
-    [LoggerMessage(EventId = 1901, Level = LogLevel.Warning, Message = "Could not write this replica's heartbeat: {Reason}")]
-    private static partial void LogFailed(ILogger logger, string reason);
 }
 
 public static class ReplicaHeartbeatRegistration
