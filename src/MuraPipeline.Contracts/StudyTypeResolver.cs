@@ -3,21 +3,6 @@ using System.Text;
 namespace MuraPipeline.Contracts;
 
 /// <summary>
-/// What a study is, and what said so: a type of the seven from the DICOM Body Part Examined (<c>dicom</c>), from the
-/// procedure and description attributes (<c>description</c>) or from the model's body-part head (<c>model</c>); or
-/// out of scope, with the reason (a part the model never learned, or images that are not radiographs).
-/// </summary>
-public sealed record StudyTypeCall(string? Type, string? Source, string? OutOfScope)
-{
-    public static readonly StudyTypeCall Unknown = new(null, null, null);
-
-    public const string Dicom = "dicom";
-    public const string Description = "description";
-    public const string Folder = "folder";
-    public const string Model = "model";
-}
-
-/// <summary>
 /// The one study-type resolver (ingest, the pull filter, thresholds, reports). Body Part Examined goes through a
 /// table of DICOM defined terms and common local spellings first (laterality words and view counts are ignored,
 /// accents folded, a few languages known); then, in order, Requested Procedure Description, Study Description,

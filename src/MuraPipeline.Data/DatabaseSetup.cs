@@ -7,29 +7,6 @@ using Npgsql;
 
 namespace MuraPipeline.Data;
 
-/// <summary>Which database a process uses: PostgreSQL when ConnectionStrings:Postgres is set, else an embedded SQLite file.</summary>
-public sealed record DatabaseTarget(string? PostgresConnectionString, string SqliteFile)
-{
-    public bool IsPostgres => !string.IsNullOrWhiteSpace(PostgresConnectionString);
-
-    /// <summary>Where to point an operator: the server and database, never the password.</summary>
-    public string Describe()
-    {
-        if (!IsPostgres)
-        {
-            return $"SQLite {SqliteFile}";
-        }
-
-        var b = new NpgsqlConnectionStringBuilder(PostgresConnectionString);
-        return $"PostgreSQL {b.Host}:{b.Port}/{b.Database}";
-    }
-
-    /// <summary>ConnectionStrings:Postgres, else Database:SqliteFile (default mura.db in the working folder).</summary>
-    public static DatabaseTarget From(IConfiguration configuration, string? defaultSqliteFile = null) => new(
-        ConnectionStringsOptions.From(configuration).Postgres,
-        Path.GetFullPath(DatabaseOptions.From(configuration).SqliteFile ?? defaultSqliteFile ?? "mura.db"));
-}
-
 /// <summary>Connection set-up for both providers; one model, one set of queries.</summary>
 public static class DatabaseSetup
 {
@@ -127,50 +104,4 @@ public static class DatabaseSetup
     /// <summary>The migrations not yet applied, oldest first.</summary>
     public static async Task<IReadOnlyList<string>> PendingMigrationsAsync(MuraDbContext db, CancellationToken ct) =>
         (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
-}
-
-/// <summary>
-/// Lets SQLite itself wait for a lock (PRAGMA busy_timeout, a few milliseconds at a time) on every connection opened:
-/// Microsoft.Data.Sqlite's own retry on SQLITE_BUSY sleeps 150 ms a time (dotnet/efcore#36658), which left the
-/// embedded mode's writers asleep much of the time.
-/// </summary>
-internal sealed class SqliteBusyTimeout : Microsoft.EntityFrameworkCore.Diagnostics.DbConnectionInterceptor
-{
-    public static readonly SqliteBusyTimeout Instance = new();
-
-    private const string Pragma = "PRAGMA busy_timeout = 60000;";
-
-    public override void ConnectionOpened(System.Data.Common.DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEndEventData eventData)
-    {
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = Pragma;
-        cmd.ExecuteNonQuery();
-    }
-
-    public override async Task ConnectionOpenedAsync(System.Data.Common.DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
-    {
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = Pragma;
-        await cmd.ExecuteNonQueryAsync(cancellationToken);
-    }
-}
-
-public static class DataRegistration
-{
-    /// <summary>The embedded database: a SQLite file, a context per scope, and the store.</summary>
-    public static IServiceCollection AddMuraSqlite(this IServiceCollection services, string file) =>
-        services.AddMuraDatabase(new DatabaseTarget(null, file));
-
-    /// <summary>The database of <paramref name="target"/>: a context per scope, and the store.</summary>
-    public static IServiceCollection AddMuraDatabase(this IServiceCollection services, DatabaseTarget target)
-    {
-        services.TryAddSingleton(target);
-        services.AddDbContext<MuraDbContext>(o => o.UseTarget(target));
-        services.AddScoped<StudyStore>();
-        services.AddScoped<ModelRegistry>();
-        services.AddScoped<GroundTruthStore>();
-        services.AddScoped<AuditLog>();
-        services.TryAddSingleton(TimeProvider.System);
-        return services;
-    }
 }

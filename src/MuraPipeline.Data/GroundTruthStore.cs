@@ -2,12 +2,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace MuraPipeline.Data;
 
-/// <summary>A verdict as a reader or an import gives it.</summary>
-public sealed record VerdictInput(string StudyInstanceUid, bool Abnormal, string? BodyPart, string ReaderId, DateTimeOffset? ReadAt);
-
-/// <summary>What recording a set of verdicts did.</summary>
-public sealed record VerdictsRecorded(int Recorded, int Duplicates, int UnknownStudies, long? LastId);
-
 /// <summary>
 /// Ground truth: readers' verdicts, all kept, the latest per study wins. Writers take one lock for the length of their
 /// transaction (an advisory lock on PostgreSQL; SQLite has one writer anyway), so Ids become visible in the order

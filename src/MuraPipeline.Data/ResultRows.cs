@@ -2,15 +2,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace MuraPipeline.Data;
 
-/// <summary>
-/// A study's outcome as the reports show it. <see cref="StudyPath"/> is the MURA study folder of a PNG-tree study (so
-/// results join to MURA's own CSVs), null for DICOM.
-/// </summary>
-public sealed record StudyRow(string StudyInstanceUid, string? BodyPart, int Views, int ScoredViews, int FailedViews, double? Score, bool? Abnormal, string? ModelSha256, StudyState State, string? StudyPath, string? BodyPartSource = null, string? OutOfScopeReason = null);
-
-/// <summary>A view's outcome; the heatmap's peak is in the view's own pixel grid (where lesion boxes are drawn).</summary>
-public sealed record ViewRow(string StudyInstanceUid, string SopInstanceUid, string File, ViewState State, double? Probability, string? PredictedBodyPart, bool? BodyPartMismatch, double? PeakX, double? PeakY, string? ModelSha256, string? Error, string? StudyBodyPart = null, string? BodyPartSource = null);
-
 /// <summary>The read side of results: what screen's reports and evaluate read, from one query each.</summary>
 public static class ResultRows
 {

@@ -3,47 +3,6 @@ using MuraPipeline.Contracts;
 
 namespace MuraPipeline.Data;
 
-/// <summary>One view's outcome from an inference batch.</summary>
-public sealed record ViewOutcome(Guid ViewId, double? Probability, string? PredictedBodyPart, string? Error, Heatmap? Heatmap);
-
-/// <summary>A view ready to be sent to inference, with its derivative.</summary>
-/// <summary>A view's derivative as stored: the PNG, its size, and the size of the view's own pixel grid.</summary>
-public sealed record Derivative(byte[] Png, int Width, int Height, int SourceWidth, int SourceHeight);
-
-public sealed record QueueableView(Guid ViewId, string SopInstanceUid, byte[] DerivativePng);
-
-/// <summary>A study's views that ingest is about to publish.</summary>
-public sealed record QueueableStudy(Guid StudyId, string StudyInstanceUid, string? BodyPart, IReadOnlyList<QueueableView> Views);
-
-/// <summary>A study whose last view just ended, as committed.</summary>
-public sealed record CompletedStudy(Guid StudyId, string StudyInstanceUid, string? BodyPart, int ScoredViews, int FailedViews, double? Score, bool? Abnormal, string? ModelSha256)
-{
-    /// <summary>The event that tells every role the study is done.</summary>
-    public StudyScored ToMessage() => new(StudyId, StudyInstanceUid, BodyPart, ScoredViews, FailedViews, Score, Abnormal, ModelSha256);
-}
-
-/// <summary>One file as ingest found it: its study and instance, and where the file is kept or, when it failed, put.</summary>
-/// <summary>One file's instance as ingest files it: its keys, its study type and what said so (null: "dicom" when a type is given), and why its study is out of scope, if it is.</summary>
-public sealed record InstanceFile(string StudyInstanceUid, string Source, string? BodyPart, string? PatientId, string SopInstanceUid, string? ViewPosition, string KeptAt, string FailedAt, string? BodyPartSource = null, string? OutOfScope = null)
-{
-    public string? ResolvedBodyPartSource => BodyPart is null && OutOfScope is null ? null : BodyPartSource ?? StudyTypeCall.Dicom;
-}
-
-public enum RegistrationOutcome
-{
-    /// <summary>The view is registered with this file's derivative (new, or a failed or underived view revived).</summary>
-    Registered,
-
-    /// <summary>The instance already has its derivative from an earlier copy: the first copy is kept.</summary>
-    Duplicate,
-
-    /// <summary>The file's view failed with the reason (or, when another copy derived it, was left alone).</summary>
-    Failed,
-}
-
-/// <summary>What one file's registration did; <see cref="Completed"/> when it ended the study's last view.</summary>
-public sealed record Registration(RegistrationOutcome Outcome, Guid StudyId, Guid ViewId, CompletedStudy? Completed);
-
 /// <summary>
 /// The state transitions, each idempotent on the view's SOP Instance UID and atomic in the database,
 /// so redelivered messages and concurrent replicas neither double-count a view nor miss a study's last one.
@@ -749,45 +708,4 @@ public sealed class StudyStore(MuraDbContext db, TimeProvider clock, IThresholdP
         await db.SaveChangesAsync(ct);
         return completed;
     }
-}
-
-/// <summary>
-/// What recording outcomes changed, for a caller's metrics: views newly scored (with the time since each was received)
-/// and newly failed. It describes the transaction that committed (a retried one starts it afresh).
-/// </summary>
-public sealed class OutcomeTally
-{
-    private readonly List<TimeSpan> _sinceReceipt = [];
-
-    public int Scored => _sinceReceipt.Count;
-
-    public int Failed { get; private set; }
-
-    public IReadOnlyList<TimeSpan> SinceReceipt => _sinceReceipt;
-
-    internal void Clear()
-    {
-        _sinceReceipt.Clear();
-        Failed = 0;
-    }
-
-    internal void AddScored(TimeSpan sinceReceipt) => _sinceReceipt.Add(sinceReceipt);
-
-    internal void AddFailed() => Failed++;
-}
-
-/// <summary>What an operator's retry of a view did.</summary>
-public enum RetryOutcome
-{
-    /// <summary>The view is back in its re-opened study, to be queued by the next assembly pass.</summary>
-    Reopened,
-
-    /// <summary>The view is not failed (scored, or already retried): nothing changed.</summary>
-    NotFailed,
-
-    /// <summary>The view failed at ingest, before it had a derivative: an ingest replica will read its file again.</summary>
-    ReadAgain,
-
-    /// <summary>No such view.</summary>
-    Unknown,
 }

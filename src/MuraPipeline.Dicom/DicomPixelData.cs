@@ -2,15 +2,6 @@ using System.Buffers.Binary;
 
 namespace MuraPipeline.Dicom;
 
-/// <summary>One frame of stored pixel values, samples interleaved (RGB as R,G,B per pixel).</summary>
-public sealed record StoredFrame(int Width, int Height, int SamplesPerPixel, int[] Values);
-
-/// <summary>
-/// One frame of a one-sample 16-bit image as little-endian words before Bits Stored is masked out: each stored value
-/// is bits <c>HighBit + 1 - BitsStored</c> .. <c>HighBit</c> of its word, two's complement when <paramref name="Signed"/>.
-/// </summary>
-public sealed record WordFrame(int Width, int Height, ReadOnlyMemory<byte> Words, int BitsStored, int HighBit, bool Signed);
-
 /// <summary>The image pixel module of a data set, and decoding of its frames to stored values.</summary>
 public sealed class DicomPixelData
 {

@@ -5,17 +5,6 @@ using MuraPipeline.Imaging;
 
 namespace MuraPipeline.DicomResults;
 
-/// <summary>One object built for a study: what it is, and the file.</summary>
-public sealed record ResultObject(string Kind, string SopClassUid, string SopInstanceUid, string SeriesInstanceUid, string? ViewSopInstanceUid, DicomFile File)
-{
-    public byte[] Encode()
-    {
-        using var ms = new MemoryStream();
-        DicomWriter.Write(ms, File);
-        return ms.ToArray();
-    }
-}
-
 /// <summary>
 /// Builds a scored study's results as DICOM objects in the source study: a Comprehensive 3D SR whose root template is
 /// TID 1500 (Measurement Report), as the IHE AI Results profile does, and a Secondary Capture per view with the heatmap

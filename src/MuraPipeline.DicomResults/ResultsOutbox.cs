@@ -5,12 +5,6 @@ using MuraPipeline.Dicom;
 
 namespace MuraPipeline.DicomResults;
 
-/// <summary>A stored object and its deliveries, for `mura results list` and the console.</summary>
-public sealed record OutboxEntry(StoredResult Result, IReadOnlyList<ResultDelivery> Deliveries);
-
-/// <summary>Outbox counts by state, for `mura status` and the console.</summary>
-public sealed record OutboxCounts(int Objects, int Pending, int Sent, int Failed);
-
 /// <summary>
 /// The results outbox in the database: which scored studies still need their objects, the objects themselves (made
 /// once per study and model version, each with one delivery row per destination, in one transaction), and the

@@ -1,9 +1,6 @@
 
 namespace MuraPipeline.Evaluation;
 
-/// <summary>One body part's operating point chosen on a validation set; <see cref="Threshold"/> is null when none could be chosen (see <see cref="Note"/>).</summary>
-public sealed record PartThreshold(string BodyPart, int Studies, double? Threshold, double? KappaBefore, double? KappaAfter, double? Sensitivity, double? Specificity, string? Note);
-
 /// <summary>
 /// Per-body-part thresholds on study scores: the one that maximises Cohen's kappa (the MURA paper's measure), or the
 /// highest one that still reaches a target sensitivity (the most specific operating point that misses no more than

@@ -3,52 +3,6 @@ using System.Text.Json.Serialization;
 
 namespace MuraPipeline.Evaluation;
 
-/// <summary>One study's prediction: its score and the abnormal/normal call made at the operating point.</summary>
-public sealed record StudyPrediction(string StudyInstanceUid, string BodyPart, double Score, int Abnormal, string? ModelSha256 = null);
-
-/// <summary>One scored view: the model's body part and its heatmap peak in the view's pixel grid.</summary>
-public sealed record ViewPoint(string StudyInstanceUid, string SopInstanceUid, string File, string? PredictedBodyPart, double? PeakX, double? PeakY);
-
-/// <summary>View-level figures: body-part accuracy against the study labels, and the pointing game against lesion boxes.</summary>
-public sealed record ViewEvaluation(
-    [property: JsonPropertyName("views")] int Views,
-    [property: JsonPropertyName("correct")] int Correct,
-    [property: JsonPropertyName("accuracy")] double? Accuracy);
-
-/// <summary>Agreement of one group of studies with the labels, as the MURA paper's table reports it.</summary>
-public sealed record GroupEvaluation(
-    [property: JsonPropertyName("studies")] int Studies,
-    [property: JsonPropertyName("kappa")] double? Kappa,
-    [property: JsonPropertyName("kappa_ci")] double[]? KappaCi,
-    [property: JsonPropertyName("auc")] double? Auc,
-    [property: JsonPropertyName("auc_ci")] double[]? AucCi,
-    [property: JsonPropertyName("sensitivity")] double? Sensitivity,
-    [property: JsonPropertyName("specificity")] double? Specificity,
-    [property: JsonPropertyName("confusion")] Confusion Confusion);
-
-/// <summary>Counts at the operating point; "positive" is abnormal.</summary>
-public sealed record Confusion(
-    [property: JsonPropertyName("tp")] int TruePositive,
-    [property: JsonPropertyName("fp")] int FalsePositive,
-    [property: JsonPropertyName("tn")] int TrueNegative,
-    [property: JsonPropertyName("fn")] int FalseNegative);
-
-/// <summary>The whole evaluation, written as evaluation.json.</summary>
-public sealed record EvaluationReport(
-    [property: JsonPropertyName("overall")] GroupEvaluation Overall,
-    [property: JsonPropertyName("by_study_type")] SortedDictionary<string, GroupEvaluation> ByStudyType,
-    [property: JsonPropertyName("body_part")] ViewEvaluation? BodyPart,
-    [property: JsonPropertyName("pointing_game")] double? PointingGame,
-    [property: JsonPropertyName("pointing_game_detail")] ViewEvaluation? PointingGameDetail,
-    [property: JsonPropertyName("unlabelled_studies")] int Unlabelled,
-    [property: JsonPropertyName("unscored_studies")] int Unscored,
-    [property: JsonPropertyName("bootstrap")] BootstrapSettings Bootstrap);
-
-public sealed record BootstrapSettings(
-    [property: JsonPropertyName("resamples")] int Resamples,
-    [property: JsonPropertyName("seed")] int Seed,
-    [property: JsonPropertyName("confidence")] double Confidence);
-
 /// <summary>
 /// Study-level evaluation against labels: Cohen's kappa at the operating point with a percentile bootstrap 95%
 /// confidence interval (studies resampled with replacement), AUC, sensitivity, specificity and the confusion

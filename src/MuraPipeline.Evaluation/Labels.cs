@@ -5,39 +5,6 @@ using MuraPipeline.Imaging;
 namespace MuraPipeline.Evaluation;
 
 /// <summary>
-/// One study's ground truth as a labels file gives it. <see cref="BodyPart"/> is null when the file has none (then the
-/// study's own body part is used); <see cref="Line"/> is the file line it came from, for error messages.
-/// </summary>
-public sealed record StudyLabel(string StudyInstanceUid, string? BodyPart, int Label, string? Reader = null, DateTimeOffset? ReadAt = null, int Line = 0);
-
-/// <summary>A lesion box on one view, in that view's pixel grid (inclusive corners): labels.csv's "VIEW x0 y0 x1 y1".</summary>
-public sealed record LabelBox(string View, int X0, int Y0, int X1, int Y1)
-{
-    /// <summary>Whether a point (continuous pixel coordinates) lies on the box's pixels.</summary>
-    public bool Contains(double x, double y) => x >= X0 && x <= X1 + 1 && y >= Y0 && y <= Y1 + 1;
-}
-
-/// <summary>Which of the understood layouts a labels file has.</summary>
-public enum LabelsFormat
-{
-    /// <summary>A CSV with a header naming study_uid and label (labels.csv of `mura phantoms`, or an import file).</summary>
-    Table,
-
-    /// <summary>MURA's <c>*_labeled_studies.csv</c>: no header, <c>MURA-v1.1/valid/XR_WRIST/patient11185/study1_positive/,1</c>.</summary>
-    MuraStudies,
-
-    /// <summary>MURA's <c>*_image_paths.csv</c>: no header, one image path a line; the label is the study folder's suffix.</summary>
-    MuraImages,
-}
-
-/// <summary>Everything a labels file says: every row in file order (an import keeps them all), and lesion boxes.</summary>
-public sealed record LabelSet(string Path, LabelsFormat Format, IReadOnlyList<StudyLabel> Rows, IReadOnlyList<LabelBox> Boxes)
-{
-    /// <summary>The label of each study (a later row for the same study wins).</summary>
-    public IReadOnlyDictionary<string, StudyLabel> ByStudy { get; } = Rows.GroupBy(r => r.StudyInstanceUid, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
-}
-
-/// <summary>
 /// The one labels reader (evaluate, calibrate and labels import). Understands a table with a header (study_uid, label;
 /// optional body_part, reader, read_at, boxes) and MURA's own CSVs as shipped, whose study folders are matched to a
 /// screened MURA tree whatever prefix sits before <c>XR_…</c>. Labels are 1/0, positive/negative or abnormal/normal;

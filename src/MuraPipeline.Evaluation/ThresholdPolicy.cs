@@ -71,15 +71,3 @@ public sealed class ThresholdPolicy(IServiceScopeFactory scopes, IOptions<Scorin
         return thresholds;
     }
 }
-
-public static class ThresholdPolicyRegistration
-{
-    /// <summary>The threshold policy, with Inference:Thresholds (and the refresh time) bound from <paramref name="configuration"/> and validated at start.</summary>
-    public static IServiceCollection AddThresholdPolicy(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration configuration)
-    {
-        services.AddOptions<ScoringOptions>().Bind(configuration.GetSection(ScoringOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<ThresholdPolicy>();
-        services.AddSingleton<IThresholdPolicy>(sp => sp.GetRequiredService<ThresholdPolicy>());
-        return services;
-    }
-}

@@ -4,21 +4,6 @@ using MuraPipeline.Dicom;
 
 namespace MuraPipeline.Imaging;
 
-/// <summary>A view's place in a MURA-layout tree: <c>…/XR_WRIST/patient11185/study1_positive/image1.png</c>.</summary>
-public sealed record MuraPath(string StudyKey, string StudyType, string Patient, bool? Positive, string FileName)
-{
-    /// <summary>A stable UID for the study folder, the same wherever the tree is mounted.</summary>
-    public string StudyInstanceUid => MuraLayout.StudyUid(StudyKey);
-
-    public string SopInstanceUid => DicomUid.FromName($"mura/{StudyKey}/{FileName}");
-}
-
-/// <summary>A MURA-layout study folder: <c>XR_WRIST/patient11185/study1_positive</c> (the key, whatever is mounted above it).</summary>
-public sealed record MuraStudyFolder(string StudyKey, string StudyType, string Patient, bool? Positive)
-{
-    public string StudyInstanceUid => MuraLayout.StudyUid(StudyKey);
-}
-
 public static partial class MuraLayout
 {
     public static string StudyFolder(string studyType, int patient, int study, bool positive) =>

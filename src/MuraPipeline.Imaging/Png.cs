@@ -5,24 +5,6 @@ using System.Runtime.CompilerServices;
 
 namespace MuraPipeline.Imaging;
 
-/// <summary>The PNG file was unreadable; the message is written for an operator.</summary>
-public sealed class PngException : Exception
-{
-    public PngException(string message)
-        : base(message)
-    {
-    }
-
-    public PngException(string message, Exception inner)
-        : base(message, inner)
-    {
-    }
-
-    public PngException()
-    {
-    }
-}
-
 /// <summary>PNG encoding (8-bit gray or RGB) and decoding (every colour type and bit depth, Adam7) to 8-bit gray.</summary>
 public static class Png
 {

@@ -255,30 +255,3 @@ public sealed partial class ModelProvider(IServiceScopeFactory scopes, IOptions<
         }
     }
 }
-
-/// <summary>A batch's hold on one model version.</summary>
-public sealed class ModelLease : IDisposable
-{
-    private ModelProvider.Slot? _slot;
-
-    internal ModelLease(ModelProvider.Slot slot)
-    {
-        _slot = slot;
-        Model = slot.Model;
-    }
-
-    public OnnxModel Model { get; }
-
-    public void Dispose() => Interlocked.Exchange(ref _slot, null)?.Release();
-}
-
-/// <summary>Polls the registry for a newly activated model; a database hiccup is logged and the current model stays.</summary>
-public sealed class ModelWatcher(ModelProvider provider, IOptions<InferenceOptions> options, TimeProvider clock, ILogger<ModelWatcher> logger) : BackgroundLoop(clock, logger)
-{
-    protected override TimeSpan Interval => TimeSpan.FromMilliseconds(options.Value.ModelPollMs);
-
-    /// <summary>A worker pinned to a model file never polls.</summary>
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => provider.IsPinned ? Task.CompletedTask : base.ExecuteAsync(stoppingToken);
-
-    protected override Task RunOnceAsync(CancellationToken ct) => provider.RefreshAsync(ct);
-}

@@ -10,9 +10,6 @@ using MuraPipeline.Imaging;
 
 namespace MuraPipeline.Inference;
 
-/// <summary>One view's model output.</summary>
-public sealed record ViewPrediction(double Probability, string? BodyPart, float[]? Cam, int CamWidth, int CamHeight);
-
 /// <summary>
 /// A model under the ONNX contract (ARCHITECTURE.md): input <c>image</c> [N,C,H,W] float32; outputs <c>abnormal</c>
 /// [N] or [N,1], optional <c>body_part</c> [N,7] and <c>cam</c> [N,h,w]. C, H, W, mean and std come from the model's

@@ -32,8 +32,3 @@ public sealed partial class ViewFaultConsumer(StudyStore store, ILogger<ViewFaul
     [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "View {SopInstanceUid} of study {StudyInstanceUid} faulted after its retries and is marked failed: {Reason}")]
     private static partial void LogFaulted(ILogger logger, string studyInstanceUid, string sopInstanceUid, string reason);
 }
-
-public sealed class ViewFaultConsumerDefinition : ConsumerDefinition<ViewFaultConsumer>
-{
-    public ViewFaultConsumerDefinition(IOptions<ServiceDefaults.MessagingOptions> messaging) => EndpointName = messaging.Value.FaultQueue;
-}

@@ -10,27 +10,6 @@ using MuraPipeline.Imaging;
 
 namespace MuraPipeline.Ingest;
 
-/// <summary>What became of one file.</summary>
-public enum FileOutcome
-{
-    Registered,
-    Duplicate,
-    Failed,
-}
-
-/// <summary>What happens to a file once its rows are committed.</summary>
-public enum FileDisposition
-{
-    /// <summary>The watched folder: the file moves to the archive (or, when it cannot be ingested, to the failed folder with a reason).</summary>
-    Archive,
-
-    /// <summary>`mura screen`: the user's files stay where they are, untouched; the database and the reports say what became of them.</summary>
-    LeaveInPlace,
-}
-
-/// <summary>One file's outcome and the study it was filed under.</summary>
-public sealed record IngestedFile(string Path, FileOutcome Outcome, Guid StudyId, string? Reason);
-
 /// <summary>
 /// The ingest stage for one file, the same for the watched folder and for `mura screen`: registers its study and
 /// view (idempotent on SOP Instance UID), keeps its derivative, and only then disposes of the file. A file that cannot

@@ -4,9 +4,6 @@ using MuraPipeline.Imaging;
 
 namespace MuraPipeline.Ingest;
 
-/// <summary>The files an input holds, and how many were left out as OS litter (hidden files, __MACOSX, Thumbs.db…) or as reports and notes.</summary>
-public sealed record InputListing(IReadOnlyList<string> Files, int SkippedLitter, int SkippedOther);
-
 /// <summary>What ingest learned of one file before reading its pixels: the keys it is filed under, or why it cannot be.</summary>
 public sealed record InputFile(
     string Path,

@@ -3,46 +3,6 @@ using System.Globalization;
 namespace MuraPipeline.Pacs;
 
 /// <summary>
-/// The part of a search that one query covers: a Study Date range (either end open) and, once the range is one day,
-/// a Study Time range inside it.
-/// </summary>
-public sealed record SearchSlice(DateOnly? From, DateOnly? To, TimeOnly? TimeFrom = null, TimeOnly? TimeTo = null)
-{
-    /// <summary>The DICOM range matching value of Study Date (empty: any date).</summary>
-    public string DateRange => (From, To) switch
-    {
-        (null, null) => string.Empty,
-        ({ } f, null) => $"{f:yyyyMMdd}-",
-        (null, { } t) => $"-{t:yyyyMMdd}",
-        ({ } f, { } t) when f == t => $"{f:yyyyMMdd}",
-        ({ } f, { } t) => $"{f:yyyyMMdd}-{t:yyyyMMdd}",
-    };
-
-    /// <summary>The DICOM range matching value of Study Time (empty: any time).</summary>
-    public string TimeRange => TimeFrom is { } a && TimeTo is { } b ? $"{a:HHmmss}-{b:HHmmss}" : string.Empty;
-
-    /// <summary>How an operator reads it: "2024-03-05 12:00:00-17:59:59", "up to 1999-12-31".</summary>
-    public override string ToString()
-    {
-        var dates = (From, To) switch
-        {
-            (null, null) => "every date",
-            ({ } f, null) => $"from {f:yyyy-MM-dd}",
-            (null, { } t) => $"up to {t:yyyy-MM-dd}",
-            ({ } f, { } t) when f == t => f.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            ({ } f, { } t) => $"{f:yyyy-MM-dd} to {t:yyyy-MM-dd}",
-        };
-        return TimeFrom is { } a && TimeTo is { } b ? $"{dates} {a:HH\\:mm\\:ss}-{b:HH\\:mm\\:ss}" : dates;
-    }
-}
-
-/// <summary>What one slice's query returned: whether the PACS stopped short, how many matches came, and whether any lacked a Study Date or Time (no narrower range matches those).</summary>
-public sealed record SliceAnswer(bool Capped, int Matches, bool Undated, bool Untimed);
-
-/// <summary>How a search went: the queries it took and the slices it had to split.</summary>
-public sealed record SearchSummary(int Queries, int Splits);
-
-/// <summary>
 /// A search that never misses a study on a PACS that caps its answers. The whole range is asked first; an answer
 /// the PACS cut short (a Cancel or Out of Resources status, or as many matches as the node's configured maximum,
 /// for PACS that truncate silently) is thrown away and its range asked again in two halves, date range halves down
@@ -137,33 +97,4 @@ public static class CappedSearch
 
         return null;
     }
-}
-
-/// <summary>A search the PACS's cap keeps from being complete; the message names the slice and the cap.</summary>
-public sealed class IncompleteSearchException : Exception
-{
-    public IncompleteSearchException(SearchSlice slice, int cap, string message)
-        : base(message)
-    {
-        Slice = slice;
-        Cap = cap;
-    }
-
-    public IncompleteSearchException()
-    {
-    }
-
-    public IncompleteSearchException(string message)
-        : base(message)
-    {
-    }
-
-    public IncompleteSearchException(string message, Exception inner)
-        : base(message, inner)
-    {
-    }
-
-    public SearchSlice? Slice { get; }
-
-    public int Cap { get; }
 }

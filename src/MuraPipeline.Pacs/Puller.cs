@@ -10,12 +10,6 @@ using MuraPipeline.Contracts;
 
 namespace MuraPipeline.Pacs;
 
-/// <summary>Where a C-GET puts what it retrieves: the ingest role's watched folder, so pulled instances take the normal ingest path.</summary>
-public sealed record PullTarget(string? ReceiveDir);
-
-/// <summary>What one run of a job did.</summary>
-public sealed record PullRunSummary(int Received, int AlreadyHere, int Failed, int Retried);
-
 /// <summary>
 /// Works a pull job: claims its studies one at a time on each of <see cref="PullJob.MaxConcurrent"/> lanes, paced to
 /// <see cref="PullJob.StudiesPerMinute"/>, and retrieves each study's wanted series (CR, DX and SC of the seven study
@@ -313,77 +307,4 @@ public sealed partial class Puller(IServiceScopeFactory scopes, IOptions<PacsOpt
 
     [LoggerMessage(Level = LogLevel.Information, Message = "pull job {JobId} done: {Received} studies received, {AlreadyHere} already here, {Failed} failed")]
     private static partial void LogJobDone(ILogger logger, Guid jobId, int received, int alreadyHere, int failed);
-}
-
-/// <summary>A retrieve the PACS called successful that brought fewer instances than its query listed.</summary>
-public sealed class ShortRetrieveException : Exception
-{
-    public ShortRetrieveException(string message, int expected, int arrived)
-        : base(message)
-    {
-        Expected = expected;
-        Arrived = arrived;
-    }
-
-    public ShortRetrieveException()
-    {
-    }
-
-    public ShortRetrieveException(string message)
-        : base(message)
-    {
-    }
-
-    public ShortRetrieveException(string message, Exception inner)
-        : base(message, inner)
-    {
-    }
-
-    public int Expected { get; }
-
-    public int Arrived { get; }
-}
-
-/// <summary>A retrieve that cannot succeed by trying again (a refused move destination).</summary>
-public sealed class PermanentPullException : Exception
-{
-    public PermanentPullException(string message)
-        : base(message)
-    {
-    }
-
-    public PermanentPullException()
-    {
-    }
-
-    public PermanentPullException(string message, Exception inner)
-        : base(message, inner)
-    {
-    }
-}
-
-/// <summary>A retrieve the PACS ended with failed sub-operations.</summary>
-public sealed class IncompletePullException : Exception
-{
-    public IncompletePullException(string message, int failedInstances)
-        : base(message)
-    {
-        FailedInstances = failedInstances;
-    }
-
-    public IncompletePullException()
-    {
-    }
-
-    public IncompletePullException(string message)
-        : base(message)
-    {
-    }
-
-    public IncompletePullException(string message, Exception inner)
-        : base(message, inner)
-    {
-    }
-
-    public int FailedInstances { get; }
 }

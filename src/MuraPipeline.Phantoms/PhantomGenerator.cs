@@ -5,48 +5,6 @@ using MuraPipeline.Imaging;
 
 namespace MuraPipeline.Phantoms;
 
-/// <summary>A lesion's bounding box in the pixel grid of the view it is in (inclusive corners).</summary>
-public sealed record LesionBox(int X0, int Y0, int X1, int Y1)
-{
-    public LesionBox Scale(double sx, double sy) =>
-        new((int)Math.Floor(X0 * sx), (int)Math.Floor(Y0 * sy), (int)Math.Ceiling(X1 * sx), (int)Math.Ceiling(Y1 * sy));
-
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{X0} {Y0} {X1} {Y1}");
-}
-
-public sealed record PhantomView(
-    int Index,
-    string SopInstanceUid,
-    string ViewPosition,
-    StoredFrame Frame,
-    bool Monochrome1,
-    double RescaleSlope,
-    double RescaleIntercept,
-    double? WindowCenter,
-    double? WindowWidth,
-    double PixelSpacingMm,
-    LesionBox? Lesion)
-{
-    public GrayscaleTransform Transform => new(RescaleSlope, RescaleIntercept, WindowCenter, WindowWidth, Monochrome1);
-}
-
-public sealed record PhantomStudy(
-    int Index,
-    string StudyInstanceUid,
-    string SeriesInstanceUid,
-    string BodyPart,
-    bool Abnormal,
-    string Finding,
-    string PatientName,
-    string PatientId,
-    string PatientBirthDate,
-    string PatientSex,
-    string StudyDate,
-    string AccessionNumber,
-    string Laterality,
-    bool ComputedRadiography,
-    IReadOnlyList<PhantomView> Views);
-
 /// <summary>Makes synthetic 12-bit radiograph studies. Everything derives from (seed, study index): same seed, same bytes.</summary>
 public sealed class PhantomGenerator
 {

@@ -5,15 +5,6 @@ using MuraPipeline.Imaging;
 
 namespace MuraPipeline.Phantoms;
 
-public enum PhantomFormat
-{
-    /// <summary>DICOM Part-10 files, one folder per patient and accession.</summary>
-    Dicom,
-
-    /// <summary>A MURA-layout tree of 8-bit derivatives made by the pipeline's own pixel pipeline.</summary>
-    Mura,
-}
-
 /// <summary>Writes generated studies to disk and the ground truth to <c>labels.csv</c>.</summary>
 public static class PhantomWriter
 {

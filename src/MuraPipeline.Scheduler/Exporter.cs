@@ -14,9 +14,6 @@ using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Scheduler;
 
-/// <summary>What one export did.</summary>
-public sealed record ExportResult(long? RunId, ExportRunStatus Status, int Studies, int Images, int Skipped, string? Folder, string? Error, string? TrainingStatus, string? TrainingDetail);
-
 /// <summary>
 /// The retraining export: every study whose ground truth changed since the last successful export, de-identified, in
 /// the MURA layout (<c>split/XR_PART/patientPSEUDONYM/studyK_positive|negative/imageN.png</c>) with MURA's CSVs and a

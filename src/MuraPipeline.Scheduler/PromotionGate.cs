@@ -12,9 +12,6 @@ using MuraPipeline.Inference;
 
 namespace MuraPipeline.Scheduler;
 
-/// <summary>The training hook's outcome: "activated", "rejected" or "failed", and why.</summary>
-public sealed record TrainingOutcome(string Status, string Detail, string? CandidateSha256, double? CandidateKappa, double? ActiveKappa);
-
 /// <summary>
 /// After an export: runs the configured training command, registers the candidate it writes, scores the frozen
 /// validation split (every study ever exported to "valid", with its current ground truth) with the candidate and

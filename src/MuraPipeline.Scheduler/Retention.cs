@@ -8,12 +8,6 @@ using MuraPipeline.Ingest;
 
 namespace MuraPipeline.Scheduler;
 
-/// <summary>What retention took (or, in a dry run, would take) of one kind of data.</summary>
-public sealed record RetentionKind(string Kind, TimeSpan? After, int Count, long Bytes);
-
-/// <summary>One retention run: each kind, and whether anything was changed.</summary>
-public sealed record RetentionReport(bool DryRun, IReadOnlyList<RetentionKind> Kinds);
-
 /// <summary>
 /// Applies the retention settings: deletes what each kind's period allows and nothing a later stage still needs.
 /// Originals go only from the ingest archive folder (never a file `mura screen` read where it lies) and only once

@@ -6,38 +6,6 @@ using MuraPipeline.Data;
 
 namespace MuraPipeline.ServiceDefaults;
 
-/// <summary>What this process tells the others about itself: filled by its roles, written by <see cref="ReplicaHeartbeat"/>.</summary>
-public sealed class ReplicaState
-{
-    private readonly object _lock = new();
-    private string? _model;
-    private DateTimeOffset? _lastBatch;
-    private long _batches;
-
-    public string Id { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
-
-    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
-
-    /// <summary>An inference batch was scored with <paramref name="modelSha256"/>.</summary>
-    public void BatchScored(string modelSha256, DateTimeOffset at)
-    {
-        lock (_lock)
-        {
-            _model = modelSha256;
-            _lastBatch = at;
-            _batches++;
-        }
-    }
-
-    public (string? Model, DateTimeOffset? LastBatch, long Batches) Read()
-    {
-        lock (_lock)
-        {
-            return (_model, _lastBatch, _batches);
-        }
-    }
-}
-
 /// <summary>
 /// Every <see cref="BeatInterval"/>, a serve process writes its row in <c>replicas</c> (roles, model, last batch), so the
 /// console shows the replicas seen and their models without a round trip per batch.
@@ -64,11 +32,4 @@ public sealed class ReplicaHeartbeat(IServiceScopeFactory scopes, ReplicaState s
         }
     }
 
-}
-
-public static class ReplicaHeartbeatRegistration
-{
-    /// <summary>The heartbeat of a serve process hosting <paramref name="roles"/>.</summary>
-    public static IServiceCollection AddReplicaHeartbeat(this IServiceCollection services, string roles) =>
-        services.AddHostedService(sp => new ReplicaHeartbeat(sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ReplicaState>(), roles, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ReplicaHeartbeat>>()));
 }

@@ -8,29 +8,6 @@ using MuraPipeline.Data;
 
 namespace MuraPipeline.ServiceDefaults;
 
-/// <summary>The "Storage" configuration section: the free-space watermark every volume a process writes must stay above.</summary>
-public sealed class StorageOptions
-{
-    public const string Section = "Storage";
-
-    /// <summary>Below this much free space on a volume, what writes to it waits (the receiver refuses with A700, pulls pause, the watched folder stops taking files); 0: no absolute floor.</summary>
-    [Range(0, long.MaxValue / (1024 * 1024))]
-    public long MinFreeMegabytes { get; set; } = 512;
-
-    /// <summary>The same as a share of the volume's size; the stricter of the two applies. 0: none.</summary>
-    [Range(0, 99)]
-    public double MinFreePercent { get; set; } = 2;
-}
-
-/// <summary>A folder this process writes to, by the name an operator sees: inbox, archive, failed, exports, database.</summary>
-public sealed record StorageVolume(string Name, string Path);
-
-/// <summary>A volume's free and total bytes as last measured, and whether it is below the watermark.</summary>
-public sealed record VolumeSpace(string Name, string Path, long FreeBytes, long TotalBytes, long MinFreeBytes)
-{
-    public bool Low => FreeBytes < MinFreeBytes;
-}
-
 /// <summary>
 /// Free space on the volumes this process writes, measured whenever asked, exported as
 /// <c>mura_storage_free_bytes{volume}</c>. What writes asks <see cref="Low"/> before it takes more: below the
@@ -140,21 +117,4 @@ public sealed class StorageWatch
     }
 
     private static string Mb(long bytes) => (bytes / (1024 * 1024)).ToString("N0", CultureInfo.InvariantCulture);
-}
-
-public static class StorageRegistration
-{
-    /// <summary>A folder this process writes to, watched under <paramref name="name"/> (a name given twice keeps the first).</summary>
-    public static IServiceCollection AddStorageVolume(this IServiceCollection services, IConfiguration configuration, string name, string? path)
-    {
-        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddSingleton<StorageWatch>();
-        services.TryAddSingleton(TimeProvider.System);
-        if (!string.IsNullOrWhiteSpace(path))
-        {
-            services.AddSingleton(new StorageVolume(name, Path.GetFullPath(path)));
-        }
-
-        return services;
-    }
 }

@@ -7,12 +7,6 @@ using MuraPipeline.Data;
 
 namespace MuraPipeline.Api.Access;
 
-/// <summary>A refusal an operator can act on: a name taken, a password too short, a user that does not exist.</summary>
-public sealed class AccessException(string message) : Exception(message);
-
-/// <summary>How a sign-in went: the user, or why not (and, when throttled, how long to wait).</summary>
-public sealed record SignInOutcome(ConsoleUser? User, string? Refusal, TimeSpan? RetryAfter);
-
 /// <summary>
 /// Console users and API keys. Passwords are kept only as ASP.NET Core Identity's password hashes (PBKDF2, salted,
 /// many iterations); keys only as the SHA-256 of the key, which carries 256 random bits. Every change is audited in

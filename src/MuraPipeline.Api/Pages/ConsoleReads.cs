@@ -5,40 +5,6 @@ using MuraPipeline.Contracts;
 
 namespace MuraPipeline.Api.Pages;
 
-/// <summary>The worklist's filters, as its page's query string carries them.</summary>
-public sealed record WorklistFilter(
-    string? BodyPart = null,
-    string State = "scored",
-    bool? Abnormal = null,
-    DateOnly? From = null,
-    DateOnly? To = null,
-    string? Model = null,
-    bool? HasVerdict = null,
-    bool Mismatch = false,
-    string? After = null,
-    int Size = 50);
-
-/// <summary>One row of the worklist.</summary>
-/// <remarks><see cref="BodyPartSource"/> says where the study type came from (dicom, description, folder, model);
-/// <see cref="OutOfScope"/> is the reason a study outside the seven was set aside.</remarks>
-public sealed record WorklistRow(string StudyInstanceUid, string? BodyPart, string State, double? Score, bool? Abnormal, int Views, int FailedViews, DateTimeOffset ReceivedAt, string? Model, bool? Verdict, bool Mismatch, string? BodyPartSource = null, string? OutOfScope = null);
-
-/// <summary>A page of the worklist and the cursor of the next one (null on the last).</summary>
-public sealed record WorklistPage(IReadOnlyList<WorklistRow> Rows, string? Next);
-
-public sealed record StudyView(string SopInstanceUid, string? ViewPosition, string State, double? Probability, string? PredictedBodyPart, bool? Mismatch, string? Error, bool HasHeatmap, bool HasImage);
-
-public sealed record VerdictRow(long Id, bool Abnormal, string? BodyPart, string Reader, DateTimeOffset ReadAt, DateTimeOffset RecordedAt, string Source);
-
-public sealed record StudyDetail(Study Study, double? Threshold, IReadOnlyList<StudyView> Views, IReadOnlyList<VerdictRow> Verdicts, IReadOnlyList<AuditEvent> Audit, string? Next);
-
-public sealed record FailureGroup(string Reason, int Views);
-
-public sealed record FailedView(Guid ViewId, string SopInstanceUid, string StudyInstanceUid, string? BodyPart, string Reason, DateTimeOffset At, bool Retryable, string SourcePath);
-
-/// <summary>One inference (or other) replica as its heartbeat last wrote it.</summary>
-public sealed record ReplicaRow(string Id, string Roles, string? Model, DateTimeOffset StartedAt, DateTimeOffset LastSeenAt, DateTimeOffset? LastBatchAt, long Batches, bool Stale);
-
 /// <summary>The queries behind the console's pages: keyset paging on indexed columns, no per-row round trips.</summary>
 public sealed class ConsoleReads(MuraDbContext db, IThresholdPolicy thresholds, TimeProvider clock)
 {

@@ -12,9 +12,6 @@ using MuraPipeline.Phantoms;
 
 namespace MuraPipeline.Cli.Commands;
 
-/// <summary>What <c>mura bench pipeline</c> was asked.</summary>
-public sealed record PipelineBenchSettings(int Studies, string? ModelPath, bool Peer, string Provider, string? CacheDir, int BatchSize, bool Distributed = false, int Rounds = 1, IReadOnlyList<string>? Syntaxes = null);
-
 /// <summary>
 /// <c>mura bench pipeline</c>: in one run, on the same phantoms (generated once and cached), the model's raw
 /// <c>Session.Run</c> rate, `mura screen` end to end (its own process: wall time, CPU time, peak RSS, mean batch fill),

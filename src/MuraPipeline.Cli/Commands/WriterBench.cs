@@ -8,9 +8,6 @@ using MuraPipeline.Ingest;
 
 namespace MuraPipeline.Cli.Commands;
 
-/// <summary>What ingest's one writer did with a backlog handed to it all at once.</summary>
-internal sealed record WriterRun(int Views, double HeldMsPerView, double FilesPerCommit, double ViewsPerSecond);
-
 /// <summary>
 /// Ingest's serialised part at saturation: the embedded host's own <see cref="RegistrationWriter"/> on a fresh SQLite
 /// file, given a backlog of views with real derivatives (the phantoms' own) all at once, as a machine with many cores

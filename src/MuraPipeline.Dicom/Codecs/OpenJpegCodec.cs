@@ -3,9 +3,6 @@ using System.Runtime.InteropServices;
 
 namespace MuraPipeline.Dicom.Codecs;
 
-/// <summary>One decoded JPEG 2000 or HTJ2K image: its size at the resolution decoded, and each sample as an int, interleaved.</summary>
-public sealed record J2kImage(int Width, int Height, int Components, int Precision, bool Signed, int Reduction, int[] Samples);
-
 /// <summary>
 /// JPEG 2000 (Part 1) and HTJ2K (Part 15) code streams through OpenJPEG (Debian's libopenjp2-7, 2.5: it reads both),
 /// loaded at run time as GDCM is, straight from memory and, when asked, at a reduced resolution: each reduction

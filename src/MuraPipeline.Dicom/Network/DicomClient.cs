@@ -2,59 +2,6 @@ using System.Net.Sockets;
 
 namespace MuraPipeline.Dicom.Network;
 
-/// <summary>The outcome of sending one file: the DIMSE status, or why it was not sent.</summary>
-public sealed record StoreOutcome(string Path, string SopInstanceUid, ushort? Status, string? Error)
-{
-    public bool Succeeded => Status is 0x0000 or 0xB000 or 0xB007 or 0xB006;
-}
-
-/// <summary>What a C-MOVE or C-GET ended with: its final status and sub-operation counts, and the files a C-GET stored.</summary>
-public sealed record RetrieveOutcome(ushort Status, int Completed, int Failed, int Warning, string? ErrorComment, IReadOnlyList<string> Stored)
-{
-    /// <summary>Success, or the warning that some sub-operations failed (then <see cref="Failed"/> says how many).</summary>
-    public bool Ended => Status is DimseCommand.Success or DimseCommand.SubOperationsWarning;
-}
-
-/// <summary>A DIMSE request the peer answered with a failure status; the message names the status and the peer's comment.</summary>
-public sealed class DicomStatusException : Exception
-{
-    public DicomStatusException(string operation, ushort status, string? comment)
-        : base($"{operation} failed with status 0x{status:X4} ({Describe(status)}){(string.IsNullOrWhiteSpace(comment) ? string.Empty : ": " + comment)}")
-    {
-        Status = status;
-    }
-
-    public DicomStatusException()
-    {
-    }
-
-    public DicomStatusException(string message)
-        : base(message)
-    {
-    }
-
-    public DicomStatusException(string message, Exception inner)
-        : base(message, inner)
-    {
-    }
-
-    public ushort Status { get; }
-
-    /// <summary>The PS3.4 meaning of the Q/R and storage statuses an operator meets.</summary>
-    public static string Describe(ushort status) => status switch
-    {
-        0xA700 or 0xA701 => "refused: out of resources",
-        0xA702 => "refused: out of resources, unable to perform sub-operations",
-        0xA801 => "refused: move destination unknown",
-        0xA900 => "identifier does not match SOP class",
-        0x0122 => "SOP class not supported",
-        0xFE00 => "cancelled",
-        0xB000 => "sub-operations complete, one or more failures",
-        _ when status >= 0xC000 && status <= 0xCFFF => "unable to process",
-        _ => "failure",
-    };
-}
-
 /// <summary>
 /// The association requester: C-ECHO; C-STORE of Part-10 files as they are (each in its own transfer syntax; the
 /// peer must accept it, nothing is transcoded); and the Study Root query/retrieve services: C-FIND, C-MOVE to a named

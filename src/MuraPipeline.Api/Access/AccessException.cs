@@ -1,0 +1,11 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using MuraPipeline.Data;
+
+namespace MuraPipeline.Api.Access;
+
+/// <summary>A refusal an operator can act on: a name taken, a password too short, a user that does not exist.</summary>
+public sealed class AccessException(string message) : Exception(message);

@@ -1,0 +1,51 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MuraPipeline.Data;
+
+namespace MuraPipeline.Api.Access;
+
+/// <summary>Who may read <c>/metrics</c> without credentials (section <c>Metrics</c>).</summary>
+public sealed class MetricsOptions
+{
+    public const string Section = "Metrics";
+
+    /// <summary>Addresses or CIDR ranges (comma-separated) a scraper may come from without a key; everyone else needs an operator's key or session.</summary>
+    public string AllowFrom { get; set; } = "127.0.0.1,::1";
+
+    public bool Allows(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return false;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        foreach (var entry in AllowFrom.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (entry.Contains('/', StringComparison.Ordinal) ? System.Net.IPNetwork.TryParse(entry, out var net) && net.Contains(address) : IPAddress.TryParse(entry, out var one) && one.Equals(address))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,21 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using MuraPipeline.Data;
+using MuraPipeline.ServiceDefaults;
+
+namespace MuraPipeline.Api;
+
+/// <summary>
+/// Storage: each volume's free space (a low one pauses what writes to it), and what is stored by kind, in all and
+/// per view, so a department sizes its disks (measured every few minutes).
+/// </summary>
+public sealed record StorageStatus(
+    [property: JsonPropertyName("volumes")] IReadOnlyList<VolumeStatus> Volumes,
+    [property: JsonPropertyName("low")] string? Low,
+    [property: JsonPropertyName("views")] long Views,
+    [property: JsonPropertyName("bytes")] SortedDictionary<string, long> Bytes,
+    [property: JsonPropertyName("bytes_per_view")] SortedDictionary<string, long> BytesPerView);

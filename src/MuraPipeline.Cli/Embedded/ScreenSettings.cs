@@ -1,0 +1,21 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Threading.Channels;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MuraPipeline.Cli.Serve;
+using MuraPipeline.Contracts;
+using MuraPipeline.Data;
+using MuraPipeline.Inference;
+using MuraPipeline.Ingest;
+
+namespace MuraPipeline.Cli.Embedded;
+
+/// <summary>
+/// What `screen` was asked: its inputs, output folder and database, and the settings its options gave (null: not given,
+/// so configuration decides: appsettings.json, then environment variables such as Inference__BatchSize).
+/// </summary>
+public sealed record ScreenSettings(IReadOnlyList<string> Inputs, string OutDir, string DatabaseFile, string? ModelPath, int? BatchSize = null, LogLevel LogLevel = LogLevel.Error);

@@ -1,0 +1,7 @@
+using Microsoft.EntityFrameworkCore;
+using MuraPipeline.Contracts;
+
+namespace MuraPipeline.Data;
+
+/// <summary>A study's views that ingest is about to publish.</summary>
+public sealed record QueueableStudy(Guid StudyId, string StudyInstanceUid, string? BodyPart, IReadOnlyList<QueueableView> Views);

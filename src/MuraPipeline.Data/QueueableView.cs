@@ -1,0 +1,6 @@
+using Microsoft.EntityFrameworkCore;
+using MuraPipeline.Contracts;
+
+namespace MuraPipeline.Data;
+
+public sealed record QueueableView(Guid ViewId, string SopInstanceUid, byte[] DerivativePng);

@@ -1,0 +1,7 @@
+using Microsoft.EntityFrameworkCore;
+using MuraPipeline.Contracts;
+
+namespace MuraPipeline.Data;
+
+/// <summary>One view's outcome from an inference batch.</summary>
+public sealed record ViewOutcome(Guid ViewId, double? Probability, string? PredictedBodyPart, string? Error, Heatmap? Heatmap);

@@ -1,0 +1,14 @@
+using System.Numerics;
+using System.Security.Cryptography;
+using System.Text;
+using MuraPipeline.Dicom;
+
+namespace MuraPipeline.DicomResults;
+
+/// <summary>Which views get a heatmap Secondary Capture.</summary>
+public enum CapturePolicy
+{
+    Every,
+    Abnormal,
+    None,
+}

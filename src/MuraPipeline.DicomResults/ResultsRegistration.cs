@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MuraPipeline.Dicom;
+using MuraPipeline.Dicom.Network;
+using MuraPipeline.ServiceDefaults;
+
+namespace MuraPipeline.DicomResults;
+
+public static class ResultsRegistration
+{
+    /// <summary>The results options, the outbox and, with <paramref name="worker"/>, the results role's loop.</summary>
+    public static IServiceCollection AddResults(this IServiceCollection services, IConfiguration configuration, bool worker)
+    {
+        services.AddOptions<ResultOptions>().Bind(configuration.GetSection(ResultOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddScoped<ResultsOutbox>();
+        services.AddDicomTls(configuration);
+        if (services.All(d => d.ServiceType != typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
+
+        if (worker)
+        {
+            services.AddSingleton<ResultsWorker>();
+            services.AddHostedService(sp => sp.GetRequiredService<ResultsWorker>());
+        }
+
+        return services;
+    }
+}

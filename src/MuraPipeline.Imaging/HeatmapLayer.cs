@@ -1,0 +1,19 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace MuraPipeline.Imaging;
+
+/// <summary>Which picture of a view <see cref="Heatmap.RenderPng"/> makes.</summary>
+public enum HeatmapLayer
+{
+    /// <summary>The CAM blended over the derivative.</summary>
+    Blend,
+
+    /// <summary>The derivative alone.</summary>
+    Image,
+
+    /// <summary>The colour-mapped CAM alone.</summary>
+    Colour,
+}

@@ -1,0 +1,24 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace MuraPipeline.Imaging;
+
+/// <summary>The PNG file was unreadable; the message is written for an operator.</summary>
+public sealed class PngException : Exception
+{
+    public PngException(string message)
+        : base(message)
+    {
+    }
+
+    public PngException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+
+    public PngException()
+    {
+    }
+}

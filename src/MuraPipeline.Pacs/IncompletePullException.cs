@@ -1,0 +1,37 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MuraPipeline.Data;
+using MuraPipeline.Dicom;
+using MuraPipeline.Dicom.Network;
+using MuraPipeline.ServiceDefaults;
+using MuraPipeline.Contracts;
+
+namespace MuraPipeline.Pacs;
+
+/// <summary>A retrieve the PACS ended with failed sub-operations.</summary>
+public sealed class IncompletePullException : Exception
+{
+    public IncompletePullException(string message, int failedInstances)
+        : base(message)
+    {
+        FailedInstances = failedInstances;
+    }
+
+    public IncompletePullException()
+    {
+    }
+
+    public IncompletePullException(string message)
+        : base(message)
+    {
+    }
+
+    public IncompletePullException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+
+    public int FailedInstances { get; }
+}

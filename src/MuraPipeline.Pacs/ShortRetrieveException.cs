@@ -1,0 +1,40 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MuraPipeline.Data;
+using MuraPipeline.Dicom;
+using MuraPipeline.Dicom.Network;
+using MuraPipeline.ServiceDefaults;
+using MuraPipeline.Contracts;
+
+namespace MuraPipeline.Pacs;
+
+/// <summary>A retrieve the PACS called successful that brought fewer instances than its query listed.</summary>
+public sealed class ShortRetrieveException : Exception
+{
+    public ShortRetrieveException(string message, int expected, int arrived)
+        : base(message)
+    {
+        Expected = expected;
+        Arrived = arrived;
+    }
+
+    public ShortRetrieveException()
+    {
+    }
+
+    public ShortRetrieveException(string message)
+        : base(message)
+    {
+    }
+
+    public ShortRetrieveException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+
+    public int Expected { get; }
+
+    public int Arrived { get; }
+}

@@ -1,0 +1,39 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MuraPipeline.Data;
+
+namespace MuraPipeline.ServiceDefaults;
+
+/// <summary>What this process tells the others about itself: filled by its roles, written by <see cref="ReplicaHeartbeat"/>.</summary>
+public sealed class ReplicaState
+{
+    private readonly object _lock = new();
+    private string? _model;
+    private DateTimeOffset? _lastBatch;
+    private long _batches;
+
+    public string Id { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
+    /// <summary>An inference batch was scored with <paramref name="modelSha256"/>.</summary>
+    public void BatchScored(string modelSha256, DateTimeOffset at)
+    {
+        lock (_lock)
+        {
+            _model = modelSha256;
+            _lastBatch = at;
+            _batches++;
+        }
+    }
+
+    public (string? Model, DateTimeOffset? LastBatch, long Batches) Read()
+    {
+        lock (_lock)
+        {
+            return (_model, _lastBatch, _batches);
+        }
+    }
+}
