@@ -1,11 +1,4 @@
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
-using MuraPipeline.Data;
-using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Api;
 

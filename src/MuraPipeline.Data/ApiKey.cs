@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
-
 namespace MuraPipeline.Data;
 
 /// <summary>A machine client's key: stored as the SHA-256 of the key (the key has 256 random bits), shown once.</summary>

@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using MuraPipeline.Contracts;
 
 namespace MuraPipeline.Data;

@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
-
 namespace MuraPipeline.Data;
 
 /// <summary>A result object's delivery to one destination: Pending until the destination answers success to its C-STORE.</summary>

@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using MuraPipeline.Contracts;
-
 namespace MuraPipeline.Data;
 
 /// <summary>A view ready to be sent to inference, with its derivative.</summary>

@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
-
 namespace MuraPipeline.Data;
 
 /// <summary>A query/retrieve pull from a configured PACS node: what was asked for, and how gently to ask.</summary>

@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using MuraPipeline.Contracts;
-
 namespace MuraPipeline.Data;
 
 public sealed record QueueableView(Guid ViewId, string SopInstanceUid, byte[] DerivativePng);

@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using MuraPipeline.Contracts;
-
 namespace MuraPipeline.Data;
 
 /// <summary>What one file's registration did; <see cref="Completed"/> when it ended the study's last view.</summary>

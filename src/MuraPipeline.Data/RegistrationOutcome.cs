@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using MuraPipeline.Contracts;
-
 namespace MuraPipeline.Data;
 
 public enum RegistrationOutcome

@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
-
 namespace MuraPipeline.Data;
 
 /// <summary>A serve process as it last reported itself: its roles, the model it scores with and when it last scored a batch.</summary>

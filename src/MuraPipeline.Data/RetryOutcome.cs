@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using MuraPipeline.Contracts;
-
 namespace MuraPipeline.Data;
 
 /// <summary>What an operator's retry of a view did.</summary>

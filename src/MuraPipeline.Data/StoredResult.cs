@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
-
 namespace MuraPipeline.Data;
 
 /// <summary>One DICOM object made from a scored study (its SR, or a view's heatmap Secondary Capture), kept whole so every destination gets the same bytes.</summary>

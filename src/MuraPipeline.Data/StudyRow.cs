@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-
 namespace MuraPipeline.Data;
 
 /// <summary>

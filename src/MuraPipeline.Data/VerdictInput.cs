@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-
 namespace MuraPipeline.Data;
 
 /// <summary>A verdict as a reader or an import gives it.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-
 namespace MuraPipeline.Data;
 
 /// <summary>What recording a set of verdicts did.</summary>

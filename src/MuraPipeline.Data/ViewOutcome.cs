@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using MuraPipeline.Contracts;
-
 namespace MuraPipeline.Data;
 
 /// <summary>One view's outcome from an inference batch.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-
 namespace MuraPipeline.Data;
 
 /// <summary>A view's outcome; the heatmap's peak is in the view's own pixel grid (where lesion boxes are drawn).</summary>

@@ -1,7 +1,3 @@
-using System.Buffers.Binary;
-using System.Globalization;
-using System.Text;
-
 namespace MuraPipeline.Dicom;
 
 /// <summary>One data element: its tag, VR and value (little-endian bytes), items of a sequence, or fragments of encapsulated pixel data.</summary>

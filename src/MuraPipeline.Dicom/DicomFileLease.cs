@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace MuraPipeline.Dicom;
 
 /// <summary>A file read into a pooled buffer (<see cref="DicomFile.OpenPooled"/>); disposing returns the buffer, after which the file's values must not be used.</summary>

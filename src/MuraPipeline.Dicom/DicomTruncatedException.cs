@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace MuraPipeline.Dicom;
 
 /// <summary>The data ended before an element it announced.</summary>

@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using System.Globalization;
-using System.Reflection;
 using System.Text;
 
 namespace MuraPipeline.Dicom;

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace MuraPipeline.Dicom;
 
 /// <summary>One frame of stored pixel values, samples interleaved (RGB as R,G,B per pixel).</summary>

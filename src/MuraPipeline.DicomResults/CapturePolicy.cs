@@ -1,8 +1,3 @@
-using System.Numerics;
-using System.Security.Cryptography;
-using System.Text;
-using MuraPipeline.Dicom;
-
 namespace MuraPipeline.DicomResults;
 
 /// <summary>Which views get a heatmap Secondary Capture.</summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using MuraPipeline.Dicom;
-
 namespace MuraPipeline.DicomResults;
 
 /// <summary>The codes our objects use: DICOM (DCM), SNOMED CT (SCT), UCUM, UMLS, and our own private scheme (99MURA) where no standard concept fits.</summary>

@@ -1,8 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
-using MuraPipeline.Data;
-using MuraPipeline.Dicom;
-
 namespace MuraPipeline.DicomResults;
 
 /// <summary>Outbox counts by state, for `mura status` and the console.</summary>

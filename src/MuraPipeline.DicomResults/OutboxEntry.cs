@@ -1,7 +1,4 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using MuraPipeline.Data;
-using MuraPipeline.Dicom;
 
 namespace MuraPipeline.DicomResults;
 

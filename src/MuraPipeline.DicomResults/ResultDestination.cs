@@ -1,8 +1,3 @@
-using System.Numerics;
-using System.Security.Cryptography;
-using System.Text;
-using MuraPipeline.Dicom;
-
 namespace MuraPipeline.DicomResults;
 
 /// <summary>A PACS (or any storage SCP) results are sent to, under Results:Destinations:NAME.</summary>

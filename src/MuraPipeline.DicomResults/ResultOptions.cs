@@ -1,8 +1,3 @@
-using System.Numerics;
-using System.Security.Cryptography;
-using System.Text;
-using MuraPipeline.Dicom;
-
 namespace MuraPipeline.DicomResults;
 
 /// <summary>The "Results" settings: what the objects look like, where they go and when.</summary>

@@ -1,10 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using MuraPipeline.Dicom;
-using MuraPipeline.Dicom.Network;
 using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.DicomResults;

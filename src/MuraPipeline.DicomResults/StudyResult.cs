@@ -1,6 +1,3 @@
-using System.Numerics;
-using System.Security.Cryptography;
-using System.Text;
 using MuraPipeline.Dicom;
 
 namespace MuraPipeline.DicomResults;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using MuraPipeline.Dicom;
 
 namespace MuraPipeline.DicomResults;

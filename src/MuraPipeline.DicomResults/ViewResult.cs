@@ -1,8 +1,3 @@
-using System.Numerics;
-using System.Security.Cryptography;
-using System.Text;
-using MuraPipeline.Dicom;
-
 namespace MuraPipeline.DicomResults;
 
 /// <summary>One scored view, with what its source instance says and its picture.</summary>

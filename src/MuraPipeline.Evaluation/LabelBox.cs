@@ -1,7 +1,3 @@
-using System.Globalization;
-using MuraPipeline.Contracts;
-using MuraPipeline.Imaging;
-
 namespace MuraPipeline.Evaluation;
 
 /// <summary>A lesion box on one view, in that view's pixel grid (inclusive corners): labels.csv's "VIEW x0 y0 x1 y1".</summary>

@@ -1,7 +1,3 @@
-using System.Globalization;
-using MuraPipeline.Contracts;
-using MuraPipeline.Imaging;
-
 namespace MuraPipeline.Evaluation;
 
 /// <summary>Everything a labels file says: every row in file order (an import keeps them all), and lesion boxes.</summary>

@@ -1,7 +1,3 @@
-using System.Globalization;
-using MuraPipeline.Contracts;
-using MuraPipeline.Imaging;
-
 namespace MuraPipeline.Evaluation;
 
 /// <summary>

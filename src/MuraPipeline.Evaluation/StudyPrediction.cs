@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Serialization;
-
 namespace MuraPipeline.Evaluation;
 
 /// <summary>One study's prediction: its score and the abnormal/normal call made at the operating point.</summary>

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using MuraPipeline.Data;
 
 namespace MuraPipeline.Evaluation;

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Serialization;
-
 namespace MuraPipeline.Evaluation;
 
 /// <summary>One scored view: the model's body part and its heatmap peak in the view's pixel grid.</summary>

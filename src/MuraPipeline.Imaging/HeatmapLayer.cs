@@ -1,8 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
-
 namespace MuraPipeline.Imaging;
 
 /// <summary>Which picture of a view <see cref="Heatmap.RenderPng"/> makes.</summary>

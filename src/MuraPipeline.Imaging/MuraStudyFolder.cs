@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
-using MuraPipeline.Dicom;
-
 namespace MuraPipeline.Imaging;
 
 /// <summary>A MURA-layout study folder: <c>XR_WRIST/patient11185/study1_positive</c> (the key, whatever is mounted above it).</summary>

@@ -1,8 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
-using System.Numerics;
-using System.Runtime.CompilerServices;
-
 namespace MuraPipeline.Imaging;
 
 /// <summary>The PNG file was unreadable; the message is written for an operator.</summary>

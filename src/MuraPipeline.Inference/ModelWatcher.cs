@@ -1,9 +1,5 @@
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using MuraPipeline.Data;
 using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Inference;

@@ -1,10 +1,5 @@
 using MassTransit;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using MuraPipeline.Contracts;
-using MuraPipeline.Data;
-using MuraPipeline.Imaging;
-using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Inference;
 

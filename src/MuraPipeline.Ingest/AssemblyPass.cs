@@ -1,14 +1,3 @@
-using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using MuraPipeline.Contracts;
-using MuraPipeline.Data;
-using MuraPipeline.ServiceDefaults;
-using Polly;
-using Polly.Retry;
-
 namespace MuraPipeline.Ingest;
 
 /// <summary>What one assembly pass queued: studies and views (and which studies), whether it stopped for want of room, and the studies it set aside as out of scope.</summary>

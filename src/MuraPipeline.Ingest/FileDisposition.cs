@@ -1,13 +1,3 @@
-using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using MuraPipeline.Contracts;
-using MuraPipeline.Data;
-using MuraPipeline.ServiceDefaults;
-using MuraPipeline.Dicom;
-using MuraPipeline.Imaging;
-
 namespace MuraPipeline.Ingest;
 
 /// <summary>What happens to a file once its rows are committed.</summary>

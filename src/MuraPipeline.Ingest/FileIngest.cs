@@ -4,9 +4,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MuraPipeline.Contracts;
 using MuraPipeline.Data;
-using MuraPipeline.ServiceDefaults;
 using MuraPipeline.Dicom;
 using MuraPipeline.Imaging;
+using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Ingest;
 

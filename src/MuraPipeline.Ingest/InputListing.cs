@@ -1,7 +1,3 @@
-using MuraPipeline.Contracts;
-using MuraPipeline.Dicom;
-using MuraPipeline.Imaging;
-
 namespace MuraPipeline.Ingest;
 
 /// <summary>The files an input holds, and how many were left out as OS litter (hidden files, __MACOSX, Thumbs.db…) or as reports and notes.</summary>

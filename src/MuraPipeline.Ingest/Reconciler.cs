@@ -1,13 +1,8 @@
 using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using MuraPipeline.Contracts;
 using MuraPipeline.Data;
 using MuraPipeline.ServiceDefaults;
-using Polly;
-using Polly.Retry;
 
 namespace MuraPipeline.Ingest;
 

@@ -1,10 +1,3 @@
-using System.Threading.Channels;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using MuraPipeline.Data;
-using MuraPipeline.ServiceDefaults;
-
 namespace MuraPipeline.Ingest;
 
 /// <summary>How much of ingest ran one file at a time: views written, the transactions they took, and the time the writer held them.</summary>

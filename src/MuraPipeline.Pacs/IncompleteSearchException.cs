@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace MuraPipeline.Pacs;
 
 /// <summary>A search the PACS's cap keeps from being complete; the message names the slice and the cap.</summary>

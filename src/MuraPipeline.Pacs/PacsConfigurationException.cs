@@ -1,7 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using System.Globalization;
-using MuraPipeline.Dicom.Network;
-
 namespace MuraPipeline.Pacs;
 
 /// <summary>A PACS setting that is missing or wrong; the message names the setting.</summary>

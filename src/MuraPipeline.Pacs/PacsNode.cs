@@ -1,7 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using System.Globalization;
-using MuraPipeline.Dicom.Network;
-
 namespace MuraPipeline.Pacs;
 
 /// <summary>One PACS under Pacs:Nodes:NAME.</summary>

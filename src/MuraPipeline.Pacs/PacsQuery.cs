@@ -1,8 +1,3 @@
-using System.Globalization;
-using MuraPipeline.Contracts;
-using MuraPipeline.Dicom;
-using MuraPipeline.Dicom.Network;
-
 namespace MuraPipeline.Pacs;
 
 /// <summary>What to look for on a PACS: the filters of `mura pacs find` and `mura pacs pull`, or a list of study UIDs.</summary>

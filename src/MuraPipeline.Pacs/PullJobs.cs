@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
+using MuraPipeline.Contracts;
 using MuraPipeline.Data;
 using MuraPipeline.Dicom.Network;
-using MuraPipeline.Contracts;
 
 
 namespace MuraPipeline.Pacs;

@@ -1,7 +1,4 @@
-using Microsoft.EntityFrameworkCore;
 using MuraPipeline.Data;
-using MuraPipeline.Dicom.Network;
-using MuraPipeline.Contracts;
 
 
 namespace MuraPipeline.Pacs;

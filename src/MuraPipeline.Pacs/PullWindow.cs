@@ -1,6 +1,4 @@
-using System.ComponentModel.DataAnnotations;
 using System.Globalization;
-using MuraPipeline.Dicom.Network;
 
 namespace MuraPipeline.Pacs;
 

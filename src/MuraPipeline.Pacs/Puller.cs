@@ -2,11 +2,11 @@ using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MuraPipeline.Contracts;
 using MuraPipeline.Data;
 using MuraPipeline.Dicom;
 using MuraPipeline.Dicom.Network;
 using MuraPipeline.ServiceDefaults;
-using MuraPipeline.Contracts;
 
 namespace MuraPipeline.Pacs;
 

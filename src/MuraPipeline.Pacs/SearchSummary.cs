@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace MuraPipeline.Pacs;
 
 /// <summary>How a search went: the queries it took and the slices it had to split.</summary>

@@ -1,7 +1,4 @@
-using System.Globalization;
 using MuraPipeline.Contracts;
-using MuraPipeline.Dicom;
-using MuraPipeline.Dicom.Network;
 
 namespace MuraPipeline.Pacs;
 

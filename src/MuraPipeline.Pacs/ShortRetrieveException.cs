@@ -1,13 +1,3 @@
-using System.Net.Sockets;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using MuraPipeline.Data;
-using MuraPipeline.Dicom;
-using MuraPipeline.Dicom.Network;
-using MuraPipeline.ServiceDefaults;
-using MuraPipeline.Contracts;
-
 namespace MuraPipeline.Pacs;
 
 /// <summary>A retrieve the PACS called successful that brought fewer instances than its query listed.</summary>

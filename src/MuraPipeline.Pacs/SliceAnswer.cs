@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace MuraPipeline.Pacs;
 
 /// <summary>What one slice's query returned: whether the PACS stopped short, how many matches came, and whether any lacked a Study Date or Time (no narrower range matches those).</summary>

@@ -1,8 +1,3 @@
-using System.Globalization;
-using MuraPipeline.Contracts;
-using MuraPipeline.Dicom;
-using MuraPipeline.Dicom.Network;
-
 namespace MuraPipeline.Pacs;
 
 /// <summary>One study on the PACS with what its series say.</summary>

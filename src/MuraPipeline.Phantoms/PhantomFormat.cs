@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text;
-using MuraPipeline.Dicom;
-using MuraPipeline.Imaging;
-
 namespace MuraPipeline.Phantoms;
 
 public enum PhantomFormat

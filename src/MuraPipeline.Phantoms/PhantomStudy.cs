@@ -1,8 +1,3 @@
-using System.Globalization;
-using MuraPipeline.Contracts;
-using MuraPipeline.Dicom;
-using MuraPipeline.Imaging;
-
 namespace MuraPipeline.Phantoms;
 
 public sealed record PhantomStudy(

@@ -1,5 +1,3 @@
-using System.Globalization;
-using MuraPipeline.Contracts;
 using MuraPipeline.Dicom;
 using MuraPipeline.Imaging;
 

@@ -1,12 +1,4 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using MuraPipeline.Data;
-using MuraPipeline.DicomResults;
-using MuraPipeline.Ingest;
-using MuraPipeline.ServiceDefaults;
 using Quartz;
 
 namespace MuraPipeline.Scheduler;

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace MuraPipeline.Scheduler;
 
 /// <summary>The "Scheduler" configuration section: when the export runs.</summary>

@@ -1,6 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using System.Globalization;
-
 namespace MuraPipeline.ServiceDefaults;
 
 /// <summary>Where the management API is (with no credentials in it) and whom to call it as.</summary>

@@ -1,6 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using System.Globalization;
-
 namespace MuraPipeline.ServiceDefaults;
 
 /// <summary>A RabbitMQ address from an <c>amqp://user:password@host:port/vhost</c> URI (RabbitMQ's URI specification).</summary>

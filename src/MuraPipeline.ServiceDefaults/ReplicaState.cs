@@ -1,9 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using MuraPipeline.Data;
-
 namespace MuraPipeline.ServiceDefaults;
 
 /// <summary>What this process tells the others about itself: filled by its roles, written by <see cref="ReplicaHeartbeat"/>.</summary>

@@ -1,10 +1,6 @@
-using System.ComponentModel.DataAnnotations;
-using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
-using MuraPipeline.Data;
 
 namespace MuraPipeline.ServiceDefaults;
 

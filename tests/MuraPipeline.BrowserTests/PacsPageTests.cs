@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MuraPipeline.Data;
-using MuraPipeline.DicomResults;
 using MuraPipeline.Pacs;
 using MuraPipeline.Tests;
 using static Microsoft.Playwright.Assertions;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using MuraPipeline.Cli.Commands;
 using MuraPipeline.Tests;
 
 namespace MuraPipeline.Cli.Tests;

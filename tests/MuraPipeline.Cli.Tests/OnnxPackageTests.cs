@@ -1,5 +1,4 @@
 using System.Globalization;
-using MuraPipeline.Cli.Reporting;
 using MuraPipeline.Evaluation;
 using MuraPipeline.Phantoms;
 using MuraPipeline.Tests;

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using MuraPipeline.Cli.Commands;
 using MuraPipeline.Cli.Embedded;
-using MuraPipeline.Cli.Reporting;
 using MuraPipeline.Evaluation;
 using MuraPipeline.Phantoms;
 using MuraPipeline.Tests;

@@ -2,10 +2,6 @@ using System.Globalization;
 using MuraPipeline.Cli.Commands;
 using MuraPipeline.Cli.Embedded;
 using MuraPipeline.Evaluation;
-using MuraPipeline.Cli.Reporting;
-using MuraPipeline.Data;
-using MuraPipeline.Dicom;
-using MuraPipeline.Inference;
 using MuraPipeline.Phantoms;
 using MuraPipeline.Tests;
 

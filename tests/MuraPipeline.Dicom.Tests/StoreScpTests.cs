@@ -1,7 +1,5 @@
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 using MuraPipeline.Dicom.Network;
 using MuraPipeline.Phantoms;
 using MuraPipeline.Tests;

@@ -1,12 +1,12 @@
-using Microsoft.EntityFrameworkCore;
 using MassTransit;
 using MassTransit.Testing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MuraPipeline.Contracts;
 using MuraPipeline.Data;
-using MuraPipeline.ServiceDefaults;
 using MuraPipeline.Phantoms;
+using MuraPipeline.ServiceDefaults;
 using MuraPipeline.Tests;
 
 namespace MuraPipeline.Ingest.Tests;

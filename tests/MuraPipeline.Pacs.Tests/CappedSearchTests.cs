@@ -1,5 +1,5 @@
-using MuraPipeline.Dicom.Network;
 using MuraPipeline.Contracts;
+using MuraPipeline.Dicom.Network;
 
 namespace MuraPipeline.Pacs.Tests;
 

@@ -1,13 +1,13 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using MuraPipeline.Contracts;
 using MuraPipeline.Data;
 using MuraPipeline.Dicom;
 using MuraPipeline.Dicom.Network;
 using MuraPipeline.Phantoms;
 using MuraPipeline.ServiceDefaults;
 using MuraPipeline.Tests;
-using MuraPipeline.Contracts;
 
 namespace MuraPipeline.Pacs.Tests;
 

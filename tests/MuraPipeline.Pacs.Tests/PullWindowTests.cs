@@ -1,5 +1,3 @@
-using MuraPipeline.Pacs;
-
 namespace MuraPipeline.Pacs.Tests;
 
 public sealed class PullWindowTests

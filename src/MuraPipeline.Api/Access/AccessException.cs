@@ -1,10 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
-using MuraPipeline.Data;
-
 namespace MuraPipeline.Api.Access;
 
 /// <summary>A refusal an operator can act on: a name taken, a password too short, a user that does not exist.</summary>

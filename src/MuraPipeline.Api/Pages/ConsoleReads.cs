@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
-using MuraPipeline.Data;
 using MuraPipeline.Contracts;
+using MuraPipeline.Data;
 
 namespace MuraPipeline.Api.Pages;
 

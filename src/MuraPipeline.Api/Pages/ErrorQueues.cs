@@ -1,9 +1,7 @@
-using MuraPipeline.Data;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using MuraPipeline.Data;
 using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Api.Pages;

@@ -1,8 +1,3 @@
-using System.Globalization;
-using Microsoft.EntityFrameworkCore;
-using MuraPipeline.Data;
-using MuraPipeline.Contracts;
-
 namespace MuraPipeline.Api.Pages;
 
 public sealed record FailedView(Guid ViewId, string SopInstanceUid, string StudyInstanceUid, string? BodyPart, string Reason, DateTimeOffset At, bool Retryable, string SourcePath);

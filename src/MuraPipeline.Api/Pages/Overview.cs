@@ -1,17 +1,4 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.EntityFrameworkCore;
-using MuraPipeline.Api.Access;
-using MuraPipeline.Contracts;
-using MuraPipeline.Data;
-using MuraPipeline.ServiceDefaults;
-using static MuraPipeline.Api.Access.ConsolePages;
 
 namespace MuraPipeline.Api.Pages;
 

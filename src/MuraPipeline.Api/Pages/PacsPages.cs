@@ -8,8 +8,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using MuraPipeline.Api.Access;
 using MuraPipeline.Data;
-using MuraPipeline.Pacs;
 using MuraPipeline.DicomResults;
+using MuraPipeline.Pacs;
 using static MuraPipeline.Api.Access.ConsolePages;
 
 namespace MuraPipeline.Api.Pages;

@@ -1,8 +1,3 @@
-using System.Globalization;
-using Microsoft.EntityFrameworkCore;
-using MuraPipeline.Data;
-using MuraPipeline.Contracts;
-
 namespace MuraPipeline.Api.Pages;
 
 /// <summary>One inference (or other) replica as its heartbeat last wrote it.</summary>

@@ -1,7 +1,4 @@
-using System.Globalization;
-using Microsoft.EntityFrameworkCore;
 using MuraPipeline.Data;
-using MuraPipeline.Contracts;
 
 namespace MuraPipeline.Api.Pages;
 

@@ -1,8 +1,3 @@
-using System.Globalization;
-using Microsoft.EntityFrameworkCore;
-using MuraPipeline.Data;
-using MuraPipeline.Contracts;
-
 namespace MuraPipeline.Api.Pages;
 
 public sealed record StudyView(string SopInstanceUid, string? ViewPosition, string State, double? Probability, string? PredictedBodyPart, bool? Mismatch, string? Error, bool HasHeatmap, bool HasImage);

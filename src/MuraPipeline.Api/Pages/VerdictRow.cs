@@ -1,8 +1,3 @@
-using System.Globalization;
-using Microsoft.EntityFrameworkCore;
-using MuraPipeline.Data;
-using MuraPipeline.Contracts;
-
 namespace MuraPipeline.Api.Pages;
 
 public sealed record VerdictRow(long Id, bool Abnormal, string? BodyPart, string Reader, DateTimeOffset ReadAt, DateTimeOffset RecordedAt, string Source);

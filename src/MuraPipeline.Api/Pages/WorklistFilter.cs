@@ -1,8 +1,3 @@
-using System.Globalization;
-using Microsoft.EntityFrameworkCore;
-using MuraPipeline.Data;
-using MuraPipeline.Contracts;
-
 namespace MuraPipeline.Api.Pages;
 
 /// <summary>The worklist's filters, as its page's query string carries them.</summary>

@@ -1,11 +1,9 @@
-using System.Diagnostics;
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Extensions.Logging;
 using MuraPipeline.Dicom;
 using MuraPipeline.Imaging;
 using MuraPipeline.Phantoms;
-
 using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Cli.Commands;

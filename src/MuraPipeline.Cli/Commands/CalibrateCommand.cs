@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using MuraPipeline.Evaluation;
 using MuraPipeline.Data;
+using MuraPipeline.Evaluation;
 using Spectre.Console;
 
 namespace MuraPipeline.Cli.Commands;

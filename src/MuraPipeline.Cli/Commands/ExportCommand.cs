@@ -3,9 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MuraPipeline.Data;
 using MuraPipeline.Scheduler;
-using Spectre.Console;
-
 using MuraPipeline.ServiceDefaults;
+using Spectre.Console;
 
 namespace MuraPipeline.Cli.Commands;
 

@@ -7,13 +7,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MuraPipeline.Cli.Serve;
+using MuraPipeline.Contracts;
 using MuraPipeline.Data;
 using MuraPipeline.Dicom;
 using MuraPipeline.Dicom.Network;
-using MuraPipeline.ServiceDefaults;
 using MuraPipeline.Pacs;
+using MuraPipeline.ServiceDefaults;
 using Spectre.Console;
-using MuraPipeline.Contracts;
 
 namespace MuraPipeline.Cli.Commands;
 

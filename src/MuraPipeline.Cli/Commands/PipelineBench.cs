@@ -5,7 +5,6 @@ using Microsoft.EntityFrameworkCore;
 using MuraPipeline.Data;
 using MuraPipeline.Dicom;
 using MuraPipeline.Evaluation;
-using MuraPipeline.Imaging;
 using MuraPipeline.Inference;
 using MuraPipeline.Ingest;
 using MuraPipeline.Phantoms;

@@ -1,15 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
-using Microsoft.EntityFrameworkCore;
-using MuraPipeline.Data;
-using MuraPipeline.Dicom;
-using MuraPipeline.Evaluation;
-using MuraPipeline.Imaging;
-using MuraPipeline.Inference;
-using MuraPipeline.Ingest;
-using MuraPipeline.Phantoms;
-
 namespace MuraPipeline.Cli.Commands;
 
 /// <summary>What <c>mura bench pipeline</c> was asked.</summary>

@@ -6,9 +6,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MuraPipeline.Dicom;
 using MuraPipeline.DicomResults;
-using Spectre.Console;
-
 using MuraPipeline.ServiceDefaults;
+using Spectre.Console;
 
 namespace MuraPipeline.Cli.Commands;
 

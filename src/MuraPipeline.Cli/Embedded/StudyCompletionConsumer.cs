@@ -1,16 +1,5 @@
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Threading.Channels;
 using MassTransit;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using MuraPipeline.Cli.Serve;
 using MuraPipeline.Contracts;
-using MuraPipeline.Data;
-using MuraPipeline.Inference;
-using MuraPipeline.Ingest;
 
 namespace MuraPipeline.Cli.Embedded;
 

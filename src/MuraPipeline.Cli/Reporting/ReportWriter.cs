@@ -2,11 +2,9 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using MuraPipeline.Cli.Embedded;
 using MuraPipeline.Data;
 using MuraPipeline.Evaluation;
-using MuraPipeline.Imaging;
 
 namespace MuraPipeline.Cli.Reporting;
 

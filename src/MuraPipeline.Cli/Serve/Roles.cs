@@ -1,21 +1,4 @@
-using Microsoft.AspNetCore.Builder;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using MassTransit;
-using Polly;
-using Polly.Retry;
-using MuraPipeline.Api;
-using MuraPipeline.Api.Access;
-using MuraPipeline.Data;
-using MuraPipeline.Inference;
-using MuraPipeline.Ingest;
-using MuraPipeline.Pacs;
-using MuraPipeline.DicomResults;
-using MuraPipeline.Scheduler;
-using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Cli.Serve;
 

@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-
 namespace MuraPipeline.Dicom.Codecs;
 
 /// <summary>One decoded JPEG 2000 or HTJ2K image: its size at the resolution decoded, and each sample as an int, interleaved.</summary>

@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
-
 namespace MuraPipeline.Dicom.Network;
 
 /// <summary>A protocol violation by the peer: the association is aborted.</summary>

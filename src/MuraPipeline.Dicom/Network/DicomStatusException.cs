@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-
 namespace MuraPipeline.Dicom.Network;
 
 /// <summary>A DIMSE request the peer answered with a failure status; the message names the status and the peer's comment.</summary>

@@ -1,8 +1,3 @@
-using System.Net.Security;
-using System.Security.Authentication;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
-
 namespace MuraPipeline.Dicom.Network;
 
 /// <summary>

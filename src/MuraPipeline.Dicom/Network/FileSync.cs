@@ -1,7 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using Microsoft.Extensions.Logging;
 
 namespace MuraPipeline.Dicom.Network;
 

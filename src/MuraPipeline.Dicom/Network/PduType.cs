@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
-
 namespace MuraPipeline.Dicom.Network;
 
 /// <summary>PDU types of the DICOM upper layer protocol (PS3.8 section 9.3).</summary>

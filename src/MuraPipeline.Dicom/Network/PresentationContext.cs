@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
-
 namespace MuraPipeline.Dicom.Network;
 
 /// <summary>One presentation context as proposed (several transfer syntaxes) or answered (one, with a result).</summary>

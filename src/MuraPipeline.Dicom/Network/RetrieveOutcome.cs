@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-
 namespace MuraPipeline.Dicom.Network;
 
 /// <summary>What a C-MOVE or C-GET ended with: its final status and sub-operation counts, and the files a C-GET stored.</summary>

@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
-
 namespace MuraPipeline.Dicom.Network;
 
 /// <summary>The content of an A-ASSOCIATE-RQ or -AC PDU.</summary>

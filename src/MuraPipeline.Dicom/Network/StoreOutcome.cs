@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-
 namespace MuraPipeline.Dicom.Network;
 
 /// <summary>The outcome of sending one file: the DIMSE status, or why it was not sent.</summary>
