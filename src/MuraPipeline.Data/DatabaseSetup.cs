@@ -78,7 +78,7 @@ public static class DatabaseSetup
     /// </summary>
     public const int SqlitePageSize = 65536;
 
-    private const string SqlitePageSizePragma = "PRAGMA page_size = 65536;";
+    private static readonly string SqlitePageSizePragma = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"PRAGMA page_size = {SqlitePageSize};");
 
     /// <summary>Applies pending migrations (and makes a new SQLite file with <see cref="SqlitePageSize"/> pages in WAL mode).</summary>
     public static async Task MigrateAsync(MuraDbContext db, CancellationToken ct)
