@@ -96,32 +96,19 @@ public sealed partial class OrthancServer : IAsyncDisposable
         return server;
     }
 
-    private async Task WaitReadyAsync()
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
+    /// <summary>Waits for Orthanc's REST API to answer (refused connections while it starts count as not yet).</summary>
+    private Task WaitReadyAsync() =>
+        Eventually.UntilAsync(
+            async () =>
             {
+                Assert.False(_process.HasExited, $"Orthanc exited while starting:\n{Log}");
                 using var alive = await Http.GetAsync("system");
-                if (alive.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline && !_process.HasExited)
-            {
-                // Orthanc is still starting.
-            }
-
-            if (DateTime.UtcNow > deadline || _process.HasExited)
-            {
-                throw new InvalidOperationException($"Orthanc did not come up:\n{Log}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
+                return alive.IsSuccessStatusCode;
+            },
+            TimeSpan.FromSeconds(60),
+            "Orthanc to come up",
+            () => Task.FromResult(Log),
+            ex => ex is HttpRequestException);
 
     /// <summary>Uploads Part-10 files over REST; their Orthanc instance ids.</summary>
     public async Task<List<string>> UploadAsync(IEnumerable<string> files)

@@ -121,21 +121,6 @@ public sealed class ConsoleHost : IAsyncDisposable
         return await query(scope.ServiceProvider.GetRequiredService<MuraDbContext>());
     }
 
-    /// <summary>Waits, up to <paramref name="deadline"/>, for <paramref name="condition"/>; fails with <paramref name="what"/> if it never holds.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan deadline, string what)
-    {
-        var until = DateTime.UtcNow + deadline;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > until)
-            {
-                Assert.Fail($"timed out after {deadline.TotalSeconds:0} s waiting for {what}");
-            }
-
-            await Task.Delay(200);
-        }
-    }
-
     /// <summary>A fresh browser context (its own cookies) at 1366×768, signed in as <paramref name="user"/> through the form.</summary>
     public async Task<IPage> SignInAsync(string user, int width = 1366, int height = 768)
     {

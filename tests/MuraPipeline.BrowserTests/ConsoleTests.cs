@@ -1,3 +1,4 @@
+using MuraPipeline.Tests;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
@@ -79,7 +80,7 @@ public sealed class ConsoleTests : IAsyncLifetime
         var views = _host.Stage(8, seed: 1515);
         _host.Drop();
         var inFlight = false;
-        await ConsoleHost.WaitUntilAsync(
+        await Eventually.UntilAsync(
             async () =>
             {
                 var shown = await ShownCountsAsync(ops);
@@ -90,7 +91,7 @@ public sealed class ConsoleTests : IAsyncLifetime
             },
             Deadline,
             "the overview to show /api/status's counts while studies are in flight");
-        await ConsoleHost.WaitUntilAsync(
+        await Eventually.UntilAsync(
             async () => (await ShownCountsAsync(ops))["views.scored"] == views,
             Deadline,
             $"the overview to show all {views} views scored");
@@ -108,7 +109,7 @@ public sealed class ConsoleTests : IAsyncLifetime
         await _host.ScreenshotAsync(reader, "worklist");
         await reader.Locator("table.worklist tbody tr").First.Locator("a").ClickAsync();
         await reader.WaitForURLAsync($"**/studies/{top}");
-        await ConsoleHost.WaitUntilAsync(
+        await Eventually.UntilAsync(
             async () => await reader.EvaluateAsync<bool>("() => { const h = document.querySelector('.picture img.heat'); return !!h && h.complete && h.naturalWidth > 0; }"),
             TimeSpan.FromSeconds(30),
             "the heatmap image to load");

@@ -1,3 +1,4 @@
+using MuraPipeline.Tests;
 using Microsoft.EntityFrameworkCore;
 using MuraPipeline.Data;
 using static Microsoft.Playwright.Assertions;
@@ -30,7 +31,7 @@ public sealed class FailuresPageTests : IAsyncLifetime
         await _host.AddUserAsync("ops", AccessRole.Operator);
         var views = _host.Stage(2, seed: 1616);
         _host.Drop();
-        await ConsoleHost.WaitUntilAsync(
+        await Eventually.UntilAsync(
             async () => await _host.QueryAsync(db => db.Views.CountAsync(v => v.State == ViewState.Failed)) == views,
             Deadline,
             $"all {views} views to fail unanswered");
@@ -45,7 +46,7 @@ public sealed class FailuresPageTests : IAsyncLifetime
         var sop = await rows.First.GetAttributeAsync("data-sop");
         await rows.First.Locator("button", new() { HasText = "Retry" }).ClickAsync();
         await Expect(page.Locator("p.notice")).ToContainTextAsync("1 of 1 views sent to be scored again");
-        await ConsoleHost.WaitUntilAsync(
+        await Eventually.UntilAsync(
             async () => await _host.QueryAsync(db => db.Views.CountAsync(v => v.SopInstanceUid == sop && v.State == ViewState.Scored)) == 1,
             Deadline,
             $"view {sop} to be scored after its retry");

@@ -35,7 +35,7 @@ public sealed class PacsPageTests : IAsyncLifetime
         var views = _host.Stage(2, seed: 1717);
         _host.Drop();
         var objects = 2 + views;
-        await ConsoleHost.WaitUntilAsync(
+        await Eventually.UntilAsync(
             async () => await _host.QueryAsync(db => db.ResultDeliveries.CountAsync(d => d.State == DeliveryState.Failed)) == objects,
             Deadline,
             $"all {objects} deliveries to give up on a destination that does not answer");
@@ -62,7 +62,7 @@ public sealed class PacsPageTests : IAsyncLifetime
         await page.Locator("button", new() { HasText = "Send every failed delivery again" }).ClickAsync();
         await Expect(page.Locator("p.notice")).ToContainTextAsync($"{objects} deliveries will be sent again");
         Assert.Equal(1, await _host.QueryAsync(db => db.AuditEvents.CountAsync(e => e.Action == "results.resend" && e.Actor == "ops")));
-        await ConsoleHost.WaitUntilAsync(
+        await Eventually.UntilAsync(
             async () => await _host.QueryAsync(db => db.ResultDeliveries.CountAsync(d => d.State == DeliveryState.Failed && d.Attempts == 1 && d.LastError != null)) == objects,
             Deadline,
             "the resent deliveries to be tried once more");

@@ -1,3 +1,4 @@
+using MuraPipeline.Tests;
 using Microsoft.EntityFrameworkCore;
 using MuraPipeline.Data;
 using MuraPipeline.Phantoms;
@@ -30,7 +31,7 @@ public sealed class StudyTypePageTests : IAsyncLifetime
         _host.Stage(3, seed: 3636);
         var uids = PhantomWriter.Relabel(_host.Staging, [("ANKLE", "XR ANKLE 3V"), (null, "XR WRIST 3V LT"), (null, null)]);
         _host.Drop();
-        await ConsoleHost.WaitUntilAsync(
+        await Eventually.UntilAsync(
             async () => await _host.QueryAsync(db => db.Studies.CountAsync(s => s.State == StudyState.Scored || s.State == StudyState.OutOfScope)) == 3,
             Deadline,
             "the three studies to be scored or set aside");

@@ -172,20 +172,17 @@ public sealed class PipelineShapeTests : IDisposable
         try
         {
             Directory.Move(input, Path.Combine(watch, "batch"));
-            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
             List<(string Uid, double? Score, bool? Abnormal, int State)> rows = [];
-            while (true)
-            {
-                Assert.False(serve.HasExited, $"serve exited: {log}");
-                rows = File.Exists(db) ? ReadStudies(db) : [];
-                if (rows.Count == labels.Count && rows.All(r => r.State == 2))
+            await Eventually.UntilAsync(
+                () =>
                 {
-                    break;
-                }
-
-                Assert.True(DateTime.UtcNow < deadline, $"serve did not score the {labels.Count} studies in 3 minutes: {log}");
-                await Task.Delay(250);
-            }
+                    Assert.False(serve.HasExited, $"serve exited: {log}");
+                    rows = File.Exists(db) ? ReadStudies(db) : [];
+                    return rows.Count == labels.Count && rows.All(r => r.State == 2);
+                },
+                TimeSpan.FromMinutes(3),
+                $"serve to score the {labels.Count} studies",
+                () => { lock (log) { return log.ToString(); } });
 
             Assert.All(rows, r => Assert.True(r.Abnormal));
             Assert.Equal(

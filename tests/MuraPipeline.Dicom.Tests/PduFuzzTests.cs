@@ -67,7 +67,7 @@ public sealed partial class PduFuzzTests(Xunit.Abstractions.ITestOutputHelper ou
         output.WriteLine($"{cases} streams (seed {Fuzz.Seed}) in {elapsed.TotalSeconds:0.0} s: {string.Join(", ", outcomes.OrderByDescending(o => o.Value).Select(o => $"{o.Key} {o.Value}"))}");
 
         Assert.True(hung.IsEmpty, $"streams the receiver never ended (kept): {string.Join(", ", hung.Take(5))}");
-        await WaitUntilAsync(() => _scp.ActiveAssociations == 0);
+        await Eventually.UntilAsync(() => _scp.ActiveAssociations == 0, TimeSpan.FromSeconds(30), "every association to close");
         var errors = _log.Lines.Where(l => l.StartsWith("Error", StringComparison.Ordinal)).ToList();
         var kept = errors.Select(l => PeerPort().Match(l)).Where(m => m.Success && byPort.ContainsKey(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)))
             .Select(m => byPort[int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)]).Distinct().Take(5)
@@ -96,7 +96,7 @@ public sealed partial class PduFuzzTests(Xunit.Abstractions.ITestOutputHelper ou
             Assert.NotNull(await PlayAsync(await File.ReadAllBytesAsync(path), _ => { }));
         }
 
-        await WaitUntilAsync(() => _scp.ActiveAssociations == 0);
+        await Eventually.UntilAsync(() => _scp.ActiveAssociations == 0, TimeSpan.FromSeconds(30), "every association to close");
         Assert.DoesNotContain(_log.Lines, l => l.StartsWith("Error", StringComparison.Ordinal));
 
         // stored-unreadable-*: a data set mangled after its header was once stored with success; now it is refused.
@@ -330,16 +330,6 @@ public sealed partial class PduFuzzTests(Xunit.Abstractions.ITestOutputHelper ou
         }
 
         return bytes;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
-            await Task.Delay(50);
-        }
     }
 
     [GeneratedRegex(@"association from 127\.0\.0\.1:(\d+)")]

@@ -184,7 +184,7 @@ public sealed class StoreScpTests : IAsyncLifetime
             await raw.SendAsync(Pdu.PData(1, false, false, new byte[1000]));
         }
 
-        await WaitUntilAsync(() => _scp.ActiveAssociations == 0);
+        await Eventually.UntilAsync(() => _scp.ActiveAssociations == 0, TimeSpan.FromSeconds(10), "every association to close");
         Assert.Empty(Received());
         Assert.Empty(Directory.GetFiles(Inbox, ".*"));
         Assert.Contains(_log.Lines, l => l.Contains("unrecognised PDU type", StringComparison.Ordinal));
@@ -369,16 +369,6 @@ public sealed class StoreScpTests : IAsyncLifetime
         finally
         {
             Peers.Run("umount", "-l", disk);
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? limit = null)
-    {
-        var deadline = DateTime.UtcNow + (limit ?? TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
-            await Task.Delay(50);
         }
     }
 

@@ -80,7 +80,7 @@ public sealed class TlsTests : IAsyncLifetime
 
         Assert.Empty(Received());
         Assert.Empty(Directory.Exists(Inbox) ? Directory.GetFiles(Inbox, ".*", SearchOption.AllDirectories) : []);
-        await WaitUntilAsync(() => _log.Lines.Count(l => l.Contains("refused: TLS handshake failed", StringComparison.Ordinal)) >= 4);
+        await Eventually.UntilAsync(() => _log.Lines.Count(l => l.Contains("refused: TLS handshake failed", StringComparison.Ordinal)) >= 4, TimeSpan.FromSeconds(20), "four refused handshakes in the log");
         var refusals = _log.Lines.Where(l => l.Contains("refused:", StringComparison.Ordinal)).ToList();
         Assert.Contains(refusals, l => l.Contains("'CN=stranger' does not chain to the configured authority", StringComparison.Ordinal));
         Assert.True(refusals.Count(l => l.Contains("presented no certificate", StringComparison.Ordinal)) >= 2, string.Join('\n', refusals));
@@ -156,15 +156,5 @@ public sealed class TlsTests : IAsyncLifetime
         Assert.Contains("Scp:Tls:ServerAuthority", missing.Message, StringComparison.Ordinal);
         var mutualWithoutCert = Assert.Throws<DicomException>(() => DicomTls.Load(new DicomTlsOptions { ClientAuthority = _pki.AuthorityCert }));
         Assert.Contains("ClientAuthority needs", mutualWithoutCert.Message, StringComparison.Ordinal);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
-            await Task.Delay(50);
-        }
     }
 }

@@ -10,30 +10,23 @@ namespace MuraPipeline.DicomResults.Tests;
 /// <summary>The outbox's rules on a real SQLite database: when a study needs objects, and that its objects are stored once.</summary>
 public sealed class OutboxTests : IAsyncLifetime
 {
-    private readonly string _dir = Peers.TempDir();
-    private ServiceProvider _services = null!;
+    private SqliteServices _sqlite = null!;
 
     public async Task InitializeAsync()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Results:SendOn"] = "verdict",
-            ["Results:Destinations:a:AeTitle"] = "A",
-            ["Results:Destinations:b:AeTitle"] = "B",
-        }).Build();
-        _services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging()
-            .AddMuraData(new DatabaseTarget(null, Path.Combine(_dir, "t.db")), configuration)
-            .AddResults(configuration, worker: false)
-            .BuildServiceProvider();
-        await using var scope = _services.CreateAsyncScope();
-        await DatabaseSetup.MigrateAsync(scope.ServiceProvider.GetRequiredService<MuraDbContext>(), default);
+        _sqlite = await SqliteServices.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Results:SendOn"] = "verdict",
+                ["Results:Destinations:a:AeTitle"] = "A",
+                ["Results:Destinations:b:AeTitle"] = "B",
+            },
+            (services, configuration, database) => services.AddMuraData(database, configuration).AddResults(configuration, worker: false));
     }
 
     public async Task DisposeAsync()
     {
-        await _services.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
+        await _sqlite.DisposeAsync();
     }
 
     [Fact]
@@ -42,7 +35,7 @@ public sealed class OutboxTests : IAsyncLifetime
         using var objects = new ResultObjectTests();
         var study = objects.Scored();
         var id = Guid.NewGuid();
-        await using (var scope = _services.CreateAsyncScope())
+        await using (var scope = _sqlite.Provider.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<MuraDbContext>();
             db.Studies.Add(new Study { Id = id, StudyInstanceUid = study.StudyInstanceUid, Source = "dicom", State = StudyState.Scored, ModelSha256 = study.ModelSha256, Score = study.Score, ViewCount = study.Views.Count });
@@ -52,12 +45,12 @@ public sealed class OutboxTests : IAsyncLifetime
 
         async Task<List<Guid>> Waiting()
         {
-            await using var scope = _services.CreateAsyncScope();
+            await using var scope = _sqlite.Provider.CreateAsyncScope();
             return await scope.ServiceProvider.GetRequiredService<ResultsOutbox>().StudiesWithoutResultsAsync(null, 10, default);
         }
 
         Assert.Empty(await Waiting());
-        await using (var scope = _services.CreateAsyncScope())
+        await using (var scope = _sqlite.Provider.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<MuraDbContext>();
             db.Verdicts.Add(new Verdict { StudyInstanceUid = study.StudyInstanceUid, Abnormal = true, ReaderId = "dr", Source = "api", ReadAt = DateTimeOffset.UtcNow, RecordedAt = DateTimeOffset.UtcNow });
@@ -65,21 +58,21 @@ public sealed class OutboxTests : IAsyncLifetime
         }
 
         Assert.Equal([id], await Waiting());
-        var built = ResultWriter.Build(study, _services.GetRequiredService<IOptions<ResultOptions>>().Value, DateTimeOffset.UtcNow);
-        await using (var scope = _services.CreateAsyncScope())
+        var built = ResultWriter.Build(study, _sqlite.Provider.GetRequiredService<IOptions<ResultOptions>>().Value, DateTimeOffset.UtcNow);
+        await using (var scope = _sqlite.Provider.CreateAsyncScope())
         {
             Assert.True(await scope.ServiceProvider.GetRequiredService<ResultsOutbox>().RecordAsync(id, study, built, default));
         }
 
         // A second replica that built the same objects meanwhile stores nothing: the UIDs are the same.
-        await using (var scope = _services.CreateAsyncScope())
+        await using (var scope = _sqlite.Provider.CreateAsyncScope())
         {
             Assert.False(await scope.ServiceProvider.GetRequiredService<ResultsOutbox>().RecordAsync(id, study, ResultWriter.Build(study, new ResultOptions(), DateTimeOffset.UtcNow.AddMinutes(1)), default)
                 || await scope.ServiceProvider.GetRequiredService<ResultsOutbox>().RecordAsync(id, study, built, default));
         }
 
         Assert.Empty(await Waiting());
-        await using (var scope = _services.CreateAsyncScope())
+        await using (var scope = _sqlite.Provider.CreateAsyncScope())
         {
             var counts = await scope.ServiceProvider.GetRequiredService<ResultsOutbox>().CountsAsync(default);
             Assert.Equal((built.Count, 2 * built.Count, 0), (counts.Objects, counts.Pending, counts.Sent));

@@ -20,40 +20,35 @@ public sealed class TlsSendTests : IAsyncLifetime
     private readonly string _dir = Peers.TempDir();
     private TestPki _pki = null!;
     private OrthancServer _orthanc = null!;
-    private ServiceProvider _services = null!;
+    private SqliteServices _sqlite = null!;
 
     public async Task InitializeAsync()
     {
         _pki = TestPki.Create(Path.Combine(_dir, "pki"));
         _orthanc = await OrthancServer.StartAsync(Path.Combine(_dir, "orthanc"), new Dictionary<string, (string, int)>(), (_pki.ServerCert, _pki.ServerKey, _pki.AuthorityCert));
         var port = _orthanc.DicomPort.ToString(CultureInfo.InvariantCulture);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Scp:Tls:Certificate"] = _pki.ClientCert,
-            ["Scp:Tls:Key"] = _pki.ClientKey,
-            ["Scp:Tls:ServerAuthority"] = _pki.AuthorityCert,
-            ["Results:Destinations:secure:AeTitle"] = OrthancServer.AeTitle,
-            ["Results:Destinations:secure:Port"] = port,
-            ["Results:Destinations:secure:Tls"] = "true",
-            ["Results:Destinations:plain:AeTitle"] = OrthancServer.AeTitle,
-            ["Results:Destinations:plain:Port"] = port,
-            ["Results:RetryDelaySeconds"] = "0",
-            ["Results:TimeoutSeconds"] = "5",
-        }).Build();
-        _services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging()
-            .AddMuraData(new DatabaseTarget(null, Path.Combine(_dir, "t.db")), configuration)
-            .AddResults(configuration, worker: true)
-            .BuildServiceProvider();
-        await using var scope = _services.CreateAsyncScope();
-        await DatabaseSetup.MigrateAsync(scope.ServiceProvider.GetRequiredService<MuraDbContext>(), default);
+        _sqlite = await SqliteServices.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Scp:Tls:Certificate"] = _pki.ClientCert,
+                ["Scp:Tls:Key"] = _pki.ClientKey,
+                ["Scp:Tls:ServerAuthority"] = _pki.AuthorityCert,
+                ["Results:Destinations:secure:AeTitle"] = OrthancServer.AeTitle,
+                ["Results:Destinations:secure:Port"] = port,
+                ["Results:Destinations:secure:Tls"] = "true",
+                ["Results:Destinations:plain:AeTitle"] = OrthancServer.AeTitle,
+                ["Results:Destinations:plain:Port"] = port,
+                ["Results:RetryDelaySeconds"] = "0",
+                ["Results:TimeoutSeconds"] = "5",
+            },
+            (services, configuration, database) => services.AddMuraData(database, configuration).AddResults(configuration, worker: true),
+            _dir);
     }
 
     public async Task DisposeAsync()
     {
-        await _services.DisposeAsync();
         await _orthanc.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
+        await _sqlite.DisposeAsync();
     }
 
     [Fact]
@@ -62,8 +57,8 @@ public sealed class TlsSendTests : IAsyncLifetime
         using var objects = new ResultObjectTests();
         var study = objects.Scored();
         var id = Guid.NewGuid();
-        var built = ResultWriter.Build(study, _services.GetRequiredService<IOptions<ResultOptions>>().Value, DateTimeOffset.UtcNow);
-        await using (var scope = _services.CreateAsyncScope())
+        var built = ResultWriter.Build(study, _sqlite.Provider.GetRequiredService<IOptions<ResultOptions>>().Value, DateTimeOffset.UtcNow);
+        await using (var scope = _sqlite.Provider.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<MuraDbContext>();
             db.Studies.Add(new Study { Id = id, StudyInstanceUid = study.StudyInstanceUid, Source = "dicom", State = StudyState.Scored, ModelSha256 = study.ModelSha256, Score = study.Score, ViewCount = study.Views.Count });
@@ -71,11 +66,11 @@ public sealed class TlsSendTests : IAsyncLifetime
             Assert.True(await scope.ServiceProvider.GetRequiredService<ResultsOutbox>().RecordAsync(id, study, built, default));
         }
 
-        await _services.GetRequiredService<ResultsWorker>().PassAsync(default);
+        await _sqlite.Provider.GetRequiredService<ResultsWorker>().PassAsync(default);
 
         var instances = await _orthanc.Http.GetFromJsonAsync<JsonElement>("instances");
         Assert.Equal(built.Count, instances.GetArrayLength());
-        await using (var scope = _services.CreateAsyncScope())
+        await using (var scope = _sqlite.Provider.CreateAsyncScope())
         {
             var deliveries = await scope.ServiceProvider.GetRequiredService<MuraDbContext>().ResultDeliveries.AsNoTracking().ToListAsync();
             Assert.All(deliveries.Where(d => d.Destination == "secure"), d => Assert.Equal(DeliveryState.Sent, d.State));

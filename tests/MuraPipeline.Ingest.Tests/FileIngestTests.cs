@@ -17,49 +17,48 @@ namespace MuraPipeline.Ingest.Tests;
 /// </summary>
 public sealed class FileIngestTests : IAsyncLifetime
 {
-    private readonly string _dir = Peers.TempDir();
-    private ServiceProvider _services = null!;
+    private SqliteServices _sqlite = null!;
     private AsyncServiceScope _scope;
     private MuraDbContext _db = null!;
     private FileIngest _ingest = null!;
 
-    private string Watch => Path.Combine(_dir, "watch");
+    private string Watch => Path.Combine(_sqlite.Folder, "watch");
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(Watch);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Ingest:WatchDir"] = Watch, ["Ingest:MaxQueuedViews"] = "3" }).Build();
-        var services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
-            .AddLogging()
-            .AddMuraData(new DatabaseTarget(null, Path.Combine(_dir, "t.db")), configuration)
-            .AddMassTransitTestHarness(bus => bus.ConfigureUsageTelemetryOptions(o => o.Enabled = false))
-            .AddSingleton<RegistrationWriter>()
-            .AddScoped<FileIngest>()
-            .AddScoped<ScoreQueue>()
-            .AddScoped<StudyAssembler>();
-        services.AddOptions<IngestOptions>().Bind(configuration.GetSection(IngestOptions.Section));
-        _services = services.BuildServiceProvider();
-        _scope = _services.CreateAsyncScope();
+        var dir = Peers.TempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "watch"));
+        _sqlite = await SqliteServices.StartAsync(
+            new Dictionary<string, string?> { ["Ingest:WatchDir"] = Path.Combine(dir, "watch"), ["Ingest:MaxQueuedViews"] = "3" },
+            (services, configuration, database) =>
+            {
+                services.AddMuraData(database, configuration)
+                    .AddMassTransitTestHarness(bus => bus.ConfigureUsageTelemetryOptions(o => o.Enabled = false))
+                    .AddSingleton<RegistrationWriter>()
+                    .AddScoped<FileIngest>()
+                    .AddScoped<ScoreQueue>()
+                    .AddScoped<StudyAssembler>();
+                services.AddOptions<IngestOptions>().Bind(configuration.GetSection(IngestOptions.Section));
+                return services;
+            },
+            dir);
+        _scope = _sqlite.Provider.CreateAsyncScope();
         _db = _scope.ServiceProvider.GetRequiredService<MuraDbContext>();
-        await DatabaseSetup.MigrateAsync(_db, default);
         _ingest = _scope.ServiceProvider.GetRequiredService<FileIngest>();
-        await _services.GetRequiredService<ITestHarness>().Start();
+        await _sqlite.Provider.GetRequiredService<ITestHarness>().Start();
     }
 
     public async Task DisposeAsync()
     {
         await _scope.DisposeAsync();
-        await _services.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
+        await _sqlite.DisposeAsync();
     }
 
     [Fact]
     public async Task Files_are_archived_after_their_rows_a_corrupt_one_fails_with_a_reason_and_a_resend_is_kept_aside()
     {
         var study = new PhantomGenerator(7, minSide: 300, maxSide: 400).Generate(0);
-        var staging = Path.Combine(_dir, "staging");
+        var staging = Path.Combine(_sqlite.Folder, "staging");
         PhantomWriter.WriteDicom(study, staging);
         var files = Directory.GetFiles(staging, "*.dcm", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
         var first = Path.Combine(Watch, "a", Path.GetFileName(files[0]));
@@ -100,7 +99,7 @@ public sealed class FileIngestTests : IAsyncLifetime
     public async Task A_view_failed_at_ingest_and_asked_to_be_read_again_gets_its_file_back_in_the_watched_folder()
     {
         var study = new PhantomGenerator(9, minSide: 300, maxSide: 400).Generate(0);
-        var staging = Path.Combine(_dir, "staging");
+        var staging = Path.Combine(_sqlite.Folder, "staging");
         PhantomWriter.WriteDicom(study, staging);
         var good = Directory.GetFiles(staging, "*.dcm", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
         var bytes = await File.ReadAllBytesAsync(good);
@@ -152,7 +151,7 @@ public sealed class FileIngestTests : IAsyncLifetime
     [Fact]
     public async Task Screen_leaves_the_users_files_untouched_and_a_second_copy_of_an_instance_is_a_duplicate_not_a_second_view()
     {
-        var input = Path.Combine(_dir, "input");
+        var input = Path.Combine(_sqlite.Folder, "input");
         PhantomWriter.WriteDicom(new PhantomGenerator(8, minSide: 300, maxSide: 400).Generate(0), input);
         var file = Directory.GetFiles(input, "*.dcm", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
         var copy = Path.Combine(input, "copy-of-first.dcm");
@@ -179,7 +178,7 @@ public sealed class FileIngestTests : IAsyncLifetime
     [InlineData(false)]
     public async Task Of_a_truncated_and_a_good_copy_of_one_instance_the_good_one_is_the_view_whichever_comes_first(bool badFirst)
     {
-        var input = Path.Combine(_dir, "copies");
+        var input = Path.Combine(_sqlite.Folder, "copies");
         PhantomWriter.WriteDicom(new PhantomGenerator(9, minSide: 300, maxSide: 400).Generate(0), input);
         var good = Directory.GetFiles(input, "*.dcm", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
         var bad = Path.Combine(input, "truncated.bin");
@@ -226,15 +225,15 @@ public sealed class FileIngestTests : IAsyncLifetime
         var held = await db.Studies.AsNoTracking().SingleAsync(s => s.State == StudyState.Open);
         Assert.Null(held.LeaseOwner);
         Assert.Equal((0, 0, true), Counts(await assembler.AssembleAsync(quietSince, 10, default)));
-        Assert.Equal(4, _services.GetRequiredService<ITestHarness>().Sent.Select<ViewQueued>().Count());
-        Assert.All(_services.GetRequiredService<ITestHarness>().Sent.Select<ViewQueued>(), m => Assert.EndsWith("/score-views", m.Context.DestinationAddress!.AbsolutePath, StringComparison.Ordinal));
+        Assert.Equal(4, _sqlite.Provider.GetRequiredService<ITestHarness>().Sent.Select<ViewQueued>().Count());
+        Assert.All(_sqlite.Provider.GetRequiredService<ITestHarness>().Sent.Select<ViewQueued>(), m => Assert.EndsWith("/score-views", m.Context.DestinationAddress!.AbsolutePath, StringComparison.Ordinal));
 
         // One study's views come back scored: room again, and the held study goes.
         Assert.Equal("5.3", held.StudyInstanceUid); // the quietest first
         await store.RecordOutcomesAsync(views["5.1"].Select(v => new ViewOutcome(v, 0.2, null, null, null)).ToList(), "sha", Guid.NewGuid(), default);
         Assert.Equal((1, 2, false), Counts(await assembler.AssembleAsync(quietSince, 10, default)));
         Assert.Equal(StudyState.Queued, (await db.Studies.AsNoTracking().SingleAsync(s => s.Id == held.Id)).State);
-        Assert.Equal(6, _services.GetRequiredService<ITestHarness>().Sent.Select<ViewQueued>().Count());
+        Assert.Equal(6, _sqlite.Provider.GetRequiredService<ITestHarness>().Sent.Select<ViewQueued>().Count());
 
         // Among named studies only (screen names each study once its files are all in): of two quiet ones, the named one goes.
         await store.RecordOutcomesAsync(views["5.2"].Concat(views["5.3"]).Select(v => new ViewOutcome(v, 0.2, null, null, null)).ToList(), "sha", Guid.NewGuid(), default);

@@ -157,37 +157,26 @@ public sealed class Cluster : IAsyncDisposable
         Assert.Equal(string.Empty, await ScalarAsync<string>("SELECT coalesce(string_agg(\"Error\", '; '), '') FROM views"));
     }
 
-    /// <summary>Polls <paramref name="condition"/> until it holds or the deadline passes (then fails with what it waited for and the processes' logs).</summary>
-    public async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan deadline, string what)
-    {
-        var sw = Stopwatch.StartNew();
-        while (true)
-        {
-            try
+    /// <summary>
+    /// <see cref="Eventually.UntilAsync(Func{Task{bool}}, TimeSpan, string, Func{Task{string}}?, Func{Exception, bool}?)"/>
+    /// for the cluster: fails at once when one of its processes exits under the wait, tolerates the database restarting,
+    /// and a timeout names where the run stands and each process's log.
+    /// </summary>
+    public Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan deadline, string what) =>
+        Eventually.UntilAsync(
+            async () =>
             {
-                if (await condition())
+                foreach (var p in _processes.Where(p => p.Exited && !p.Killed))
                 {
-                    return;
+                    Assert.Fail($"{p.Name} exited with {p.ExitCode} while waiting for {what}:\n{p.Log}");
                 }
-            }
-            catch (NpgsqlException) when (sw.Elapsed < deadline)
-            {
-                // the database may be restarting under the test
-            }
 
-            foreach (var p in _processes.Where(p => p.Exited && !p.Killed))
-            {
-                Assert.Fail($"{p.Name} exited with {p.ExitCode} while waiting for {what}:\n{p.Log}");
-            }
-
-            if (sw.Elapsed > deadline)
-            {
-                Assert.Fail($"timed out after {deadline.TotalSeconds:0} s waiting for {what}\n{await DescribeStateAsync()}\n{string.Join("\n", _processes.Select(p => $"--- {p.Name}\n{p.Tail(60)}"))}");
-            }
-
-            await Task.Delay(250);
-        }
-    }
+                return await condition();
+            },
+            deadline,
+            what,
+            async () => $"{await DescribeStateAsync()}\n{string.Join("\n", _processes.Select(p => $"--- {p.Name}\n{p.Tail(60)}"))}",
+            ex => ex is NpgsqlException);
 
     /// <summary>
     /// Where the run stands, for a wait that timed out (first in its message, so a clipped log still shows it): views

@@ -56,11 +56,14 @@ public sealed class DcmqrscpTests : IAsyncLifetime
         _studies = _pull.Phantoms(3, seed: 1717, "phantoms");
 
         // dcmqrscp takes its studies by C-STORE; echoscu tells when it listens.
-        for (var i = 0; Peers.Run("echoscu", "-aec", "DCMQR", "127.0.0.1", _port.ToString(System.Globalization.CultureInfo.InvariantCulture)).ExitCode != 0; i++)
-        {
-            Assert.True(i < 100 && !_qr.HasExited, "dcmqrscp did not start");
-            await Task.Delay(100);
-        }
+        await Eventually.UntilAsync(
+            () =>
+            {
+                Assert.False(_qr.HasExited, $"dcmqrscp exited:\n{_log}");
+                return Peers.Run("echoscu", "-aec", "DCMQR", "127.0.0.1", _port.ToString(System.Globalization.CultureInfo.InvariantCulture)).ExitCode == 0;
+            },
+            TimeSpan.FromSeconds(20),
+            "dcmqrscp to answer C-ECHO");
 
         var (code, _, stderr) = Peers.Run("storescu", ["-aec", "DCMQR", "127.0.0.1", _port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. _studies.Values.SelectMany(v => v)], null, null);
         Assert.True(code == 0, $"{stderr}\ndcmqrscp (exited: {_qr.HasExited}):\n{_log}");

@@ -14,37 +14,29 @@ namespace MuraPipeline.Pacs.Tests;
 /// <summary>A SQLite database, a watched folder and the PACS services over them, configured for one test's PACS.</summary>
 public sealed class PullFixture : IAsyncDisposable
 {
-    private PullFixture(string dir, ServiceProvider services)
-    {
-        Dir = dir;
-        Services = services;
-    }
+    private readonly SqliteServices _sqlite;
 
-    public string Dir { get; }
+    private PullFixture(SqliteServices sqlite) => _sqlite = sqlite;
+
+    public string Dir => _sqlite.Folder;
 
     public string Watch => Path.Combine(Dir, "watch");
 
-    public ServiceProvider Services { get; }
+    public ServiceProvider Services => _sqlite.Provider;
 
     public static async Task<PullFixture> StartAsync(IDictionary<string, string?> settings, TimeProvider? clock = null)
     {
         var dir = Peers.TempDir();
         Directory.CreateDirectory(Path.Combine(dir, "watch"));
         var all = new Dictionary<string, string?>(settings) { ["Ingest:WatchDir"] = Path.Combine(dir, "watch") };
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(all).Build();
-        var services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
-            .AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning))
-            .AddMuraData(new DatabaseTarget(null, Path.Combine(dir, "t.db")), configuration)
-            .AddSingleton(clock ?? TimeProvider.System)
-            .AddPacs(configuration)
-            .BuildServiceProvider();
-        await using (var scope = services.CreateAsyncScope())
-        {
-            await DatabaseSetup.MigrateAsync(scope.ServiceProvider.GetRequiredService<MuraDbContext>(), default);
-        }
-
-        return new PullFixture(dir, services);
+        return new PullFixture(await SqliteServices.StartAsync(
+            all,
+            (services, configuration, database) => services
+                .AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning))
+                .AddMuraData(database, configuration)
+                .AddSingleton(clock ?? TimeProvider.System)
+                .AddPacs(configuration),
+            dir));
     }
 
     /// <summary>Every match of a search, as `mura pacs find` lists them (the PACS's own cap only).</summary>
@@ -73,10 +65,5 @@ public sealed class PullFixture : IAsyncDisposable
             .ToDictionary(g => g.Key, g => g.ToArray());
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await Services.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(Dir, recursive: true);
-    }
+    public ValueTask DisposeAsync() => _sqlite.DisposeAsync();
 }

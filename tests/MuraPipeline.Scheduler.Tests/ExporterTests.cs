@@ -18,42 +18,27 @@ public sealed partial class ExporterTests : IAsyncLifetime
 {
     private const string Key = "test-key-0123456789abcdef";
     private readonly string _dir = Peers.TempDir();
-    private ServiceProvider _services = null!;
+    private SqliteServices _sqlite = null!;
 
     private string Root => Path.Combine(_dir, "exports");
 
-    private string DbFile => Path.Combine(_dir, "mura.db");
+    public async Task InitializeAsync() =>
+        _sqlite = await SqliteServices.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Export:PseudonymKey"] = Key,
+                ["Export:Folder"] = Root,
+                ["Export:ValidPercent"] = "30",
+            },
+            (services, configuration, database) => services.AddMuraDatabase(database).AddThresholdPolicy(configuration).AddExport(configuration),
+            _dir);
 
-    public async Task InitializeAsync()
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Export:PseudonymKey"] = Key,
-            ["Export:Folder"] = Root,
-            ["Export:ValidPercent"] = "30",
-        }).Build();
-        _services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
-            .AddLogging()
-            .AddMuraSqlite(DbFile)
-            .AddThresholdPolicy(configuration)
-            .AddExport(configuration)
-            .BuildServiceProvider();
-        await using var scope = _services.CreateAsyncScope();
-        await DatabaseSetup.MigrateAsync(scope.ServiceProvider.GetRequiredService<MuraDbContext>(), default);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _services.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _sqlite.DisposeAsync();
 
     /// <summary>A scored study of <paramref name="views"/> views whose derivatives carry the patient's name in a PNG text chunk (as a careless source might).</summary>
     private async Task<Study> AddStudyAsync(int n, string patientId, string? bodyPart, int views, bool? modelCall, string? uid = null)
     {
-        await using var scope = _services.CreateAsyncScope();
+        await using var scope = _sqlite.Provider.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<MuraDbContext>();
         var study = new Study
         {
@@ -87,15 +72,15 @@ public sealed partial class ExporterTests : IAsyncLifetime
 
     private async Task<VerdictsRecorded> VerdictsAsync(params VerdictInput[] verdicts)
     {
-        await using var scope = _services.CreateAsyncScope();
+        await using var scope = _sqlite.Provider.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<GroundTruthStore>().AddAsync(verdicts, "test", default);
     }
 
-    private Task<ExportResult> ExportAsync() => _services.GetRequiredService<Exporter>().RunAsync("manual", null, train: false, default);
+    private Task<ExportResult> ExportAsync() => _sqlite.Provider.GetRequiredService<Exporter>().RunAsync("manual", null, train: false, default);
 
     private async Task<T> QueryAsync<T>(Func<MuraDbContext, Task<T>> query)
     {
-        await using var scope = _services.CreateAsyncScope();
+        await using var scope = _sqlite.Provider.CreateAsyncScope();
         return await query(scope.ServiceProvider.GetRequiredService<MuraDbContext>());
     }
 
@@ -284,7 +269,7 @@ public sealed partial class ExporterTests : IAsyncLifetime
     public async Task An_export_that_finds_another_holding_the_lock_records_a_skipped_run_and_writes_nothing()
     {
         await SeedAsync();
-        await using (var held = await ExportLock.TryAcquireAsync(_services.GetRequiredService<DatabaseTarget>(), default))
+        await using (var held = await ExportLock.TryAcquireAsync(_sqlite.Provider.GetRequiredService<DatabaseTarget>(), default))
         {
             Assert.NotNull(held);
             var skipped = await ExportAsync();
@@ -307,7 +292,7 @@ public sealed partial class ExporterTests : IAsyncLifetime
         Assert.Equal((0, 1), (replay.Recorded, replay.Duplicates));
         await VerdictsAsync(new VerdictInput(study.StudyInstanceUid, false, "HAND", "dr-b", at.AddHours(1)));
 
-        await using var scope = _services.CreateAsyncScope();
+        await using var scope = _sqlite.Provider.CreateAsyncScope();
         var store = scope.ServiceProvider.GetRequiredService<GroundTruthStore>();
         var history = await store.HistoryAsync(study.StudyInstanceUid, default);
         Assert.Equal([true, false], history.Select(v => v.Abnormal));
