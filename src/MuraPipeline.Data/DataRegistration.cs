@@ -15,6 +15,7 @@ public static class DataRegistration
         services.TryAddSingleton(target);
         services.AddDbContext<MuraDbContext>(o => o.UseTarget(target));
         services.AddScoped<StudyStore>();
+        services.AddScoped<StudyQueue>();
         services.AddScoped<ModelRegistry>();
         services.AddScoped<GroundTruthStore>();
         services.AddScoped<AuditLog>();

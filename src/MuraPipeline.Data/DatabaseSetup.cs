@@ -71,6 +71,17 @@ public static class DatabaseSetup
                 .Ignore(Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.PendingModelChangesWarning));
 
     /// <summary>
+    /// A context of its own over <paramref name="target"/>, for a reader that runs after its host has stopped (screen's
+    /// report, the bench's phases). Everything else takes its context from a role's services.
+    /// </summary>
+    public static MuraDbContext OpenContext(DatabaseTarget target)
+    {
+        var options = new DbContextOptionsBuilder<MuraDbContext>();
+        options.UseTarget(target);
+        return new MuraDbContext(options.Options);
+    }
+
+    /// <summary>
     /// The page size of a new SQLite file. Each view's derivative (a PNG of about 100 KB) is stored in the row of its
     /// registration; at SQLite's default 4 KB a derivative is a chain of some 25 overflow pages, and writing those chains
     /// was three quarters of the time ingest's one writer held the database a view (0.8-0.9 ms at 250 files a commit).

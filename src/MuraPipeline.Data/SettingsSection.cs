@@ -18,13 +18,13 @@ public static class SettingsSection
         catch (InvalidOperationException ex)
         {
             // The binder names the key and the type ("Failed to convert configuration value 'x' at 'Database:StartWaitSeconds' to type 'System.Double'").
-            throw new InvalidOperationException($"invalid setting: {ex.Message}", ex);
+            throw new InvalidSettingException($"invalid setting: {ex.Message}", ex);
         }
 
         var errors = new List<ValidationResult>();
         if (!Validator.TryValidateObject(options!, new ValidationContext(options!), errors, validateAllProperties: true))
         {
-            throw new InvalidOperationException($"invalid setting: {section}: {string.Join("; ", errors.Select(e => e.ErrorMessage))}");
+            throw new InvalidSettingException($"invalid setting: {section}: {string.Join("; ", errors.Select(e => e.ErrorMessage))}");
         }
 
         return options;

@@ -1,3 +1,5 @@
+using MuraPipeline.Model;
+
 namespace MuraPipeline.Inference;
 
 /// <summary>A batch's hold on one model version.</summary>

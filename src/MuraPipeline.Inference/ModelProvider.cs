@@ -1,8 +1,8 @@
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MuraPipeline.Data;
+using MuraPipeline.Model;
 using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Inference;
@@ -147,7 +147,7 @@ public sealed partial class ModelProvider(IServiceScopeFactory scopes, IOptions<
                 (model, var bytes) = await (Interlocked.Exchange(ref _fileLoad, null) ?? Task.FromResult(LoadFile()));
                 try
                 {
-                    await RegisterAsync(registry, model, bytes, ct);
+                    await model.RegisterAsync(registry, bytes, ct);
                 }
                 catch
                 {
@@ -208,10 +208,6 @@ public sealed partial class ModelProvider(IServiceScopeFactory scopes, IOptions<
             throw;
         }
     }
-
-    /// <summary>Registers a loaded model (its bytes, contract and metadata); a version already there is left as it is.</summary>
-    public static Task<bool> RegisterAsync(ModelRegistry registry, OnnxModel model, byte[] bytes, CancellationToken ct, string? name = null) =>
-        registry.AddAsync(model.Sha256, name ?? Path.GetFileName(model.Path), model.Path, model.Contract, JsonSerializer.Serialize(model.Metadata), bytes, ct);
 
     [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "Model {Sha256} loaded from {Path} ({Contract} contract), {Mode}")]
     private static partial void LogLoaded(ILogger logger, string sha256, string path, string contract, string mode);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using MuraPipeline.Contracts;
 using MuraPipeline.Data;
 using MuraPipeline.Imaging;
+using MuraPipeline.Model;
 using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Inference;

@@ -12,13 +12,13 @@ namespace MuraPipeline.Ingest;
 /// timer for views older than <see cref="IngestOptions.ReconcileAfterSeconds"/>; `screen` runs it once at its start for
 /// views an earlier run left on its in-memory bus.
 /// </summary>
-public sealed partial class Reconciler(StudyStore store, ScoreQueue scoreQueue, IPublishEndpoint publisher, IOptions<IngestOptions> options, ILogger<Reconciler> logger)
+public sealed partial class Reconciler(StudyStore store, StudyQueue queue, ScoreQueue scoreQueue, IPublishEndpoint publisher, IOptions<IngestOptions> options, ILogger<Reconciler> logger)
 {
     /// <summary>Re-sends (or gives up on) up to <paramref name="max"/> views queued before <paramref name="queuedBefore"/>; returns how many it handled.</summary>
     public async Task<int> ReconcileAsync(DateTimeOffset queuedBefore, int max, CancellationToken ct)
     {
         var handled = 0;
-        foreach (var (study, requeues) in await store.ClaimStaleQueuedViewsAsync(queuedBefore, max, ct))
+        foreach (var (study, requeues) in await queue.ClaimStaleQueuedViewsAsync(queuedBefore, max, ct))
         {
             handled++;
             var v = study.Views[0];

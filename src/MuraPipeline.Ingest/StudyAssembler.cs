@@ -11,7 +11,7 @@ namespace MuraPipeline.Ingest;
 /// sends a <see cref="ViewQueued"/> per view not yet sent to the score queue, then marks the studies Queued. The ingest
 /// role runs it on a timer after the quiet period; `screen` runs it on each study whose files are all in.
 /// </summary>
-public sealed partial class StudyAssembler(StudyStore store, ScoreQueue scoreQueue, IOptions<IngestOptions> options, ILogger<StudyAssembler> logger)
+public sealed partial class StudyAssembler(StudyQueue queue, ScoreQueue scoreQueue, IOptions<IngestOptions> options, ILogger<StudyAssembler> logger)
 {
     /// <summary>This replica's name on its claims: host, process and a random part, so a restarted process is a new owner.</summary>
     public static readonly string Owner = $"{Guid.NewGuid():N}/{Environment.ProcessId}/{Environment.MachineName}" is var o && o.Length > 128 ? o[..128] : o;
@@ -24,17 +24,17 @@ public sealed partial class StudyAssembler(StudyStore store, ScoreQueue scoreQue
     public async Task<AssemblyPass> AssembleAsync(DateTimeOffset quietSince, int max, CancellationToken ct, IReadOnlyCollection<Guid>? among = null)
     {
         var limit = options.Value.MaxQueuedViews;
-        var room = limit - await store.CountQueuedViewsAsync(limit, ct);
+        var room = limit - await queue.CountQueuedViewsAsync(limit, ct);
         if (room <= 0)
         {
             return new AssemblyPass(0, 0, true, [], []);
         }
 
         // A pass's worth claimed, read, sent and marked set-wise: a handful of statements per pass, not per study.
-        var claimed = await store.ClaimQuietStudiesAsync(Owner, quietSince, TimeSpan.FromSeconds(options.Value.LeaseSeconds), Math.Min(max, room), ct, among);
+        var claimed = await queue.ClaimQuietStudiesAsync(Owner, quietSince, TimeSpan.FromSeconds(options.Value.LeaseSeconds), Math.Min(max, room), ct, among);
 
         // A study whose headers name a part outside the seven (or that is not radiography) is set aside, never scored.
-        var aside = await store.SetAsideOutOfScopeAsync(claimed, Owner, ct);
+        var aside = await queue.SetAsideOutOfScopeAsync(claimed, Owner, ct);
         foreach (var (_, uid, reason) in aside)
         {
             MuraMetrics.StudiesOutOfScope.Inc();
@@ -46,7 +46,7 @@ public sealed partial class StudyAssembler(StudyStore store, ScoreQueue scoreQue
             claimed = [.. claimed.Except(aside.Select(a => a.Id))];
         }
 
-        var queueable = await store.QueueableStudiesAsync(claimed, ct);
+        var queueable = await queue.QueueableStudiesAsync(claimed, ct);
 
         // A study is taken while there is room; what the room does not take is handed back at once, not left to its lease.
         // (A study left out for want of a derivative keeps its claim until the lease lapses.)
@@ -65,7 +65,7 @@ public sealed partial class StudyAssembler(StudyStore store, ScoreQueue scoreQue
         var full = taken.Count < queueable.Count;
         if (full)
         {
-            await store.ReleaseClaimsAsync(queueable.Skip(taken.Count).Select(s => s.StudyId).ToList(), Owner, ct);
+            await queue.ReleaseClaimsAsync(queueable.Skip(taken.Count).Select(s => s.StudyId).ToList(), Owner, ct);
         }
 
         if (taken.Count == 0)
@@ -75,7 +75,7 @@ public sealed partial class StudyAssembler(StudyStore store, ScoreQueue scoreQue
 
         // Sent, then marked: a crash between the two sends the studies again later (the consumer is idempotent).
         await scoreQueue.SendAllAsync(taken, ct);
-        await store.MarkStudiesQueuedAsync(taken, Owner, ct);
+        await queue.MarkStudiesQueuedAsync(taken, Owner, ct);
         var views = taken.Sum(s => s.Views.Count);
         MuraMetrics.ViewsQueued.Inc(views);
         foreach (var study in taken)

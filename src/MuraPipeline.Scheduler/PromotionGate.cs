@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 using MuraPipeline.Data;
 using MuraPipeline.Evaluation;
 using MuraPipeline.Imaging;
-using MuraPipeline.Inference;
+using MuraPipeline.Model;
 
 namespace MuraPipeline.Scheduler;
 
@@ -83,7 +83,7 @@ public sealed partial class PromotionGate(IServiceScopeFactory scopes, IOptions<
         var registry = scope.ServiceProvider.GetRequiredService<ModelRegistry>();
         var bytes = OnnxModel.ReadFile(candidate);
         using var model = OnnxModel.Load(bytes, candidate);
-        await ModelProvider.RegisterAsync(registry, model, bytes, ct, $"candidate of export run {runId}");
+        await model.RegisterAsync(registry, bytes, ct, $"candidate of export run {runId}");
         var active = await registry.GetActiveAsync(ct);
         if (active?.Sha256 == model.Sha256)
         {

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Playwright;
 using MuraPipeline.Api.Access;
-using MuraPipeline.Cli.Serve;
+using MuraPipeline.Hosting;
 using MuraPipeline.Data;
 using MuraPipeline.Inference;
 using MuraPipeline.Phantoms;

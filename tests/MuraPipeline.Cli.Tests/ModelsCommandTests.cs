@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using MuraPipeline.Data;
 using MuraPipeline.Inference;
+using MuraPipeline.Model;
 using MuraPipeline.Tests;
 
 namespace MuraPipeline.Cli.Tests;

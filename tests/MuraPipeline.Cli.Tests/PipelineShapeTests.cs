@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using MuraPipeline.Cli.Commands;
-using MuraPipeline.Cli.Embedded;
+using MuraPipeline.Hosting.Embedded;
 using MuraPipeline.Evaluation;
 using MuraPipeline.Phantoms;
 using MuraPipeline.Tests;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using MuraPipeline.Cli.Commands;
-using MuraPipeline.Cli.Embedded;
+using MuraPipeline.Hosting.Embedded;
 using MuraPipeline.Evaluation;
 using MuraPipeline.Phantoms;
 using MuraPipeline.Tests;

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using MuraPipeline.Cli.Serve;
+using MuraPipeline.Hosting;
 using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Cli.Tests;

@@ -1,4 +1,4 @@
-using MuraPipeline.Cli.Commands;
+using MuraPipeline.Benchmarks;
 using MuraPipeline.Dicom;
 using MuraPipeline.Imaging;
 using MuraPipeline.Phantoms;

@@ -1,5 +1,6 @@
 using MuraPipeline.Imaging;
 using MuraPipeline.Inference;
+using MuraPipeline.Model;
 using MuraPipeline.Phantoms;
 using MuraPipeline.Tests;
 

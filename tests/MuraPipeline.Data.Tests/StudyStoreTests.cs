@@ -228,38 +228,40 @@ public sealed class StudyStoreTests : IAsyncLifetime
     {
         var clock = new ManualClock(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
         var store = new StudyStore(_db, clock, Policy());
+        var queue = new StudyQueue(_db, clock);
         var study = (await Register(store, "2.1", "2.1.0", "HAND")).StudyId;
         var quiet = TimeSpan.FromSeconds(10);
         var lease = TimeSpan.FromMinutes(2);
 
-        Assert.Empty(await store.ClaimQuietStudiesAsync("A", clock.GetUtcNow() - quiet, lease, 10, default));
+        Assert.Empty(await queue.ClaimQuietStudiesAsync("A", clock.GetUtcNow() - quiet, lease, 10, default));
         clock.Advance(TimeSpan.FromSeconds(11));
-        Assert.Equal([study], await store.ClaimQuietStudiesAsync("A", clock.GetUtcNow() - quiet, lease, 10, default));
-        Assert.Empty(await store.ClaimQuietStudiesAsync("B", clock.GetUtcNow() - quiet, lease, 10, default));
+        Assert.Equal([study], await queue.ClaimQuietStudiesAsync("A", clock.GetUtcNow() - quiet, lease, 10, default));
+        Assert.Empty(await queue.ClaimQuietStudiesAsync("B", clock.GetUtcNow() - quiet, lease, 10, default));
 
         // A dies holding the claim: once the lease has lapsed, B takes the study over.
         clock.Advance(lease + TimeSpan.FromSeconds(1));
-        Assert.Equal([study], await store.ClaimQuietStudiesAsync("B", clock.GetUtcNow() - quiet, lease, 10, default));
-        Assert.Equal(0, await MarkQueued(store, study, "A"));
+        Assert.Equal([study], await queue.ClaimQuietStudiesAsync("B", clock.GetUtcNow() - quiet, lease, 10, default));
+        Assert.Equal(0, await MarkQueued(queue, study, "A"));
 
         // An instance arriving while B assembles clears the claim: B's release leaves the study open for the next pass.
         await Register(store, "2.1", "2.1.1", "HAND");
-        Assert.Equal(0, await MarkQueued(store, study, "B"));
+        Assert.Equal(0, await MarkQueued(queue, study, "B"));
         Assert.Equal((StudyState.Open, 2), ((await Reload(study)).State, (await Reload(study)).ViewCount));
         clock.Advance(TimeSpan.FromSeconds(11));
-        Assert.Equal([study], await store.ClaimQuietStudiesAsync("B", clock.GetUtcNow() - quiet, lease, 10, default));
-        Assert.Equal(1, await MarkQueued(store, study, "B"));
+        Assert.Equal([study], await queue.ClaimQuietStudiesAsync("B", clock.GetUtcNow() - quiet, lease, 10, default));
+        Assert.Equal(1, await MarkQueued(queue, study, "B"));
         Assert.Equal(StudyState.Queued, (await Reload(study)).State);
     }
 
-    private static Task<int> MarkQueued(StudyStore store, Guid study, string owner) =>
-        store.MarkStudiesQueuedAsync([new QueueableStudy(study, "", null, [])], owner, default);
+    private static Task<int> MarkQueued(StudyQueue queue, Guid study, string owner) =>
+        queue.MarkStudiesQueuedAsync([new QueueableStudy(study, "", null, [])], owner, default);
 
     [Fact]
     public async Task Of_two_replicas_claiming_the_same_quiet_studies_each_study_goes_to_one_and_a_pass_queues_its_studies_in_one_go()
     {
         var clock = new ManualClock(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
         var store = new StudyStore(_db, clock, Policy());
+        var queue = new StudyQueue(_db, clock);
         var first = await Register(store, "2.3", "2.3.0", "HAND");
         await Register(store, "2.3", "2.3.1", "HAND");
         clock.Advance(TimeSpan.FromSeconds(1));
@@ -271,23 +273,23 @@ public sealed class StudyStoreTests : IAsyncLifetime
         var lease = TimeSpan.FromMinutes(2);
 
         // A claims two (the quietest first); B, in the same instant, gets only the one left.
-        var a = await store.ClaimQuietStudiesAsync("A", quietSince, lease, 2, default);
+        var a = await queue.ClaimQuietStudiesAsync("A", quietSince, lease, 2, default);
         Assert.Equal([first.StudyId, second.StudyId], a);
-        Assert.Equal([third.StudyId], await store.ClaimQuietStudiesAsync("B", quietSince, lease, 10, default));
+        Assert.Equal([third.StudyId], await queue.ClaimQuietStudiesAsync("B", quietSince, lease, 10, default));
         // A pass that is repeated takes its own claims again, never the other replica's.
-        Assert.Equal(a, await store.ClaimQuietStudiesAsync("A", quietSince, lease, 10, default));
+        Assert.Equal(a, await queue.ClaimQuietStudiesAsync("A", quietSince, lease, 10, default));
 
-        var studies = await store.QueueableStudiesAsync(a, default);
+        var studies = await queue.QueueableStudiesAsync(a, default);
         Assert.Equal([(first.StudyId, 2, "2.3", "HAND"), (second.StudyId, 1, "2.4", "WRIST")],
             studies.Select(s => (s.StudyId, s.Views.Count, s.StudyInstanceUid, s.BodyPart)).ToList());
         Assert.All(studies.SelectMany(s => s.Views), v => Assert.Equal((byte)3, v.DerivativePng[2]));
 
         // Marked with B's name, nothing moves; with A's, both studies and their three views are Queued.
-        Assert.Equal(0, await store.MarkStudiesQueuedAsync(studies, "B", default));
-        Assert.Equal(2, await store.MarkStudiesQueuedAsync(studies, "A", default));
+        Assert.Equal(0, await queue.MarkStudiesQueuedAsync(studies, "B", default));
+        Assert.Equal(2, await queue.MarkStudiesQueuedAsync(studies, "A", default));
         Assert.Equal([StudyState.Queued, StudyState.Queued, StudyState.Open], [(await Reload(first.StudyId)).State, (await Reload(second.StudyId)).State, (await Reload(third.StudyId)).State]);
         Assert.Equal(3, await _db.Views.CountAsync(v => v.State == ViewState.Queued && v.QueuedAt != null));
-        Assert.All(await store.QueueableStudiesAsync(a, default), s => Assert.Empty(s.Views));
+        Assert.All(await queue.QueueableStudiesAsync(a, default), s => Assert.Empty(s.Views));
     }
 
     [Fact]
@@ -295,20 +297,21 @@ public sealed class StudyStoreTests : IAsyncLifetime
     {
         var clock = new ManualClock(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
         var store = new StudyStore(_db, clock, Policy());
+        var queue = new StudyQueue(_db, clock);
         var view = (await Register(store, "2.2", "2.2.0", "HAND")).ViewId;
-        await store.MarkViewsQueuedAsync([view], default);
+        await queue.MarkViewsQueuedAsync([view], default);
         var age = TimeSpan.FromMinutes(10);
 
-        Assert.Empty(await store.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
+        Assert.Empty(await queue.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
         clock.Advance(age + TimeSpan.FromSeconds(1));
-        var (stale, requeues) = Assert.Single(await store.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
+        var (stale, requeues) = Assert.Single(await queue.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
         Assert.Equal((view, 1, (byte)3), (stale.Views[0].ViewId, requeues, stale.Views[0].DerivativePng[2]));
-        Assert.Empty(await store.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
+        Assert.Empty(await queue.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
 
         // Scored views are never re-sent.
         await store.RecordOutcomesAsync([new ViewOutcome(view, 0.3, null, null, null)], "sha", Guid.NewGuid(), default);
         clock.Advance(age * 2);
-        Assert.Empty(await store.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
+        Assert.Empty(await queue.ClaimStaleQueuedViewsAsync(clock.GetUtcNow() - age, 10, default));
         Assert.Equal(1, await _db.Scores.CountAsync(x => x.ViewId == view));
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using MuraPipeline.Imaging;
+using MuraPipeline.Model;
 
 namespace MuraPipeline.Inference.Tests;
 

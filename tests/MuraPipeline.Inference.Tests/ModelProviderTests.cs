@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MuraPipeline.Data;
+using MuraPipeline.Model;
 using MuraPipeline.Tests;
 
 namespace MuraPipeline.Inference.Tests;
@@ -49,7 +50,7 @@ public sealed class ModelProviderTests : IDisposable
             var registry = scope.ServiceProvider.GetRequiredService<ModelRegistry>();
             using var loaded = OnnxModel.Load(bytes, "bundled");
             sha = loaded.Sha256;
-            await ModelProvider.RegisterAsync(registry, loaded, bytes, default);
+            await loaded.RegisterAsync(registry, bytes, default);
             await registry.ActivateAsync(sha, AuditActor.CommandLine, default);
         }
 

@@ -1,4 +1,5 @@
 using MuraPipeline.Imaging;
+using MuraPipeline.Model;
 using MuraPipeline.Tests;
 
 namespace MuraPipeline.Inference.Tests;

@@ -55,7 +55,7 @@ public sealed class PermanentFailureTests : IDisposable
                     var sop = $"{StudyUid}.{i}";
                     var view = await store.RegisterAsync(new InstanceFile(StudyUid, "dicom", "WRIST", "P1", sop, null, $"/in/{i}.dcm", $"/in/{i}.dcm"), new Derivative(png, 64, 48, 64, 48), null, default);
                     studyId = view.StudyId;
-                    await store.MarkViewsQueuedAsync([view.ViewId], default);
+                    await new StudyQueue(store.Db, TimeProvider.System).MarkViewsQueuedAsync([view.ViewId], default);
                     messages.Add(new ViewQueued(view.ViewId, view.StudyId, StudyUid, sop, "WRIST", png));
                 }
 

@@ -87,7 +87,7 @@ public sealed class FileIngestTests : IAsyncLifetime
         Assert.False(string.IsNullOrWhiteSpace(reason));
 
         // The same instance sent again once it is queued: no second row, the copy is kept under .duplicates.
-        await _scope.ServiceProvider.GetRequiredService<StudyStore>().MarkViewsQueuedAsync([view.Id], default);
+        await _scope.ServiceProvider.GetRequiredService<StudyQueue>().MarkViewsQueuedAsync([view.Id], default);
         File.Copy(files[0], first);
         Assert.Equal(FileOutcome.Duplicate, (await _ingest.TakeAsync(first, FileDisposition.Archive, default)).Outcome);
         Assert.True(File.Exists(Path.Combine(Watch + ".archive", ".duplicates", "a", Path.GetFileName(files[0]))));

@@ -271,7 +271,7 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
                 for (var i = 0; i < 3; i++)
                 {
                     var r = await registrar.RegisterAsync(new InstanceFile(uid, "dicom", "WRIST", "P1", $"{uid}.{i}", null, $"/in/{uid}.{i}", $"/in/{uid}.{i}"), new Derivative([1, 2, 3], 1, 1, 1, 1), null, default);
-                    await registrar.MarkViewsQueuedAsync([r.ViewId], default);
+                    await new StudyQueue(registrar.Db, TimeProvider.System).MarkViewsQueuedAsync([r.ViewId], default);
                     outcomes.Add(st == 1 && i == 2
                         ? new ViewOutcome(r.ViewId, null, null, "derivative image is unreadable: test", null)
                         : new ViewOutcome(r.ViewId, 0.1 + (0.1 * i) + (0.2 * st), "WRIST", null, null));
@@ -331,7 +331,7 @@ public sealed partial class DistributedTests(ITestOutputHelper output) : IAsyncL
 
             var sop = $"{StudyUid}.{i}";
             var view = await store.RegisterAsync(new InstanceFile(StudyUid, "dicom", "WRIST", "P1", sop, null, $"/in/{i}.dcm", $"/in/{i}.dcm"), new Derivative(png, 200, 160, 200, 160), null, default);
-            await store.MarkViewsQueuedAsync([view.ViewId], default);
+            await new StudyQueue(store.Db, TimeProvider.System).MarkViewsQueuedAsync([view.ViewId], default);
             messages.Add(new ViewQueued(view.ViewId, view.StudyId, StudyUid, sop, "WRIST", png));
         }
 

@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using MuraPipeline.Cli.Serve;
 using MuraPipeline.Data;
-using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Cli.Commands;
 
@@ -31,23 +29,6 @@ internal static class AdminDatabase
     }
 
     /// <summary>Services over the database with its schema in place (migrated on SQLite; checked on PostgreSQL, as `serve` does).</summary>
-    public static async Task<ServiceProvider> OpenAsync(DatabaseTarget target, CancellationToken ct, Action<IServiceCollection, IConfiguration>? configure = null)
-    {
-        var configuration = ServiceHost.LoadConfiguration();
-        var services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
-            .AddMuraData(target, configuration);
-        configure?.Invoke(services, configuration);
-        var provider = services.BuildServiceProvider();
-        try
-        {
-            await ServiceHost.EnsureSchemaAsync(provider, ct);
-            return provider;
-        }
-        catch
-        {
-            await provider.DisposeAsync();
-            throw;
-        }
-    }
+    public static Task<ServiceProvider> OpenAsync(DatabaseTarget target, CancellationToken ct, Action<IServiceCollection, IConfiguration>? configure = null) =>
+        ServiceHost.OpenAdminAsync(target, ct, configure);
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
-using Microsoft.EntityFrameworkCore;
-using MuraPipeline.Cli.Serve;
+using Microsoft.Extensions.DependencyInjection;
 using MuraPipeline.Data;
 using Spectre.Console;
 
@@ -14,10 +13,9 @@ public static class DbCommand
         migrate.SetAction(async (_, ct) =>
         {
             var target = DatabaseTarget.From(ServiceHost.LoadConfiguration());
-            var builder = new DbContextOptionsBuilder<MuraDbContext>();
-            builder.UseTarget(target);
-            var options = builder.Options;
-            await using var db = new MuraDbContext(options);
+            await using var services = await ServiceHost.OpenAdminAsync(target, ct, schema: false);
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<MuraDbContext>();
             try
             {
                 var pending = await DatabaseSetup.PendingMigrationsAsync(db, ct);

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using MuraPipeline.Cli.Embedded;
+using MuraPipeline.Hosting.Embedded;
 using MuraPipeline.Evaluation;
 using MuraPipeline.Phantoms;
 using Spectre.Console;

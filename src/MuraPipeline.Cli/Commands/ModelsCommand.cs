@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using MuraPipeline.Data;
-using MuraPipeline.Inference;
+using MuraPipeline.Model;
 using Spectre.Console;
 
 namespace MuraPipeline.Cli.Commands;
@@ -43,7 +43,7 @@ public static class ModelsCommand
             await using var services = await AdminDatabase.OpenAsync(AdminDatabase.Resolve(parse.GetValue(db)), ct);
             await using var scope = services.CreateAsyncScope();
             var registry = scope.ServiceProvider.GetRequiredService<ModelRegistry>();
-            var added = await ModelProvider.RegisterAsync(registry, model, bytes, ct, parse.GetValue(name));
+            var added = await model.RegisterAsync(registry, bytes, ct, parse.GetValue(name));
             AnsiConsole.MarkupLineInterpolated($"{(added ? "registered" : "already registered")}: {model.Sha256} ({model.Contract} contract)");
             if (parse.GetValue(activate))
             {

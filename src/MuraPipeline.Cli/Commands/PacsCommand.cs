@@ -6,7 +6,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using MuraPipeline.Cli.Serve;
 using MuraPipeline.Contracts;
 using MuraPipeline.Data;
 using MuraPipeline.Dicom;
@@ -104,7 +103,7 @@ public static class PacsCommand
         {
             var (options, tls) = Options();
             var name = parse.GetValue(node)!;
-            var aliases = ServiceHost.LoadConfiguration().GetSection(StudyTypeOptions.Section).Get<StudyTypeOptions>()?.Aliases;
+            var aliases = SettingsSection.Bind<StudyTypeOptions>(ServiceHost.LoadConfiguration(), StudyTypeOptions.Section).Aliases;
             var (matches, search) = await PacsFinder.FindAsync(options.Client(name, tls), filters.Read(parse), options.Node(name).MaxResults, new StudyTypeResolver(aliases), TimeProvider.System, ct);
             if (parse.GetValue(json))
             {
@@ -267,9 +266,7 @@ public static class PacsCommand
     private static (PacsOptions Options, DicomTls Tls) Options()
     {
         var configuration = ServiceHost.LoadConfiguration();
-        var options = configuration.GetSection(PacsOptions.Section).Get<PacsOptions>() ?? new PacsOptions();
-        var errors = options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)).Select(e => e.ErrorMessage).ToList();
-        return errors.Count == 0 ? (options, DicomTlsRegistration.Load(configuration)) : throw new PacsConfigurationException(string.Join("; ", errors));
+        return (SettingsSection.Bind<PacsOptions>(configuration, PacsOptions.Section), DicomTlsRegistration.Load(configuration));
     }
 
     private static Task<ServiceProvider> OpenAsync(string? db, CancellationToken ct) =>
@@ -283,7 +280,7 @@ public static class PacsCommand
         {
             return await work();
         }
-        catch (Exception ex) when (ex is PacsConfigurationException or IncompleteSearchException or ArgumentException or IOException or DicomProtocolException or DicomStatusException or DicomException
+        catch (Exception ex) when (ex is PacsConfigurationException or InvalidSettingException or IncompleteSearchException or ArgumentException or IOException or DicomProtocolException or DicomStatusException or DicomException
             or SocketException or OptionsValidationException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");

@@ -1,10 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using MuraPipeline.Cli.Embedded;
-using MuraPipeline.Cli.Reporting;
 using MuraPipeline.Dicom;
-using MuraPipeline.Inference;
+using MuraPipeline.Hosting.Embedded;
+using MuraPipeline.Model;
 using Spectre.Console;
 
 namespace MuraPipeline.Cli.Commands;

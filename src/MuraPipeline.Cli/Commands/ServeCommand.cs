@@ -2,9 +2,8 @@ using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using MuraPipeline.Cli.Serve;
 using MuraPipeline.Data;
-using MuraPipeline.Inference;
+using MuraPipeline.Model;
 using MuraPipeline.ServiceDefaults;
 using Spectre.Console;
 

@@ -1,13 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MuraPipeline.Api;
-using MuraPipeline.Cli.Serve;
 using MuraPipeline.Data;
 using MuraPipeline.Ingest;
-using MuraPipeline.ServiceDefaults;
 using Spectre.Console;
 
 namespace MuraPipeline.Cli.Commands;
@@ -28,14 +25,8 @@ public static class StatusCommand
                 overrides["Database:SqliteFile"] = file.FullName;
             }
 
-            var configuration = ServiceHost.LoadConfiguration(overrides);
-            var services = new ServiceCollection()
-                .AddSingleton<IConfiguration>(configuration)
-                .AddMuraData(DatabaseTarget.From(configuration), configuration)
-                .AddIngestVolumes(configuration)
-                .AddHttpClient()
-                .AddScoped<PipelineStatusReader>();
-            await using var provider = services.BuildServiceProvider();
+            var target = DatabaseTarget.From(ServiceHost.LoadConfiguration(overrides));
+            await using var provider = await ServiceHost.OpenAdminAsync(target, ct, (services, configuration) => services.AddIngestVolumes(configuration).AddHttpClient().AddScoped<PipelineStatusReader>(), overrides, schema: false);
             await using var scope = provider.CreateAsyncScope();
             PipelineStatus status;
             try
@@ -44,7 +35,7 @@ public static class StatusCommand
             }
             catch (Exception ex) when (ex is Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
             {
-                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] cannot read the database ({DatabaseTarget.From(configuration).Describe()}): {ex.Message}");
+                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] cannot read the database ({target.Describe()}): {ex.Message}");
                 return ExitCodes.StartFailed;
             }
 

@@ -1,4 +1,0 @@
-namespace MuraPipeline.Cli.Commands;
-
-/// <summary>What ingest's one writer did with a backlog handed to it all at once.</summary>
-internal sealed record WriterRun(int Views, double HeldMsPerView, double FilesPerCommit, double ViewsPerSecond);
