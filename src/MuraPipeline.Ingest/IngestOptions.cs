@@ -20,11 +20,11 @@ public sealed class IngestOptions : IValidatableObject
     [Range(0, 86_400)]
     public double QuietPeriodSeconds { get; set; } = 10;
 
-    /// <summary>A file is read only when it has not changed for this long (a writer may still be copying it).</summary>
+    /// <summary>A file found by the scan is read only when it has not changed for this long (a writer may still be copying it); the receiver's instances are handed over complete and taken at once.</summary>
     [Range(0, 600_000)]
     public int SettleMs { get; set; } = 1000;
 
-    /// <summary>How often the watched folder is scanned and quiet studies are looked for.</summary>
+    /// <summary>How often the watched folder is scanned (for files other tools drop there, and what a crash left) and quiet studies are looked for.</summary>
     [Range(50, 600_000)]
     public int ScanIntervalMs { get; set; } = 1000;
 

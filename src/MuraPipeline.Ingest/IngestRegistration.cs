@@ -37,6 +37,7 @@ public static class IngestRegistration
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{IngestOptions.Section}:{nameof(IngestOptions.WatchDir)}"]))
         {
+            builder.Services.AddSingleton<ReceivedInstances>();
             builder.Services.AddHostedService<WatchedFolderWorker>();
             builder.Services.AddIngestVolumes(builder.Configuration);
         }

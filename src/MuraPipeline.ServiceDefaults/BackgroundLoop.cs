@@ -24,6 +24,13 @@ public abstract partial class BackgroundLoop(TimeProvider clock, ILogger logger)
     /// <summary>One pass of the loop.</summary>
     protected abstract Task RunOnceAsync(CancellationToken ct);
 
+    /// <summary>
+    /// The wait between passes: <paramref name="wait"/> on the loop's clock. A loop that can be handed work overrides it
+    /// to end the wait early when work arrives (never after a failed pass, <paramref name="afterFailure"/>, whose
+    /// back-off stands).
+    /// </summary>
+    protected virtual Task WaitAsync(TimeSpan wait, bool afterFailure, CancellationToken ct) => Task.Delay(wait, clock, ct);
+
     /// <summary>The wait after <paramref name="failures"/> failed passes in a row: <paramref name="interval"/> doubled per failure (at least 100 ms), at most <paramref name="max"/>.</summary>
     public static TimeSpan Backoff(TimeSpan interval, int failures, TimeSpan max)
     {
@@ -52,7 +59,7 @@ public abstract partial class BackgroundLoop(TimeProvider clock, ILogger logger)
 
             try
             {
-                await Task.Delay(wait, clock, stoppingToken);
+                await WaitAsync(wait, failures > 0, stoppingToken);
             }
             catch (OperationCanceledException)
             {

@@ -1,7 +1,14 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using MuraPipeline.Data;
 using MuraPipeline.Hosting;
+using MuraPipeline.Ingest;
+using MuraPipeline.Phantoms;
 using MuraPipeline.ServiceDefaults;
+using MuraPipeline.Tests;
 
 namespace MuraPipeline.Cli.Tests;
 
@@ -41,6 +48,57 @@ public sealed class ServeTests
         }
         finally
         {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_receiver_hands_each_stored_instance_to_ingest_without_waiting_for_a_scan()
+    {
+        // Scans and settling set to ten minutes: an instance registered within the test's minute came by hand.
+        var dir = Peers.TempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "watch"));
+        var port = Peers.FreePort();
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Database:SqliteFile"] = Path.Combine(dir, "m.db"),
+            ["Ingest:WatchDir"] = Path.Combine(dir, "watch"),
+            ["Ingest:ScanIntervalMs"] = "600000",
+            ["Ingest:SettleMs"] = "600000",
+            ["Scp:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Scp:BindAddress"] = "127.0.0.1",
+            ["Scp:AllowedCallingAeTitles"] = "MODALITY",
+        };
+        var roles = Roles.Parse("ingest");
+        try
+        {
+            PhantomWriter.WriteAll(new PhantomGenerator(4242, minSide: 256, maxSide: 320), 1, Path.Combine(dir, "send"), PhantomFormat.Dicom);
+            var sent = Directory.GetFiles(Path.Combine(dir, "send"), "*.dcm", SearchOption.AllDirectories);
+            using var host = ServiceHost.Build(roles, overrides);
+            await ServiceHost.PrepareAsync(host, roles, default);
+            await host.StartAsync();
+            try
+            {
+                var (code, _, stderr) = Peers.Run("storescu", ["-aet", "MODALITY", "-aec", "MURA", "127.0.0.1", port.ToString(CultureInfo.InvariantCulture), .. sent], null, null);
+                Assert.True(code == 0, stderr);
+                await Eventually.UntilAsync(
+                    async () =>
+                    {
+                        await using var scope = host.Services.CreateAsyncScope();
+                        return await scope.ServiceProvider.GetRequiredService<MuraDbContext>().Views.CountAsync(v => v.Width > 0) == sent.Length;
+                    },
+                    TimeSpan.FromMinutes(1),
+                    $"the {sent.Length} received instances to be registered");
+                Assert.Empty(InputFile.Enumerate([Path.Combine(dir, "watch")]).Files);
+            }
+            finally
+            {
+                await host.StopAsync();
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(dir, recursive: true);
         }
     }

@@ -17,6 +17,7 @@ public sealed partial class StoreScp : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly DicomTls? _tls;
     private readonly Func<string?>? _refusal;
+    private readonly Action<string>? _stored;
     private readonly HashSet<string> _sopClasses;
     private readonly HashSet<string> _syntaxes;
     private readonly HashSet<string> _callers;
@@ -26,15 +27,17 @@ public sealed partial class StoreScp : IAsyncDisposable
     private TcpListener? _listener;
     private Task? _acceptLoop;
     private readonly Dictionary<IPAddress, int> _perAddress = [];
-    private long _stored;
+    private long _storedCount;
     private int _active;
     private int _pending;
 
     /// <param name="tls">When it <see cref="DicomTls.ServesTls"/>, every association is TLS (PS3.15 B.1); plain TCP otherwise.</param>
     /// <param name="refusal">Asked at each C-STORE: a reason to refuse it with Out of Resources (A700) before its data is written (a full disk), or null.</param>
-    public StoreScp(StoreScpOptions options, string receiveDir, ILogger logger, DicomTls? tls = null, Func<string?>? refusal = null)
+    /// <param name="stored">Hears each instance's path once it is durably on disk, before its requester hears success.</param>
+    public StoreScp(StoreScpOptions options, string receiveDir, ILogger logger, DicomTls? tls = null, Func<string?>? refusal = null, Action<string>? stored = null)
     {
         _refusal = refusal;
+        _stored = stored;
         _options = options;
         _receiveDir = Path.GetFullPath(receiveDir);
         _logger = logger;
@@ -48,7 +51,7 @@ public sealed partial class StoreScp : IAsyncDisposable
     /// <summary>The port bound (useful when <see cref="StoreScpOptions.Port"/> asked the system for any).</summary>
     public int Port => (_listener?.LocalEndpoint as IPEndPoint)?.Port ?? 0;
 
-    public long InstancesStored => Interlocked.Read(ref _stored);
+    public long InstancesStored => Interlocked.Read(ref _storedCount);
 
     public int ActiveAssociations => Volatile.Read(ref _active);
 
@@ -441,8 +444,9 @@ public sealed partial class StoreScp : IAsyncDisposable
             var (response, path, reason) = await incoming.CommitAsync(CallingAe, ct);
             if (path is not null)
             {
-                Interlocked.Increment(ref scp._stored);
+                Interlocked.Increment(ref scp._storedCount);
                 LogStored(scp._logger, cmd.AffectedSopInstance, CallingAe, DicomUids.Describe(pc.AcceptedTransferSyntax), path);
+                scp._stored?.Invoke(path);
             }
             else
             {
