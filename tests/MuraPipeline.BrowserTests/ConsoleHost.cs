@@ -132,6 +132,11 @@ public sealed class ConsoleHost : IAsyncDisposable
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
         });
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = Url.ToString().TrimEnd('/'), ViewportSize = new ViewportSize { Width = width, Height = height } });
+
+        // A failure deadline, not a pace: the suite runs its test projects side by side on as few as two cores, where a
+        // sign-in (a password hash) and the page after it took longer than Playwright's default 30 s once.
+        context.SetDefaultTimeout(120_000);
+        context.SetDefaultNavigationTimeout(120_000);
         var page = await context.NewPageAsync();
         await page.GotoAsync("/login");
         await page.FillAsync("input[name=username]", user);
