@@ -21,8 +21,13 @@ public sealed partial class WatchedFolderWorker(IServiceScopeFactory scopes, IOp
 
     protected override async Task RunOnceAsync(CancellationToken ct)
     {
-        await using (var scope = Scopes.CreateAsyncScope())
+        // The scan, and the operators' requests to read a failed file again, keep the interval's pace; a pass woken by
+        // the receiver takes only what it was handed (no folder walk, no database round trip of its own).
+        var now = Clock.GetUtcNow();
+        var scan = _scanned is null || now - _scanned >= Interval;
+        if (scan)
         {
+            await using var scope = Scopes.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<FileIngest>().ReturnFilesToReadAgainAsync(ct);
         }
 
@@ -53,8 +58,7 @@ public sealed partial class WatchedFolderWorker(IServiceScopeFactory scopes, IOp
         // A received instance is complete when it is handed in (written, synced and renamed into place); one that is
         // gone was taken by a scan in the meantime.
         var files = handed.Where(File.Exists).Select(Path.GetFullPath).ToList();
-        var now = Clock.GetUtcNow();
-        if (_scanned is null || now - _scanned >= Interval)
+        if (scan)
         {
             _scanned = now;
             var settledBefore = now.UtcDateTime - TimeSpan.FromMilliseconds(_options.SettleMs);

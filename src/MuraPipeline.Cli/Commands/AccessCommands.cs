@@ -132,7 +132,7 @@ public static class AccessCommands
     {
         try
         {
-            await using var services = await AdminDatabase.OpenAsync(AdminDatabase.Resolve(db), ct, (s, _) => s.AddOptions().AddScoped<AccessStore>());
+            await using var services = await ServiceHost.OpenAdminAsync(AdminDatabase.Resolve(db), ct, (s, _) => s.AddOptions().AddScoped<AccessStore>());
             await using var scope = services.CreateAsyncScope();
             await work(scope.ServiceProvider.GetRequiredService<AccessStore>());
             return ExitCodes.Ok;

@@ -1,10 +1,11 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using MuraPipeline.Data;
 
 namespace MuraPipeline.Cli.Commands;
 
-/// <summary>The database an admin command works on: --db (a SQLite file or a PostgreSQL connection string), else the configured one.</summary>
+/// <summary>
+/// The database an admin command works on: --db (a SQLite file or a PostgreSQL connection string), else the configured
+/// one. Its services come from the composition root, <see cref="ServiceHost.OpenAdminAsync"/>.
+/// </summary>
 internal static class AdminDatabase
 {
     /// <summary>
@@ -27,8 +28,4 @@ internal static class AdminDatabase
         var file = Path.GetFullPath(option);
         return !mustExist || File.Exists(file) ? new DatabaseTarget(null, file) : throw new FileNotFoundException($"database file {file} does not exist");
     }
-
-    /// <summary>Services over the database with its schema in place (migrated on SQLite; checked on PostgreSQL, as `serve` does).</summary>
-    public static Task<ServiceProvider> OpenAsync(DatabaseTarget target, CancellationToken ct, Action<IServiceCollection, IConfiguration>? configure = null) =>
-        ServiceHost.OpenAdminAsync(target, ct, configure);
 }

@@ -45,7 +45,7 @@ public static class CalibrateCommand
                 var sha = ModelOf(input.Studies.Where(p => label.ContainsKey(p.StudyInstanceUid)).ToList(), parse.GetValue(model));
                 var chosen = Calibration.Choose(input.Studies.Where(p => p.ModelSha256 == sha).ToList(), label, parse.GetValue(sensitivity));
                 var thresholds = chosen.Where(c => c.Threshold is not null).ToDictionary(c => c.BodyPart, c => c.Threshold!.Value);
-                await using (var services = await AdminDatabase.OpenAsync(target, ct))
+                await using (var services = await ServiceHost.OpenAdminAsync(target, ct))
                 await using (var scope = services.CreateAsyncScope())
                 {
                     await scope.ServiceProvider.GetRequiredService<ThresholdPolicy>().CalibrateAsync(sha, thresholds, ct);

@@ -58,7 +58,7 @@ public static class EvaluateCommand
             return EvaluationInput.FromCsv(dir!);
         }
 
-        await using var services = await AdminDatabase.OpenAsync(AdminDatabase.Resolve(database, mustExist: true), ct);
+        await using var services = await ServiceHost.OpenAdminAsync(AdminDatabase.Resolve(database, mustExist: true), ct);
         await using var scope = services.CreateAsyncScope();
         return await EvaluationInput.FromDatabaseAsync(scope.ServiceProvider.GetRequiredService<Data.MuraDbContext>(), scope.ServiceProvider.GetRequiredService<ThresholdPolicy>(), ct);
     }

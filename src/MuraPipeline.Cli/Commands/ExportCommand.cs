@@ -23,7 +23,7 @@ public static class ExportCommand
             try
             {
                 var target = AdminDatabase.Resolve(parse.GetValue(db), mustExist: false);
-                await using var services = await AdminDatabase.OpenAsync(target, ct, (s, configuration) => s
+                await using var services = await ServiceHost.OpenAdminAsync(target, ct, (s, configuration) => s
                     .AddLogging(b => b.AddMuraConsole(timestamps: false).SetMinimumLevel(LogLevel.Warning))
                     .AddExport(configuration));
                 var result = await services.GetRequiredService<Exporter>().RunAsync("manual", parse.GetValue(output)?.FullName, !parse.GetValue(noTrain), ct);

@@ -28,7 +28,7 @@ public static class LabelsCommand
             try
             {
                 var verdicts = Read(path, parse.GetValue(reader)!);
-                await using var services = await AdminDatabase.OpenAsync(AdminDatabase.Resolve(parse.GetValue(db)), ct);
+                await using var services = await ServiceHost.OpenAdminAsync(AdminDatabase.Resolve(parse.GetValue(db)), ct);
                 await using var scope = services.CreateAsyncScope();
                 var result = await scope.ServiceProvider.GetRequiredService<GroundTruthStore>().AddAsync(verdicts, "import:" + Path.GetFileName(path), ct);
                 Console.WriteLine($"{result.Recorded} verdicts recorded, {result.Duplicates} already recorded, from {path}");

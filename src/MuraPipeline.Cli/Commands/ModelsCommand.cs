@@ -40,7 +40,7 @@ public static class ModelsCommand
                 return ExitCodes.StartFailed;
             }
 
-            await using var services = await AdminDatabase.OpenAsync(AdminDatabase.Resolve(parse.GetValue(db)), ct);
+            await using var services = await ServiceHost.OpenAdminAsync(AdminDatabase.Resolve(parse.GetValue(db)), ct);
             await using var scope = services.CreateAsyncScope();
             var registry = scope.ServiceProvider.GetRequiredService<ModelRegistry>();
             var added = await model.RegisterAsync(registry, bytes, ct, parse.GetValue(name));
@@ -62,7 +62,7 @@ public static class ModelsCommand
         var cmd = new Command("list", "Registered model versions, the active one marked.") { db };
         cmd.SetAction((parse, ct) => Guarded(async () =>
         {
-            await using var services = await AdminDatabase.OpenAsync(AdminDatabase.Resolve(parse.GetValue(db)), ct);
+            await using var services = await ServiceHost.OpenAdminAsync(AdminDatabase.Resolve(parse.GetValue(db)), ct);
             await using var scope = services.CreateAsyncScope();
             var rows = await scope.ServiceProvider.GetRequiredService<ModelRegistry>().ListAsync(ct);
             var table = new Table().AddColumn("active").AddColumn("sha256 (first 16)").AddColumn("name").AddColumn("contract").AddColumn("added (UTC)").AddColumn("thresholds");
@@ -84,7 +84,7 @@ public static class ModelsCommand
         var cmd = new Command("activate", "Make a registered version the active one; running inference workers switch at their next batch.") { sha, db };
         cmd.SetAction((parse, ct) => Guarded(async () =>
         {
-            await using var services = await AdminDatabase.OpenAsync(AdminDatabase.Resolve(parse.GetValue(db)), ct);
+            await using var services = await ServiceHost.OpenAdminAsync(AdminDatabase.Resolve(parse.GetValue(db)), ct);
             await using var scope = services.CreateAsyncScope();
             var registry = scope.ServiceProvider.GetRequiredService<ModelRegistry>();
             var model = await registry.ResolveAsync(parse.GetValue(sha)!, ct);

@@ -270,7 +270,7 @@ public static class PacsCommand
     }
 
     private static Task<ServiceProvider> OpenAsync(string? db, CancellationToken ct) =>
-        AdminDatabase.OpenAsync(AdminDatabase.Resolve(db), ct, (s, configuration) => s
+        ServiceHost.OpenAdminAsync(AdminDatabase.Resolve(db), ct, (s, configuration) => s
             .AddLogging(b => b.AddMuraConsole(timestamps: false).SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning))
             .AddPacs(configuration));
 

@@ -139,7 +139,7 @@ public static class ResultsCommand
     {
         try
         {
-            await using var services = await AdminDatabase.OpenAsync(AdminDatabase.Resolve(db), ct, (s, configuration) => s
+            await using var services = await ServiceHost.OpenAdminAsync(AdminDatabase.Resolve(db), ct, (s, configuration) => s
                 .AddLogging(b => b.AddMuraConsole(timestamps: false).SetMinimumLevel(LogLevel.Warning))
                 .AddResults(configuration, worker: false));
             await using var scope = services.CreateAsyncScope();

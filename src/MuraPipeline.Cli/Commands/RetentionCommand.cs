@@ -24,7 +24,7 @@ public static class RetentionCommand
         {
             try
             {
-                await using var services = await AdminDatabase.OpenAsync(AdminDatabase.Resolve(parse.GetValue(db)), ct, (s, configuration) => s
+                await using var services = await ServiceHost.OpenAdminAsync(AdminDatabase.Resolve(parse.GetValue(db)), ct, (s, configuration) => s
                     .AddLogging(b => b.AddMuraConsole(timestamps: false).SetMinimumLevel(LogLevel.Warning))
                     .AddRetention(configuration));
                 var report = await services.GetRequiredService<Retention>().RunAsync(parse.GetValue(dryRun), AuditActor.CommandLine, ct);
