@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -56,48 +57,79 @@ public static class Wavelet53
     {
         /// <summary>Row <paramref name="y"/>'s values, in <paramref name="scratch"/> or wherever they already are.</summary>
         ReadOnlySpan<int> Row(int y, int[] scratch);
+
+        /// <summary>Row <paramref name="y"/>'s values from <paramref name="x"/> on, two vectors' worth (<see cref="Vector{T}.Count"/> of <see cref="ushort"/>).</summary>
+        void Load(int y, int x, out Vector<int> lo, out Vector<int> hi);
+
+        /// <summary>Row <paramref name="y"/>'s value at <paramref name="x"/>.</summary>
+        int At(int y, int x);
     }
 
     private readonly struct IntSource(int[] values, int width) : IRowSource
     {
         public ReadOnlySpan<int> Row(int y, int[] scratch) => values.AsSpan(y * width, width);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Load(int y, int x, out Vector<int> lo, out Vector<int> hi)
+        {
+            ref var start = ref values[y * width];
+            lo = Vector.LoadUnsafe(ref start, (nuint)x);
+            hi = Vector.LoadUnsafe(ref start, (nuint)(x + Vector<int>.Count));
+        }
+
+        public int At(int y, int x) => values[(y * width) + x];
     }
 
     /// <summary>The stored values of a frame's words: the bits from High Bit down, sign-extended where signed.</summary>
-    private readonly struct WordSource(WordFrame frame) : IRowSource
+    private readonly ref struct WordSource(WordFrame frame) : IRowSource
     {
+        private readonly ReadOnlySpan<ushort> _words = MemoryMarshal.Cast<byte, ushort>(frame.Words.Span);
+        private readonly int _width = frame.Width;
+        private readonly int _left = 15 - frame.HighBit;
+        private readonly int _right = 16 - frame.BitsStored;
+        private readonly bool _signed = frame.Signed;
+
         public ReadOnlySpan<int> Row(int y, int[] scratch)
         {
-            var width = frame.Width;
-            var words = MemoryMarshal.Cast<byte, ushort>(frame.Words.Span).Slice(y * width, width);
-            var (left, right) = (15 - frame.HighBit, 16 - frame.BitsStored);
             var x = 0;
             if (Vector.IsHardwareAccelerated)
             {
-                for (; x <= width - Vector<ushort>.Count; x += Vector<ushort>.Count)
+                for (; x <= _width - Vector<ushort>.Count; x += Vector<ushort>.Count)
                 {
-                    var shifted = Vector.ShiftLeft(new Vector<ushort>(words[x..]), left);
-                    if (frame.Signed)
-                    {
-                        Vector.Widen(Vector.AsVectorInt16(shifted), out var lo, out var hi);
-                        Vector.ShiftRightArithmetic(lo, right).CopyTo(scratch, x);
-                        Vector.ShiftRightArithmetic(hi, right).CopyTo(scratch, x + Vector<int>.Count);
-                    }
-                    else
-                    {
-                        Vector.Widen(shifted, out var lo, out var hi);
-                        Vector.AsVectorInt32(Vector.ShiftRightLogical(lo, right)).CopyTo(scratch, x);
-                        Vector.AsVectorInt32(Vector.ShiftRightLogical(hi, right)).CopyTo(scratch, x + Vector<int>.Count);
-                    }
+                    Load(y, x, out var lo, out var hi);
+                    lo.CopyTo(scratch, x);
+                    hi.CopyTo(scratch, x + Vector<int>.Count);
                 }
             }
 
-            for (; x < width; x++)
+            for (; x < _width; x++)
             {
-                scratch[x] = frame.Signed ? (short)(words[x] << left) >> right : (ushort)(words[x] << left) >> right;
+                scratch[x] = At(y, x);
             }
 
-            return scratch.AsSpan(0, width);
+            return scratch.AsSpan(0, _width);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Load(int y, int x, out Vector<int> lo, out Vector<int> hi)
+        {
+            var shifted = Vector.ShiftLeft(Vector.LoadUnsafe(ref MemoryMarshal.GetReference(_words), (nuint)((y * _width) + x)), _left);
+            if (_signed)
+            {
+                Vector.Widen(Vector.AsVectorInt16(shifted), out lo, out hi);
+                (lo, hi) = (Vector.ShiftRightArithmetic(lo, _right), Vector.ShiftRightArithmetic(hi, _right));
+            }
+            else
+            {
+                Vector.Widen(shifted, out var ulo, out var uhi);
+                (lo, hi) = (Vector.AsVectorInt32(Vector.ShiftRightLogical(ulo, _right)), Vector.AsVectorInt32(Vector.ShiftRightLogical(uhi, _right)));
+            }
+        }
+
+        public int At(int y, int x)
+        {
+            var word = _words[(y * _width) + x];
+            return _signed ? (short)(word << _left) >> _right : (ushort)(word << _left) >> _right;
         }
     }
 
@@ -148,65 +180,103 @@ public static class Wavelet53
     /// <summary>
     /// One level: the vertical analysis's low rows, d(i) = x(2i+1) − ⌊(x(2i) + x(2i+2)) / 2⌋ and then
     /// s(i) = x(2i) + ⌊(d(i−1) + d(i) + 2) / 4⌋, with the signal mirrored at both ends (so d(−1) = d(0), and for an odd
-    /// height the last d repeats the one before), each low row then through the same steps along it. A vector of
-    /// columns per step; each source row is read once.
+    /// height the last d repeats the one before), each low row then through the same steps along it. Each source row
+    /// is read once, and the two vertical steps are one pass (<see cref="Vertical"/>).
     /// </summary>
     private static void Level<TSource>(TSource source, int w, int h, int[] low)
-        where TSource : struct, IRowSource
+        where TSource : struct, IRowSource, allows ref struct
     {
         var lowWidth = (w + 1) / 2;
         var pool = ArrayPool<int>.Shared;
-        int[] a = pool.Rent(w), b = pool.Rent(w), c = pool.Rent(w), dPrev = pool.Rent(w), d = pool.Rent(w), s = pool.Rent(w), even = pool.Rent(lowWidth + 1), detail = pool.Rent(lowWidth + 1);
+        int[] top = pool.Rent(w), next = pool.Rent(w), odd = pool.Rent(w), dPrev = pool.Rent(w), d = pool.Rent(w), s = pool.Rent(w);
         try
         {
-            var top = source.Row(0, a);
+            source.Row(0, top).CopyTo(top);
+            if (h == 1)
+            {
+                // One row: nothing to lift.
+                Horizontal(top.AsSpan(0, w), low.AsSpan(0, lowWidth));
+                return;
+            }
+
             for (var i = 0; i < (h + 1) / 2; i++)
             {
-                ReadOnlySpan<int> below = default;
-                if (2 * i + 1 < h)
+                var y = (2 * i) + 1;
+                if (y + 1 < h)
                 {
-                    var odd = source.Row(2 * i + 1, b);
-                    below = 2 * i + 2 < h ? source.Row(2 * i + 2, c) : top;
-                    Detail(top, odd, below, d.AsSpan(0, w));
-                    if (i == 0)
-                    {
-                        d.AsSpan(0, w).CopyTo(dPrev);
-                    }
+                    // The common case: the odd row and the even row below both there; the row below is the next top.
+                    Vertical(source, y, top, i == 0 ? null : dPrev, d, s, next, w);
+                    (top, next) = (next, top);
                 }
-                else if (i == 0)
+                else if (y < h)
                 {
-                    // One row: nothing to lift.
-                    top.CopyTo(s);
-                    Horizontal(s.AsSpan(0, w), low.AsSpan(0, lowWidth), even, detail);
-                    return;
+                    // An even height's last pair: the row below mirrors the top.
+                    var oddRow = source.Row(y, odd);
+                    Detail(top.AsSpan(0, w), oddRow, top.AsSpan(0, w), d.AsSpan(0, w));
+                    Lift(top.AsSpan(0, w), (i == 0 ? d : dPrev).AsSpan(0, w), d.AsSpan(0, w), s.AsSpan(0, w));
                 }
                 else
                 {
-                    dPrev.AsSpan(0, w).CopyTo(d);
+                    // An odd height's last row: its d mirrors the one before.
+                    Lift(top.AsSpan(0, w), dPrev.AsSpan(0, w), dPrev.AsSpan(0, w), s.AsSpan(0, w));
                 }
 
-                Lift(top, dPrev.AsSpan(0, w), d.AsSpan(0, w), s.AsSpan(0, w));
-                Horizontal(s.AsSpan(0, w), low.AsSpan(i * lowWidth, lowWidth), even, detail);
+                Horizontal(s.AsSpan(0, w), low.AsSpan(i * lowWidth, lowWidth));
                 (dPrev, d) = (d, dPrev);
-                if (below.IsEmpty)
-                {
-                    break;
-                }
-
-                // The row below becomes the next pair's top; its buffer must not be written until it is used.
-                top = below;
-                if (below.Overlaps(c))
-                {
-                    (a, c) = (c, a);
-                }
             }
         }
         finally
         {
-            foreach (var buffer in new[] { a, b, c, dPrev, d, s, even, detail })
+            foreach (var buffer in new[] { top, next, odd, dPrev, d, s })
             {
                 pool.Return(buffer);
             }
+        }
+    }
+
+    /// <summary>
+    /// Both vertical steps for rows <paramref name="y"/> (odd) and <paramref name="y"/> + 1 in one pass:
+    /// d = odd − ⌊(top + below) / 2⌋, s = top + ⌊(dPrev + d + 2) / 4⌋ (dPrev = d for the first pair), and the row below
+    /// kept in <paramref name="below"/> as the next pair's top. Two vectors of columns a step, read from the source
+    /// directly (a frame's words are widened as they are read, never copied into a row of their own).
+    /// </summary>
+    private static void Vertical<TSource>(TSource source, int y, int[] top, int[]? dPrev, int[] d, int[] s, int[] below, int w)
+        where TSource : struct, IRowSource, allows ref struct
+    {
+        var k = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var n = Vector<int>.Count;
+            var two = new Vector<int>(2);
+            ref var t = ref MemoryMarshal.GetArrayDataReference(top);
+            ref var dr = ref MemoryMarshal.GetArrayDataReference(d);
+            ref var sr = ref MemoryMarshal.GetArrayDataReference(s);
+            ref var br = ref MemoryMarshal.GetArrayDataReference(below);
+            ref var pr = ref MemoryMarshal.GetArrayDataReference(dPrev ?? d);
+            for (; k <= w - (2 * n); k += 2 * n)
+            {
+                source.Load(y, k, out var o0, out var o1);
+                source.Load(y + 1, k, out var b0, out var b1);
+                var (at0, at1) = ((nuint)k, (nuint)(k + n));
+                var (t0, t1) = (Vector.LoadUnsafe(ref t, at0), Vector.LoadUnsafe(ref t, at1));
+                var d0 = o0 - Vector.ShiftRightArithmetic(t0 + b0, 1);
+                var d1 = o1 - Vector.ShiftRightArithmetic(t1 + b1, 1);
+                var (p0, p1) = dPrev is null ? (d0, d1) : (Vector.LoadUnsafe(ref pr, at0), Vector.LoadUnsafe(ref pr, at1));
+                (t0 + Vector.ShiftRightArithmetic(p0 + d0 + two, 2)).StoreUnsafe(ref sr, at0);
+                (t1 + Vector.ShiftRightArithmetic(p1 + d1 + two, 2)).StoreUnsafe(ref sr, at1);
+                d0.StoreUnsafe(ref dr, at0);
+                d1.StoreUnsafe(ref dr, at1);
+                b0.StoreUnsafe(ref br, at0);
+                b1.StoreUnsafe(ref br, at1);
+            }
+        }
+
+        for (; k < w; k++)
+        {
+            var b = source.At(y + 1, k);
+            d[k] = source.At(y, k) - ((top[k] + b) >> 1);
+            s[k] = top[k] + (((dPrev ?? d)[k] + d[k] + 2) >> 2);
+            below[k] = b;
         }
     }
 
@@ -250,11 +320,12 @@ public static class Wavelet53
     }
 
     /// <summary>
-    /// The same two steps along one row: its even samples E and odd samples O apart (E padded with its last sample
-    /// past an even width's end), D(k+1) = O(k) − ⌊(E(k) + E(k+1)) / 2⌋ with D(0) = D(1) and, for an odd width, one
-    /// more D repeating the last; then low(k) = E(k) + ⌊(D(k) + D(k+1) + 2) / 4⌋, vector by vector.
+    /// The same two steps along one row: with E(k) = x(2k) and O(k) = x(2k+1), D(k+1) = O(k) − ⌊(E(k) + E(k+1)) / 2⌋
+    /// and low(k) = E(k) + ⌊(D(k) + D(k+1) + 2) / 4⌋, the row mirrored at its ends (past an even width's end E
+    /// repeats x(w−2); D(0) = D(1), and past the last odd sample D repeats the last). Eight outputs a step with AVX2:
+    /// the evens and odds around them gathered from three overlapping reads, nothing stored between the steps.
     /// </summary>
-    private static void Horizontal(ReadOnlySpan<int> row, Span<int> low, int[] even, int[] detail)
+    private static void Horizontal(ReadOnlySpan<int> row, Span<int> low)
     {
         var w = row.Length;
         if (w == 1)
@@ -263,42 +334,52 @@ public static class Wavelet53
             return;
         }
 
-        var lowWidth = low.Length;
-        var oddCount = w / 2;
         var k = 0;
-        if (Avx2.IsSupported)
+        if (Avx2.IsSupported && w >= 48)
         {
-            // Sixteen samples at a time: each half's evens and odds gathered in its own 128-bit lanes, then the lanes joined.
+            // Outputs k..k+7 read x(2k−2) to x(2k+17): from k = 1 while those are inside the row and D(k+8) is a real odd sample's.
+            low[0] = LowAt(row, 0);
+            k = 1;
+            var last = (w - 18) / 2;
             var split = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+            var two = Vector256.Create(2);
             ref var start = ref MemoryMarshal.GetReference(row);
-            for (; k + 8 <= oddCount; k += 8)
+            ref var output = ref MemoryMarshal.GetReference(low);
+            for (; k <= last; k += 8)
             {
-                var first = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref start, (nuint)(2 * k)), split);
-                var second = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref start, (nuint)((2 * k) + 8)), split);
-                Avx2.Permute2x128(first, second, 0x20).CopyTo(even.AsSpan(k));
-                Avx2.Permute2x128(first, second, 0x31).CopyTo(detail.AsSpan(k + 1));
+                var (em, om) = Split(ref start, (2 * k) - 2, split);
+                var (e0, o0) = Split(ref start, 2 * k, split);
+                var (e1, _) = Split(ref start, (2 * k) + 2, split);
+                var d0 = om - Vector256.ShiftRightArithmetic(em + e0, 1);
+                var d1 = o0 - Vector256.ShiftRightArithmetic(e0 + e1, 1);
+                (e0 + Vector256.ShiftRightArithmetic(d0 + d1 + two, 2)).StoreUnsafe(ref output, (nuint)k);
             }
         }
 
-        for (; k < oddCount; k++)
+        for (; k < low.Length; k++)
         {
-            even[k] = row[2 * k];
-            detail[k + 1] = row[(2 * k) + 1];
+            low[k] = LowAt(row, k);
         }
+    }
 
-        if (lowWidth > oddCount)
-        {
-            even[lowWidth - 1] = row[w - 1];
-        }
+    /// <summary>The evens and the odds of the sixteen values from <paramref name="at"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<int> Even, Vector256<int> Odd) Split(ref int row, int at, Vector256<int> split)
+    {
+        var first = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref row, (nuint)at), split);
+        var second = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref row, (nuint)(at + 8)), split);
+        return (Avx2.Permute2x128(first, second, 0x20), Avx2.Permute2x128(first, second, 0x31));
+    }
 
-        even[lowWidth] = even[lowWidth - 1];
-        Detail(even.AsSpan(0, oddCount), detail.AsSpan(1, oddCount), even.AsSpan(1, oddCount), detail.AsSpan(1, oddCount));
-        detail[0] = detail[1];
-        if (lowWidth > oddCount)
-        {
-            detail[lowWidth] = detail[lowWidth - 1];
-        }
+    /// <summary>low(k), with the row's ends mirrored.</summary>
+    private static int LowAt(ReadOnlySpan<int> row, int k) => EvenAt(row, k) + ((DetailAt(row, k) + DetailAt(row, k + 1) + 2) >> 2);
 
-        Lift(even.AsSpan(0, lowWidth), detail.AsSpan(0, lowWidth), detail.AsSpan(1, lowWidth), low);
+    private static int EvenAt(ReadOnlySpan<int> row, int k) => 2 * k < row.Length ? row[2 * k] : row[(2 * k) - 2];
+
+    /// <summary>D(j) = O(j−1) − ⌊(E(j−1) + E(j)) / 2⌋ for 1 ≤ j ≤ the odd samples' count; D(0) = D(1), and D repeats its last past the end.</summary>
+    private static int DetailAt(ReadOnlySpan<int> row, int j)
+    {
+        j = Math.Clamp(j, 1, row.Length / 2);
+        return row[(2 * j) - 1] - ((EvenAt(row, j - 1) + EvenAt(row, j)) >> 1);
     }
 }

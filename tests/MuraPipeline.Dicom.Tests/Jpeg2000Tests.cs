@@ -112,6 +112,8 @@ public sealed class Jpeg2000Tests() : PhantomScratch(seed: 41, minSide: 2100, ma
     [InlineData(37, 23, 1)]
     [InlineData(37, 23, 3)]
     [InlineData(64, 9, 2)]
+    [InlineData(48, 16, 2)]
+    [InlineData(101, 66, 2)]
     [InlineData(3, 7, 1)]
     [InlineData(2, 2, 1)]
     public void The_low_band_is_what_OpenJPEG_decodes_at_a_reduced_resolution(int width, int height, int levels)
