@@ -4,62 +4,15 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 using MuraPipeline.Api.Access;
 using MuraPipeline.Api.Pages;
 using MuraPipeline.Data;
 using MuraPipeline.Imaging;
-using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Api;
 
 public static class ApiRegistration
 {
-    /// <summary>Health checks every serve process has: the database answers (MassTransit adds its bus check itself).</summary>
-    public static IHostApplicationBuilder AddHealth(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
-        return builder;
-    }
-
-    /// <summary>GET /alive (the process runs) and /health (the database answers and the bus is connected).</summary>
-    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
-    {
-        app.MapHealthChecks("/alive", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
-        app.MapHealthChecks("/health").AllowAnonymous();
-        return app;
-    }
-
-    /// <summary>
-    /// GET /metrics, the process's Prometheus metrics: readable without credentials only from the addresses in
-    /// Metrics:AllowFrom (loopback by default), from anywhere else with an operator's key or session.
-    /// </summary>
-    public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder app)
-    {
-        MuraMetrics.Register();
-        app.MapGet("/metrics", async (HttpContext http, IOptions<MetricsOptions> options) =>
-        {
-            if (!options.Value.Allows(http.Connection.RemoteIpAddress))
-            {
-                if (http.User.AccessRole() is not { } role)
-                {
-                    http.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                    return;
-                }
-
-                if (!role.Includes(AccessRole.Operator))
-                {
-                    http.Response.StatusCode = StatusCodes.Status403Forbidden;
-                    return;
-                }
-            }
-
-            http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-            await MuraMetrics.WriteAsync(http.Response.Body, http.RequestAborted);
-        }).AllowAnonymous();
-        return app;
-    }
-
     /// <summary>The api role's services: the status reader and an HTTP client for the broker's management API.</summary>
     public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder)
     {

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
+using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Data;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using MuraPipeline.ServiceDefaults;
 using Npgsql;
 
 namespace MuraPipeline.Data;

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using MuraPipeline.ServiceDefaults;
+using MuraPipeline.Dicom.Network;
 
 namespace MuraPipeline.DicomResults;
 

@@ -47,7 +47,7 @@ public static partial class ServiceHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.AddConfiguration(LoadConfiguration(overrides));
         AddRoles(builder, roles, loops: true, extraBus: null, defaultSqliteFile: "mura.db");
-        builder.AddHealth();
+        builder.Services.AddProcessEndpoints().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         builder.AddConsoleSecurity();
         builder.Services.AddReplicaHeartbeat(string.Join(',', roles.Order(StringComparer.Ordinal)));
         if (roles.Contains(Roles.Api))
@@ -57,8 +57,7 @@ public static partial class ServiceHost
 
         var app = builder.Build();
         app.UseConsoleSecurity();
-        app.MapHealth();
-        app.MapMetrics();
+        app.MapProcessEndpoints(ConsoleSecurity.MetricsRefusal);
         if (roles.Contains(Roles.Api))
         {
             app.MapApi();
@@ -90,6 +89,7 @@ public static partial class ServiceHost
 
     private static void AddRoles(IHostApplicationBuilder builder, IReadOnlySet<string> roles, bool loops, Action<IBusRegistrationConfigurator, IServiceCollection>? extraBus, string defaultSqliteFile)
     {
+        builder.Services.AddMuraData(DatabaseTarget.From(builder.Configuration, defaultSqliteFile), builder.Configuration);
         builder.AddMuraDefaults(
             bus =>
             {
@@ -99,8 +99,7 @@ public static partial class ServiceHost
                 }
 
                 extraBus?.Invoke(bus, builder.Services);
-            },
-            defaultSqliteFile);
+            });
         if (roles.Contains(Roles.Ingest))
         {
             builder.AddIngest(loops);

@@ -68,7 +68,7 @@ public sealed partial class ScoreViewsConsumer(ModelProvider models, StudyStore 
         foreach (var c in completed)
         {
             LogStudyScored(logger, c.StudyInstanceUid, c.Score, model.Sha256);
-            await context.Publish(c.ToMessage(), context.CancellationToken);
+            await context.Publish(StudyScoredMessage.From(c), context.CancellationToken);
         }
     }
 

@@ -24,7 +24,7 @@ public sealed partial class ViewFaultConsumer(StudyStore store, ILogger<ViewFaul
         MuraMetrics.ViewsFailed.WithLabels("inference").Inc(tally.Failed);
         if (completed is not null)
         {
-            await context.Publish(completed.ToMessage(), context.CancellationToken);
+            await context.Publish(StudyScoredMessage.From(completed), context.CancellationToken);
         }
     }
 

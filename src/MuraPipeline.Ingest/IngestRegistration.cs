@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using MuraPipeline.Data;
 using MuraPipeline.Dicom.Network;
-using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Ingest;
 

@@ -1,4 +1,5 @@
 using MassTransit;
+using MuraPipeline.Contracts;
 using MuraPipeline.Data;
 using Polly;
 using Polly.Retry;
@@ -9,8 +10,11 @@ namespace MuraPipeline.Ingest;
 internal static class Publishing
 {
     /// <summary>Tells every role that a study ingest completed (its last view could not be read) is done.</summary>
-    public static ValueTask StudyCompletedAsync(IPublishEndpoint publisher, CompletedStudy study, CancellationToken ct) =>
-        Pipeline.ExecuteAsync(async token => await publisher.Publish(study.ToMessage(), token), ct);
+    public static ValueTask StudyCompletedAsync(IPublishEndpoint publisher, CompletedStudy study, CancellationToken ct)
+    {
+        var message = new StudyScored(study.StudyId, study.StudyInstanceUid, study.BodyPart, study.ScoredViews, study.FailedViews, study.Score, study.Abnormal, study.ModelSha256);
+        return Pipeline.ExecuteAsync(async token => await publisher.Publish(message, token), ct);
+    }
 
     public static readonly ResiliencePipeline Pipeline = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using MuraPipeline.ServiceDefaults;
+using MuraPipeline.Data;
 
 namespace MuraPipeline.Ingest;
 

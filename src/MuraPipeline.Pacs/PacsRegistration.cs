@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using MuraPipeline.ServiceDefaults;
+using MuraPipeline.Data;
+using MuraPipeline.Dicom.Network;
 
 namespace MuraPipeline.Pacs;
 

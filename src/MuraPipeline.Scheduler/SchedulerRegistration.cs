@@ -5,7 +5,6 @@ using Microsoft.Extensions.Options;
 using MuraPipeline.Data;
 using MuraPipeline.DicomResults;
 using MuraPipeline.Ingest;
-using MuraPipeline.ServiceDefaults;
 using Quartz;
 
 namespace MuraPipeline.Scheduler;

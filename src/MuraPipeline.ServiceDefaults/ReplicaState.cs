@@ -1,12 +1,15 @@
 namespace MuraPipeline.ServiceDefaults;
 
-/// <summary>What this process tells the others about itself: filled by its roles, written by <see cref="ReplicaHeartbeat"/>.</summary>
+/// <summary>What this process tells the others about itself: filled by its roles, written by the host's heartbeat.</summary>
 public sealed class ReplicaState
 {
     private readonly object _lock = new();
     private string? _model;
     private DateTimeOffset? _lastBatch;
     private long _batches;
+
+    /// <summary>How often a serve process writes its row; a row not written for four of these is a replica gone.</summary>
+    public static readonly TimeSpan BeatInterval = TimeSpan.FromSeconds(10);
 
     public string Id { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
 

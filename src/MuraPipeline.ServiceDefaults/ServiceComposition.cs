@@ -3,8 +3,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using MuraPipeline.Data;
-using MuraPipeline.Evaluation;
 
 namespace MuraPipeline.ServiceDefaults;
 
@@ -15,8 +13,8 @@ namespace MuraPipeline.ServiceDefaults;
 /// </summary>
 public static class ServiceComposition
 {
-    /// <summary>Logging, typed options, the database and the bus, with <paramref name="roles"/> adding their consumers.</summary>
-    public static IHostApplicationBuilder AddMuraDefaults(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator> roles, string? defaultSqliteFile = null)
+    /// <summary>Logging, typed options and the bus, with <paramref name="roles"/> adding their consumers (the database is the host's: DataComposition).</summary>
+    public static IHostApplicationBuilder AddMuraDefaults(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator> roles)
     {
         builder.Logging.AddMuraConsole();
 
@@ -25,7 +23,6 @@ public static class ServiceComposition
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         builder.Services.AddSingleton<ReplicaState>();
         builder.Services.AddOptions<MessagingOptions>().Bind(builder.Configuration.GetSection(MessagingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddMuraData(DatabaseTarget.From(builder.Configuration, defaultSqliteFile), builder.Configuration);
 
         var rabbit = ConnectionStringsOptions.From(builder.Configuration).RabbitMq;
         var messaging = builder.Configuration.GetSection(MessagingOptions.Section).Get<MessagingOptions>() ?? new MessagingOptions();
@@ -66,19 +63,6 @@ public static class ServiceComposition
             });
         });
         return builder;
-    }
-
-    /// <summary>
-    /// The database and what every user of it shares: the store, the model registry, ground truth, and the one
-    /// threshold policy (Inference:Thresholds bound once). Roles get it through <see cref="AddMuraDefaults"/>, admin commands directly.
-    /// </summary>
-    public static IServiceCollection AddMuraData(this IServiceCollection services, DatabaseTarget database, IConfiguration configuration)
-    {
-        services.AddMuraDatabase(database);
-        services.AddThresholdPolicy(configuration);
-        services.AddStorageVolume(configuration, "database", database.IsPostgres ? null : Path.GetDirectoryName(database.SqliteFile));
-        StudyTypeOptions.AddStudyTypes(services, configuration);
-        return services;
     }
 
     /// <summary>True when ConnectionStrings:RabbitMq names a broker.</summary>

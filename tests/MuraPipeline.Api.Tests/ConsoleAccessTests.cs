@@ -14,6 +14,7 @@ using Microsoft.Extensions.Hosting;
 using MuraPipeline.Api.Access;
 using MuraPipeline.Hosting;
 using MuraPipeline.Data;
+using MuraPipeline.ServiceDefaults;
 using MuraPipeline.Tests;
 
 namespace MuraPipeline.Api.Tests;

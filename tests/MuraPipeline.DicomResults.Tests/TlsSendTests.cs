@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MuraPipeline.Data;
+using MuraPipeline.Hosting;
 using MuraPipeline.ServiceDefaults;
 using MuraPipeline.Tests;
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MuraPipeline.Data;
+using MuraPipeline.Hosting;
 using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Inference.Tests;
@@ -14,6 +15,7 @@ internal static class InferenceHost
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(settings) { ["Database:SqliteFile"] = databaseFile });
+        builder.Services.AddMuraData(DatabaseTarget.From(builder.Configuration, databaseFile), builder.Configuration);
         builder.AddMuraDefaults(bus => builder.AddInference(bus));
         return builder.Build();
     }

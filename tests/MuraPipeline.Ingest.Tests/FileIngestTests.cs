@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MuraPipeline.Contracts;
 using MuraPipeline.Data;
+using MuraPipeline.Hosting;
 using MuraPipeline.Phantoms;
 using MuraPipeline.ServiceDefaults;
 using MuraPipeline.Tests;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using MuraPipeline.Data;
+using MuraPipeline.Hosting;
 using MuraPipeline.ServiceDefaults;
 using MuraPipeline.Tests;
 

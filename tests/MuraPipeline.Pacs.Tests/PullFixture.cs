@@ -5,6 +5,7 @@ using MuraPipeline.Contracts;
 using MuraPipeline.Data;
 using MuraPipeline.Dicom;
 using MuraPipeline.Dicom.Network;
+using MuraPipeline.Hosting;
 using MuraPipeline.Phantoms;
 using MuraPipeline.ServiceDefaults;
 using MuraPipeline.Tests;

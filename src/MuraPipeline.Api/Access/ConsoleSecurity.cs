@@ -28,16 +28,26 @@ public static class ConsoleSecurity
 
     public static string Policy(AccessRole role) => role.Name();
 
+    /// <summary>
+    /// How a /metrics request from outside Metrics:AllowFrom is answered (ProcessEndpoints): 401 without credentials,
+    /// 403 with a role below operator; null (served) with an operator's key or session.
+    /// </summary>
+    public static int? MetricsRefusal(HttpContext http) => http.User.AccessRole() switch
+    {
+        null => StatusCodes.Status401Unauthorized,
+        { } role when !role.Includes(AccessRole.Operator) => StatusCodes.Status403Forbidden,
+        _ => null,
+    };
+
     public static IHostApplicationBuilder AddConsoleSecurity(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section);
         services.AddScoped<AccessStore>();
         services.AddDataProtection().SetApplicationName("MuraPipeline").PersistKeysToDbContext<MuraDbContext>();
         // The process's own database target, as its roles registered it (never resolved a second way).
         var database = services.LastOrDefault(d => d.ServiceType == typeof(DatabaseTarget))?.ImplementationInstance as DatabaseTarget
-            ?? throw new InvalidOperationException("the console's security is added after the database (AddMuraDefaults)");
+            ?? throw new InvalidOperationException("the console's security is added after the database (AddMuraData)");
         services.AddKeyRingEncryption(builder.Configuration, database);
         services.AddAuthentication(Scheme)
             .AddPolicyScheme(Scheme, "cookie or API key", o => o.ForwardDefaultSelector = http =>

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Configuration;
-using MuraPipeline.Data;
+using MuraPipeline.ServiceDefaults;
 
 namespace MuraPipeline.Api.Access;
 

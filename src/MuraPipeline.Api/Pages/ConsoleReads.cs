@@ -204,7 +204,7 @@ public sealed class ConsoleReads(MuraDbContext db, IThresholdPolicy thresholds, 
         var now = clock.GetUtcNow();
         var since = now - TimeSpan.FromHours(1);
         return (await db.Replicas.AsNoTracking().Where(r => r.LastSeenAt >= since).OrderBy(r => r.Id).ToListAsync(ct))
-            .Select(r => new ReplicaRow(r.Id, r.Roles, r.ModelSha256, r.StartedAt, r.LastSeenAt, r.LastBatchAt, r.Batches, now - r.LastSeenAt > ServiceDefaults.ReplicaHeartbeat.BeatInterval * 4)).ToList();
+            .Select(r => new ReplicaRow(r.Id, r.Roles, r.ModelSha256, r.StartedAt, r.LastSeenAt, r.LastBatchAt, r.Batches, now - r.LastSeenAt > ServiceDefaults.ReplicaState.BeatInterval * 4)).ToList();
     }
 
     /// <summary>The worklist's paging cursor: the last row's score and UID.</summary>

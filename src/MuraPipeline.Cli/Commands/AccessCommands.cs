@@ -130,17 +130,9 @@ public static class AccessCommands
 
     private static async Task<int> Guarded(string? db, CancellationToken ct, Func<AccessStore, Task> work)
     {
-        try
-        {
-            await using var services = await ServiceHost.OpenAdminAsync(AdminDatabase.Resolve(db), ct, (s, _) => s.AddOptions().AddScoped<AccessStore>());
-            await using var scope = services.CreateAsyncScope();
-            await work(scope.ServiceProvider.GetRequiredService<AccessStore>());
-            return ExitCodes.Ok;
-        }
-        catch (Exception ex) when (ex is AccessException or ArgumentException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return ExitCodes.StartFailed;
-        }
+        await using var services = await ServiceHost.OpenAdminAsync(AdminDatabase.Resolve(db), ct, (s, _) => s.AddOptions().AddScoped<AccessStore>());
+        await using var scope = services.CreateAsyncScope();
+        await work(scope.ServiceProvider.GetRequiredService<AccessStore>());
+        return ExitCodes.Ok;
     }
 }

@@ -39,16 +39,7 @@ public static class BenchCommand
                 return ExitCodes.StartFailed;
             }
 
-            try
-            {
-                return await PipelineBench.RunAsync(new PipelineBenchSettings(Math.Max(1, parse.GetValue(studies)), parse.GetValue(modelFile)?.FullName, parse.GetValue(peer), parse.GetValue(provider)!, parse.GetValue(cache)?.FullName, Math.Max(1, parse.GetValue(batch)), parse.GetValue(distributed), Math.Max(1, parse.GetValue(rounds)), syntaxes), ct);
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or FileNotFoundException or TimeoutException or IOException)
-            {
-                // A peer or service the run needs is missing or failed: say which, not a stack trace.
-                Console.Error.WriteLine("error: " + ex.Message);
-                return ExitCodes.StartFailed;
-            }
+            return await PipelineBench.RunAsync(new PipelineBenchSettings(Math.Max(1, parse.GetValue(studies)), parse.GetValue(modelFile)?.FullName, parse.GetValue(peer), parse.GetValue(provider)!, parse.GetValue(cache)?.FullName, Math.Max(1, parse.GetValue(batch)), parse.GetValue(distributed), Math.Max(1, parse.GetValue(rounds)), syntaxes), ct);
         });
         cmd.Subcommands.Add(pipeline);
 

@@ -37,33 +37,25 @@ public static class CalibrateCommand
                 return ExitCodes.StartFailed;
             }
 
-            try
+            var input = await EvaluateCommand.ReadInputAsync(dir, dbOption, ct);
+            var label = Labels.Read(parse.GetValue(labels)!.FullName).ByStudy;
+            var target = AdminDatabase.Resolve(dbOption ?? Path.Combine(dir!, "mura.db"), mustExist: true);
+            var sha = ModelOf(input.Studies.Where(p => label.ContainsKey(p.StudyInstanceUid)).ToList(), parse.GetValue(model));
+            var chosen = Calibration.Choose(input.Studies.Where(p => p.ModelSha256 == sha).ToList(), label, parse.GetValue(sensitivity));
+            var thresholds = chosen.Where(c => c.Threshold is not null).ToDictionary(c => c.BodyPart, c => c.Threshold!.Value);
+            await using (var services = await ServiceHost.OpenAdminAsync(target, ct))
+            await using (var scope = services.CreateAsyncScope())
             {
-                var input = await EvaluateCommand.ReadInputAsync(dir, dbOption, ct);
-                var label = Labels.Read(parse.GetValue(labels)!.FullName).ByStudy;
-                var target = AdminDatabase.Resolve(dbOption ?? Path.Combine(dir!, "mura.db"), mustExist: true);
-                var sha = ModelOf(input.Studies.Where(p => label.ContainsKey(p.StudyInstanceUid)).ToList(), parse.GetValue(model));
-                var chosen = Calibration.Choose(input.Studies.Where(p => p.ModelSha256 == sha).ToList(), label, parse.GetValue(sensitivity));
-                var thresholds = chosen.Where(c => c.Threshold is not null).ToDictionary(c => c.BodyPart, c => c.Threshold!.Value);
-                await using (var services = await ServiceHost.OpenAdminAsync(target, ct))
-                await using (var scope = services.CreateAsyncScope())
-                {
-                    await scope.ServiceProvider.GetRequiredService<ThresholdPolicy>().CalibrateAsync(sha, thresholds, ct);
-                }
-
-                Print(chosen, sha, target);
-                if (dir is not null)
-                {
-                    File.WriteAllText(Path.Combine(dir, "thresholds.json"), JsonSerializer.Serialize(new { model_sha256 = sha, target_sensitivity = parse.GetValue(sensitivity), thresholds = new SortedDictionary<string, double>(thresholds, StringComparer.Ordinal), by_study_type = chosen }, SnakeCase));
-                }
-
-                return ExitCodes.Ok;
+                await scope.ServiceProvider.GetRequiredService<ThresholdPolicy>().CalibrateAsync(sha, thresholds, ct);
             }
-            catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or UnauthorizedAccessException or InvalidOperationException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
+
+            Print(chosen, sha, target);
+            if (dir is not null)
             {
-                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-                return ExitCodes.StartFailed;
+                File.WriteAllText(Path.Combine(dir, "thresholds.json"), JsonSerializer.Serialize(new { model_sha256 = sha, target_sensitivity = parse.GetValue(sensitivity), thresholds = new SortedDictionary<string, double>(thresholds, StringComparer.Ordinal), by_study_type = chosen }, SnakeCase));
             }
+
+            return ExitCodes.Ok;
         });
         return cmd;
     }

@@ -28,24 +28,16 @@ public static class EvaluateCommand
                 return ExitCodes.StartFailed;
             }
 
-            try
-            {
-                var input = await ReadInputAsync(parse.GetValue(output)?.FullName, parse.GetValue(database), ct);
-                var labelsPath = parse.GetValue(labels)!.FullName;
-                var set = Labels.Read(labelsPath);
-                var report = Evaluator.Evaluate(input.Studies, set.ByStudy, input.Views, set.Boxes, Math.Max(100, parse.GetValue(resamples)), parse.GetValue(seed));
-                var dir = parse.GetValue(output)?.FullName ?? Directory.GetCurrentDirectory();
-                Directory.CreateDirectory(dir);
-                File.WriteAllText(Path.Combine(dir, "evaluation.json"), JsonSerializer.Serialize(report, Json));
-                Print(report);
-                AnsiConsole.MarkupLineInterpolated($"written: {Path.Combine(dir, "evaluation.json")}");
-                return ExitCodes.Ok;
-            }
-            catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or UnauthorizedAccessException or InvalidOperationException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
-            {
-                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-                return ExitCodes.StartFailed;
-            }
+            var input = await ReadInputAsync(parse.GetValue(output)?.FullName, parse.GetValue(database), ct);
+            var labelsPath = parse.GetValue(labels)!.FullName;
+            var set = Labels.Read(labelsPath);
+            var report = Evaluator.Evaluate(input.Studies, set.ByStudy, input.Views, set.Boxes, Math.Max(100, parse.GetValue(resamples)), parse.GetValue(seed));
+            var dir = parse.GetValue(output)?.FullName ?? Directory.GetCurrentDirectory();
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(Path.Combine(dir, "evaluation.json"), JsonSerializer.Serialize(report, Json));
+            Print(report);
+            AnsiConsole.MarkupLineInterpolated($"written: {Path.Combine(dir, "evaluation.json")}");
+            return ExitCodes.Ok;
         });
         return cmd;
     }

@@ -20,35 +20,27 @@ public static class ExportCommand
         var cmd = new Command("export", "Export the studies whose ground truth changed since the last successful export: de-identified, MURA layout, with manifest.json. Needs Export__PseudonymKey.") { now, output, noTrain, db };
         cmd.SetAction(async (parse, ct) =>
         {
-            try
+            var target = AdminDatabase.Resolve(parse.GetValue(db), mustExist: false);
+            await using var services = await ServiceHost.OpenAdminAsync(target, ct, (s, configuration) => s
+                .AddLogging(b => b.AddMuraConsole(timestamps: false).SetMinimumLevel(LogLevel.Warning))
+                .AddExport(configuration));
+            var result = await services.GetRequiredService<Exporter>().RunAsync("manual", parse.GetValue(output)?.FullName, !parse.GetValue(noTrain), ct);
+            switch (result.Status)
             {
-                var target = AdminDatabase.Resolve(parse.GetValue(db), mustExist: false);
-                await using var services = await ServiceHost.OpenAdminAsync(target, ct, (s, configuration) => s
-                    .AddLogging(b => b.AddMuraConsole(timestamps: false).SetMinimumLevel(LogLevel.Warning))
-                    .AddExport(configuration));
-                var result = await services.GetRequiredService<Exporter>().RunAsync("manual", parse.GetValue(output)?.FullName, !parse.GetValue(noTrain), ct);
-                switch (result.Status)
-                {
-                    case ExportRunStatus.Succeeded:
-                        Console.WriteLine($"export run {result.RunId}: {result.Studies} studies, {result.Images} images, {result.Skipped} skipped -> {result.Folder}");
-                        if (result.TrainingStatus is not null)
-                        {
-                            Console.WriteLine($"training: {result.TrainingStatus} ({result.TrainingDetail})");
-                        }
+                case ExportRunStatus.Succeeded:
+                    Console.WriteLine($"export run {result.RunId}: {result.Studies} studies, {result.Images} images, {result.Skipped} skipped -> {result.Folder}");
+                    if (result.TrainingStatus is not null)
+                    {
+                        Console.WriteLine($"training: {result.TrainingStatus} ({result.TrainingDetail})");
+                    }
 
-                        return ExitCodes.Ok;
-                    case ExportRunStatus.Skipped:
-                        AnsiConsole.MarkupLineInterpolated($"[yellow]export run {result.RunId} skipped: another export is running[/]");
-                        return ExitCodes.Ok;
-                    default:
-                        AnsiConsole.MarkupLineInterpolated($"[red]error:[/] export run {result.RunId} failed, nothing was written: {result.Error}");
-                        return ExitCodes.StartFailed;
-                }
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or IOException or Microsoft.Extensions.Options.OptionsValidationException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
-            {
-                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-                return ExitCodes.StartFailed;
+                    return ExitCodes.Ok;
+                case ExportRunStatus.Skipped:
+                    AnsiConsole.MarkupLineInterpolated($"[yellow]export run {result.RunId} skipped: another export is running[/]");
+                    return ExitCodes.Ok;
+                default:
+                    AnsiConsole.MarkupLineInterpolated($"[red]error:[/] export run {result.RunId} failed, nothing was written: {result.Error}");
+                    return ExitCodes.StartFailed;
             }
         });
         return cmd;

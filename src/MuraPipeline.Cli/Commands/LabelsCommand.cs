@@ -25,25 +25,17 @@ public static class LabelsCommand
         cmd.SetAction(async (parse, ct) =>
         {
             var path = parse.GetValue(file)!.FullName;
-            try
+            var verdicts = Read(path, parse.GetValue(reader)!);
+            await using var services = await ServiceHost.OpenAdminAsync(AdminDatabase.Resolve(parse.GetValue(db)), ct);
+            await using var scope = services.CreateAsyncScope();
+            var result = await scope.ServiceProvider.GetRequiredService<GroundTruthStore>().AddAsync(verdicts, "import:" + Path.GetFileName(path), ct);
+            Console.WriteLine($"{result.Recorded} verdicts recorded, {result.Duplicates} already recorded, from {path}");
+            if (result.UnknownStudies > 0)
             {
-                var verdicts = Read(path, parse.GetValue(reader)!);
-                await using var services = await ServiceHost.OpenAdminAsync(AdminDatabase.Resolve(parse.GetValue(db)), ct);
-                await using var scope = services.CreateAsyncScope();
-                var result = await scope.ServiceProvider.GetRequiredService<GroundTruthStore>().AddAsync(verdicts, "import:" + Path.GetFileName(path), ct);
-                Console.WriteLine($"{result.Recorded} verdicts recorded, {result.Duplicates} already recorded, from {path}");
-                if (result.UnknownStudies > 0)
-                {
-                    AnsiConsole.MarkupLineInterpolated($"[yellow]{result.UnknownStudies} studies are not in the database yet: their verdicts are kept and exported once their images arrive[/]");
-                }
+                AnsiConsole.MarkupLineInterpolated($"[yellow]{result.UnknownStudies} studies are not in the database yet: their verdicts are kept and exported once their images arrive[/]");
+            }
 
-                return ExitCodes.Ok;
-            }
-            catch (Exception ex) when (ex is InvalidDataException or IOException or InvalidOperationException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
-            {
-                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-                return ExitCodes.StartFailed;
-            }
+            return ExitCodes.Ok;
         });
         return cmd;
     }

@@ -30,7 +30,7 @@ public static class ModelsCommand
         var activate = new Option<bool>("--activate") { Description = "Make it the active model at once." };
         var db = DbOption();
         var cmd = new Command("add", "Check a model (contract, and ONNX Runtime against the training script's reference outputs when FILE.check.npz is beside it) and register it.") { file, name, activate, db };
-        cmd.SetAction((parse, ct) => Guarded(async () =>
+        cmd.SetAction(async (parse, ct) =>
         {
             var path = parse.GetValue(file)!.FullName;
             var bytes = OnnxModel.ReadFile(path);
@@ -52,7 +52,7 @@ public static class ModelsCommand
             }
 
             return ExitCodes.Ok;
-        }));
+        });
         return cmd;
     }
 
@@ -60,7 +60,7 @@ public static class ModelsCommand
     {
         var db = DbOption();
         var cmd = new Command("list", "Registered model versions, the active one marked.") { db };
-        cmd.SetAction((parse, ct) => Guarded(async () =>
+        cmd.SetAction(async (parse, ct) =>
         {
             await using var services = await ServiceHost.OpenAdminAsync(AdminDatabase.Resolve(parse.GetValue(db)), ct);
             await using var scope = services.CreateAsyncScope();
@@ -73,7 +73,7 @@ public static class ModelsCommand
 
             AnsiConsole.Write(table);
             return ExitCodes.Ok;
-        }));
+        });
         return cmd;
     }
 
@@ -82,7 +82,7 @@ public static class ModelsCommand
         var sha = new Argument<string>("sha256") { Description = "The version's SHA-256, or a unique prefix of it (6 digits or more)." };
         var db = DbOption();
         var cmd = new Command("activate", "Make a registered version the active one; running inference workers switch at their next batch.") { sha, db };
-        cmd.SetAction((parse, ct) => Guarded(async () =>
+        cmd.SetAction(async (parse, ct) =>
         {
             await using var services = await ServiceHost.OpenAdminAsync(AdminDatabase.Resolve(parse.GetValue(db)), ct);
             await using var scope = services.CreateAsyncScope();
@@ -91,7 +91,7 @@ public static class ModelsCommand
             await registry.ActivateAsync(model.Sha256, AuditActor.CommandLine, ct);
             AnsiConsole.MarkupLineInterpolated($"active: {model.Sha256} ({model.Name})");
             return ExitCodes.Ok;
-        }));
+        });
         return cmd;
     }
 
@@ -102,16 +102,8 @@ public static class ModelsCommand
         cmd.SetAction(parse =>
         {
             var path = parse.GetValue(file)!.FullName;
-            try
-            {
-                using var model = OnnxModel.Load(path);
-                return PrintCheck(model, path) ? ExitCodes.Ok : ExitCodes.StartFailed;
-            }
-            catch (Exception ex) when (ex is ModelLoadException or InvalidDataException or IOException)
-            {
-                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-                return ExitCodes.StartFailed;
-            }
+            using var model = OnnxModel.Load(path);
+            return PrintCheck(model, path) ? ExitCodes.Ok : ExitCodes.StartFailed;
         });
         return cmd;
     }
@@ -138,18 +130,5 @@ public static class ModelsCommand
         }
 
         return check.Passed;
-    }
-
-    private static async Task<int> Guarded(Func<Task<int>> work)
-    {
-        try
-        {
-            return await work();
-        }
-        catch (Exception ex) when (ex is ModelLoadException or InvalidDataException or IOException or InvalidOperationException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return ExitCodes.StartFailed;
-        }
     }
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,13 +34,13 @@ public static class PacsCommand
     {
         var node = NodeArgument();
         var cmd = new Command("echo", "Verify a PACS node with C-ECHO.") { node };
-        cmd.SetAction(async (parse, ct) => await GuardedAsync(async () =>
+        cmd.SetAction(async (parse, ct) =>
         {
             var (options, tls) = Options();
             var status = await options.Client(parse.GetValue(node)!, tls).EchoAsync(ct);
             Console.WriteLine($"C-ECHO {parse.GetValue(node)}: status 0x{status:X4}");
             return status == 0 ? ExitCodes.Ok : ExitCodes.SomeInputFailed;
-        }));
+        });
         return cmd;
     }
 
@@ -99,7 +98,7 @@ public static class PacsCommand
             cmd.Options.Add(o);
         }
 
-        cmd.SetAction(async (parse, ct) => await GuardedAsync(async () =>
+        cmd.SetAction(async (parse, ct) =>
         {
             var (options, tls) = Options();
             var name = parse.GetValue(node)!;
@@ -131,7 +130,7 @@ public static class PacsCommand
             AnsiConsole.Write(table);
             Console.WriteLine($"{matches.Count} studies, complete ({Queries(search)})");
             return ExitCodes.Ok;
-        }));
+        });
         return cmd;
     }
 
@@ -151,7 +150,7 @@ public static class PacsCommand
             cmd.Options.Add(o);
         }
 
-        cmd.SetAction(async (parse, ct) => await GuardedAsync(async () =>
+        cmd.SetAction(async (parse, ct) =>
         {
             await using var services = await OpenAsync(parse.GetValue(db), ct);
             Guid jobId;
@@ -186,7 +185,7 @@ public static class PacsCommand
                 Console.WriteLine($"pull job {jobId}: {progress.Received} received ({summary.AlreadyHere} already here this run), {progress.Failed} failed, {progress.Incomplete} incomplete, {progress.Left} left; {progress.Retrieved} instances retrieved, {progress.Skipped} skipped");
                 return progress.Failed + progress.Incomplete > 0 ? ExitCodes.SomeInputFailed : ExitCodes.Ok;
             }
-        }));
+        });
         return cmd;
     }
 
@@ -196,7 +195,7 @@ public static class PacsCommand
         var json = new Option<bool>("--json") { Description = "Print as JSON." };
         var db = DbOption();
         var cmd = new Command("jobs", "Pull jobs and their progress.") { job, json, db };
-        cmd.SetAction(async (parse, ct) => await GuardedAsync(async () =>
+        cmd.SetAction(async (parse, ct) =>
         {
             await using var services = await OpenAsync(parse.GetValue(db), ct);
             await using var scope = services.CreateAsyncScope();
@@ -248,7 +247,7 @@ public static class PacsCommand
 
             AnsiConsole.Write(t);
             return ExitCodes.Ok;
-        }));
+        });
         return cmd;
     }
 
@@ -273,18 +272,4 @@ public static class PacsCommand
         ServiceHost.OpenAdminAsync(AdminDatabase.Resolve(db), ct, (s, configuration) => s
             .AddLogging(b => b.AddMuraConsole(timestamps: false).SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning))
             .AddPacs(configuration));
-
-    private static async Task<int> GuardedAsync(Func<Task<int>> work)
-    {
-        try
-        {
-            return await work();
-        }
-        catch (Exception ex) when (ex is PacsConfigurationException or InvalidSettingException or IncompleteSearchException or ArgumentException or IOException or DicomProtocolException or DicomStatusException or DicomException
-            or SocketException or OptionsValidationException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return ExitCodes.StartFailed;
-        }
-    }
 }

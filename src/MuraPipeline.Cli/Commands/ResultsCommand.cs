@@ -4,7 +4,6 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using MuraPipeline.Dicom;
 using MuraPipeline.DicomResults;
 using MuraPipeline.ServiceDefaults;
 using Spectre.Console;
@@ -34,7 +33,7 @@ public static class ResultsCommand
         var json = new Option<bool>("--json") { Description = "Print as JSON." };
         var db = DbOption();
         var cmd = new Command("list", "Result objects, newest first, with each destination's delivery state, attempts and last error.") { study, json, db };
-        cmd.SetAction((parse, ct) => GuardedAsync(parse.GetValue(db), ct, async outbox =>
+        cmd.SetAction((parse, ct) => WithOutboxAsync(parse.GetValue(db), ct, async outbox =>
         {
             var entries = await outbox.ListAsync(parse.GetValue(study), 500, ct);
             if (parse.GetValue(json))
@@ -73,7 +72,7 @@ public static class ResultsCommand
         var failed = new Option<bool>("--failed") { Description = "Resend every delivery that gave up (state failed)." };
         var db = DbOption();
         var cmd = new Command("resend", "Put deliveries back in the outbox, due now: the results role sends them on its next pass.") { study, sop, failed, db };
-        cmd.SetAction((parse, ct) => GuardedAsync(parse.GetValue(db), ct, async outbox =>
+        cmd.SetAction((parse, ct) => WithOutboxAsync(parse.GetValue(db), ct, async outbox =>
         {
             if (parse.GetValue(study) is null && parse.GetValue(sop) is null && !parse.GetValue(failed))
             {
@@ -93,7 +92,7 @@ public static class ResultsCommand
         var study = StudyOption("Only this study.");
         var db = DbOption();
         var cmd = new Command("export", "Write the result objects of every scored study as Part-10 files: the stored ones where the outbox has them, else made now, the same objects (same UIDs) the outbox sends.") { output, study, db };
-        cmd.SetAction((parse, ct) => GuardedAsync(parse.GetValue(db), ct, async (outbox, options) =>
+        cmd.SetAction((parse, ct) => WithOutboxAsync(parse.GetValue(db), ct, async (outbox, options) =>
         {
             var dir = parse.GetValue(output)!.FullName;
             int studies = 0, files = 0, skipped = 0;
@@ -133,22 +132,14 @@ public static class ResultsCommand
         return cmd;
     }
 
-    private static Task<int> GuardedAsync(string? db, CancellationToken ct, Func<ResultsOutbox, Task<int>> work) => GuardedAsync(db, ct, (outbox, _) => work(outbox));
+    private static Task<int> WithOutboxAsync(string? db, CancellationToken ct, Func<ResultsOutbox, Task<int>> work) => WithOutboxAsync(db, ct, (outbox, _) => work(outbox));
 
-    private static async Task<int> GuardedAsync(string? db, CancellationToken ct, Func<ResultsOutbox, ResultOptions, Task<int>> work)
+    private static async Task<int> WithOutboxAsync(string? db, CancellationToken ct, Func<ResultsOutbox, ResultOptions, Task<int>> work)
     {
-        try
-        {
-            await using var services = await ServiceHost.OpenAdminAsync(AdminDatabase.Resolve(db), ct, (s, configuration) => s
-                .AddLogging(b => b.AddMuraConsole(timestamps: false).SetMinimumLevel(LogLevel.Warning))
-                .AddResults(configuration, worker: false));
-            await using var scope = services.CreateAsyncScope();
-            return await work(scope.ServiceProvider.GetRequiredService<ResultsOutbox>(), services.GetRequiredService<IOptions<ResultOptions>>().Value);
-        }
-        catch (Exception ex) when (ex is ArgumentException or IOException or DicomException or OptionsValidationException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return ExitCodes.StartFailed;
-        }
+        await using var services = await ServiceHost.OpenAdminAsync(AdminDatabase.Resolve(db), ct, (s, configuration) => s
+            .AddLogging(b => b.AddMuraConsole(timestamps: false).SetMinimumLevel(LogLevel.Warning))
+            .AddResults(configuration, worker: false));
+        await using var scope = services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<ResultsOutbox>(), services.GetRequiredService<IOptions<ResultOptions>>().Value);
     }
 }

@@ -22,37 +22,29 @@ public static class RetentionCommand
         var run = new Command("run", "Apply the retention settings now, exactly as the scheduler does (audited; --dry-run changes nothing).") { dryRun, json, db };
         run.SetAction(async (parse, ct) =>
         {
-            try
+            await using var services = await ServiceHost.OpenAdminAsync(AdminDatabase.Resolve(parse.GetValue(db)), ct, (s, configuration) => s
+                .AddLogging(b => b.AddMuraConsole(timestamps: false).SetMinimumLevel(LogLevel.Warning))
+                .AddRetention(configuration));
+            var report = await services.GetRequiredService<Retention>().RunAsync(parse.GetValue(dryRun), AuditActor.CommandLine, ct);
+            if (parse.GetValue(json))
             {
-                await using var services = await ServiceHost.OpenAdminAsync(AdminDatabase.Resolve(parse.GetValue(db)), ct, (s, configuration) => s
-                    .AddLogging(b => b.AddMuraConsole(timestamps: false).SetMinimumLevel(LogLevel.Warning))
-                    .AddRetention(configuration));
-                var report = await services.GetRequiredService<Retention>().RunAsync(parse.GetValue(dryRun), AuditActor.CommandLine, ct);
-                if (parse.GetValue(json))
+                Console.WriteLine(JsonSerializer.Serialize(new
                 {
-                    Console.WriteLine(JsonSerializer.Serialize(new
-                    {
-                        dryRun = report.DryRun,
-                        kinds = report.Kinds.Select(k => new { kind = k.Kind, after = k.After?.ToString("c", CultureInfo.InvariantCulture), count = k.Count, bytes = k.Bytes }),
-                    }, new JsonSerializerOptions { WriteIndented = true }));
-                    return ExitCodes.Ok;
-                }
-
-                var table = new Table().AddColumn("kind").AddColumn("kept for").AddColumn(new TableColumn(report.DryRun ? "would go" : "removed").RightAligned()).AddColumn(new TableColumn("bytes").RightAligned());
-                foreach (var k in report.Kinds)
-                {
-                    table.AddRow(k.Kind, k.After is { } a ? a.ToString("c", CultureInfo.InvariantCulture) : "forever (not set)", k.Count.ToString(CultureInfo.InvariantCulture), k.Bytes.ToString("N0", CultureInfo.InvariantCulture));
-                }
-
-                AnsiConsole.Write(table);
-                Console.WriteLine(report.DryRun ? "dry run: nothing was changed" : "done (audited)");
+                    dryRun = report.DryRun,
+                    kinds = report.Kinds.Select(k => new { kind = k.Kind, after = k.After?.ToString("c", CultureInfo.InvariantCulture), count = k.Count, bytes = k.Bytes }),
+                }, new JsonSerializerOptions { WriteIndented = true }));
                 return ExitCodes.Ok;
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or Microsoft.Extensions.Options.OptionsValidationException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
+
+            var table = new Table().AddColumn("kind").AddColumn("kept for").AddColumn(new TableColumn(report.DryRun ? "would go" : "removed").RightAligned()).AddColumn(new TableColumn("bytes").RightAligned());
+            foreach (var k in report.Kinds)
             {
-                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-                return ExitCodes.StartFailed;
+                table.AddRow(k.Kind, k.After is { } a ? a.ToString("c", CultureInfo.InvariantCulture) : "forever (not set)", k.Count.ToString(CultureInfo.InvariantCulture), k.Bytes.ToString("N0", CultureInfo.InvariantCulture));
             }
+
+            AnsiConsole.Write(table);
+            Console.WriteLine(report.DryRun ? "dry run: nothing was changed" : "done (audited)");
+            return ExitCodes.Ok;
         });
         cmd.Subcommands.Add(run);
         return cmd;

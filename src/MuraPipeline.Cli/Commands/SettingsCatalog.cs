@@ -33,6 +33,7 @@ public static class SettingsCatalog
         typeof(Scheduler.ExportOptions),
         typeof(DicomResults.ResultOptions),
         typeof(Api.Access.KeyRingOptions),
+        typeof(Hosting.StudyTypeOptions),
     ];
 
     public static IReadOnlyList<Group> Groups()

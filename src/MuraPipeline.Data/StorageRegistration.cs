@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace MuraPipeline.ServiceDefaults;
+namespace MuraPipeline.Data;
 
 public static class StorageRegistration
 {

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace MuraPipeline.Data;
+namespace MuraPipeline.ServiceDefaults;
 
 /// <summary>The "ConnectionStrings" configuration section: the services of the distributed mode. Neither set, a process runs embedded (SQLite, in-memory bus).</summary>
 public sealed class ConnectionStringsOptions

@@ -1,8 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using MuraPipeline.Dicom.Network;
 
-namespace MuraPipeline.ServiceDefaults;
+namespace MuraPipeline.Dicom.Network;
 
 /// <summary>
 /// The one place "Scp:Tls" is read: the receiver serves TLS with it, and every association we open (PACS pull, results

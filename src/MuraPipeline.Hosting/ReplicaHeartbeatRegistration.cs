@@ -1,7 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using MuraPipeline.ServiceDefaults;
 
-namespace MuraPipeline.ServiceDefaults;
+namespace MuraPipeline.Hosting;
 
 public static class ReplicaHeartbeatRegistration
 {

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MuraPipeline.Contracts;
 
-namespace MuraPipeline.ServiceDefaults;
+namespace MuraPipeline.Hosting;
 
 /// <summary>The "StudyTypes" configuration section: a site's own spellings of the study types.</summary>
 public sealed class StudyTypeOptions

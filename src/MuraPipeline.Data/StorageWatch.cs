@@ -1,8 +1,8 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
-using MuraPipeline.Data;
+using MuraPipeline.ServiceDefaults;
 
-namespace MuraPipeline.ServiceDefaults;
+namespace MuraPipeline.Data;
 
 /// <summary>
 /// Free space on the volumes this process writes, measured whenever asked, exported as

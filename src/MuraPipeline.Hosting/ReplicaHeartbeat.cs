@@ -2,18 +2,17 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MuraPipeline.Data;
+using MuraPipeline.ServiceDefaults;
 
-namespace MuraPipeline.ServiceDefaults;
+namespace MuraPipeline.Hosting;
 
 /// <summary>
-/// Every <see cref="BeatInterval"/>, a serve process writes its row in <c>replicas</c> (roles, model, last batch), so the
+/// Every <see cref="ReplicaState.BeatInterval"/>, a serve process writes its row in <c>replicas</c> (roles, model, last batch), so the
 /// console shows the replicas seen and their models without a round trip per batch.
 /// </summary>
 public sealed class ReplicaHeartbeat(IServiceScopeFactory scopes, ReplicaState state, string roles, TimeProvider clock, ILogger<ReplicaHeartbeat> logger) : BackgroundLoop(clock, logger)
 {
-    public static readonly TimeSpan BeatInterval = TimeSpan.FromSeconds(10);
-
-    protected override TimeSpan Interval => BeatInterval;
+    protected override TimeSpan Interval => ReplicaState.BeatInterval;
 
     protected override async Task RunOnceAsync(CancellationToken ct)
     {

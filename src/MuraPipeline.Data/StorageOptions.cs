@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace MuraPipeline.ServiceDefaults;
+namespace MuraPipeline.Data;
 
 /// <summary>The "Storage" configuration section: the free-space watermark every volume a process writes must stay above.</summary>
 public sealed class StorageOptions

@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 
-namespace MuraPipeline.Data;
+namespace MuraPipeline.ServiceDefaults;
 
 /// <summary>Reads one configuration section into its options class, for code that runs before or outside the host's options.</summary>
 public static class SettingsSection

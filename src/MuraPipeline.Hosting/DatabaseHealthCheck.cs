@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MuraPipeline.Data;
 
-namespace MuraPipeline.Api;
+namespace MuraPipeline.Hosting;
 
+/// <summary>The readiness check every serve process has: the database answers (MassTransit adds its bus check itself).</summary>
 internal sealed class DatabaseHealthCheck(MuraDbContext db) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>

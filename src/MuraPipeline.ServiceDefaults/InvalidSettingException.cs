@@ -1,4 +1,4 @@
-namespace MuraPipeline.Data;
+namespace MuraPipeline.ServiceDefaults;
 
 /// <summary>A setting of the wrong type or out of range; the message names it (<see cref="SettingsSection.Bind{T}"/>).</summary>
 public sealed class InvalidSettingException : InvalidOperationException

@@ -1,8 +1,8 @@
 using System.Net;
 
-namespace MuraPipeline.Api.Access;
+namespace MuraPipeline.ServiceDefaults;
 
-/// <summary>Who may read <c>/metrics</c> without credentials (section <c>Metrics</c>).</summary>
+/// <summary>Who may read <c>/metrics</c> without credentials (section <c>Metrics</c>); anyone else is asked for what the host's security says (an operator's key or session).</summary>
 public sealed class MetricsOptions
 {
     public const string Section = "Metrics";
