@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MuraPipeline.Api.Access;
@@ -19,6 +19,7 @@ public static class ApiRegistration
         builder.Services.AddHttpClient();
         builder.Services.AddScoped<PipelineStatusReader>();
         builder.Services.AddScoped<ConsoleReads>();
+        builder.Services.AddScoped<ApiReads>();
         builder.Services.AddScoped<ErrorQueues>();
         builder.Services.AddHostedService<FirstAdminNotice>();
         return builder;
@@ -36,48 +37,51 @@ public static class ApiRegistration
         root.MapOperatorPages();
         root.MapPacsPages();
         root.MapAdminPages();
-        var app = root.MapGroup("/api").RequireAuthorization(ConsoleSecurity.Policy(AccessRole.Reader));
-        app.MapGet("/status", async (PipelineStatusReader reader, CancellationToken ct) => Results.Json(await reader.ReadAsync(ct), PipelineStatus.Json))
-            .RequireAuthorization(ConsoleSecurity.Policy(AccessRole.Operator));
-        app.MapGet("/worklist", async (MuraDbContext db, int? top, CancellationToken ct) =>
-        {
-            var rows = await db.Studies.AsNoTracking()
-                .Where(s => s.State == StudyState.Scored)
-                .OrderByDescending(s => s.Score)
-                .Take(Math.Clamp(top ?? 100, 1, 10_000))
-                .Select(s => new { study_instance_uid = s.StudyInstanceUid, body_part = s.BodyPart, body_part_source = s.BodyPartSource, views = s.ViewCount, scored_views = s.ScoredViews, failed_views = s.FailedViews, score = s.Score, abnormal = s.Abnormal, model_sha256 = s.ModelSha256 })
-                .ToListAsync(ct);
-            return Results.Json(rows);
-        });
+        var api = root.MapGroup("/api").RequireAuthorization(ConsoleSecurity.Policy(AccessRole.Reader));
+        MapStatus(api);
+        MapWorklist(api);
+        MapViews(api.MapGroup("/views"));
+        MapVerdicts(api.MapGroup("/studies/{studyInstanceUid}"));
+        return root;
+    }
 
-        // A view's pictures, rendered on demand from the stored derivative and CAM grid: the overlay (heatmap.png), the
-        // derivative alone (image.png) and the colour-mapped CAM alone (cam.png, for the viewer's opacity control).
+    /// <summary>GET /api/status: the `mura status --json` document.</summary>
+    private static void MapStatus(RouteGroupBuilder api) =>
+        api.MapGet("/status", async (PipelineStatusReader reader, CancellationToken ct) => TypedResults.Json(await reader.ReadAsync(ct), PipelineStatus.Json))
+            .RequireAuthorization(ConsoleSecurity.Policy(AccessRole.Operator));
+
+    /// <summary>GET /api/worklist?top=N: scored studies by score, highest first (100 by default, at most 10,000).</summary>
+    private static void MapWorklist(RouteGroupBuilder api) =>
+        api.MapGet("/worklist", async (ApiReads reads, int? top, CancellationToken ct) => TypedResults.Ok(await reads.TopScoredAsync(Math.Clamp(top ?? 100, 1, 10_000), ct)));
+
+    /// <summary>
+    /// A view's pictures, rendered on demand from the stored derivative and CAM grid: the overlay (heatmap.png), the
+    /// derivative alone (image.png) and the colour-mapped CAM alone (cam.png, for the viewer's opacity control).
+    /// </summary>
+    private static void MapViews(RouteGroupBuilder views)
+    {
         foreach (var (file, layer) in new[] { ("heatmap.png", HeatmapLayer.Blend), ("image.png", HeatmapLayer.Image), ("cam.png", HeatmapLayer.Colour) })
         {
-            app.MapGet($"/views/{{sopInstanceUid}}/{file}", async (MuraDbContext db, string sopInstanceUid, int? size, CancellationToken ct) =>
+            views.MapGet($"/{{sopInstanceUid}}/{file}", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (ApiReads reads, string sopInstanceUid, int? size, CancellationToken ct) =>
             {
-                var row = await (from v in db.Views.AsNoTracking().Where(v => v.SopInstanceUid == sopInstanceUid)
-                                 join i in db.ViewImages.AsNoTracking() on v.Id equals i.ViewId
-                                 join h in db.Heatmaps.AsNoTracking() on v.Id equals h.ViewId into heat
-                                 from h in heat.DefaultIfEmpty()
-                                 select new { i.Png, Grid = h == null ? null : h.Grid, Width = h == null ? 0 : h.Width, Height = h == null ? 0 : h.Height }).FirstOrDefaultAsync(ct);
-                var png = row is null ? null : Imaging.Heatmap.RenderPng(row.Png, row.Grid, row.Width, row.Height, Math.Clamp(size ?? 512, 32, 2048), layer);
-                return png is null
-                    ? Results.NotFound(new { error = row is null ? $"no stored image for view {sopInstanceUid}" : $"view {sopInstanceUid} has no heatmap" })
-                    : Results.File(png, "image/png");
+                var (png, missing) = await reads.PictureAsync(sopInstanceUid, Math.Clamp(size ?? 512, 32, 2048), layer, ct);
+                return png is null ? NotFound(missing!) : TypedResults.File(png, "image/png");
             });
         }
+    }
 
-        // Ground truth: a reader's verdict on a study (every verdict is kept; the latest wins) and its history.
-        app.MapPost("/studies/{studyInstanceUid}/verdicts", async (HttpContext http, MuraDbContext db, GroundTruthStore store, AuditLog audit, string studyInstanceUid, VerdictRequest request, CancellationToken ct) =>
+    /// <summary>Ground truth: a reader's verdict on a study (every verdict is kept; the latest wins) and its history.</summary>
+    private static void MapVerdicts(RouteGroupBuilder study)
+    {
+        study.MapPost("/verdicts", async Task<Results<Created<VerdictCreated>, ProblemHttpResult>> (HttpContext http, MuraDbContext db, GroundTruthStore store, AuditLog audit, string studyInstanceUid, VerdictRequest request, CancellationToken ct) =>
         {
             var recorded = await Verdicts.RecordAsync(http, db, store, audit, studyInstanceUid, request, ct);
             return recorded.Problem is { } problem
-                ? recorded.UnknownStudy ? Results.NotFound(new { error = problem }) : Results.BadRequest(new { error = problem })
-                : Results.Created($"/api/studies/{studyInstanceUid}/verdicts", new { id = recorded.Id, duplicate = recorded.Duplicate });
+                ? recorded.UnknownStudy ? NotFound(problem) : TypedResults.Problem(problem, statusCode: StatusCodes.Status400BadRequest, title: "The verdict was refused")
+                : TypedResults.Created($"/api/studies/{Uri.EscapeDataString(studyInstanceUid)}/verdicts", new VerdictCreated(recorded.Id, recorded.Duplicate));
         });
-        app.MapGet("/studies/{studyInstanceUid}/verdicts", async (GroundTruthStore store, string studyInstanceUid, CancellationToken ct) =>
-            Results.Json((await store.HistoryAsync(studyInstanceUid, ct)).Select(v => new { id = v.Id, abnormal = v.Abnormal, body_part = v.BodyPart, reader = v.ReaderId, read_at = v.ReadAt, recorded_at = v.RecordedAt, source = v.Source })));
-        return app;
+        study.MapGet("/verdicts", async (ApiReads reads, string studyInstanceUid, CancellationToken ct) => TypedResults.Ok(await reads.VerdictsAsync(studyInstanceUid, ct)));
     }
+
+    private static ProblemHttpResult NotFound(string detail) => TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
 }

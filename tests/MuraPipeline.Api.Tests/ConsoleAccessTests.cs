@@ -176,6 +176,40 @@ public sealed partial class ConsoleAccessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Every_refusal_an_api_client_gets_is_a_problem_document()
+    {
+        using var anonymous = new HttpClient { BaseAddress = _base };
+        using var reader = Client(await KeyAsync("problems", AccessRole.Reader));
+
+        // From authentication and authorization (no body of their own), from routing, and from the endpoints.
+        await AssertProblemAsync(await anonymous.GetAsync(new Uri("/api/worklist", UriKind.Relative)), HttpStatusCode.Unauthorized);
+        await AssertProblemAsync(await reader.GetAsync(new Uri("/api/status", UriKind.Relative)), HttpStatusCode.Forbidden);
+        await AssertProblemAsync(await reader.GetAsync(new Uri("/api/no-such-route", UriKind.Relative)), HttpStatusCode.NotFound);
+        await AssertProblemAsync(await reader.GetAsync(new Uri("/api/views/1.2.3.4/heatmap.png", UriKind.Relative)), HttpStatusCode.NotFound, "no stored image for view 1.2.3.4");
+        await AssertProblemAsync(await reader.PostAsJsonAsync(new Uri("/api/studies/1.2.3/verdicts", UriKind.Relative), new { abnormal = true, reader = "dr-lee" }), HttpStatusCode.NotFound, "no study 1.2.3");
+        await AssertProblemAsync(await reader.PostAsJsonAsync(new Uri("/api/studies/1.2.3/verdicts", UriKind.Relative), new { reader = "dr-lee" }), HttpStatusCode.BadRequest, "abnormal (true or false) is required");
+
+        // The documents a client reads keep their shape.
+        Assert.Equal(JsonValueKind.Array, JsonDocument.Parse(await reader.GetStringAsync(new Uri("/api/worklist", UriKind.Relative))).RootElement.ValueKind);
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? detail = null)
+    {
+        using (response)
+        {
+            Assert.Equal(status, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal((int)status, problem.RootElement.GetProperty("status").GetInt32());
+            Assert.False(string.IsNullOrWhiteSpace(problem.RootElement.GetProperty("title").GetString()));
+            if (detail is not null)
+            {
+                Assert.Contains(detail, problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_browser_signs_in_with_the_form_its_posts_need_the_token_and_a_disabled_user_is_signed_out()
     {
         await AddUserAsync("dr-lee", AccessRole.Reader, ReaderPassword);

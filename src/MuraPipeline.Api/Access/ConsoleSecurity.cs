@@ -94,6 +94,8 @@ public static class ConsoleSecurity
             proxies.ForEach(o.KnownProxies.Add);
             networks.ForEach(o.KnownIPNetworks.Add);
         });
+        // Every refusal an API client or a scraper gets is an RFC 9457 problem (application/problem+json).
+        services.AddProblemDetails();
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "mura.antiforgery";
@@ -124,6 +126,15 @@ public static class ConsoleSecurity
                 return Task.CompletedTask;
             });
             return next(http);
+        });
+        // A refusal without a body (401 and 403 from authentication, a route that does not exist) says so as a problem
+        // to an API client; a browser's page keeps its own answer (the sign-in form, the page naming the role it needs).
+        app.UseStatusCodePages(async context =>
+        {
+            if (IsApi(context.HttpContext.Request))
+            {
+                await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext { HttpContext = context.HttpContext });
+            }
         });
         app.UseAuthentication();
         app.UseAuthorization();
