@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.Data.Common;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
@@ -18,15 +20,49 @@ namespace MuraPipeline.Cli;
 /// </summary>
 internal static class CommandErrors
 {
+    /// <summary>Every command of the tree, however it is invoked (the mura binary, or a test in process), reports through here.</summary>
+    public static void Apply(Command command)
+    {
+        if (command.Action is { } action and not Reported)
+        {
+            command.Action = new Reported(action);
+        }
+
+        foreach (var sub in command.Subcommands)
+        {
+            Apply(sub);
+        }
+    }
+
     public static bool IsTheUsers(Exception ex) => ex is IOException or UnauthorizedAccessException or InvalidDataException or FormatException
         or ArgumentException or InvalidOperationException or OptionsValidationException or TimeoutException or SocketException or DbException
         or ModelLoadException or DicomException or DicomProtocolException or DicomStatusException or AccessException
         or PacsConfigurationException or IncompleteSearchException;
 
-    /// <summary>Prints the failure and returns the exit code for a run that could not start or finish.</summary>
-    public static int Report(Exception ex)
+    /// <summary>A command's own action, with the user's errors reported and Ctrl+C ending it quietly.</summary>
+    private sealed class Reported(CommandLineAction inner) : AsynchronousCommandLineAction
     {
-        AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-        return ExitCodes.StartFailed;
+        public override async Task<int> InvokeAsync(ParseResult parseResult, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return inner switch
+                {
+                    AsynchronousCommandLineAction run => await run.InvokeAsync(parseResult, cancellationToken),
+                    SynchronousCommandLineAction run => run.Invoke(parseResult),
+                    _ => throw new NotSupportedException($"a command action of type {inner.GetType().Name}"),
+                };
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl+C (or SIGTERM) during a command: what it had done is committed; nothing more to say.
+                return 130;
+            }
+            catch (Exception ex) when (IsTheUsers(ex))
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+                return ExitCodes.StartFailed;
+            }
+        }
     }
 }

@@ -29,6 +29,9 @@ public static class MuraCommandLine
         root.Subcommands.Add(PacsCommand.Create());
         root.Subcommands.Add(ResultsCommand.Create());
         root.Subcommands.Add(SettingsCommand.Create());
+
+        // Errors the user can act on are reported once, for every command (CommandErrors).
+        CommandErrors.Apply(root);
         return root;
     }
 }
