@@ -176,6 +176,3 @@ public static class Peers
         return d;
     }
 }
-
-/// <summary>One file compared with pydicom: pydicom's and our outcome ("ok" or why not), and whether dtype, shape and values agree.</summary>
-public sealed record PixelComparison(string File, string Pydicom, string Ours, bool Match, string Detail);
