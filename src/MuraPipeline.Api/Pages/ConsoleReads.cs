@@ -207,6 +207,23 @@ public sealed class ConsoleReads(MuraDbContext db, IThresholdPolicy thresholds, 
             .Select(r => new ReplicaRow(r.Id, r.Roles, r.ModelSha256, r.StartedAt, r.LastSeenAt, r.LastBatchAt, r.Batches, now - r.LastSeenAt > ServiceDefaults.ReplicaState.BeatInterval * 4)).ToList();
     }
 
+    /// <summary>Each model's last activation in the audit trail, by the model's SHA-256.</summary>
+    public async Task<Dictionary<string, AuditEvent>> ModelActivationsAsync(CancellationToken ct) =>
+        (await db.AuditEvents.AsNoTracking().Where(e => e.Action == "model.activate").OrderBy(e => e.Id).ToListAsync(ct))
+            .GroupBy(e => e.Target ?? string.Empty).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
+
+    /// <summary>The last <paramref name="take"/> export runs, newest first.</summary>
+    public Task<List<ExportRun>> ExportRunsAsync(int take, CancellationToken ct) =>
+        db.ExportRuns.AsNoTracking().OrderByDescending(r => r.Id).Take(take).ToListAsync(ct);
+
+    /// <summary>A view's SOP Instance UID, or null for a view that is not there.</summary>
+    public Task<string?> SopInstanceUidAsync(Guid viewId, CancellationToken ct) =>
+        db.Views.AsNoTracking().Where(v => v.Id == viewId).Select(v => v.SopInstanceUid).FirstOrDefaultAsync(ct);
+
+    /// <summary>The last <paramref name="take"/> pulled studies that failed or arrived incomplete, newest first.</summary>
+    public Task<List<PullStudy>> PullFailuresAsync(int take, CancellationToken ct) =>
+        db.PullStudies.AsNoTracking().Where(s => s.State == PullStudyState.Failed || s.State == PullStudyState.Incomplete).OrderByDescending(s => s.FinishedAt).Take(take).ToListAsync(ct);
+
     /// <summary>The worklist's paging cursor: the last row's score and UID.</summary>
     private static class Cursor
     {

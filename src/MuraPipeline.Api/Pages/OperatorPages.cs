@@ -34,13 +34,13 @@ public static class OperatorPages
             var studies = await reads.FailedStudiesAsync(100, ct);
             return Html(Page(http, "Failures", FailuresBody(http, groups, views, studies, queues, reason, body_part, done)));
         }).RequireAuthorization(op);
-        app.MapPost("/failures/retry", async (HttpContext http, MuraDbContext db, StudyStore store, AuditLog audit, [FromForm] string? views, CancellationToken ct) =>
+        app.MapPost("/failures/retry", async (HttpContext http, ConsoleReads reads, StudyStore store, AuditLog audit, [FromForm] string? views, CancellationToken ct) =>
         {
             var ids = (views ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => Guid.TryParse(v, out var g) ? g : Guid.Empty).Where(g => g != Guid.Empty).Distinct().Take(1000).ToList();
-            var reopened = await RetryAsync(http, db, store, audit, ids, "failures page", ct);
+            var reopened = await RetryAsync(http, reads, store, audit, ids, "failures page", ct);
             return Results.Redirect($"/failures?done={Uri.EscapeDataString($"{reopened} of {ids.Count} views sent to be scored again")}");
         }).RequireAuthorization(op);
-        app.MapPost("/failures/replay", async (HttpContext http, MuraDbContext db, StudyStore store, AuditLog audit, ErrorQueues errors, [FromForm] string? queue, [FromForm] int? count, CancellationToken ct) =>
+        app.MapPost("/failures/replay", async (HttpContext http, ConsoleReads reads, StudyStore store, AuditLog audit, ErrorQueues errors, [FromForm] string? queue, [FromForm] int? count, CancellationToken ct) =>
         {
             if (!errors.Available || queue is null || !queue.EndsWith("_error", StringComparison.Ordinal))
             {
@@ -57,16 +57,15 @@ public static class OperatorPages
                 return Results.Redirect("/failures?done=" + Uri.EscapeDataString(Secrets.Mask($"nothing replayed: the broker's management API did not answer ({ex.Message})")));
             }
 
-            var reopened = await RetryAsync(http, db, store, audit, ids, $"replayed from {queue}", ct);
+            var reopened = await RetryAsync(http, reads, store, audit, ids, $"replayed from {queue}", ct);
             await audit.RecordAsync(http.Actor().Did("queue.replay", queue, $"{ids.Count} messages taken, {reopened} views re-opened"), ct);
             return Results.Redirect($"/failures?done={Uri.EscapeDataString($"{ids.Count} messages taken off {queue}; {reopened} views sent to be scored again")}");
         }).RequireAuthorization(op);
 
-        app.MapGet("/models", async (HttpContext http, ModelRegistry registry, MuraDbContext db, CancellationToken ct) =>
+        app.MapGet("/models", async (HttpContext http, ModelRegistry registry, ConsoleReads reads, CancellationToken ct) =>
         {
             var models = await registry.ListAsync(ct);
-            var activations = (await db.AuditEvents.AsNoTracking().Where(e => e.Action == "model.activate").OrderBy(e => e.Id).ToListAsync(ct))
-                .GroupBy(e => e.Target ?? string.Empty).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
+            var activations = await reads.ModelActivationsAsync(ct);
             return Html(Page(http, "Models", ModelsBody(http, models, activations)));
         }).RequireAuthorization(op);
         app.MapGet("/models/{sha256}/activate", async (HttpContext http, ModelRegistry registry, string sha256, CancellationToken ct) =>
@@ -97,8 +96,8 @@ public static class OperatorPages
             return Results.Redirect("/models");
         }).RequireAuthorization(ConsoleSecurity.Policy(AccessRole.Admin));
 
-        app.MapGet("/exports", async (HttpContext http, MuraDbContext db, CancellationToken ct) =>
-            Html(Page(http, "Exports", ExportsBody(await db.ExportRuns.AsNoTracking().OrderByDescending(r => r.Id).Take(200).ToListAsync(ct))))).RequireAuthorization(op);
+        app.MapGet("/exports", async (HttpContext http, ConsoleReads reads, CancellationToken ct) =>
+            Html(Page(http, "Exports", ExportsBody(await reads.ExportRunsAsync(200, ct))))).RequireAuthorization(op);
 
         app.MapGet("/audit", async (HttpContext http, AuditLog audit, long? before, string? action, string? actor, CancellationToken ct) =>
         {
@@ -109,13 +108,13 @@ public static class OperatorPages
     }
 
     /// <summary>Retries views through the database, auditing each one that re-opened; returns how many did.</summary>
-    private static async Task<int> RetryAsync(HttpContext http, MuraDbContext db, StudyStore store, AuditLog audit, IReadOnlyList<Guid> ids, string how, CancellationToken ct)
+    private static async Task<int> RetryAsync(HttpContext http, ConsoleReads reads, StudyStore store, AuditLog audit, IReadOnlyList<Guid> ids, string how, CancellationToken ct)
     {
         var reopened = 0;
         foreach (var id in ids)
         {
             var outcome = await store.RetryViewAsync(id, ct);
-            var sop = await db.Views.AsNoTracking().Where(v => v.Id == id).Select(v => v.SopInstanceUid).FirstOrDefaultAsync(ct);
+            var sop = await reads.SopInstanceUidAsync(id, ct);
             if (sop is null)
             {
                 continue;

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using MuraPipeline.Api.Access;
 using MuraPipeline.Data;
@@ -20,10 +19,10 @@ public static class PacsPages
     public static IEndpointRouteBuilder MapPacsPages(this IEndpointRouteBuilder app)
     {
         var op = ConsoleSecurity.Policy(AccessRole.Operator);
-        app.MapGet("/pacs", async (HttpContext http, PullJobs pulls, ResultsOutbox outbox, MuraDbContext db, IOptions<PacsOptions> pacs, TimeProvider clock, string? done, CancellationToken ct) =>
+        app.MapGet("/pacs", async (HttpContext http, PullJobs pulls, ResultsOutbox outbox, ConsoleReads reads, IOptions<PacsOptions> pacs, TimeProvider clock, string? done, CancellationToken ct) =>
         {
             var jobs = await pulls.ListAsync(50, ct);
-            var failedStudies = await db.PullStudies.AsNoTracking().Where(s => s.State == PullStudyState.Failed || s.State == PullStudyState.Incomplete).OrderByDescending(s => s.FinishedAt).Take(100).ToListAsync(ct);
+            var failedStudies = await reads.PullFailuresAsync(100, ct);
             var counts = await outbox.CountsAsync(ct);
             var unsent = (await outbox.ListAsync(null, 100, ct, unsentOnly: true)).ToList();
             return Html(Page(http, "PACS", Body(http, jobs, pacs.Value.Window(), clock.GetUtcNow(), failedStudies, counts, unsent, done)));
