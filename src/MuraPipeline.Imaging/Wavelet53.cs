@@ -188,14 +188,14 @@ public static class Wavelet53
     {
         var lowWidth = (w + 1) / 2;
         var pool = ArrayPool<int>.Shared;
-        int[] top = pool.Rent(w), next = pool.Rent(w), odd = pool.Rent(w), dPrev = pool.Rent(w), d = pool.Rent(w), s = pool.Rent(w);
+        int[] top = pool.Rent(w), next = pool.Rent(w), odd = pool.Rent(w), dPrev = pool.Rent(w), d = pool.Rent(w), s = pool.Rent(w), even = pool.Rent(lowWidth + 1), detail = pool.Rent(lowWidth + 1);
         try
         {
             source.Row(0, top).CopyTo(top);
             if (h == 1)
             {
                 // One row: nothing to lift.
-                Horizontal(top.AsSpan(0, w), low.AsSpan(0, lowWidth));
+                Horizontal(top.AsSpan(0, w), low.AsSpan(0, lowWidth), even, detail);
                 return;
             }
 
@@ -221,13 +221,13 @@ public static class Wavelet53
                     Lift(top.AsSpan(0, w), dPrev.AsSpan(0, w), dPrev.AsSpan(0, w), s.AsSpan(0, w));
                 }
 
-                Horizontal(s.AsSpan(0, w), low.AsSpan(i * lowWidth, lowWidth));
+                Horizontal(s.AsSpan(0, w), low.AsSpan(i * lowWidth, lowWidth), even, detail);
                 (dPrev, d) = (d, dPrev);
             }
         }
         finally
         {
-            foreach (var buffer in new[] { top, next, odd, dPrev, d, s })
+            foreach (var buffer in new[] { top, next, odd, dPrev, d, s, even, detail })
             {
                 pool.Return(buffer);
             }
@@ -325,7 +325,7 @@ public static class Wavelet53
     /// repeats x(w−2); D(0) = D(1), and past the last odd sample D repeats the last). Eight outputs a step with AVX2:
     /// the evens and odds around them gathered from three overlapping reads, nothing stored between the steps.
     /// </summary>
-    private static void Horizontal(ReadOnlySpan<int> row, Span<int> low)
+    private static void Horizontal(ReadOnlySpan<int> row, Span<int> low, int[] even, int[] detail)
     {
         var w = row.Length;
         if (w == 1)
@@ -355,11 +355,46 @@ public static class Wavelet53
                 (e0 + Vector256.ShiftRightArithmetic(d0 + d1 + two, 2)).StoreUnsafe(ref output, (nuint)k);
             }
         }
+        else
+        {
+            SplitThenLift(row, low, even, detail);
+            return;
+        }
 
         for (; k < low.Length; k++)
         {
             low[k] = LowAt(row, k);
         }
+    }
+
+    /// <summary>
+    /// The same without AVX2: the evens and odds copied apart (E padded past an even width's end), then both steps a
+    /// vector at a time (<see cref="Detail"/>, <see cref="Lift"/>), D(0) = D(1) and D repeating its last past the end.
+    /// </summary>
+    private static void SplitThenLift(ReadOnlySpan<int> row, Span<int> low, int[] even, int[] detail)
+    {
+        var (w, lowWidth) = (row.Length, low.Length);
+        var oddCount = w / 2;
+        for (var k = 0; k < oddCount; k++)
+        {
+            even[k] = row[2 * k];
+            detail[k + 1] = row[(2 * k) + 1];
+        }
+
+        if (lowWidth > oddCount)
+        {
+            even[lowWidth - 1] = row[w - 1];
+        }
+
+        even[lowWidth] = even[lowWidth - 1];
+        Detail(even.AsSpan(0, oddCount), detail.AsSpan(1, oddCount), even.AsSpan(1, oddCount), detail.AsSpan(1, oddCount));
+        detail[0] = detail[1];
+        if (lowWidth > oddCount)
+        {
+            detail[lowWidth] = detail[lowWidth - 1];
+        }
+
+        Lift(even.AsSpan(0, lowWidth), detail.AsSpan(0, lowWidth), detail.AsSpan(1, lowWidth), low);
     }
 
     /// <summary>The evens and the odds of the sixteen values from <paramref name="at"/>.</summary>
